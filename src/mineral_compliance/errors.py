@@ -1,0 +1,134 @@
+"""Exceptions raised when the library cannot proceed.
+
+A supplier's wrong answer is never an exception: it is kept in the model (a marked value) and
+reported as a finding. Exceptions are for inputs that cannot be read at all.
+
+::
+
+    MineralComplianceError
+     +-- TemplateError                  a workbook cannot be read as an RMI template
+     |    +-- NotAWorkbookError          not a zip/OOXML file, or a damaged one
+     |    +-- LegacyFormatError          an Excel 97-2003 (.xls, BIFF8) file
+     |    +-- EncryptedWorkbookError     password-protected (encrypted) workbook
+     |    +-- UnknownTemplateError       an xlsx that is no RMI template we recognise
+     |    +-- UnsupportedVersionError    a recognised template in a version we do not read
+     |    +-- MalformedTemplateError     a recognised template whose parts are broken
+     +-- ReferenceDataError             reference data (smelter look-up) cannot be used
+
+Every exception carries context attributes (``path``, ``sheet``, ``cell``) where known and a
+``hint`` telling the person who owns the file what to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "EncryptedWorkbookError",
+    "LegacyFormatError",
+    "MalformedTemplateError",
+    "MineralComplianceError",
+    "NotAWorkbookError",
+    "ReferenceDataError",
+    "TemplateError",
+    "UnknownTemplateError",
+    "UnsupportedVersionError",
+]
+
+
+class MineralComplianceError(Exception):
+    """Root of every exception this library raises on purpose."""
+
+    default_message = "mineral_compliance cannot proceed"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        path: str | Path | None = None,
+        sheet: str | None = None,
+        cell: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.path = str(path) if path is not None else None
+        self.sheet = sheet
+        self.cell = cell
+        self.hint = hint
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path:
+            where = self.path
+            if self.sheet:
+                where += f" [{self.sheet}"
+                where += f"!{self.cell}]" if self.cell else "]"
+            where += ": "
+        text = f"{where}{self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class TemplateError(MineralComplianceError):
+    """A workbook cannot be read as an RMI reporting template."""
+
+    default_message = "the workbook cannot be read as an RMI reporting template"
+
+
+class NotAWorkbookError(TemplateError):
+    """The file is not an Office Open XML workbook, or its zip container is damaged."""
+
+    default_message = "the file is not a readable .xlsx workbook"
+
+
+class LegacyFormatError(TemplateError):
+    """An Excel 97-2003 binary workbook (.xls); only .xlsx is read."""
+
+    default_message = "the file is an Excel 97-2003 (.xls) workbook"
+
+
+class EncryptedWorkbookError(TemplateError):
+    """The workbook is encrypted with a password."""
+
+    default_message = "the workbook is password-protected (encrypted)"
+
+
+class UnknownTemplateError(TemplateError):
+    """A readable workbook that is none of the RMI templates (CMRT, EMRT, CRT, AMRT)."""
+
+    default_message = "the workbook is not a recognised RMI reporting template"
+
+
+class UnsupportedVersionError(TemplateError):
+    """A recognised RMI template in a version this library does not read."""
+
+    default_message = "this template version is not supported"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        kind: str | None = None,
+        version: str | None = None,
+        path: str | Path | None = None,
+        sheet: str | None = None,
+        cell: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.version = version
+        super().__init__(message, path=path, sheet=sheet, cell=cell, hint=hint)
+
+
+class MalformedTemplateError(TemplateError):
+    """A recognised template whose workbook parts are missing or broken."""
+
+    default_message = "the template's workbook structure is damaged"
+
+
+class ReferenceDataError(MineralComplianceError):
+    """Reference data cannot be loaded or used."""
+
+    default_message = "the reference data cannot be used"

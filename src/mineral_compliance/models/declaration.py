@@ -1,0 +1,288 @@
+"""The canonical, version-independent picture of one supplier's reporting template."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .values import DateValue, Provenance, TextValue
+
+__all__ = [
+    "Company",
+    "Declaration",
+    "MineRow",
+    "PlaceholderKind",
+    "ProductRow",
+    "QuestionAnswer",
+    "SmelterRow",
+    "TemplateIdentity",
+    "TemplateKind",
+]
+
+
+class TemplateKind(StrEnum):
+    """The RMI reporting template families."""
+
+    CMRT = "CMRT"
+    """Conflict Minerals Reporting Template (tin, tantalum, tungsten, gold)."""
+    EMRT = "EMRT"
+    """Extended Minerals Reporting Template (cobalt, mica; from 2.0 also copper, graphite,
+    lithium, nickel)."""
+    CRT = "CRT"
+    """Cobalt Reporting Template (superseded by the EMRT)."""
+    AMRT = "AMRT"
+    """Additional Minerals Reporting Template (formerly the Pilot Reporting Template)."""
+
+
+class PlaceholderKind(StrEnum):
+    """Smelter List rows that name no facility."""
+
+    NOT_LISTED = "not-listed"
+    """'Smelter not listed': the supplier typed a name and country of its own."""
+    NOT_YET_IDENTIFIED = "not-yet-identified"
+    """'Smelter not yet identified': the supplier does not know the facility."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class TemplateIdentity(_Frozen):
+    """Which template, in which version, the workbook is."""
+
+    kind: TemplateKind
+    version: str = Field(description='Version as RMI prints it, e.g. "6.4" or "2.1".')
+    revision_text: str | None = Field(
+        default=None, description="The raw revision cell, e.g. 'Revision 6.4\\nApril 26, 2024'."
+    )
+    revision_date: dt.date | None = None
+    layout: str = Field(description="The layout table the workbook was read with.")
+    language: TextValue = Field(description="The language selected in the template's picker.")
+    version_source: Provenance
+
+
+class Company(_Frozen):
+    """The company block of the Declaration sheet."""
+
+    name: TextValue
+    scope: TextValue = Field(description="Declaration scope literal, normalised.")
+    scope_description: TextValue
+    unique_id: TextValue
+    id_authority: TextValue
+    address: TextValue
+    contact_name: TextValue
+    contact_email: TextValue
+    contact_phone: TextValue
+    authorizer: TextValue
+    authorizer_title: TextValue
+    authorizer_email: TextValue
+    authorizer_phone: TextValue
+    effective_date: DateValue
+
+    @property
+    def scope_code(self) -> str | None:
+        """'A', 'B' or 'C' for a recognised scope literal, else None."""
+        if self.scope.is_recognised and self.scope.value:
+            return self.scope.value[0]
+        return None
+
+
+class QuestionAnswer(_Frozen):
+    """An answer to one question together with the comment beside it."""
+
+    question: str = Field(description='Question number ("1".."8") or company letter ("A"..).')
+    answer: TextValue
+    comment: TextValue
+    choices: tuple[str, ...] = Field(description="The allowed literals, as the template lists.")
+
+
+class SmelterRow(_Frozen):
+    """One data row of the Smelter List sheet.
+
+    Columns the template fills by formula from the smelter ID (metal, look-up name, country,
+    smelter ID, source, address) are either the supplier's own typed values (origin ``input``)
+    or re-derived by the reader from the inputs and the workbook's Smelter Look-up (origin
+    ``derived``). The workbook's cached formula results are kept in each value's ``cached``.
+    """
+
+    row: int
+    smelter_id_input: TextValue = Field(description="Column A: the ID the supplier entered.")
+    metal: TextValue
+    lookup_name: TextValue = Field(description="Column C: the Smelter Look-up choice.")
+    name_input: TextValue = Field(description="Column D: the name typed by the supplier.")
+    country: TextValue
+    smelter_id: TextValue = Field(description="The effective smelter identification number.")
+    id_source: TextValue
+    street: TextValue
+    city: TextValue
+    state_province: TextValue
+    contact_name: TextValue
+    contact_email: TextValue
+    next_steps: TextValue
+    mine_names: TextValue
+    mine_countries: TextValue
+    recycled_scrap: TextValue
+    comments: TextValue
+    standard_name: str | None = Field(
+        default=None, description="The Look-up's standard name for the resolved facility."
+    )
+    placeholder: PlaceholderKind | None = None
+
+    @property
+    def name(self) -> str | None:
+        """The name the row declares: the typed name, else the look-up choice."""
+        return self.name_input.value or self.lookup_name.value
+
+
+class ProductRow(_Frozen):
+    """One row of the Product List sheet."""
+
+    row: int
+    number: TextValue
+    name: TextValue
+    comments: TextValue
+    extra: dict[str, TextValue] = Field(
+        default_factory=dict, description="Further columns of newer layouts, by field name."
+    )
+
+
+class MineRow(_Frozen):
+    """One row of the Mine List sheet (EMRT 2.x, AMRT)."""
+
+    row: int
+    metal: TextValue
+    smelter_name: TextValue
+    mine_name: TextValue
+    mine_id: TextValue
+    id_source: TextValue
+    country: TextValue
+    street: TextValue
+    city: TextValue
+    state_province: TextValue
+    contact_name: TextValue
+    contact_email: TextValue
+    next_steps: TextValue
+    comments: TextValue
+
+
+class Declaration(_Frozen):
+    """Everything a supplier declared in one RMI reporting template."""
+
+    file: str
+    sha256: str
+    template: TemplateIdentity
+    company: Company
+    minerals: tuple[str, ...] = Field(
+        description="The minerals the template asks about, as the template spells them."
+    )
+    minerals_selected: tuple[TextValue, ...] = Field(
+        default=(), description="Minerals chosen in the template's selector (EMRT 2.x, AMRT)."
+    )
+    answers: dict[str, dict[str, QuestionAnswer]] = Field(
+        description="Per-mineral answers: mineral -> question number -> answer."
+    )
+    company_answers: dict[str, QuestionAnswer]
+    company_mineral_answers: dict[str, dict[str, QuestionAnswer]] = Field(
+        default_factory=dict,
+        description="Company questions answered per mineral (EMRT 2.x question C).",
+    )
+    smelters: tuple[SmelterRow, ...]
+    products: tuple[ProductRow, ...]
+    mines: tuple[MineRow, ...] = ()
+
+    def to_plain(self) -> dict[str, Any]:
+        """A plain JSON-ready view: values only, no provenance."""
+
+        def qa(items: dict[str, QuestionAnswer]) -> dict[str, Any]:
+            return {k: v.answer.value for k, v in items.items()}
+
+        def comments(items: dict[str, QuestionAnswer]) -> dict[str, Any]:
+            return {k: v.comment.value for k, v in items.items() if v.comment.value is not None}
+
+        c = self.company
+        eff = c.effective_date.value
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "template": {
+                "kind": self.template.kind.value,
+                "version": self.template.version,
+                "language": self.template.language.value,
+                "layout": self.template.layout,
+            },
+            "company": {
+                "name": c.name.value,
+                "scope": c.scope_code,
+                "scope_literal": c.scope.value,
+                "scope_description": c.scope_description.value,
+                "unique_id": c.unique_id.value,
+                "id_authority": c.id_authority.value,
+                "address": c.address.value,
+                "contact_name": c.contact_name.value,
+                "contact_email": c.contact_email.value,
+                "contact_phone": c.contact_phone.value,
+                "authorizer": c.authorizer.value,
+                "authorizer_title": c.authorizer_title.value,
+                "authorizer_email": c.authorizer_email.value,
+                "authorizer_phone": c.authorizer_phone.value,
+                "effective_date": eff.isoformat() if eff else None,
+                "effective_date_raw": None if eff else c.effective_date.raw,
+            },
+            "minerals": list(self.minerals),
+            "minerals_selected": [m.value for m in self.minerals_selected if m.value],
+            "answers": {m: qa(q) for m, q in self.answers.items()},
+            "answer_comments": {
+                m: cm for m, q in self.answers.items() if (cm := comments(q))
+            },
+            "company_answers": qa(self.company_answers),
+            "company_answer_comments": comments(self.company_answers),
+            "company_mineral_answers": {
+                k: {m: a.answer.value for m, a in v.items()}
+                for k, v in self.company_mineral_answers.items()
+            },
+            "unrecognised": [
+                {"sheet": v.provenance.sheet, "cell": v.provenance.cell, "raw": v.raw}
+                for v in self.unrecognised_values()
+            ],
+            "smelters": [
+                {
+                    "row": s.row,
+                    "metal": s.metal.value,
+                    "smelter_id": s.smelter_id.value,
+                    "name": s.name,
+                    "country": s.country.value,
+                    "lookup_name": s.lookup_name.value,
+                    "standard_name": s.standard_name,
+                    "placeholder": s.placeholder.value if s.placeholder else None,
+                    "recycled_scrap": s.recycled_scrap.value,
+                }
+                for s in self.smelters
+            ],
+            "products": [
+                {"row": p.row, "number": p.number.value, "name": p.name.value,
+                 "comments": p.comments.value}
+                for p in self.products
+            ],
+            "mines": [
+                {"row": m.row, "metal": m.metal.value, "mine_name": m.mine_name.value,
+                 "mine_id": m.mine_id.value, "country": m.country.value,
+                 "smelter_name": m.smelter_name.value}
+                for m in self.mines
+            ],
+        }
+
+    def unrecognised_values(self) -> list[TextValue]:
+        """Answers whose content matches none of the template's allowed literals."""
+        out: list[TextValue] = []
+        groups = [*self.answers.values(), self.company_answers,
+                  *self.company_mineral_answers.values()]
+        for group in groups:
+            out.extend(q.answer for q in group.values() if q.answer.status == "unrecognised")
+        if self.company.scope.status == "unrecognised":
+            out.append(self.company.scope)
+        for s in self.smelters:
+            out.extend(v for v in (s.metal, s.recycled_scrap) if v.status == "unrecognised")
+        return out

@@ -1,0 +1,514 @@
+"""Minimal, fast access to the cells of an .xlsx workbook.
+
+This is the only module that opens the zip container or looks at SpreadsheetML. It reads just
+the parts a caller asks for and never builds a whole-workbook object model:
+
+* the package and workbook parts (``_rels/.rels``, ``xl/workbook.xml`` and its rels) are small
+  and parsed with lxml;
+* worksheets are scanned for cells that hold a value. RMI templates pre-format about 2,500 rows
+  of formulas per list sheet, so the scanner anchors on value elements (``</v>``, ``</is>``)
+  and walks back to the enclosing ``<c>`` element instead of visiting every cell. Sheets whose
+  markup it does not expect (cells without an ``r`` reference, unusual whitespace) are parsed
+  with lxml instead, cell by cell, giving the same result;
+* shared strings are split once and decoded on demand.
+
+Cells come back as :class:`RawCell` with the value as stored, whether the cell holds a formula
+(so callers can treat cached results as evidence only) and the cell type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, NamedTuple
+
+from lxml import etree
+
+from ..errors import (
+    EncryptedWorkbookError,
+    LegacyFormatError,
+    MalformedTemplateError,
+    NotAWorkbookError,
+)
+
+__all__ = ["RawCell", "SheetCells", "Workbook", "col_to_index", "index_to_col", "open_workbook"]
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_MAX_PART_BYTES = 256 * 1024 * 1024
+
+_REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
+_ATTR = re.compile(rb'(?:^|\s)(r|t)\s*=\s*"([^"]*)"')
+_XSTR_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+class RawCell(NamedTuple):
+    """One cell with content, as stored in the worksheet."""
+
+    row: int
+    col: str
+    value: str | float | bool
+    """Text for strings and errors, float for numbers, bool for booleans."""
+    kind: str
+    """'s' text, 'n' number, 'b' boolean, 'e' error, 'd' ISO date text."""
+    formula: bool
+    """True when the cell holds a formula: ``value`` is then only the cached result."""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.col}{self.row}"
+
+
+SheetCells = dict[tuple[int, str], RawCell]
+
+
+def col_to_index(col: str) -> int:
+    """'A' -> 1, 'AB' -> 28."""
+    n = 0
+    for ch in col:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def index_to_col(index: int) -> str:
+    """1 -> 'A', 28 -> 'AB'."""
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _unescape(text: str) -> str:
+    """Decode what an XML parser would: line ends, entities, then OOXML ``_xHHHH_`` escapes."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = html.unescape(text)
+    if "_x" in text:
+        text = _XSTR_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
+@dataclass
+class _SharedStrings:
+    """Shared-string table, split once, each string decoded on first use."""
+
+    bodies: list[bytes]
+    prefix: bytes
+    _cache: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, data: bytes) -> _SharedStrings:
+        m = re.search(rb"<(\w+:)?sst\b", data)
+        prefix = m.group(1) or b"" if m else b""
+        p = re.escape(prefix)
+        pattern = rb"<" + p + rb"si>(.*?)</" + p + rb"si>|<" + p + rb"si\s*/>"
+        bodies = [b or b"" for b in re.findall(pattern, data, re.S)]
+        return cls(bodies, prefix)
+
+    def __len__(self) -> int:
+        return len(self.bodies)
+
+    def get(self, index: int) -> str:
+        hit = self._cache.get(index)
+        if hit is None:
+            hit = _rich_text(self.bodies[index], self.prefix)
+            self._cache[index] = hit
+        return hit
+
+
+def _rich_text(body: bytes, prefix: bytes) -> str:
+    """Text of an <si> or <is> body: plain <t> or rich runs, without phonetic runs."""
+    p = re.escape(prefix)
+    if b"rPh" in body:
+        body = re.sub(rb"<" + p + rb"rPh\b.*?</" + p + rb"rPh>", b"", body, flags=re.S)
+    parts = re.findall(rb"<" + p + rb"t(?:\s[^>]*)?>(.*?)</" + p + rb"t>", body, re.S)
+    return _unescape(b"".join(parts).decode("utf-8"))
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    part: str
+    state: str
+
+
+class Workbook:
+    """An opened .xlsx package. Use :func:`open_workbook`."""
+
+    def __init__(self, path: Path, data: bytes) -> None:
+        self.path = path
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        try:
+            self._zip = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise NotAWorkbookError(
+                f"the zip container is damaged ({exc})",
+                path=path,
+                hint="ask the supplier to save the template again as .xlsx",
+            ) from exc
+        self._names = set(self._zip.namelist())
+        self._shared: _SharedStrings | None = None
+        self._sheet_cache: dict[tuple[str, frozenset[str] | None], SheetCells] = {}
+        self.workbook_part = self._find_workbook_part()
+        self.sheets, self.date1904, self._shared_part = self._read_workbook()
+
+    # -- package ---------------------------------------------------------------------------
+
+    def _read_part(self, name: str) -> bytes:
+        try:
+            info = self._zip.getinfo(name)
+        except KeyError as exc:
+            raise MalformedTemplateError(f"the workbook part {name} is missing", path=self.path) from exc
+        if info.file_size > _MAX_PART_BYTES:
+            raise MalformedTemplateError(
+                f"the workbook part {name} is {info.file_size} bytes, over the "
+                f"{_MAX_PART_BYTES} byte limit",
+                path=self.path,
+            )
+        try:
+            return self._zip.read(info)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise MalformedTemplateError(
+                f"the workbook part {name} cannot be decompressed ({exc})", path=self.path
+            ) from exc
+
+    def _xml(self, name: str) -> etree._Element:
+        data = self._read_part(name)
+        try:
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+            return etree.fromstring(data, parser)
+        except etree.XMLSyntaxError as exc:
+            raise MalformedTemplateError(
+                f"the workbook part {name} is not well-formed XML ({exc})", path=self.path
+            ) from exc
+
+    def _rels(self, part: str) -> dict[str, tuple[str, str]]:
+        folder, base = posixpath.split(part)
+        rels_name = posixpath.join(folder, "_rels", base + ".rels")
+        if rels_name not in self._names:
+            return {}
+        out: dict[str, tuple[str, str]] = {}
+        for rel in self._xml(rels_name).iter(f"{{{_PKG_REL_NS}}}Relationship"):
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") == "External":
+                continue
+            if target.startswith("/"):
+                resolved = target.lstrip("/")
+            else:
+                resolved = posixpath.normpath(posixpath.join(folder, target))
+            out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], resolved)
+        return out
+
+    def _find_workbook_part(self) -> str:
+        for _rid, (kind, target) in self._rels("").items():
+            if kind == "officeDocument" and target in self._names:
+                return target
+        if "xl/workbook.xml" in self._names:
+            return "xl/workbook.xml"
+        raise NotAWorkbookError(
+            "the zip file holds no spreadsheet workbook part",
+            path=self.path,
+            hint="this is a zip archive, but not an Excel .xlsx workbook",
+        )
+
+    def _read_workbook(self) -> tuple[list[SheetInfo], bool, str | None]:
+        root = self._xml(self.workbook_part)
+        ns = root.nsmap.get(None) or _MAIN_NS
+        if ns not in (_MAIN_NS, _STRICT_NS):
+            ns = _MAIN_NS
+        rels = self._rels(self.workbook_part)
+        sheets: list[SheetInfo] = []
+        for el in root.iter(f"{{{ns}}}sheet"):
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+            kind, target = rels.get(rid or "", ("", ""))
+            if kind != "worksheet":
+                continue  # chartsheets and dialog sheets hold no cells
+            sheets.append(SheetInfo(el.get("name", ""), target, el.get("state", "visible")))
+        pr = root.find(f"{{{ns}}}workbookPr")
+        date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+        shared = next((t for k, t in rels.values() if k == "sharedStrings"), None)
+        return sheets, date1904, shared
+
+    # -- public ----------------------------------------------------------------------------
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+    def has_sheet(self, name: str) -> bool:
+        return any(s.name == name for s in self.sheets)
+
+    def sheet_state(self, name: str) -> str:
+        return next(s.state for s in self.sheets if s.name == name)
+
+    @property
+    def shared_strings(self) -> _SharedStrings:
+        if self._shared is None:
+            if self._shared_part and self._shared_part in self._names:
+                self._shared = _SharedStrings.parse(self._read_part(self._shared_part))
+            else:
+                self._shared = _SharedStrings([], b"")
+        return self._shared
+
+    def cells(self, sheet: str, columns: Iterable[str] | None = None) -> SheetCells:
+        """Every cell of ``sheet`` that holds a value, keyed by (row, column).
+
+        ``columns`` limits the result to those column letters.
+        """
+        key = (sheet, frozenset(columns) if columns is not None else None)
+        hit = self._sheet_cache.get(key)
+        if hit is not None:
+            return hit
+        info = next((s for s in self.sheets if s.name == sheet), None)
+        if info is None:
+            raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
+        data = self._read_part(info.part)
+        result = scan_sheet(data, self.shared_strings, key[1], path=self.path, sheet=sheet)
+        self._sheet_cache[key] = result
+        return result
+
+
+def open_workbook(source: str | Path | IO[bytes]) -> Workbook:
+    """Open an .xlsx file, refusing legacy, encrypted and non-zip files with typed errors."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError as exc:
+            raise NotAWorkbookError("this is a folder, not a file", path=path) from exc
+        except OSError as exc:
+            raise NotAWorkbookError(f"the file cannot be read ({exc.strerror})", path=path) from exc
+    else:
+        path = Path(getattr(source, "name", "<stream>"))
+        data = source.read()
+    head = data[:8]
+    if head == _OLE_MAGIC:
+        if "EncryptionInfo".encode("utf-16-le") in data[:1 << 20] or (
+            "EncryptionInfo".encode("utf-16-le") in data
+        ):
+            raise EncryptedWorkbookError(
+                path=path,
+                hint="ask the supplier to remove the password (File > Info > Protect Workbook) "
+                "and send the file again as .xlsx",
+            )
+        raise LegacyFormatError(
+            path=path,
+            hint="ask the supplier to use a current RMI template and save it as .xlsx",
+        )
+    if head[:4] != _ZIP_MAGIC:
+        what = "empty" if not data else "not a zip-based .xlsx file"
+        raise NotAWorkbookError(
+            f"the file is {what}", path=path, hint="send an .xlsx RMI reporting template"
+        )
+    return Workbook(path, data)
+
+
+# -- worksheet scanning -------------------------------------------------------------------
+
+_UNUSUAL_MARKUP = re.compile(rb"<(?:\w+:)?c(?:[\t\r\n>])")
+
+
+def scan_sheet(
+    data: bytes,
+    shared: _SharedStrings,
+    columns: frozenset[str] | None,
+    *,
+    path: Path,
+    sheet: str,
+) -> SheetCells:
+    """Cells with a value, found by anchoring on value elements; lxml when markup is unusual."""
+    m = re.search(rb"<(\w+:)?worksheet\b", data[:4096])
+    if m is None:
+        raise MalformedTemplateError("the worksheet part has no <worksheet> root", path=path,
+                                     sheet=sheet)
+    prefix = m.group(1) or b""
+    if _UNUSUAL_MARKUP.search(data) is None:
+        fast = _scan_fast(data, prefix, shared, columns)
+        if fast is not None:
+            return fast
+    return _scan_lxml(data, shared, columns, path=path, sheet=sheet)
+
+
+def _convert(kind: bytes, raw: str, shared: _SharedStrings) -> tuple[str | float | bool, str] | None:
+    """Typed value of a cell from its t attribute and <v> text; None for empty/broken."""
+    if kind == b"s":
+        try:
+            return shared.get(int(raw)), "s"
+        except (ValueError, IndexError):
+            return None
+    if kind in (b"str", b"inlineStr"):
+        return _unescape(raw), "s"
+    if kind == b"b":
+        return raw.strip() in ("1", "true"), "b"
+    if kind == b"e":
+        return raw, "e"
+    if kind == b"d":
+        return raw, "d"
+    try:
+        return float(raw), "n"
+    except ValueError:
+        return _unescape(raw), "s"
+
+
+def _scan_fast(
+    data: bytes, prefix: bytes, shared: _SharedStrings, columns: frozenset[str] | None
+) -> SheetCells | None:
+    out: SheetCells = {}
+    p = re.escape(prefix)
+    ends = re.compile(rb"</" + p + rb"(?:v|is)>")
+    c_open = b"<" + prefix + b"c "
+    f_open = b"<" + prefix + b"f"
+    v_open = b"<" + prefix + b"v"
+    is_open = b"<" + prefix + b"is>"
+    rfind = data.rfind
+    find = data.find
+    for m in ends.finditer(data):
+        end = m.start()
+        start = rfind(c_open, 0, end)
+        if start < 0:
+            return None
+        head_end = find(b">", start)
+        if data[head_end - 1] == 47:  # "/": the nearest cell is empty, markup is unexpected
+            return None
+        attrs = dict(_ATTR.findall(data[start + len(c_open) - 1 : head_end]))
+        ref = attrs.get(b"r")
+        if ref is None:
+            return None
+        rm = _REF.fullmatch(ref)
+        if rm is None:
+            return None
+        col = rm.group(1).decode()
+        if columns is not None and col not in columns:
+            continue
+        body_start = head_end + 1
+        is_inline = m.group(0).endswith(b"is>")
+        kind = attrs.get(b"t", b"n")
+        if is_inline:
+            i = rfind(is_open, body_start, end)
+            if i < 0:
+                return None
+            text = _rich_text(data[i + len(is_open) : end], prefix)
+            if not text:
+                continue
+            value: tuple[str | float | bool, str] | None = (text, "s")
+            formula = find(f_open, body_start, i) >= 0
+        else:
+            i = rfind(v_open, body_start, end)
+            if i < 0:
+                return None
+            vstart = find(b">", i) + 1
+            raw = data[vstart:end].decode("utf-8")
+            if raw == "":
+                continue
+            formula = find(f_open, body_start, i) >= 0
+            value = _convert(kind, raw, shared)
+            if value is None:
+                continue
+        row = int(rm.group(2))
+        out[(row, col)] = RawCell(row, col, value[0], value[1], formula)
+    return out
+
+
+def _scan_lxml(
+    data: bytes,
+    shared: _SharedStrings,
+    columns: frozenset[str] | None,
+    *,
+    path: Path,
+    sheet: str,
+) -> SheetCells:
+    out: SheetCells = {}
+    row_no = 0
+    col_no = 0
+    try:
+        ctx = etree.iterparse(
+            io.BytesIO(data), events=("start", "end"), resolve_entities=False, no_network=True
+        )
+        for event, el in ctx:
+            local = etree.QName(el).localname
+            if local == "row" and event == "start":
+                r = el.get("r")
+                row_no = int(r) if r and r.isdigit() else row_no + 1
+                col_no = 0
+            elif local == "c" and event == "end":
+                ref = el.get("r")
+                if ref:
+                    rm = _REF.fullmatch(ref.encode())
+                    if rm is None:
+                        raise MalformedTemplateError(f"bad cell reference {ref!r}", path=path,
+                                                     sheet=sheet)
+                    col = rm.group(1).decode()
+                    row = int(rm.group(2))
+                    col_no = col_to_index(col)
+                else:
+                    col_no += 1
+                    col, row = index_to_col(col_no), row_no
+                if columns is None or col in columns:
+                    cell = _lxml_cell(el, row, col, shared)
+                    if cell is not None:
+                        out[(row, col)] = cell
+                el.clear()
+            elif local == "row" and event == "end":
+                el.clear()
+    except etree.XMLSyntaxError as exc:
+        raise MalformedTemplateError(f"the worksheet is not well-formed XML ({exc})", path=path,
+                                     sheet=sheet) from exc
+    return out
+
+
+def _lxml_cell(el: etree._Element, row: int, col: str, shared: _SharedStrings) -> RawCell | None:
+    formula = False
+    v_text: str | None = None
+    inline: str | None = None
+    for child in el:
+        local = etree.QName(child).localname
+        if local == "f":
+            formula = True
+        elif local == "v":
+            v_text = child.text or ""
+        elif local == "is":
+            inline = "".join(
+                t.text or ""
+                for t in child.iter()
+                if etree.QName(t).localname == "t"
+                and etree.QName(t.getparent()).localname != "rPh"  # type: ignore[arg-type]
+            )
+    if inline is not None:
+        inline = _XSTR_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), inline)
+        return RawCell(row, col, inline, "s", formula) if inline else None
+    if not v_text:
+        return None
+    kind = (el.get("t") or "n").encode()
+    if kind in (b"str", b"inlineStr", b"e", b"d"):
+        value: tuple[str | float | bool, str] | None = (
+            (v_text, kind.decode())
+            if kind in (b"e", b"d")
+            else (_XSTR_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), v_text), "s")
+        )
+    else:
+        value = _convert(kind, v_text, shared)
+    if value is None:
+        return None
+    return RawCell(row, col, value[0], value[1], formula)
+
+
+def iter_rows(cells: SheetCells) -> Iterator[tuple[int, dict[str, RawCell]]]:
+    """Group cells by row, rows in ascending order."""
+    rows: dict[int, dict[str, RawCell]] = {}
+    for (row, col), cell in cells.items():
+        rows.setdefault(row, {})[col] = cell
+    for row in sorted(rows):
+        yield row, rows[row]
