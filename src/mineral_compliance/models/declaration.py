@@ -60,6 +60,11 @@ class TemplateIdentity(_Frozen):
     )
     revision_date: dt.date | None = None
     layout: str = Field(description="The layout table the workbook was read with.")
+    layout_assumed: bool = Field(
+        default=False,
+        description="True when the version is newer than every table of its major version and "
+        "the newest table was used.",
+    )
     language: TextValue = Field(description="The language selected in the template's picker.")
     version_source: Provenance
 

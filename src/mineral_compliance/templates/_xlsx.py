@@ -111,10 +111,15 @@ class _SharedStrings:
 
     @classmethod
     def parse(cls, data: bytes) -> _SharedStrings:
-        m = re.search(rb"<(\w+:)?sst\b", data)
-        prefix = m.group(1) or b"" if m else b""
+        m = re.search(rb"<(\w+:)?sst\b", data[:4096])
+        prefix = (m.group(1) or b"") if m else b""
+        open_si, close_si = b"<" + prefix + b"si>", b"</" + prefix + b"si>"
+        if re.search(rb"<" + re.escape(prefix) + rb"si[\s/]", data) is None:
+            # every item is a plain <si>...</si>: splitting is much faster than a regex
+            parts = data.split(open_si)[1:]
+            return cls([p[: p.rfind(close_si)] if close_si in p else p for p in parts], prefix)
         p = re.escape(prefix)
-        pattern = rb"<" + p + rb"si>(.*?)</" + p + rb"si>|<" + p + rb"si\s*/>"
+        pattern = rb"<" + p + rb"si\b[^>]*?(?:/>|>(.*?)</" + p + rb"si>)"
         bodies = [b or b"" for b in re.findall(pattern, data, re.S)]
         return cls(bodies, prefix)
 
@@ -131,6 +136,8 @@ class _SharedStrings:
 
 def _rich_text(body: bytes, prefix: bytes) -> str:
     """Text of an <si> or <is> body: plain <t> or rich runs, without phonetic runs."""
+    if body[:3] == b"<t>" and body.find(b"<", 3) == len(body) - 4:
+        return _unescape(body[3:-4].decode("utf-8"))  # the common case: one plain <t>
     p = re.escape(prefix)
     if b"rPh" in body:
         body = re.sub(rb"<" + p + rb"rPh\b.*?</" + p + rb"rPh>", b"", body, flags=re.S)
@@ -318,7 +325,7 @@ def open_workbook(source: str | Path | IO[bytes]) -> Workbook:
 
 # -- worksheet scanning -------------------------------------------------------------------
 
-_UNUSUAL_MARKUP = re.compile(rb"<(?:\w+:)?c(?:[\t\r\n>])")
+_CELL_OPENING = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
 
 def scan_sheet(
@@ -335,10 +342,9 @@ def scan_sheet(
         raise MalformedTemplateError("the worksheet part has no <worksheet> root", path=path,
                                      sheet=sheet)
     prefix = m.group(1) or b""
-    if _UNUSUAL_MARKUP.search(data) is None:
-        fast = _scan_fast(data, prefix, shared, columns)
-        if fast is not None:
-            return fast
+    fast = _scan_fast(data, prefix, shared, columns)
+    if fast is not None:
+        return fast
     return _scan_lxml(data, shared, columns, path=path, sheet=sheet)
 
 
@@ -363,40 +369,62 @@ def _convert(kind: bytes, raw: str, shared: _SharedStrings) -> tuple[str | float
         return _unescape(raw), "s"
 
 
+_END_PATTERNS: dict[bytes, re.Pattern[bytes]] = {}
+
+
 def _scan_fast(
     data: bytes, prefix: bytes, shared: _SharedStrings, columns: frozenset[str] | None
 ) -> SheetCells | None:
+    """Anchor on the end of every non-empty value element and walk back to its cell.
+
+    Returns None when the markup is not what this scanner expects, so the caller can parse the
+    sheet with lxml instead.
+    """
     out: SheetCells = {}
-    p = re.escape(prefix)
-    ends = re.compile(rb"</" + p + rb"(?:v|is)>")
+    ends = _END_PATTERNS.get(prefix)
+    if ends is None:
+        p = re.escape(prefix)
+        ends = re.compile(rb"</" + p + rb"v>|</" + p + rb"is>")
+        _END_PATTERNS[prefix] = ends
     c_open = b"<" + prefix + b"c "
+    c_len = len(c_open)
     f_open = b"<" + prefix + b"f"
     v_open = b"<" + prefix + b"v"
     is_open = b"<" + prefix + b"is>"
+    wanted = None if columns is None else {c.encode() for c in columns}
     rfind = data.rfind
     find = data.find
+    cell_opening = _CELL_OPENING.search
+    empty_v = b"<" + prefix + b"v>"
+    empty_len = len(empty_v)
     for m in ends.finditer(data):
         end = m.start()
+        if data[end - empty_len : end] == empty_v:
+            continue  # <v></v>: an empty cached result, as some writers save
         start = rfind(c_open, 0, end)
         if start < 0:
             return None
         head_end = find(b">", start)
-        if data[head_end - 1] == 47:  # "/": the nearest cell is empty, markup is unexpected
-            return None
-        attrs = dict(_ATTR.findall(data[start + len(c_open) - 1 : head_end]))
-        ref = attrs.get(b"r")
-        if ref is None:
-            return None
-        rm = _REF.fullmatch(ref)
-        if rm is None:
-            return None
-        col = rm.group(1).decode()
-        if columns is not None and col not in columns:
+        if data[head_end - 1] == 47 or cell_opening(data, start + 1, end) is not None:
+            return None  # another cell opens in between: markup this scanner does not expect
+        head = data[start + c_len : head_end]
+        if head.startswith(b'r="'):
+            ref = head[3 : head.find(b'"', 3)]
+            tpos = head.find(b' t="')
+            kind = head[tpos + 4 : head.find(b'"', tpos + 4)] if tpos >= 0 else b"n"
+        else:
+            attrs = dict(_ATTR.findall(b" " + head))
+            if b"r" not in attrs:
+                return None
+            ref, kind = attrs[b"r"], attrs.get(b"t", b"n")
+        col_b = ref.rstrip(b"0123456789")
+        if wanted is not None and col_b not in wanted:
             continue
+        row_b = ref[len(col_b):]
+        if not col_b or not row_b or not col_b.isalpha() or not row_b.isdigit():
+            return None
         body_start = head_end + 1
-        is_inline = m.group(0).endswith(b"is>")
-        kind = attrs.get(b"t", b"n")
-        if is_inline:
+        if m.group(0)[-3:] == b"is>":
             i = rfind(is_open, body_start, end)
             if i < 0:
                 return None
@@ -409,15 +437,15 @@ def _scan_fast(
             i = rfind(v_open, body_start, end)
             if i < 0:
                 return None
-            vstart = find(b">", i) + 1
-            raw = data[vstart:end].decode("utf-8")
-            if raw == "":
+            raw = data[find(b">", i) + 1 : end].decode("utf-8")
+            if not raw:
                 continue
             formula = find(f_open, body_start, i) >= 0
             value = _convert(kind, raw, shared)
             if value is None:
                 continue
-        row = int(rm.group(2))
+        row = int(row_b)
+        col = col_b.decode()
         out[(row, col)] = RawCell(row, col, value[0], value[1], formula)
     return out
 

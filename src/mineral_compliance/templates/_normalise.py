@@ -1,0 +1,125 @@
+"""Turning raw cells into normalised values with provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+
+from dateutil import parser as date_parser
+
+from ..models.values import DateValue, Origin, Provenance, Status, TextValue
+from ._xlsx import RawCell
+
+__all__ = ["clean_text", "excel_serial_to_date", "to_answer", "to_date", "to_text"]
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
+_WS = re.compile(r"\s+")
+
+
+def clean_text(value: str | float | bool) -> str | None:
+    """Text of a cell with surrounding whitespace (spaces, tabs, line breaks) removed."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = value.strip().replace("\u00a0", " ").strip()
+    return text or None
+
+
+def _raw(cell: RawCell | None) -> str | float | bool | None:
+    return None if cell is None else cell.value
+
+
+def to_text(cell: RawCell | None, where: Provenance) -> TextValue:
+    """A free-text input. Formula cells are not inputs: their cached result is kept as evidence."""
+    if cell is None:
+        return TextValue(provenance=where)
+    if cell.formula:
+        return TextValue(provenance=where, cached=cell.value)
+    text = clean_text(cell.value) if cell.kind != "e" else None
+    if text is None:
+        return TextValue(raw=cell.value, provenance=where)
+    return TextValue(value=text, raw=cell.value, origin=Origin.INPUT, status=Status.OK,
+                     provenance=where)
+
+
+def _fold(text: str) -> str:
+    return _WS.sub(" ", text).casefold()
+
+
+def to_answer(
+    cell: RawCell | None,
+    where: Provenance,
+    choices: tuple[str, ...],
+    numeric: Mapping[float, str] | None = None,
+) -> TextValue:
+    """A dropdown answer normalised to the template's English literal.
+
+    Surrounding whitespace is removed and case is folded to the listed literal. A value that
+    matches no literal is kept (stripped) with status ``unrecognised``.
+    """
+    if cell is None:
+        return TextValue(provenance=where)
+    if cell.formula:
+        return TextValue(provenance=where, cached=cell.value)
+    if isinstance(cell.value, float) and numeric and cell.value in numeric:
+        return TextValue(value=numeric[cell.value], raw=cell.value, origin=Origin.INPUT,
+                         status=Status.OK, provenance=where)
+    text = clean_text(cell.value) if cell.kind != "e" else str(cell.value)
+    if text is None:
+        return TextValue(raw=cell.value, provenance=where)
+    folded = _fold(text)
+    for choice in choices:
+        if _fold(choice) == folded:
+            return TextValue(value=choice, raw=cell.value, origin=Origin.INPUT, status=Status.OK,
+                             provenance=where)
+    return TextValue(value=text, raw=cell.value, origin=Origin.INPUT,
+                     status=Status.UNRECOGNISED, provenance=where)
+
+
+def excel_serial_to_date(serial: float, date1904: bool = False) -> dt.date | None:
+    """The calendar date of an Excel date serial (1900 or 1904 system)."""
+    if serial < 1 or serial > 2958465:  # 9999-12-31
+        return None
+    epoch = _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH
+    return epoch + dt.timedelta(days=int(serial))
+
+
+def _parse_text_date(text: str) -> dt.date | None:
+    """A date typed as text. Ambiguous day/month orders (05/10/2024) are not guessed."""
+    try:
+        month_first = date_parser.parse(text, dayfirst=False, default=dt.datetime(1, 1, 1))
+        day_first = date_parser.parse(text, dayfirst=True, default=dt.datetime(1, 1, 1))
+    except (ValueError, OverflowError):
+        return None
+    if month_first.date() != day_first.date() or month_first.year < 1900:
+        return None
+    return month_first.date()
+
+
+def to_date(cell: RawCell | None, where: Provenance, date1904: bool) -> DateValue:
+    """A date input: an Excel serial, an ISO cell value, or unambiguous text."""
+    if cell is None:
+        return DateValue(provenance=where)
+    if cell.formula:
+        return DateValue(provenance=where, cached=cell.value)
+    value: dt.date | None = None
+    if cell.kind == "n" and isinstance(cell.value, float):
+        value = excel_serial_to_date(cell.value, date1904)
+    elif cell.kind == "d" and isinstance(cell.value, str):
+        try:
+            value = dt.datetime.fromisoformat(cell.value).date()
+        except ValueError:
+            value = None
+    elif isinstance(cell.value, str):
+        text = clean_text(cell.value)
+        if text is None:
+            return DateValue(raw=cell.value, provenance=where)
+        value = _parse_text_date(text)
+    if value is None:
+        return DateValue(raw=cell.value, origin=Origin.INPUT, status=Status.UNRECOGNISED,
+                         provenance=where)
+    return DateValue(value=value, raw=cell.value, origin=Origin.INPUT, status=Status.OK,
+                     provenance=where)

@@ -1,0 +1,194 @@
+"""Identify an RMI template's family and version from the workbook itself.
+
+The family comes from the document title the RMI prints on the Revision sheet (a fixed English
+literal, not one of the translated labels) and, when that is missing, from the sheet set. The
+version comes from the revision cell of the Declaration sheet (``Revision 6.4\\nApril 26, 2024``
+in J3). File names and translated label text are never used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from ..errors import UnknownTemplateError, UnsupportedVersionError
+from ..models.declaration import TemplateKind
+from ..models.values import Provenance
+from ._xlsx import Workbook
+from .layouts import LAYOUTS, Layout
+
+__all__ = ["Detection", "detect", "parse_revision"]
+
+_TITLES: tuple[tuple[str, TemplateKind], ...] = (
+    ("conflict minerals reporting template", TemplateKind.CMRT),
+    ("extended mineral reporting template", TemplateKind.EMRT),
+    ("extended minerals reporting template", TemplateKind.EMRT),
+    ("cobalt reporting template", TemplateKind.CRT),
+    ("additional minerals reporting template", TemplateKind.AMRT),
+    ("pilot reporting template", TemplateKind.AMRT),
+)
+_REVISION = re.compile(r"revision\s*:?\s*(\d+(?:\.\d+)*[a-z]?)", re.I)
+_TITLE_CELLS = ("B3", "F11", "E11", "B2", "C3")
+
+_WHAT_TO_DO = (
+    "ask the supplier to fill in the current RMI template "
+    "(responsiblemineralsinitiative.org/reporting-templates) and send it as .xlsx"
+)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What a workbook is, and the layout table to read it with."""
+
+    kind: TemplateKind
+    version: str
+    revision_text: str | None
+    revision_date: dt.date | None
+    layout: Layout
+    layout_assumed: bool
+    source: Provenance
+
+
+def parse_revision(text: str) -> tuple[str | None, dt.date | None]:
+    """('6.4', date(2024, 4, 26)) from 'Revision 6.4\\nApril 26, 2024'."""
+    m = _REVISION.search(text)
+    if m is None:
+        return None, None
+    version = m.group(1)
+    rest = text[m.end():].strip(" \n\r\t,-")
+    rest = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", rest)
+    date = None
+    if rest:
+        from dateutil import parser as date_parser
+
+        try:
+            date = date_parser.parse(rest, default=dt.datetime(1, 1, 1)).date()
+        except (ValueError, OverflowError):
+            date = None
+        if date is not None and date.year < 2000:
+            date = None
+    return version, date
+
+
+def _kind_from_title(wb: Workbook) -> TemplateKind | None:
+    if not wb.has_sheet("Revision"):
+        return None
+    cells = wb.cells("Revision", columns=("B", "C", "E", "F"))
+    for ref in _TITLE_CELLS:
+        col, row = ref[0], int(ref[1:])
+        cell = cells.get((row, col))
+        if cell is None or not isinstance(cell.value, str):
+            continue
+        text = " ".join(cell.value.split()).casefold()
+        for title, kind in _TITLES:
+            if title in text:
+                return kind
+    return None
+
+
+def _kind_from_sheets(wb: Workbook) -> TemplateKind | None:
+    names = set(wb.sheet_names)
+    if "Minerals Scope" in names:
+        return TemplateKind.AMRT
+    if "Smelter and Mine List" in names or "Standard Smelter Names" in names:
+        return TemplateKind.CMRT
+    return None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """'6.31' -> (6, 31): RMI numbers minor releases as decimal digits after the dot
+    (6.01 < 6.1 < 6.2 < 6.21 < 6.22 < 6.3 < 6.31 < 6.4), so compare them as decimals."""
+    major, _, minor = version.partition(".")
+    digits = re.sub(r"\D", "", minor)
+    frac = int(digits.ljust(4, "0")[:4]) if digits else 0
+    return (int(re.sub(r"\D", "", major) or 0), frac)
+
+
+def detect(wb: Workbook, *, strict_version: bool = False) -> Detection:
+    """Identify ``wb``; raise a typed error for workbooks that cannot be read."""
+    kind = _kind_from_title(wb) or _kind_from_sheets(wb)
+    if kind is None and not wb.has_sheet("Declaration"):
+        raise UnknownTemplateError(
+            "no RMI Revision title and no Declaration sheet found "
+            f"(sheets: {', '.join(wb.sheet_names) or 'none'})",
+            path=wb.path,
+            hint="send one of the RMI templates: CMRT, EMRT, CRT or AMRT",
+        )
+    version: str | None = None
+    revision_text: str | None = None
+    revision_date: dt.date | None = None
+    source = Provenance(file=str(wb.path), sheet="Declaration", cell="J3")
+    if wb.has_sheet("Declaration"):
+        decl = wb.cells("Declaration")
+        near_top = sorted(
+            (c for (row, _col), c in decl.items() if row <= 5 and isinstance(c.value, str)),
+            key=lambda c: (c.ref != "J3", c.row, c.col),
+        )
+        for cell in near_top:
+            v, d = parse_revision(str(cell.value))
+            if v is not None:
+                version, revision_date, revision_text = v, d, str(cell.value)
+                source = Provenance(file=str(wb.path), sheet="Declaration", cell=cell.ref)
+                break
+    if version is None:
+        version = _legacy_version(wb)
+    if kind is None:
+        raise UnknownTemplateError(
+            "the workbook has a Declaration sheet but no RMI template title",
+            path=wb.path,
+            sheet="Revision",
+            hint="send one of the RMI templates: CMRT, EMRT, CRT or AMRT",
+        )
+    if version is None:
+        raise UnsupportedVersionError(
+            f"this {kind.value} carries no revision number this library recognises; it "
+            "predates the templates it reads",
+            kind=kind.value,
+            path=wb.path,
+            sheet="Declaration",
+            cell="J3",
+            hint=_WHAT_TO_DO,
+        )
+    candidates = [layout for layout in LAYOUTS if layout.kind is kind]
+    for layout in candidates:
+        if version in layout.versions:
+            return Detection(kind, version, revision_text, revision_date, layout, False, source)
+    supported = sorted({v for la in candidates for v in la.versions}, key=_version_key)
+    newer_same_major = [
+        la
+        for la in candidates
+        for v in la.versions
+        if _version_key(v)[0] == _version_key(version)[0]
+        and _version_key(version) > _version_key(v)
+    ]
+    if newer_same_major and not strict_version:
+        layout = max(newer_same_major, key=lambda la: max(_version_key(v) for v in la.versions))
+        return Detection(kind, version, revision_text, revision_date, layout, True, source)
+    listed = ", ".join(supported) if supported else "none yet"
+    raise UnsupportedVersionError(
+        f"{kind.value} revision {version} is not supported (supported: {listed})",
+        kind=kind.value,
+        version=version,
+        path=wb.path,
+        sheet=source.sheet,
+        cell=source.cell,
+        hint=_WHAT_TO_DO,
+    )
+
+
+def _legacy_version(wb: Workbook) -> str | None:
+    """Revision numbers of the oldest CMRTs, which kept them only on the Revision sheet."""
+    if not wb.has_sheet("Revision"):
+        return None
+    best: str | None = None
+    for cell in wb.cells("Revision").values():
+        if isinstance(cell.value, str):
+            m = re.fullmatch(r"\s*(?:revision\s*)?(\d+\.\d+[a-z]?)\s*", cell.value, re.I)
+            if m and (best is None or _version_key(m.group(1)) > _version_key(best)):
+                best = m.group(1)
+        elif isinstance(cell.value, float) and cell.col in ("B", "C") and 0 < cell.value < 10:
+            text = f"{cell.value:.2f}"
+            if best is None or _version_key(text) > _version_key(best):
+                best = text
+    return best

@@ -1,0 +1,16 @@
+"""Layout tables, one module per template family. ``LAYOUTS`` lists every table in use."""
+
+from .base import CompanyQuestion, Layout, ListSheet, LookupSheet, MineralQuestion, MineralSlots
+from .cmrt import LAYOUTS as CMRT_LAYOUTS
+
+LAYOUTS: tuple[Layout, ...] = (*CMRT_LAYOUTS,)
+
+__all__ = [
+    "LAYOUTS",
+    "CompanyQuestion",
+    "Layout",
+    "ListSheet",
+    "LookupSheet",
+    "MineralQuestion",
+    "MineralSlots",
+]

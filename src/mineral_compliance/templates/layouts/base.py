@@ -1,0 +1,149 @@
+"""The shape of a layout table: where each input of a template version sits.
+
+A layout is data. The reader walks it; it never asks which version it is reading. A new RMI
+release means a new table (usually a copy of its predecessor with the differences applied by
+:func:`dataclasses.replace`) plus a fixture, not a conditional in the reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ...models.declaration import TemplateKind
+
+__all__ = [
+    "CompanyQuestion",
+    "Layout",
+    "ListSheet",
+    "LookupSheet",
+    "MineralQuestion",
+    "MineralSlots",
+]
+
+YES_NO: tuple[str, ...] = ("Yes", "No")
+YES_NO_UNKNOWN: tuple[str, ...] = ("Yes", "No", "Unknown")
+RESPONSE_RATE: tuple[str, ...] = (
+    "100%",
+    "Greater than 90%",
+    "Greater than 75%",
+    "Greater than 50%",
+    "50% or less",
+    "None",
+)
+
+COMPANY_FIELDS: tuple[str, ...] = (
+    "name",
+    "scope",
+    "scope_description",
+    "unique_id",
+    "id_authority",
+    "address",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "authorizer",
+    "authorizer_title",
+    "authorizer_email",
+    "authorizer_phone",
+    "effective_date",
+)
+
+
+@dataclass(frozen=True)
+class MineralQuestion:
+    """A question answered once per mineral.
+
+    ``rows`` maps each row slot to the mineral it asks about. For templates whose minerals are
+    chosen in a selector (EMRT 2.x, AMRT) the slots are numbered and :class:`MineralSlots`
+    says which mineral lands in which slot.
+    """
+
+    key: str
+    rows: tuple[int, ...]
+    choices: tuple[str, ...]
+    answer_col: str = "D"
+    comment_col: str = "G"
+    numeric_literals: Mapping[float, str] = field(default_factory=dict)
+    """Numbers some versions store for a literal (CMRT 6.01-6.22 store 100% as 1)."""
+
+
+@dataclass(frozen=True)
+class CompanyQuestion:
+    """A company-level question (A, B, C...)."""
+
+    key: str
+    cell: str
+    choices: tuple[str, ...]
+    comment_cell: str | None = None
+    per_mineral_rows: tuple[int, ...] = ()
+    """For a company question answered per mineral slot (EMRT 2.x C), the rows of the slots;
+    ``cell`` is then the first of them."""
+
+
+@dataclass(frozen=True)
+class MineralSlots:
+    """How the minerals of the question rows are determined.
+
+    Either ``fixed`` (CMRT: Tantalum, Tin, Gold, Tungsten in that order), or chosen by the
+    supplier in ``selector_cells`` and sorted into slots as the template's formulas do.
+    """
+
+    fixed: tuple[str, ...] = ()
+    selector_sheet: str | None = None
+    selector_cells: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    sort: bool = True
+    other_choice: str | None = None
+    """A selector literal meaning "another mineral, named in ``other_cells``" (AMRT)."""
+    other_cells: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListSheet:
+    """A list sheet (Smelter List, Product List, Mine List): where data rows sit and what each
+    column means. ``inputs`` are the columns a supplier fills; the others are formulas."""
+
+    sheet: str
+    first_row: int
+    last_row: int
+    columns: Mapping[str, str]
+    footer_text: str | None = None
+    """A cell text (prefix) that marks the end of the data region, e.g. the copyright line."""
+
+
+@dataclass(frozen=True)
+class LookupSheet:
+    """The Smelter Look-up reference sheet."""
+
+    sheet: str
+    first_row: int
+    columns: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything sits in one template family and version range."""
+
+    name: str
+    kind: TemplateKind
+    versions: tuple[str, ...]
+    """Version strings read with this table, as RMI prints them."""
+    required_sheets: tuple[str, ...]
+    company_cells: Mapping[str, str]
+    scope_choices: tuple[str, ...]
+    minerals: MineralSlots
+    questions: tuple[MineralQuestion, ...]
+    company_questions: tuple[CompanyQuestion, ...]
+    smelter_list: ListSheet
+    metal_choices: tuple[str, ...]
+    recycled_choices: tuple[str, ...] = YES_NO_UNKNOWN
+    product_list: ListSheet | None = None
+    mine_list: ListSheet | None = None
+    lookup: LookupSheet | None = None
+    declaration_sheet: str = "Declaration"
+    version_cell: str = "J3"
+    language_cell: str = "D3"
+    not_listed: str = "Smelter not listed"
+    not_identified: str = "Smelter not yet identified"
+    company_fields: tuple[str, ...] = COMPANY_FIELDS

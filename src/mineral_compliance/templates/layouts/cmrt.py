@@ -1,0 +1,161 @@
+"""CMRT 6.x layouts (Conflict Minerals Reporting Template, RMI).
+
+Cell positions were read from the official workbooks 6.01 to 6.5; they are identical across the
+6.x line for the Declaration, Smelter List and Product List inputs. What differs between
+releases is data (dropdown literals, the Smelter Look-up snapshot), so 6.0 to 6.5 share one
+table and the differences are applied with :func:`dataclasses.replace`.
+"""
+
+from __future__ import annotations
+
+from ...models.declaration import TemplateKind
+from .base import (
+    RESPONSE_RATE,
+    YES_NO,
+    YES_NO_UNKNOWN,
+    CompanyQuestion,
+    Layout,
+    ListSheet,
+    LookupSheet,
+    MineralQuestion,
+    MineralSlots,
+)
+
+__all__ = ["CMRT_6", "LAYOUTS"]
+
+METALS = ("Tantalum", "Tin", "Gold", "Tungsten")
+"""Metal order of the per-metal question rows (and the Smelter List metal literals)."""
+
+SCOPES = (
+    "A. Company",
+    "B. Product (or List of Products)",
+    "C. User defined [Specify in 'Description of scope']",
+)
+
+COMPANY_CELLS = {
+    "name": "D8",
+    "scope": "D9",
+    "scope_description": "D10",
+    "unique_id": "D12",
+    "id_authority": "D13",
+    "address": "D14",
+    "contact_name": "D15",
+    "contact_email": "D16",
+    "contact_phone": "D17",
+    "authorizer": "D18",
+    "authorizer_title": "D19",
+    "authorizer_email": "D20",
+    "authorizer_phone": "D21",
+    "effective_date": "D22",
+}
+
+
+def _q(key: str, first_row: int, choices: tuple[str, ...], **kw: object) -> MineralQuestion:
+    return MineralQuestion(key, tuple(range(first_row, first_row + 4)), choices, **kw)  # type: ignore[arg-type]
+
+
+QUESTIONS = (
+    _q("1", 26, YES_NO),
+    _q("2", 32, YES_NO),
+    _q("3", 38, YES_NO_UNKNOWN),
+    _q("4", 44, YES_NO_UNKNOWN),
+    _q("5", 50, YES_NO_UNKNOWN),
+    _q("6", 56, RESPONSE_RATE, numeric_literals={1.0: "100%"}),
+    _q("7", 62, YES_NO),
+    _q("8", 68, YES_NO),
+)
+
+COMPANY_E = (
+    "Yes, in conformance with IPC1755 (e.g., CMRT)",
+    "Yes, using other format (describe)",
+    "No",
+)
+COMPANY_H = (
+    "Yes, with the SEC",
+    "Yes, with the EU",
+    "Yes, with the SEC and the EU",
+    "No",
+)
+
+
+def _cq(key: str, row: int, choices: tuple[str, ...]) -> CompanyQuestion:
+    return CompanyQuestion(key, f"D{row}", choices, comment_cell=f"G{row}")
+
+
+COMPANY_QUESTIONS = (
+    _cq("A", 75, YES_NO),
+    _cq("B", 77, YES_NO),
+    _cq("C", 79, YES_NO),
+    _cq("D", 81, YES_NO),
+    _cq("E", 83, COMPANY_E),
+    _cq("F", 85, YES_NO),
+    _cq("G", 87, YES_NO),
+    _cq("H", 89, COMPANY_H),
+)
+
+SMELTER_LIST = ListSheet(
+    sheet="Smelter List",
+    first_row=5,
+    last_row=2504,
+    columns={
+        "smelter_id_input": "A",
+        "metal": "B",
+        "lookup_name": "C",
+        "name_input": "D",
+        "country": "E",
+        "smelter_id": "F",
+        "id_source": "G",
+        "street": "H",
+        "city": "I",
+        "state_province": "J",
+        "contact_name": "K",
+        "contact_email": "L",
+        "next_steps": "M",
+        "mine_names": "N",
+        "mine_countries": "O",
+        "recycled_scrap": "P",
+        "comments": "Q",
+    },
+)
+
+PRODUCT_LIST = ListSheet(
+    sheet="Product List",
+    first_row=6,
+    last_row=2005,
+    columns={"number": "B", "name": "C", "comments": "D"},
+    footer_text="\u00a9",
+)
+
+LOOKUP = LookupSheet(
+    sheet="Smelter Look-up",
+    first_row=5,
+    columns={
+        "metal": "A",
+        "lookup_name": "B",
+        "standard_name": "C",
+        "country": "D",
+        "smelter_id": "E",
+        "source": "F",
+        "street": "G",
+        "city": "H",
+        "state_province": "I",
+    },
+)
+
+CMRT_6 = Layout(
+    name="cmrt-6",
+    kind=TemplateKind.CMRT,
+    versions=("6.0", "6.01", "6.1", "6.2", "6.21", "6.22", "6.3", "6.31", "6.4", "6.5"),
+    required_sheets=("Declaration", "Smelter List", "Product List"),
+    company_cells=COMPANY_CELLS,
+    scope_choices=SCOPES,
+    minerals=MineralSlots(fixed=METALS),
+    questions=QUESTIONS,
+    company_questions=COMPANY_QUESTIONS,
+    smelter_list=SMELTER_LIST,
+    metal_choices=METALS,
+    product_list=PRODUCT_LIST,
+    lookup=LOOKUP,
+)
+
+LAYOUTS = (CMRT_6,)

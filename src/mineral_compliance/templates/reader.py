@@ -1,0 +1,398 @@
+"""Read a supplier's RMI template into a :class:`~mineral_compliance.models.Declaration`.
+
+The reader walks the layout table chosen by :mod:`.detect`; it holds no version logic of its
+own. Columns the template fills by formula from the smelter ID are re-derived from the
+supplier's inputs and the workbook's own Smelter Look-up, the way the template's formulas would,
+because files saved by other tools carry no cached formula results (and Excel's may be stale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from ..errors import MalformedTemplateError
+from ..models.declaration import (
+    Company,
+    Declaration,
+    MineRow,
+    PlaceholderKind,
+    ProductRow,
+    QuestionAnswer,
+    SmelterRow,
+    TemplateIdentity,
+)
+from ..models.reference import LookupEntry, SmelterReference
+from ..models.values import Origin, Provenance, Status, TextValue
+from ._normalise import clean_text, to_answer, to_date, to_text
+from ._xlsx import RawCell, SheetCells, Workbook, iter_rows, open_workbook
+from .detect import Detection, detect
+from .layouts import Layout, ListSheet, LookupSheet
+
+__all__ = ["read_template", "reference_from_template"]
+
+
+def read_template(
+    source: str | Path | IO[bytes], *, strict_version: bool = False
+) -> Declaration:
+    """Read one supplier template (CMRT, EMRT, CRT or AMRT .xlsx).
+
+    The family and version are detected from the workbook. Raises a
+    :class:`~mineral_compliance.errors.TemplateError` subclass when the file cannot be read as a
+    supported template; a supplier's odd answers never raise, they are kept and marked.
+
+    ``strict_version``: refuse a newer minor release of a supported major version instead of
+    reading it with the newest known layout (``template.layout_assumed`` says when that happened).
+    """
+    wb = open_workbook(source)
+    found = detect(wb, strict_version=strict_version)
+    return _Reader(wb, found).read()
+
+
+def reference_from_template(source: str | Path | IO[bytes]) -> SmelterReference:
+    """The Smelter Look-up sheet of an RMI template as a typed reference list.
+
+    Every row is kept (standard names and aliases alike), stamped with the template kind and
+    version it came from.
+    """
+    wb = open_workbook(source)
+    found = detect(wb)
+    spec = found.layout.lookup
+    if spec is None or not wb.has_sheet(spec.sheet):
+        raise MalformedTemplateError(
+            f"{found.kind.value} {found.version} has no Smelter Look-up sheet",
+            path=wb.path,
+            hint="use a template release that ships a Smelter Look-up",
+        )
+    return SmelterReference(
+        kind=found.kind,
+        version=found.version,
+        file=str(wb.path),
+        sha256=wb.sha256,
+        sheet=spec.sheet,
+        entries=tuple(_lookup_entries(wb, spec)),
+    )
+
+
+def _lookup_rows(wb: Workbook, spec: LookupSheet) -> Iterable[tuple[int, dict[str, str | None]]]:
+    """(row, {field: text}) for every Look-up row that names a metal and a look-up name."""
+    cols = spec.columns
+    cells = wb.cells(spec.sheet, columns=cols.values())
+    for row, by_col in iter_rows(cells):
+        if row < spec.first_row:
+            continue
+        values: dict[str, str | None] = {}
+        for field, col in cols.items():
+            cell = by_col.get(col)
+            values[field] = None if cell is None or cell.kind == "e" else clean_text(cell.value)
+        if values.get("metal") and values.get("lookup_name"):
+            yield row, values
+
+
+def _lookup_entries(wb: Workbook, spec: LookupSheet) -> Iterable[LookupEntry]:
+    for row, values in _lookup_rows(wb, spec):
+        yield LookupEntry.model_validate({"row": row, **values})
+
+
+_Ref = dict[str, str | None]
+
+
+@dataclass
+class _LookupIndex:
+    by_id: dict[str, _Ref]
+    by_name: dict[tuple[str, str], _Ref]
+
+    @classmethod
+    def build(cls, rows: Iterable[tuple[int, _Ref]]) -> _LookupIndex:
+        by_id: dict[str, _Ref] = {}
+        by_name: dict[tuple[str, str], _Ref] = {}
+        for _row, e in rows:  # the first row wins, as Excel's MATCH(..., 0) does
+            metal, name, sid = e["metal"] or "", e["lookup_name"] or "", e.get("smelter_id")
+            if sid:
+                by_id.setdefault(sid.casefold(), e)
+            by_name.setdefault((metal.casefold(), name.casefold()), e)
+        return cls(by_id, by_name)
+
+
+class _Reader:
+    def __init__(self, wb: Workbook, found: Detection) -> None:
+        self.wb = wb
+        self.found = found
+        self.layout: Layout = found.layout
+        self.file = str(wb.path)
+        self._lookup: _LookupIndex | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def where(self, sheet: str, ref: str) -> Provenance:
+        return Provenance(file=self.file, sheet=sheet, cell=ref)
+
+    def lookup(self) -> _LookupIndex:
+        if self._lookup is None:
+            spec = self.layout.lookup
+            if spec is not None and self.wb.has_sheet(spec.sheet):
+                self._lookup = _LookupIndex.build(_lookup_rows(self.wb, spec))
+            else:
+                self._lookup = _LookupIndex({}, {})
+        return self._lookup
+
+    # -- sections --------------------------------------------------------------------------
+
+    def read(self) -> Declaration:
+        layout = self.layout
+        for sheet in layout.required_sheets:
+            if not self.wb.has_sheet(sheet):
+                raise MalformedTemplateError(
+                    f"the {sheet!r} sheet of {self.found.kind.value} {self.found.version} "
+                    "is missing",
+                    path=self.wb.path,
+                    hint="ask the supplier to use the unmodified RMI template",
+                )
+        decl = self.wb.cells(layout.declaration_sheet)
+        sheet = layout.declaration_sheet
+        minerals = layout.minerals.fixed
+        identity = TemplateIdentity(
+            kind=self.found.kind,
+            version=self.found.version,
+            revision_text=self.found.revision_text,
+            revision_date=self.found.revision_date,
+            layout=layout.name,
+            layout_assumed=self.found.layout_assumed,
+            language=self._text(decl, sheet, layout.language_cell),
+            version_source=self.found.source,
+        )
+        return Declaration(
+            file=self.file,
+            sha256=self.wb.sha256,
+            template=identity,
+            company=self._company(decl, sheet),
+            minerals=minerals,
+            answers=self._answers(decl, sheet, minerals),
+            company_answers=self._company_answers(decl, sheet),
+            smelters=tuple(self._smelters()),
+            products=tuple(self._products()),
+            mines=tuple(self._mines()),
+        )
+
+    def _cell(self, cells: SheetCells, ref: str) -> RawCell | None:
+        col = ref.rstrip("0123456789")
+        return cells.get((int(ref[len(col):]), col))
+
+    def _text(self, cells: SheetCells, sheet: str, ref: str) -> TextValue:
+        return to_text(self._cell(cells, ref), self.where(sheet, ref))
+
+    def _company(self, decl: SheetCells, sheet: str) -> Company:
+        layout = self.layout
+        values: dict[str, object] = {}
+        for field in layout.company_fields:
+            ref = layout.company_cells.get(field)
+            if ref is None:
+                values[field] = TextValue(provenance=self.where(sheet, "-"))
+                continue
+            cell = self._cell(decl, ref)
+            where = self.where(sheet, ref)
+            if field == "scope":
+                values[field] = to_answer(cell, where, layout.scope_choices)
+            elif field == "effective_date":
+                values[field] = to_date(cell, where, self.wb.date1904)
+            else:
+                values[field] = to_text(cell, where)
+        return Company.model_validate(values)
+
+    def _answers(
+        self, decl: SheetCells, sheet: str, minerals: tuple[str, ...]
+    ) -> dict[str, dict[str, QuestionAnswer]]:
+        out: dict[str, dict[str, QuestionAnswer]] = {m: {} for m in minerals}
+        for q in self.layout.questions:
+            for slot, row in enumerate(q.rows):
+                mineral = minerals[slot] if slot < len(minerals) else f"slot {slot + 1}"
+                a_ref, c_ref = f"{q.answer_col}{row}", f"{q.comment_col}{row}"
+                answer = to_answer(
+                    self._cell(decl, a_ref), self.where(sheet, a_ref), q.choices,
+                    q.numeric_literals,
+                )
+                comment = self._text(decl, sheet, c_ref)
+                if mineral not in out and answer.is_blank and comment.is_blank:
+                    continue
+                out.setdefault(mineral, {})[q.key] = QuestionAnswer(
+                    question=q.key, answer=answer, comment=comment, choices=q.choices
+                )
+        return out
+
+    def _company_answers(self, decl: SheetCells, sheet: str) -> dict[str, QuestionAnswer]:
+        out: dict[str, QuestionAnswer] = {}
+        for q in self.layout.company_questions:
+            if q.per_mineral_rows:
+                continue
+            answer = to_answer(self._cell(decl, q.cell), self.where(sheet, q.cell), q.choices)
+            comment = (
+                self._text(decl, sheet, q.comment_cell)
+                if q.comment_cell
+                else TextValue(provenance=self.where(sheet, q.cell))
+            )
+            out[q.key] = QuestionAnswer(
+                question=q.key, answer=answer, comment=comment, choices=q.choices
+            )
+        return out
+
+    # -- lists -----------------------------------------------------------------------------
+
+    def _list_rows(self, spec: ListSheet) -> Iterable[tuple[int, dict[str, RawCell]]]:
+        """Rows of a list sheet that hold at least one supplier input, found by content."""
+        if not self.wb.has_sheet(spec.sheet):
+            return
+        cells = self.wb.cells(spec.sheet, columns=spec.columns.values())
+        footer_row = None
+        if spec.footer_text:
+            marks = [
+                row for (row, _c), cell in cells.items()
+                if isinstance(cell.value, str) and cell.value.lstrip().startswith(spec.footer_text)
+                and row >= spec.first_row
+            ]
+            footer_row = min(marks) if marks else None
+        for row, by_col in iter_rows(cells):
+            if row < spec.first_row or (footer_row is not None and row >= footer_row):
+                continue
+            if any(
+                not c.formula and c.kind != "e" and clean_text(c.value) is not None
+                for c in by_col.values()
+            ):
+                yield row, by_col
+
+    def _smelters(self) -> Iterable[SmelterRow]:
+        spec = self.layout.smelter_list
+        cols = spec.columns
+        sheet = spec.sheet
+        layout = self.layout
+        placeholders = {
+            layout.not_listed.casefold(): PlaceholderKind.NOT_LISTED,
+            layout.not_identified.casefold(): PlaceholderKind.NOT_YET_IDENTIFIED,
+        }
+        for row, by_col in self._list_rows(spec):
+
+            def raw(field: str, by_col: dict[str, RawCell] = by_col) -> RawCell | None:
+                return by_col.get(cols[field]) if field in cols else None
+
+            def where(field: str, row: int = row) -> Provenance:
+                return self.where(sheet, f"{cols.get(field, '-')}{row}")
+
+            def text(field: str) -> TextValue:
+                return to_text(raw(field), where(field))
+
+            id_input = text("smelter_id_input")
+            metal = to_answer(raw("metal"), where("metal"), layout.metal_choices)
+            lookup_name = text("lookup_name")
+            name_input = text("name_input")
+            placeholder = (
+                placeholders.get(lookup_name.value.casefold()) if lookup_name.value else None
+            )
+            entry: _Ref | None = None
+            if self._needs_lookup(by_col, cols, id_input, lookup_name):
+                index = self.lookup()
+                if id_input.value and (metal.is_blank or lookup_name.is_blank):
+                    entry = index.by_id.get(id_input.value.casefold())
+                elif metal.value and lookup_name.value and placeholder is None:
+                    entry = index.by_name.get((metal.value.casefold(), lookup_name.value.casefold()))
+            if entry is not None:
+                if metal.is_blank:
+                    metal = _derived(entry["metal"], metal)
+                if lookup_name.is_blank and id_input.value:
+                    lookup_name = _derived(entry["standard_name"], lookup_name)
+
+            def filled(field: str, attr: str, entry: _Ref | None = entry) -> TextValue:
+                value = text(field)
+                if value.is_blank and entry is not None and placeholder is None:
+                    return _derived(entry.get(attr), value)
+                return value
+
+            smelter_id = id_input if id_input.value else filled("smelter_id", "smelter_id")
+            yield SmelterRow(
+                row=row,
+                smelter_id_input=id_input,
+                metal=metal,
+                lookup_name=lookup_name,
+                name_input=name_input,
+                country=filled("country", "country"),
+                smelter_id=smelter_id,
+                id_source=filled("id_source", "source"),
+                street=filled("street", "street"),
+                city=filled("city", "city"),
+                state_province=filled("state_province", "state_province"),
+                contact_name=text("contact_name"),
+                contact_email=text("contact_email"),
+                next_steps=text("next_steps"),
+                mine_names=text("mine_names"),
+                mine_countries=text("mine_countries"),
+                recycled_scrap=to_answer(raw("recycled_scrap"), where("recycled_scrap"),
+                                         layout.recycled_choices),
+                comments=text("comments"),
+                standard_name=entry["standard_name"] if entry is not None else None,
+                placeholder=placeholder,
+            )
+
+    @staticmethod
+    def _needs_lookup(
+        by_col: Mapping[str, RawCell],
+        cols: Mapping[str, str],
+        id_input: TextValue,
+        lookup_name: TextValue,
+    ) -> bool:
+        """Whether the row identifies a facility (by ID or look-up choice) but leaves one of the
+        key columns the template fills from the look-up (metal, name, country, ID) untyped."""
+        if id_input.is_blank and lookup_name.is_blank:
+            return False
+        for field in ("metal", "lookup_name", "country", "smelter_id"):
+            cell = by_col.get(cols.get(field, ""))
+            if cell is None or cell.formula:
+                return True
+        return False
+
+    def _products(self) -> Iterable[ProductRow]:
+        spec = self.layout.product_list
+        if spec is None:
+            return
+        cols = spec.columns
+        known = {"number", "name", "comments"}
+        for row, by_col in self._list_rows(spec):
+            values = {
+                field: to_text(by_col.get(col), self.where(spec.sheet, f"{col}{row}"))
+                for field, col in cols.items()
+            }
+            yield ProductRow(
+                row=row,
+                number=values["number"],
+                name=values["name"],
+                comments=values.get("comments")
+                or TextValue(provenance=self.where(spec.sheet, f"-{row}")),
+                extra={k: v for k, v in values.items() if k not in known},
+            )
+
+    def _mines(self) -> Iterable[MineRow]:
+        spec = self.layout.mine_list
+        if spec is None:
+            return
+        cols = spec.columns
+        for row, by_col in self._list_rows(spec):
+            values = {
+                field: to_text(by_col.get(col), self.where(spec.sheet, f"{col}{row}"))
+                for field, col in cols.items()
+            }
+            for field in MineRow.model_fields:
+                if field != "row" and field not in values:
+                    values[field] = TextValue(provenance=self.where(spec.sheet, f"-{row}"))
+            yield MineRow.model_validate({"row": row, **values})
+
+
+def _derived(value: str | None, blank: TextValue) -> TextValue:
+    """A value re-derived from the look-up, at the cell the template's formula fills."""
+    if value is None:
+        return blank
+    return TextValue(
+        value=value,
+        origin=Origin.DERIVED,
+        status=Status.OK,
+        cached=blank.cached,
+        provenance=blank.provenance,
+    )
