@@ -19,7 +19,10 @@ from .templates import read_template
 
 __all__ = ["main"]
 
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
+_PACKAGED_DEMO = Path(__file__).resolve().parent / "demo"
+_SOURCE_DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+DEMO_DIR = _PACKAGED_DEMO if _PACKAGED_DEMO.is_dir() else _SOURCE_DEMO
+"""The synthetic supplier templates shipped with the package (``fixtures/demo`` in a checkout)."""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,0 +1,266 @@
+"""Generate the project's synthetic supplier templates under ``fixtures/``.
+
+The workbooks imitate the cell layout of RMI CMRT 6.x (sheet names, revision cell, input cells,
+Smelter List formulas, Smelter Look-up, Product List footer) with invented companies, invented
+smelters (IDs in the unused CID9xxxxx range) and no personal data. They are written with
+openpyxl, so, like files saved by non-Excel tools, they carry no cached formula results.
+
+Each fixture's expectations are written to ``fixtures/manifest.json`` from the same spec that
+fills the workbook; the tests read the workbooks back and compare.
+
+Run: ``python scripts/make_fixtures.py``
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "fixtures" / "demo"
+LEGACY = ROOT / "fixtures" / "refused"
+
+METALS = ("Tantalum", "Tin", "Gold", "Tungsten")
+LOOKUP = [
+    # metal, look-up name, standard name, country, id
+    ("Tin", "Example Tin Smelting Co., Ltd.", "Example Tin Smelting Co., Ltd.", "INDONESIA",
+     "CID900001"),
+    ("Tin", "ETS Alias Refinery", "Example Tin Smelting Co., Ltd.", "INDONESIA", "CID900001"),
+    ("Gold", "Sample Gold Refinery AG", "Sample Gold Refinery AG", "SWITZERLAND", "CID900002"),
+    ("Tantalum", "Demo Tantalum Works", "Demo Tantalum Works", "BRAZIL", "CID900003"),
+    ("Tungsten", "Specimen Tungsten Corp.", "Specimen Tungsten Corp.", "VIET NAM", "CID900004"),
+    ("Tin", "Smelter not listed", None, None, None),
+    ("Tin", "Smelter not yet identified", "Unknown", "Unknown", None),
+    ("Gold", "Smelter not listed", None, None, None),
+]
+SCOPES = {
+    "A": "A. Company",
+    "B": "B. Product (or List of Products)",
+    "C": "C. User defined [Specify in 'Description of scope']",
+}
+REVISIONS = {
+    "6.01": "Revision 6.01\nMay 19, 2020",
+    "6.1": "Revision 6.1\nApril 28, 2021",
+    "6.22": "Revision 6.22\nMay 11, 2022",
+    "6.31": "Revision 6.31\nMay 26, 2023",
+    "6.4": "Revision 6.4\nApril 26, 2024",
+    "6.5": "Revision 6.5\nApril 25, 2025",
+}
+
+
+def _lookup_formulas(ws: Any, row: int) -> None:
+    """The formulas the template keeps in look-up-filled Smelter List columns."""
+    ws[f"B{row}"] = f"=IF(LEN(A{row})=0,\"\",INDEX('Smelter Look-up'!$A:$A,MATCH($A{row},'Smelter Look-up'!$E:$E,0)))"
+    ws[f"C{row}"] = f"=IF(LEN(A{row})=0,\"\",INDEX('Smelter Look-up'!$C:$C,MATCH($A{row},'Smelter Look-up'!$E:$E,0)))"
+    for col, src in (("E", "D"), ("F", "E"), ("G", "F")):
+        ws[f"{col}{row}"] = f"=IF(ISERROR($V{row}),\"\",OFFSET('Smelter Look-up'!${src}$4,$V{row}-4,0))"
+
+
+def build(spec: dict[str, Any], path: Path) -> None:
+    wb = Workbook()
+    rev = wb.active
+    assert rev is not None
+    rev.title = "Revision"
+    rev["B2"] = "DOCUMENT TITLE"
+    rev["B3"] = "Conflict Minerals Reporting Template"
+    for name in ("Instructions", "Definitions"):
+        wb.create_sheet(name)
+    decl = wb.create_sheet("Declaration")
+    decl["J3"] = REVISIONS[spec["version"]]
+    decl["D3"] = spec.get("language", "English")
+    decl["B8"] = '=INDEX(L!D8:M8,1,SL)'  # labels are formulas over the language table
+    for ref, value in spec["company"].items():
+        decl[ref] = value
+    if "effective_serial" in spec:
+        decl["D22"] = spec["effective_serial"]
+        decl["D22"].number_format = "d-mmm-yyyy"
+    for (metal_index, q_row), value in spec["answers"].items():
+        cell = decl[f"D{q_row + metal_index}"]
+        cell.value = value
+        if value == 1:
+            cell.number_format = "0%"
+    for ref, value in spec["company_answers"].items():
+        decl[ref] = value
+    sl = wb.create_sheet("Smelter List")
+    sl["A4"] = "Smelter Identification Number Input Column"
+    for row in range(5, 41):
+        _lookup_formulas(sl, row)
+    for row, values in spec["smelters"].items():
+        for col, value in values.items():
+            sl[f"{col}{row}"] = value
+    wb.create_sheet("Checker")
+    pl = wb.create_sheet("Product List")
+    pl["B5"] = "Manufacturer's Product Number (*)"
+    for row, (number, name) in spec["products"].items():
+        pl[f"B{row}"] = number
+        pl[f"C{row}"] = name
+    pl["B2006"] = "\u00a9 Responsible Minerals Initiative. All rights reserved."
+    lk = wb.create_sheet("Smelter Look-up")
+    lk["A4"], lk["B4"], lk["E4"] = "Metal", "Smelter Look-up (*)", "Smelter ID"
+    for i, (metal, alias, std, country, cid) in enumerate(LOOKUP, start=5):
+        lk[f"A{i}"], lk[f"B{i}"], lk[f"C{i}"] = metal, alias, std
+        lk[f"D{i}"], lk[f"E{i}"], lk[f"F{i}"] = country, cid, "RMI" if cid else None
+    for hidden in ("L", "C", "SorP"):
+        wb.create_sheet(hidden).sheet_state = "hidden"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def specs() -> list[dict[str, Any]]:
+    """Synthetic suppliers, each exercising a version's quirks."""
+    base_company = {
+        "D8": "Acme Widgets Example Ltd.",
+        "D9": SCOPES["A"],
+        "D15": "Compliance Desk",
+        "D16": "compliance@example.com",
+        "D17": "+00 000 000 0000",
+        "D18": "Quality Office",
+        "D20": "quality@example.com",
+    }
+    all_yes_company = {f"D{r}": "Yes" for r in (75, 77, 79, 81, 85, 87)}
+    all_yes_company["D83"] = "Yes, in conformance with IPC1755 (e.g., CMRT)"
+    all_yes_company["D89"] = "Yes, with the SEC"
+    all_yes_company["G77"] = "https://example.com/policy"
+    out: list[dict[str, Any]] = []
+
+    # 6.01: Q6 "100%" stored as the number 1; effective date as an Excel serial.
+    answers: dict[tuple[int, int], Any] = {}
+    for m in range(4):
+        answers[(m, 26)] = "Yes" if METALS[m] in ("Tin", "Gold") else "No"
+    for m in (1, 2):
+        for q_row, value in ((32, "Yes"), (38, "No"), (44, "No"), (50, "No"), (56, 1),
+                             (62, "Yes"), (68, "Yes")):
+            answers[(m, q_row)] = value
+    out.append({
+        "file": "cmrt-6.01-numeric-response-rate.xlsx", "version": "6.01",
+        "company": base_company, "effective_serial": 45747,  # 2025-03-31
+        "answers": answers, "company_answers": all_yes_company,
+        "smelters": {5: {"A": "CID900001"}, 6: {"B": "Gold", "C": "Sample Gold Refinery AG"}},
+        "products": {},
+        "expect": {
+            "version": "6.01", "scope": "A", "effective_date": "2025-03-31",
+            "answers": {"Tin": {"1": "Yes", "6": "100%"}, "Gold": {"6": "100%"},
+                        "Tantalum": {"1": "No", "2": None}},
+            "smelters": [
+                {"row": 5, "metal": "Tin", "smelter_id": "CID900001",
+                 "name": "Example Tin Smelting Co., Ltd.", "country": "INDONESIA"},
+                {"row": 6, "metal": "Gold", "smelter_id": "CID900002",
+                 "name": "Sample Gold Refinery AG", "country": "SWITZERLAND"},
+            ],
+            "products": [],
+            "unrecognised": [],
+        },
+    })
+
+    # 6.22: messy answers (trailing tab and space, wrong case), an unrecognised value, a text date.
+    messy = {(m, 26): "no " for m in range(4)}
+    messy[(3, 26)] = "YES\t"
+    messy[(3, 32)] = "yes"
+    messy[(3, 38)] = "Maybe"
+    messy[(3, 56)] = "greater than 90%"
+    out.append({
+        "file": "cmrt-6.22-messy-answers.xlsx", "version": "6.22", "language": "中文 Chinese",
+        "company": {**base_company, "D9": "c. user defined [specify in 'description of scope'] ",
+                    "D10": "Tungsten-bearing parts only", "D22": "2025-04-30"},
+        "answers": messy, "company_answers": {"D75": "yes", "D89": "Yes, with the EU "},
+        "smelters": {
+            5: {"B": "Tungsten", "C": "Specimen Tungsten Corp.", "P": "no"},
+            9: {"B": "Tin", "C": "Smelter not listed", "D": "Unlisted Tin Smelter Example",
+                "E": "BOLIVIA"},
+        },
+        "products": {},
+        "expect": {
+            "version": "6.22", "scope": "C", "effective_date": "2025-04-30",
+            "answers": {"Tungsten": {"1": "Yes", "2": "Yes", "3": "Maybe",
+                                     "6": "Greater than 90%"},
+                        "Tin": {"1": "No"}},
+            "company_answers": {"A": "Yes", "H": "Yes, with the EU", "B": None},
+            "smelters": [
+                {"row": 5, "metal": "Tungsten", "smelter_id": "CID900004",
+                 "name": "Specimen Tungsten Corp.", "country": "VIET NAM"},
+                {"row": 9, "metal": "Tin", "smelter_id": None,
+                 "name": "Unlisted Tin Smelter Example", "country": "BOLIVIA"},
+            ],
+            "products": [],
+            "unrecognised": [["Declaration", "D41"]],
+        },
+    })
+
+    # 6.5: scope B with products, an alias look-up choice, a not-yet-identified row, 100% as text.
+    b_answers: dict[tuple[int, int], Any] = {(m, 26): "No" for m in range(4)}
+    for q_row, value in ((26, "Yes"), (32, "Yes"), (38, "Unknown"), (44, "Unknown"),
+                         (50, "No"), (56, "100%"), (62, "No"), (68, "Yes")):
+        b_answers[(1, q_row)] = value
+    out.append({
+        "file": "cmrt-6.5-product-scope.xlsx", "version": "6.5",
+        "company": {**base_company, "D9": SCOPES["B"], "D22": "31-Mar-2025"},
+        "answers": b_answers, "company_answers": all_yes_company,
+        "smelters": {
+            5: {"B": "Tin", "C": "ETS Alias Refinery"},
+            6: {"B": "Tin", "C": "Smelter not yet identified"},
+            7: {"A": "CID999999"},
+        },
+        "products": {6: ("EX-1001", "Example controller board"), 7: (1002, "Example sensor")},
+        "expect": {
+            "version": "6.5", "scope": "B", "effective_date": "2025-03-31",
+            "answers": {"Tin": {"1": "Yes", "3": "Unknown", "6": "100%", "7": "No"}},
+            "smelters": [
+                {"row": 5, "metal": "Tin", "smelter_id": "CID900001",
+                 "name": "ETS Alias Refinery", "country": "INDONESIA"},
+                {"row": 6, "metal": "Tin", "smelter_id": None,
+                 "name": "Smelter not yet identified", "country": None},
+                {"row": 7, "metal": None, "smelter_id": "CID999999", "name": None,
+                 "country": None},
+            ],
+            "products": [{"row": 6, "number": "EX-1001", "name": "Example controller board"},
+                         {"row": 7, "number": "1002", "name": "Example sensor"}],
+            "unrecognised": [],
+        },
+    })
+    return out
+
+
+def build_refused() -> dict[str, str]:
+    """Inputs the reader must refuse, with the error class each must raise."""
+    LEGACY.mkdir(parents=True, exist_ok=True)
+    expected: dict[str, str] = {}
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Revision"
+    ws["B3"] = "Conflict Minerals Reporting Template"
+    wb.create_sheet("Declaration")["J3"] = "Revision 5.12\nMay 2019"
+    wb.save(LEGACY / "cmrt-5.12.xlsx")
+    expected["cmrt-5.12.xlsx"] = "UnsupportedVersionError"
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    (LEGACY / "encrypted.xlsx").write_bytes(ole + "EncryptionInfo".encode("utf-16-le"))
+    expected["encrypted.xlsx"] = "EncryptedWorkbookError"
+    (LEGACY / "legacy.xls").write_bytes(ole + "Workbook".encode("utf-16-le"))
+    expected["legacy.xls"] = "LegacyFormatError"
+    (LEGACY / "not-a-workbook.xlsx").write_bytes(b"name,country\nExample,NOWHERE\n")
+    expected["not-a-workbook.xlsx"] = "NotAWorkbookError"
+    plain = Workbook()
+    plain.save(LEGACY / "plain-workbook.xlsx")
+    expected["plain-workbook.xlsx"] = "UnknownTemplateError"
+    return expected
+
+
+def main() -> None:
+    manifest: dict[str, Any] = {"generated_by": "scripts/make_fixtures.py", "demo": [],
+                                "refused": build_refused()}
+    for spec in specs():
+        build(spec, OUT / spec["file"])
+        manifest["demo"].append({"file": spec["file"], **spec["expect"]})
+    (ROOT / "fixtures" / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    print(f"wrote {len(manifest['demo'])} demo templates and {len(manifest['refused'])} "
+          f"refusal cases under {ROOT / 'fixtures'} ({dt.date.today().isoformat()})")
+
+
+if __name__ == "__main__":
+    main()

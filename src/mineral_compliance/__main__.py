@@ -1,0 +1,7 @@
+"""``python -m mineral_compliance``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

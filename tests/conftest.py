@@ -1,0 +1,22 @@
+"""Shared paths. Tests that need ../shared/reference skip with a reason when it is absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+REFERENCE = ROOT.parent / "shared" / "reference"
+
+needs_reference = pytest.mark.skipif(
+    not REFERENCE.is_dir(),
+    reason=f"the real RMI templates in {REFERENCE} are not present on this machine",
+)
+
+
+def reference_files(folder: str, pattern: str = "*") -> list[Path]:
+    """Reference files for parametrisation (empty when ../shared is absent)."""
+    base = REFERENCE / folder
+    return sorted(base.glob(pattern)) if base.is_dir() else []

@@ -1,0 +1,225 @@
+"""The reader against the real RMI CMRT workbooks in ../shared/reference/cmrt.
+
+Two oracles: facts read off the workbooks by hand (counts, metals, literals), and openpyxl's own
+reading of the same input cells, which shares no code with our reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from mineral_compliance.errors import (
+    EncryptedWorkbookError,
+    LegacyFormatError,
+    UnsupportedVersionError,
+)
+from mineral_compliance.models import Declaration, Origin
+from mineral_compliance.templates import read_template
+
+from .conftest import REFERENCE, needs_reference, reference_files
+
+pytestmark = needs_reference
+
+CMRT = REFERENCE / "cmrt"
+CMRT6 = reference_files("cmrt", "RMI_*CMRT_6*.xlsx")
+JX = CMRT / "RMI_CMRT_6.4_JX Advanced Metals Corporation.xlsx"
+CG = CMRT / "RMI_CMRT_6.4_20240426_CG20240510_基佳giga.xlsx"
+SK = CMRT / "RMI_CMRT_6.4_20240509(WF6)_SK.xlsx"
+MERCK = CMRT / "RMI_WF6_CMRT_6.4_Apr2024_Merck.xlsx"
+
+VERSIONS = {
+    "RMI_CMRT_6.01.xlsx": "6.01",
+    "RMI_CMRT_6.1.xlsx": "6.1",
+    "RMI_CMRT_6.22.xlsx": "6.22",
+    "RMI_CMRT_6.31.xlsx": "6.31",
+    "RMI_CMRT_6.4.xlsx": "6.4",
+    "RMI_CMRT_6.5_(Security C) (1).xlsx": "6.5",
+    JX.name: "6.4",
+    CG.name: "6.4",
+    SK.name: "6.4",
+    MERCK.name: "6.4",
+}
+
+
+@cache
+def read(path: Path) -> Declaration:
+    return read_template(path)
+
+
+@cache
+def openpyxl_view(path: Path) -> Any:
+    return load_workbook(path, read_only=False, data_only=False)
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def test_every_cmrt6_reference_file_is_covered() -> None:
+    assert {p.name for p in CMRT6} == set(VERSIONS)
+
+
+@pytest.mark.parametrize("path", CMRT6, ids=lambda p: p.name)
+def test_kind_and_version_detected_from_the_workbook(path: Path) -> None:
+    decl = read(path)
+    assert decl.template.kind == "CMRT"
+    assert decl.template.version == VERSIONS[path.name]
+    assert decl.template.version_source.cell == "J3"
+    assert decl.template.revision_date is not None
+    assert decl.template.revision_date.year >= 2020
+
+
+@pytest.mark.parametrize(
+    "name,language",
+    [("RMI_CMRT_6.22.xlsx", "中文 Chinese"), ("RMI_CMRT_6.5_(Security C) (1).xlsx", "English")],
+)
+def test_language_picker_is_recorded_and_does_not_change_detection(name: str, language: str) -> None:
+    assert read(CMRT / name).template.language.value == language
+
+
+@pytest.mark.parametrize("path", CMRT6, ids=lambda p: p.name)
+def test_declaration_inputs_equal_what_openpyxl_sees(path: Path) -> None:
+    """Company block, every per-metal answer and company answer, cell by cell."""
+    decl = read(path)
+    ws = openpyxl_view(path)["Declaration"]
+    c = decl.company
+    for value in (c.name, c.contact_email, c.contact_phone, c.authorizer, c.unique_id):
+        expected = _strip(ws[value.provenance.cell].value)
+        assert value.value == (str(expected) if expected is not None else None)
+    for metal, questions in decl.answers.items():
+        for qa in questions.values():
+            raw = ws[qa.answer.provenance.cell].value
+            if raw is None or _strip(raw) is None:
+                assert qa.answer.value is None, (metal, qa.question)
+            elif raw == 1 and qa.question == "6":
+                assert qa.answer.value == "100%"
+            else:
+                assert qa.answer.value is not None
+                assert qa.answer.value.casefold() == str(raw).strip().casefold()
+    for letter, qa in decl.company_answers.items():
+        raw = _strip(ws[qa.answer.provenance.cell].value)
+        assert qa.answer.value == raw, letter
+
+
+@pytest.mark.parametrize("path", CMRT6, ids=lambda p: p.name)
+def test_smelter_and_product_rows_equal_what_openpyxl_sees(path: Path) -> None:
+    decl = read(path)
+    wb = openpyxl_view(path)
+    sl = wb["Smelter List"]
+    typed_rows = []
+    for row in range(5, 2505):
+        cells = [sl.cell(row, col).value for col in range(1, 18)]
+        if any(_strip(v) is not None and not (isinstance(v, str) and v.startswith("="))
+               for v in cells):
+            typed_rows.append(row)
+    assert [s.row for s in decl.smelters] == typed_rows
+    for s in decl.smelters:
+        for value in (s.metal, s.country, s.lookup_name):
+            raw = sl[value.provenance.cell].value
+            if value.origin is Origin.INPUT:
+                assert value.value == _strip(raw)
+    pl = wb["Product List"]
+    typed_products = [
+        r for r in range(6, pl.max_row + 1)
+        if any(_strip(v) is not None and not str(v).startswith("=")
+               for v in (pl.cell(r, c).value for c in (2, 3, 4)))
+        and not str(pl.cell(r, 2).value or "").startswith("\u00a9")
+    ]
+    assert [p.row for p in decl.products] == typed_products
+
+
+def _metals(decl: Declaration) -> set[str | None]:
+    return {s.metal.value for s in decl.smelters}
+
+
+def test_jx_scope_b_tantalum_and_tungsten() -> None:
+    decl = read(JX)
+    assert decl.company.scope_code == "B"
+    assert decl.company.effective_date.value == dt.date(2024, 5, 30)
+    assert len(decl.smelters) == 27
+    assert _metals(decl) == {"Tantalum", "Tungsten"}
+    assert all(s.smelter_id.value and s.smelter_id.value.startswith("CID") for s in decl.smelters)
+    assert [p.name.value for p in decl.products] == [
+        "Ta/ Ta alloy Target", "W/ W alloy Target", "Other Tantalum parts"]
+    assert decl.answers["Tantalum"]["1"].answer.value == "Yes"
+    assert decl.answers["Tin"]["1"].answer.value == "No"
+    assert decl.answers["Tungsten"]["6"].answer.value == "100%"
+
+
+def test_jx_blank_country_is_rederived_from_the_lookup() -> None:
+    """Row 10 has the country cell emptied; the reader fills it as the formula would."""
+    row = next(s for s in read(JX).smelters if s.row == 10)
+    assert row.country.origin is Origin.DERIVED
+    assert row.country.value == "KAZAKHSTAN"
+    assert row.country.provenance.cell == "E10"
+
+
+def test_central_glass_scope_a_tungsten_only() -> None:
+    decl = read(CG)
+    assert decl.company.scope_code == "A"
+    assert decl.company.effective_date.value == dt.date(2024, 5, 10)
+    assert len(decl.smelters) == 4
+    assert _metals(decl) == {"Tungsten"}
+    assert decl.products == ()
+    assert decl.company.contact_email.value is not None  # the typo'd address is kept as typed
+
+
+def test_sk_rows_resolved_from_lookup_formulas() -> None:
+    decl = read(SK)
+    assert decl.company.scope_code == "B"
+    assert [s.smelter_id.value for s in decl.smelters] == ["CID002082", "CID000258"]
+    assert all(s.smelter_id.origin is Origin.DERIVED for s in decl.smelters)
+    assert [s.country.value for s in decl.smelters] == ["CHINA", "CHINA"]
+    assert len(decl.products) == 1
+
+
+def test_merck_files_with_the_eu() -> None:
+    decl = read(MERCK)
+    assert decl.company_answers["H"].answer.value == "Yes, with the EU"
+    assert len(decl.smelters) == 1
+    assert decl.smelters[0].metal.value == "Tungsten"
+
+
+@pytest.mark.parametrize("name", ["RMI_CMRT_6.4.xlsx", "RMI_CMRT_6.5_(Security C) (1).xlsx"])
+def test_blank_templates_read_as_empty(name: str) -> None:
+    decl = read(CMRT / name)
+    assert decl.company.name.is_blank
+    assert decl.smelters == () and decl.products == ()
+    assert all(qa.answer.is_blank for q in decl.answers.values() for qa in q.values())
+
+
+@pytest.mark.parametrize(
+    "name,error,version",
+    [
+        ("1.00_-_empty.xlsx", UnsupportedVersionError, "1.00"),
+        ("2.00_-_empty.xlsx", UnsupportedVersionError, "2"),
+        ("2.01_-_empty.xlsx", UnsupportedVersionError, "2.01"),
+        ("3.01_-_green.xlsx", UnsupportedVersionError, "3.01"),
+        ("3.01_-_high_risk.xlsx", UnsupportedVersionError, "3.01"),
+        ("3.01_-_validation_needed.xlsx", UnsupportedVersionError, "3.01"),
+        ("2.02_-_empty.xlsx", EncryptedWorkbookError, None),
+        ("2.03_-_empty.xlsx", EncryptedWorkbookError, None),
+        ("2.03a_-_empty .xlsx", EncryptedWorkbookError, None),
+        ("2.01_-_valid_2.xls", LegacyFormatError, None),
+        ("3.01_-_empty.xls", LegacyFormatError, None),
+    ],
+)
+def test_legacy_files_are_refused_with_a_typed_error(
+    name: str, error: type[Exception], version: str | None
+) -> None:
+    with pytest.raises(error) as info:
+        read_template(CMRT / name)
+    assert info.value.hint  # tells the supplier what to do
+    assert str(CMRT / name) in str(info.value)
+    if version is not None:
+        assert isinstance(info.value, UnsupportedVersionError)
+        assert info.value.version == version
+        assert info.value.kind == "CMRT"
