@@ -54,10 +54,12 @@ REVISIONS = {
 
 def _lookup_formulas(ws: Any, row: int) -> None:
     """The formulas the template keeps in look-up-filled Smelter List columns."""
-    ws[f"B{row}"] = f"=IF(LEN(A{row})=0,\"\",INDEX('Smelter Look-up'!$A:$A,MATCH($A{row},'Smelter Look-up'!$E:$E,0)))"
-    ws[f"C{row}"] = f"=IF(LEN(A{row})=0,\"\",INDEX('Smelter Look-up'!$C:$C,MATCH($A{row},'Smelter Look-up'!$E:$E,0)))"
+    by_id = f"MATCH($A{row},'Smelter Look-up'!$E:$E,0)"
+    ws[f"B{row}"] = f"=IF(LEN(A{row})=0,\"\",INDEX('Smelter Look-up'!$A:$A,{by_id}))"
+    ws[f"C{row}"] = f"=IF(LEN(A{row})=0,\"\",INDEX('Smelter Look-up'!$C:$C,{by_id}))"
     for col, src in (("E", "D"), ("F", "E"), ("G", "F")):
-        ws[f"{col}{row}"] = f"=IF(ISERROR($V{row}),\"\",OFFSET('Smelter Look-up'!${src}$4,$V{row}-4,0))"
+        offset = f"OFFSET('Smelter Look-up'!${src}$4,$V{row}-4,0)"
+        ws[f"{col}{row}"] = f"=IF(ISERROR($V{row}),\"\",{offset})"
 
 
 def build(spec: dict[str, Any], path: Path) -> None:

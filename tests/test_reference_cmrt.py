@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from mineral_compliance.errors import (
     EncryptedWorkbookError,
     LegacyFormatError,
+    MineralComplianceError,
     UnsupportedVersionError,
 )
 from mineral_compliance.models import Declaration, Origin
@@ -81,7 +82,9 @@ def test_kind_and_version_detected_from_the_workbook(path: Path) -> None:
     "name,language",
     [("RMI_CMRT_6.22.xlsx", "中文 Chinese"), ("RMI_CMRT_6.5_(Security C) (1).xlsx", "English")],
 )
-def test_language_picker_is_recorded_and_does_not_change_detection(name: str, language: str) -> None:
+def test_language_picker_is_recorded_and_does_not_change_detection(
+    name: str, language: str
+) -> None:
     assert read(CMRT / name).template.language.value == language
 
 
@@ -217,6 +220,7 @@ def test_legacy_files_are_refused_with_a_typed_error(
 ) -> None:
     with pytest.raises(error) as info:
         read_template(CMRT / name)
+    assert isinstance(info.value, MineralComplianceError)
     assert info.value.hint  # tells the supplier what to do
     assert str(CMRT / name) in str(info.value)
     if version is not None:

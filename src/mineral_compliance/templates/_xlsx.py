@@ -178,7 +178,9 @@ class Workbook:
         try:
             info = self._zip.getinfo(name)
         except KeyError as exc:
-            raise MalformedTemplateError(f"the workbook part {name} is missing", path=self.path) from exc
+            raise MalformedTemplateError(
+                f"the workbook part {name} is missing", path=self.path
+            ) from exc
         if info.file_size > _MAX_PART_BYTES:
             raise MalformedTemplateError(
                 f"the workbook part {name} is {info.file_size} bytes, over the "
@@ -239,7 +241,7 @@ class Workbook:
         rels = self._rels(self.workbook_part)
         sheets: list[SheetInfo] = []
         for el in root.iter(f"{{{ns}}}sheet"):
-            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+            rid = next((str(v) for k, v in el.attrib.items() if str(k).endswith("}id")), None)
             kind, target = rels.get(rid or "", ("", ""))
             if kind != "worksheet":
                 continue  # chartsheets and dialog sheets hold no cells
@@ -348,7 +350,9 @@ def scan_sheet(
     return _scan_lxml(data, shared, columns, path=path, sheet=sheet)
 
 
-def _convert(kind: bytes, raw: str, shared: _SharedStrings) -> tuple[str | float | bool, str] | None:
+def _convert(
+    kind: bytes, raw: str, shared: _SharedStrings
+) -> tuple[str | float | bool, str] | None:
     """Typed value of a cell from its t attribute and <v> text; None for empty/broken."""
     if kind == b"s":
         try:
@@ -444,6 +448,8 @@ def _scan_fast(
             value = _convert(kind, raw, shared)
             if value is None:
                 continue
+        if value is None:
+            continue
         row = int(row_b)
         col = col_b.decode()
         out[(row, col)] = RawCell(row, col, value[0], value[1], formula)
@@ -512,7 +518,7 @@ def _lxml_cell(el: etree._Element, row: int, col: str, shared: _SharedStrings) -
                 t.text or ""
                 for t in child.iter()
                 if etree.QName(t).localname == "t"
-                and etree.QName(t.getparent()).localname != "rPh"  # type: ignore[arg-type]
+                and etree.QName(t.getparent()).localname != "rPh"
             )
     if inline is not None:
         inline = _XSTR_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), inline)

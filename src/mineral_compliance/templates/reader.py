@@ -294,14 +294,20 @@ class _Reader:
                 if id_input.value and (metal.is_blank or lookup_name.is_blank):
                     entry = index.by_id.get(id_input.value.casefold())
                 elif metal.value and lookup_name.value and placeholder is None:
-                    entry = index.by_name.get((metal.value.casefold(), lookup_name.value.casefold()))
+                    key = (metal.value.casefold(), lookup_name.value.casefold())
+                    entry = index.by_name.get(key)
             if entry is not None:
                 if metal.is_blank:
                     metal = _derived(entry["metal"], metal)
                 if lookup_name.is_blank and id_input.value:
                     lookup_name = _derived(entry["standard_name"], lookup_name)
 
-            def filled(field: str, attr: str, entry: _Ref | None = entry) -> TextValue:
+            def filled(
+                field: str,
+                attr: str,
+                entry: _Ref | None = entry,
+                placeholder: PlaceholderKind | None = placeholder,
+            ) -> TextValue:
                 value = text(field)
                 if value.is_blank and entry is not None and placeholder is None:
                     return _derived(entry.get(attr), value)
