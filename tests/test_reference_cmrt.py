@@ -21,7 +21,7 @@ from mineral_compliance.errors import (
     UnsupportedVersionError,
 )
 from mineral_compliance.models import Declaration, Origin
-from mineral_compliance.templates import read_template
+from mineral_compliance.templates import read_template, reference_from_template
 
 from .conftest import REFERENCE, needs_reference, reference_files
 
@@ -227,3 +227,50 @@ def test_legacy_files_are_refused_with_a_typed_error(
         assert isinstance(info.value, UnsupportedVersionError)
         assert info.value.version == version
         assert info.value.kind == "CMRT"
+
+
+@pytest.mark.parametrize(
+    "name,rows,cids,per_metal",
+    [
+        ("RMI_CMRT_6.01.xlsx", 587, 311, {"Gold": 160, "Tin": 59, "Tungsten": 54, "Tantalum": 38}),
+        ("RMI_CMRT_6.22.xlsx", 628, 350, {"Gold": 178, "Tin": 83, "Tungsten": 52, "Tantalum": 37}),
+        ("RMI_CMRT_6.4.xlsx", 660, 368, {"Gold": 183, "Tin": 93, "Tungsten": 56, "Tantalum": 36}),
+        ("RMI_CMRT_6.5_(Security C) (1).xlsx", 637, 349,
+         {"Gold": 182, "Tin": 73, "Tungsten": 59, "Tantalum": 35}),
+    ],
+)
+def test_reference_from_template_keeps_every_lookup_row(
+    name: str, rows: int, cids: int, per_metal: dict[str, int]
+) -> None:
+    ref = reference_from_template(CMRT / name)
+    assert (ref.kind, ref.version) == ("CMRT", VERSIONS[name])
+    assert len(ref.entries) == rows
+    assert len(ref.smelter_ids) == cids
+    counts: dict[str, int] = {}
+    for cid in ref.smelter_ids:
+        metals = {e.metal for e in ref.by_id(cid)}
+        assert len(metals) == 1, cid  # a CID never spans metals
+        metal = metals.pop()
+        counts[metal] = counts.get(metal, 0) + 1
+    assert counts == per_metal
+    specials = {e.lookup_name.casefold() for e in ref.entries if e.smelter_id is None}
+    assert "smelter not listed" in specials
+    assert all(e.smelter_id is None or len(e.smelter_id) == 9 for e in ref.entries)
+
+
+@pytest.mark.parametrize(
+    "name,kind,version",
+    [
+        ("RMI_EMRT_2.1.xlsx", "EMRT", "2.1"),
+        ("RMI_EMRT_1.3.xlsx", "EMRT", "1.3"),
+        ("RMI_CRT_2.2.xlsx", "CRT", "2.2"),
+        ("RMI_AMRT_1.3.xlsx", "AMRT", "1.3"),
+        ("RMI_AMRT_1.2.1_(Security C) (1).xlsx", "AMRT", "1.21"),
+    ],
+)
+def test_sibling_templates_are_identified_even_where_not_yet_read(
+    name: str, kind: str, version: str
+) -> None:
+    with pytest.raises(UnsupportedVersionError) as info:
+        read_template(REFERENCE / "emrt" / name)
+    assert (info.value.kind, info.value.version) == (kind, version)
