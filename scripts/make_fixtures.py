@@ -226,6 +226,69 @@ def specs() -> list[dict[str, Any]]:
     return out
 
 
+def build_emrt(path: Path) -> dict[str, Any]:
+    """An EMRT 2.1 with three of six minerals kept in the selector, so the question slots shift."""
+    wb = Workbook()
+    rev = wb.active
+    assert rev is not None
+    rev.title = "Revision"
+    rev["B3"] = "Extended Mineral Reporting Template"
+    decl = wb.create_sheet("Declaration")
+    decl["J3"] = "Revision 2.1\nOctober 17, 2025"
+    decl["D3"] = "English"
+    decl["D8"], decl["D9"] = "Battery Parts Example GmbH", "A. Company"
+    decl["D19"], decl["D20"] = "Sourcing Desk", "sourcing@example.com"
+    decl["D26"] = 45900  # 2025-08-31
+    selector = {"D12": "Cobalt", "E12": "(Delete Copper)", "G12": "(Delete Graphite)",
+                "D13": "Lithium", "E13": "(Delete Mica)", "G13": "nickel "}
+    for ref, value in selector.items():
+        decl[ref] = value
+    # slots 30, 31, 32 hold Cobalt, Lithium, Nickel (alphabetical order of the kept minerals)
+    decl["D30"], decl["D31"], decl["D32"] = "Yes", "No", "Not declaring"
+    decl["D54"], decl["G54"] = "Unknown", "DRC origin under review"
+    decl["D78"] = "Did not survey"
+    decl["D120"], decl["D121"] = "Yes, when more processors are validated", "No"
+    decl["D133"] = "Yes, in conformance with IPC1755 (e.g. EMRT)"
+    sl = wb.create_sheet("Smelter List")
+    for row in range(5, 21):
+        _lookup_formulas(sl, row)
+    sl["A5"] = "CID910001"
+    sl["B6"], sl["C6"] = "Lithium", "Smelter not listed"
+    sl["D6"], sl["E6"] = "Example Lithium Converter", "CHILE"
+    ml = wb.create_sheet("Mine List")
+    ml["A5"], ml["B5"], ml["C5"], ml["F5"] = ("Cobalt", "Example Cobalt Refinery Oy",
+                                             "Example Mine Site 7", "FINLAND")
+    pl = wb.create_sheet("Product List")
+    pl["B6"], pl["C6"], pl["D6"], pl["E6"] = "BP-1", "Cell tab", "REQ-77", "Requester tab"
+    pl["B1001"] = "\u00a9 Responsible Minerals Initiative."
+    lk = wb.create_sheet("Smelter Look-up")
+    name = "Example Cobalt Refinery Oy"
+    lk["A5"], lk["B5"], lk["C5"] = "Cobalt", name, name
+    lk["D5"], lk["E5"], lk["F5"] = "FINLAND", "CID910001", "RMI"
+    wb.create_sheet("Checker")
+    wb.save(path)
+    return {
+        "file": path.name, "kind": "EMRT", "version": "2.1", "scope": "A",
+        "effective_date": "2025-08-31",
+        "minerals": ["Cobalt", "Lithium", "Nickel"],
+        "answers": {"Cobalt": {"1": "Yes", "3": "Unknown", "5": "Did not survey"},
+                    "Lithium": {"1": "No"}, "Nickel": {"1": "Not declaring"}},
+        "company_answers": {"E": "Yes, in conformance with IPC1755 (e.g. EMRT)", "A": None},
+        "company_mineral_answers": {"C": {"Cobalt": "Yes, when more processors are validated",
+                                          "Lithium": "No", "Nickel": None}},
+        "smelters": [
+            {"row": 5, "metal": "Cobalt", "smelter_id": "CID910001",
+             "name": "Example Cobalt Refinery Oy", "country": "FINLAND"},
+            {"row": 6, "metal": "Lithium", "smelter_id": None,
+             "name": "Example Lithium Converter", "country": "CHILE"},
+        ],
+        "products": [{"row": 6, "number": "BP-1", "name": "Cell tab"}],
+        "mines": [{"row": 5, "metal": "Cobalt", "mine_name": "Example Mine Site 7",
+                   "country": "FINLAND"}],
+        "unrecognised": [],
+    }
+
+
 def build_refused() -> dict[str, str]:
     """Inputs the reader must refuse, with the error class each must raise."""
     LEGACY.mkdir(parents=True, exist_ok=True)
@@ -256,7 +319,8 @@ def main() -> None:
                                 "refused": build_refused()}
     for spec in specs():
         build(spec, OUT / spec["file"])
-        manifest["demo"].append({"file": spec["file"], **spec["expect"]})
+        manifest["demo"].append({"file": spec["file"], "kind": "CMRT", **spec["expect"]})
+    manifest["demo"].append(build_emrt(OUT / "emrt-2.1-selected-minerals.xlsx"))
     (ROOT / "fixtures" / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -18,7 +18,7 @@ MANIFEST = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))
 @pytest.mark.parametrize("case", MANIFEST["demo"], ids=lambda c: c["file"])
 def test_demo_fixture_reads_back(case: dict[str, Any]) -> None:
     plain = read_template(FIXTURES / "demo" / case["file"]).to_plain()
-    assert plain["template"]["kind"] == "CMRT"
+    assert plain["template"]["kind"] == case["kind"]
     assert plain["template"]["version"] == case["version"]
     assert plain["company"]["scope"] == case["scope"]
     assert plain["company"]["effective_date"] == case["effective_date"]
@@ -33,6 +33,12 @@ def test_demo_fixture_reads_back(case: dict[str, Any]) -> None:
     assert [{k: p[k] for k in ("row", "number", "name")} for p in plain["products"]] == \
         case["products"]
     assert [[u["sheet"], u["cell"]] for u in plain["unrecognised"]] == case["unrecognised"]
+    if "minerals" in case:
+        assert plain["minerals"] == case["minerals"]
+    for letter, per in case.get("company_mineral_answers", {}).items():
+        assert plain["company_mineral_answers"][letter] == per
+    for expected, got_mine in zip(case.get("mines", []), plain["mines"], strict=True):
+        assert {k: got_mine[k] for k in expected} == expected
 
 
 @pytest.mark.parametrize("name,error", sorted(MANIFEST["refused"].items()))

@@ -261,7 +261,6 @@ def test_reference_from_template_keeps_every_lookup_row(
 @pytest.mark.parametrize(
     "name,kind,version",
     [
-        ("RMI_EMRT_2.1.xlsx", "EMRT", "2.1"),
         ("RMI_EMRT_1.3.xlsx", "EMRT", "1.3"),
         ("RMI_CRT_2.2.xlsx", "CRT", "2.2"),
         ("RMI_AMRT_1.3.xlsx", "AMRT", "1.3"),
@@ -274,3 +273,21 @@ def test_sibling_templates_are_identified_even_where_not_yet_read(
     with pytest.raises(UnsupportedVersionError) as info:
         read_template(REFERENCE / "emrt" / name)
     assert (info.value.kind, info.value.version) == (kind, version)
+
+
+@pytest.mark.parametrize(
+    "name,version,language",
+    [("RMI_EMRT_2.0_(Security C) (1).xlsx", "2.0", "English"),
+     ("RMI_EMRT_2.1.xlsx", "2.1", "中文 Chinese")],
+)
+def test_blank_emrt_2x_reads_with_all_six_minerals_preselected(
+    name: str, version: str, language: str
+) -> None:
+    decl = read_template(REFERENCE / "emrt" / name)
+    assert (decl.template.kind, decl.template.version) == ("EMRT", version)
+    assert decl.template.language.value == language
+    assert decl.minerals == ("Cobalt", "Copper", "Graphite", "Lithium", "Mica", "Nickel")
+    assert [q.answer.provenance.cell for q in decl.answers["Mica"].values()] == [
+        "D34", "D46", "D58", "D70", "D82", "D94", "D106"]
+    assert set(decl.company_mineral_answers["C"]) == set(decl.minerals)
+    assert decl.smelters == () and decl.products == () and decl.mines == ()

@@ -60,4 +60,4 @@ def test_summary_accounts_for_every_input(capsys: pytest.CaptureFixture[str]) ->
     out = json.loads(capsys.readouterr().out)
     assert code == 1
     assert out["total"] == len(out["files"]) == out["read"] + out["unreadable"]
-    assert (out["read"], out["unreadable"]) == (3, 5)
+    assert (out["read"], out["unreadable"]) == (4, 5)

@@ -152,7 +152,8 @@ class _Reader:
                 )
         decl = self.wb.cells(layout.declaration_sheet)
         sheet = layout.declaration_sheet
-        minerals = layout.minerals.fixed
+        selected = self._selector(decl, sheet)
+        minerals = layout.minerals.fixed or self._selected_minerals(selected)
         identity = TemplateIdentity(
             kind=self.found.kind,
             version=self.found.version,
@@ -169,8 +170,10 @@ class _Reader:
             template=identity,
             company=self._company(decl, sheet),
             minerals=minerals,
+            minerals_selected=selected,
             answers=self._answers(decl, sheet, minerals),
             company_answers=self._company_answers(decl, sheet),
+            company_mineral_answers=self._company_mineral_answers(decl, sheet, minerals),
             smelters=tuple(self._smelters()),
             products=tuple(self._products()),
             mines=tuple(self._mines()),
@@ -182,6 +185,50 @@ class _Reader:
 
     def _text(self, cells: SheetCells, sheet: str, ref: str) -> TextValue:
         return to_text(self._cell(cells, ref), self.where(sheet, ref))
+
+    def _selector(self, decl: SheetCells, sheet: str) -> tuple[TextValue, ...]:
+        """The selector cells that hold something, normalised to the mineral literals."""
+        slots = self.layout.minerals
+        out = []
+        for ref in slots.selector_cells:
+            value = to_answer(self._cell(decl, ref), self.where(sheet, ref), slots.choices)
+            if not value.is_blank:
+                out.append(value)
+        return tuple(out)
+
+    def _selected_minerals(self, selected: tuple[TextValue, ...]) -> tuple[str, ...]:
+        """Recognised minerals chosen in the selector, in the order the template slots them.
+
+        Anything else in a selector cell (the ``(Delete X)`` entries, stray text) selects
+        nothing; unrecognised text stays visible in ``minerals_selected``.
+        """
+        chosen = {v.value for v in selected if v.is_recognised and v.value}
+        ordered = sorted(chosen) if self.layout.minerals.sort else list(chosen)
+        return tuple(m for m in ordered if m is not None)
+
+    def _company_mineral_answers(
+        self, decl: SheetCells, sheet: str, minerals: tuple[str, ...]
+    ) -> dict[str, dict[str, QuestionAnswer]]:
+        out: dict[str, dict[str, QuestionAnswer]] = {}
+        for q in self.layout.company_questions:
+            if not q.per_mineral_rows:
+                continue
+            per: dict[str, QuestionAnswer] = {}
+            for slot, row in enumerate(q.per_mineral_rows):
+                a_ref, c_ref = f"D{row}", f"G{row}"
+                answer = to_answer(self._cell(decl, a_ref), self.where(sheet, a_ref), q.choices)
+                comment = self._text(decl, sheet, c_ref)
+                if slot < len(minerals):
+                    mineral = minerals[slot]
+                elif answer.is_blank and comment.is_blank:
+                    continue
+                else:
+                    mineral = f"slot {slot + 1}"
+                per[mineral] = QuestionAnswer(
+                    question=q.key, answer=answer, comment=comment, choices=q.choices
+                )
+            out[q.key] = per
+        return out
 
     def _company(self, decl: SheetCells, sheet: str) -> Company:
         layout = self.layout

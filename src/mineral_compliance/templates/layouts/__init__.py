@@ -2,8 +2,9 @@
 
 from .base import CompanyQuestion, Layout, ListSheet, LookupSheet, MineralQuestion, MineralSlots
 from .cmrt import LAYOUTS as CMRT_LAYOUTS
+from .emrt import LAYOUTS as EMRT_LAYOUTS
 
-LAYOUTS: tuple[Layout, ...] = (*CMRT_LAYOUTS,)
+LAYOUTS: tuple[Layout, ...] = (*CMRT_LAYOUTS, *EMRT_LAYOUTS)
 
 __all__ = [
     "LAYOUTS",
