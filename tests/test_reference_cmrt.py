@@ -261,7 +261,6 @@ def test_reference_from_template_keeps_every_lookup_row(
 @pytest.mark.parametrize(
     "name,kind,version",
     [
-        ("RMI_EMRT_1.3.xlsx", "EMRT", "1.3"),
         ("RMI_CRT_2.2.xlsx", "CRT", "2.2"),
         ("RMI_AMRT_1.3.xlsx", "AMRT", "1.3"),
         ("RMI_AMRT_1.2.1_(Security C) (1).xlsx", "AMRT", "1.21"),
@@ -291,3 +290,15 @@ def test_blank_emrt_2x_reads_with_all_six_minerals_preselected(
         "D34", "D46", "D58", "D70", "D82", "D94", "D106"]
     assert set(decl.company_mineral_answers["C"]) == set(decl.minerals)
     assert decl.smelters == () and decl.products == () and decl.mines == ()
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.11", "1.2", "1.3"])
+def test_emrt_1x_reads_cobalt_and_mica(version: str) -> None:
+    decl = read_template(REFERENCE / "emrt" / f"RMI_EMRT_{version}.xlsx")
+    assert (decl.template.kind, decl.template.version) == ("EMRT", version)
+    assert decl.template.layout == "emrt-1"
+    assert decl.minerals == ("Cobalt", "Mica")
+    assert set(decl.answers["Cobalt"]) == {"1", "2", "3", "4", "5", "6", "7"}
+    assert "4" not in decl.answers["Mica"]  # the recycled question asks about cobalt only
+    assert decl.answers["Mica"]["3"].choices[-1] == "India and/or Madagascar only"
+    assert decl.company_mineral_answers["C"]["Mica"].answer.provenance.cell == "D75"

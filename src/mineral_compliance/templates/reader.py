@@ -216,7 +216,8 @@ class _Reader:
             per: dict[str, QuestionAnswer] = {}
             for slot, row in enumerate(q.per_mineral_rows):
                 a_ref, c_ref = f"D{row}", f"G{row}"
-                answer = to_answer(self._cell(decl, a_ref), self.where(sheet, a_ref), q.choices)
+                choices = q.choices_for(slot)
+                answer = to_answer(self._cell(decl, a_ref), self.where(sheet, a_ref), choices)
                 comment = self._text(decl, sheet, c_ref)
                 if slot < len(minerals):
                     mineral = minerals[slot]
@@ -225,7 +226,7 @@ class _Reader:
                 else:
                     mineral = f"slot {slot + 1}"
                 per[mineral] = QuestionAnswer(
-                    question=q.key, answer=answer, comment=comment, choices=q.choices
+                    question=q.key, answer=answer, comment=comment, choices=choices
                 )
             out[q.key] = per
         return out
@@ -256,15 +257,16 @@ class _Reader:
             for slot, row in enumerate(q.rows):
                 mineral = minerals[slot] if slot < len(minerals) else f"slot {slot + 1}"
                 a_ref, c_ref = f"{q.answer_col}{row}", f"{q.comment_col}{row}"
+                choices = q.choices_for(slot)
                 answer = to_answer(
-                    self._cell(decl, a_ref), self.where(sheet, a_ref), q.choices,
+                    self._cell(decl, a_ref), self.where(sheet, a_ref), choices,
                     q.numeric_literals,
                 )
                 comment = self._text(decl, sheet, c_ref)
                 if mineral not in out and answer.is_blank and comment.is_blank:
                     continue
                 out.setdefault(mineral, {})[q.key] = QuestionAnswer(
-                    question=q.key, answer=answer, comment=comment, choices=q.choices
+                    question=q.key, answer=answer, comment=comment, choices=choices
                 )
         return out
 

@@ -66,6 +66,11 @@ class MineralQuestion:
     comment_col: str = "G"
     numeric_literals: Mapping[float, str] = field(default_factory=dict)
     """Numbers some versions store for a literal (CMRT 6.01-6.22 store 100% as 1)."""
+    slot_choices: tuple[tuple[str, ...], ...] = ()
+    """Per-slot literals where minerals differ (EMRT 1.x question 3); else ``choices``."""
+
+    def choices_for(self, slot: int) -> tuple[str, ...]:
+        return self.slot_choices[slot] if slot < len(self.slot_choices) else self.choices
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,13 @@ class CompanyQuestion:
     choices: tuple[str, ...]
     comment_cell: str | None = None
     per_mineral_rows: tuple[int, ...] = ()
-    """For a company question answered per mineral slot (EMRT 2.x C), the rows of the slots;
+    """For a company question answered per mineral slot (EMRT C), the rows of the slots;
     ``cell`` is then the first of them."""
+    slot_choices: tuple[tuple[str, ...], ...] = ()
+    """Per-slot literals where minerals differ (EMRT 1.x question C); else ``choices``."""
+
+    def choices_for(self, slot: int) -> tuple[str, ...]:
+        return self.slot_choices[slot] if slot < len(self.slot_choices) else self.choices
 
 
 @dataclass(frozen=True)

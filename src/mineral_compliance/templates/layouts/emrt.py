@@ -22,9 +22,10 @@ from .base import (
     MineralQuestion,
     MineralSlots,
 )
-from .cmrt import LOOKUP, SCOPES, SMELTER_LIST
+from .cmrt import COMPANY_CELLS as CMRT_COMPANY_CELLS
+from .cmrt import LOOKUP, PRODUCT_LIST, SCOPES, SMELTER_LIST
 
-__all__ = ["EMRT_2_0", "EMRT_2_1", "LAYOUTS"]
+__all__ = ["EMRT_1", "EMRT_2_0", "EMRT_2_1", "LAYOUTS"]
 
 MINERALS = ("Cobalt", "Copper", "Graphite", "Lithium", "Mica", "Nickel")
 
@@ -134,4 +135,53 @@ EMRT_2_1 = replace(
     ),
 )
 
-LAYOUTS = (EMRT_2_0, EMRT_2_1)
+EMRT_1_MINERALS = ("Cobalt", "Mica")
+EMRT_1_C_MICA = ("Yes", "Yes, when more processors are validated", "No")
+
+EMRT_1 = Layout(
+    name="emrt-1",
+    kind=TemplateKind.EMRT,
+    versions=("1.0", "1.1", "1.11", "1.2", "1.3"),
+    required_sheets=("Declaration", "Smelter List", "Product List"),
+    company_cells=CMRT_COMPANY_CELLS,
+    scope_choices=SCOPES,
+    minerals=MineralSlots(fixed=EMRT_1_MINERALS),
+    questions=(
+        MineralQuestion("1", (26, 27), ("Yes", "No", "Unknown",
+                                        "Not applicable for this declaration")),
+        MineralQuestion("2", (32, 33), YES_NO_UNKNOWN),
+        MineralQuestion(
+            "3", (38, 39), YES_NO_UNKNOWN,
+            slot_choices=((*YES_NO_UNKNOWN, "DRC only"),
+                          (*YES_NO_UNKNOWN, "India and/or Madagascar only")),
+        ),
+        MineralQuestion("4", (44,), YES_NO_UNKNOWN),  # recycled or scrap: cobalt only
+        MineralQuestion("5", (50, 51), RESPONSE_RATE, numeric_literals={1.0: "100%"}),
+        MineralQuestion("6", (56, 57), YES_NO_UNKNOWN),
+        MineralQuestion("7", (62, 63), YES_NO_UNKNOWN),
+    ),
+    company_questions=(
+        CompanyQuestion("A", "D69", YES_NO, comment_cell="G69"),
+        CompanyQuestion("B", "D71", YES_NO, comment_cell="G71"),
+        CompanyQuestion("C", "D74", YES_NO, per_mineral_rows=(74, 75),
+                        slot_choices=(YES_NO, EMRT_1_C_MICA)),
+        CompanyQuestion("D", "D77", YES_NO, comment_cell="G77"),
+        CompanyQuestion(
+            "E", "D79",
+            ("Yes, in conformance with IPC1755 (e.g. EMRT)",
+             "Yes, Using Other Format (Describe)", "No"),
+            comment_cell="G79",
+        ),
+        CompanyQuestion("F", "D81", YES_NO, comment_cell="G81"),
+        CompanyQuestion("G", "D83", YES_NO, comment_cell="G83"),
+    ),
+    smelter_list=SMELTER_LIST,
+    metal_choices=EMRT_1_MINERALS,
+    product_list=PRODUCT_LIST,
+    lookup=LOOKUP,
+)
+"""EMRT 1.x (cobalt and mica). Cells read from the 1.1, 1.11, 1.2 and 1.3 workbooks: the
+company block sits where the CMRT's does; question 3 offers "DRC only" for cobalt and "India
+and/or Madagascar only" for mica; question 4 (recycled or scrap) asks about cobalt only."""
+
+LAYOUTS = (EMRT_1, EMRT_2_0, EMRT_2_1)
