@@ -27,6 +27,7 @@ _BLANK_NAMES = {
     "RMI_CMRT_6.4.xlsx", "RMI_CMRT_6.5_(Security C) (1).xlsx",
     "RMI_EMRT_1.1.xlsx", "RMI_EMRT_1.11.xlsx", "RMI_EMRT_1.2.xlsx", "RMI_EMRT_1.3.xlsx",
     "RMI_EMRT_2.0_(Security C) (1).xlsx", "RMI_EMRT_2.1.xlsx",
+    "RMI_CRT_2.2.xlsx", "RMI_CRT_2.21.xlsx",
 }
 BLANKS = [p for p in reference_files("cmrt") + reference_files("emrt") if p.name in _BLANK_NAMES]
 _RANGE = re.compile(r"^\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)$")

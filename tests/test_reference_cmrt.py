@@ -261,7 +261,6 @@ def test_reference_from_template_keeps_every_lookup_row(
 @pytest.mark.parametrize(
     "name,kind,version",
     [
-        ("RMI_CRT_2.2.xlsx", "CRT", "2.2"),
         ("RMI_AMRT_1.3.xlsx", "AMRT", "1.3"),
         ("RMI_AMRT_1.2.1_(Security C) (1).xlsx", "AMRT", "1.21"),
     ],
@@ -302,3 +301,13 @@ def test_emrt_1x_reads_cobalt_and_mica(version: str) -> None:
     assert "4" not in decl.answers["Mica"]  # the recycled question asks about cobalt only
     assert decl.answers["Mica"]["3"].choices[-1] == "India and/or Madagascar only"
     assert decl.company_mineral_answers["C"]["Mica"].answer.provenance.cell == "D75"
+
+
+@pytest.mark.parametrize("name", ["RMI_CRT_2.2.xlsx", "RMI_CRT_2.21.xlsx"])
+def test_crt_reads_cobalt_questions_and_company_a_to_i(name: str) -> None:
+    decl = read_template(REFERENCE / "emrt" / name)
+    assert (decl.template.kind, decl.template.version) == ("CRT", "2.2")  # 2.21 prints 2.2
+    assert decl.minerals == ("Cobalt",)
+    assert [q.answer.provenance.cell for q in decl.answers["Cobalt"].values()] == [
+        "D26", "D32", "D38", "D44", "D50", "D56"]
+    assert sorted(decl.company_answers) == list("ABCDEFGHI")

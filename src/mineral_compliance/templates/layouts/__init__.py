@@ -2,9 +2,10 @@
 
 from .base import CompanyQuestion, Layout, ListSheet, LookupSheet, MineralQuestion, MineralSlots
 from .cmrt import LAYOUTS as CMRT_LAYOUTS
+from .crt import LAYOUTS as CRT_LAYOUTS
 from .emrt import LAYOUTS as EMRT_LAYOUTS
 
-LAYOUTS: tuple[Layout, ...] = (*CMRT_LAYOUTS, *EMRT_LAYOUTS)
+LAYOUTS: tuple[Layout, ...] = (*CMRT_LAYOUTS, *EMRT_LAYOUTS, *CRT_LAYOUTS)
 
 __all__ = [
     "LAYOUTS",
