@@ -305,9 +305,7 @@ def open_workbook(source: str | Path | IO[bytes]) -> Workbook:
         data = source.read()
     head = data[:8]
     if head == _OLE_MAGIC:
-        if "EncryptionInfo".encode("utf-16-le") in data[:1 << 20] or (
-            "EncryptionInfo".encode("utf-16-le") in data
-        ):
+        if "EncryptionInfo".encode("utf-16-le") in data:  # the OLE stream of an encrypted OOXML
             raise EncryptedWorkbookError(
                 path=path,
                 hint="ask the supplier to remove the password (File > Info > Protect Workbook) "
