@@ -9,7 +9,6 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
-    "CellValue",
     "DateValue",
     "Origin",
     "Provenance",
@@ -88,4 +87,3 @@ class Value(BaseModel, Generic[T]):
 
 TextValue = Value[str]
 DateValue = Value[dt.date]
-CellValue = TextValue

@@ -30,6 +30,7 @@ from ._normalise import clean_text, to_answer, to_date, to_text
 from ._xlsx import RawCell, SheetCells, Workbook, iter_rows, open_workbook
 from .detect import Detection, detect
 from .layouts import Layout, ListSheet, LookupSheet
+from .layouts.base import COMPANY_FIELDS
 
 __all__ = ["read_template", "reference_from_template"]
 
@@ -234,7 +235,7 @@ class _Reader:
     def _company(self, decl: SheetCells, sheet: str) -> Company:
         layout = self.layout
         values: dict[str, object] = {}
-        for field in layout.company_fields:
+        for field in COMPANY_FIELDS:
             ref = layout.company_cells.get(field)
             if ref is None:
                 values[field] = TextValue(provenance=self.where(sheet, "-"))

@@ -104,9 +104,6 @@ class MineralSlots:
     selector_cells: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     sort: bool = True
-    other_choice: str | None = None
-    """A selector literal meaning "another mineral, named in ``other_cells``" (AMRT)."""
-    other_cells: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,4 +153,3 @@ class Layout:
     language_cell: str = "D3"
     not_listed: str = "Smelter not listed"
     not_identified: str = "Smelter not yet identified"
-    company_fields: tuple[str, ...] = COMPANY_FIELDS
