@@ -289,6 +289,121 @@ def build_emrt(path: Path) -> dict[str, Any]:
     }
 
 
+def _amrt_book(revision: str) -> tuple[Workbook, Any]:
+    wb = Workbook()
+    rev = wb.active
+    assert rev is not None
+    rev.title = "Revision"
+    rev["B3"] = "Additional Minerals Reporting Template"
+    decl = wb.create_sheet("Declaration")
+    decl["J3"] = revision
+    decl["D3"] = "English"
+    for ref in ("AA12", *(f"AA{r}" for r in range(13, 22))):
+        decl[ref] = "=Z12" if ref == "AA12" else '=""'  # the template's sorted list, uncached
+    return wb, decl
+
+
+def build_amrt_13(path: Path) -> dict[str, Any]:
+    """An AMRT 1.3: listed, typed, repeated and "Other" minerals; a Minerals Scope sheet."""
+    wb, decl = _amrt_book("Revision 1.3\nOctober 17, 2025")
+    decl["D8"], decl["D9"] = "Alloy Parts Example S.A.", "A. Company"
+    decl["D20"], decl["D21"] = "Materials Desk", "materials@example.com"
+    decl["D27"] = 45930  # 2025-09-30
+    selector = {"D12": "Silver", "E12": "Other [specify below]", "G12": "zinc ",
+                "H12": "SILVER", "I12": "Other [specify below]", "D13": "Copper"}
+    for ref, value in selector.items():
+        decl[ref] = value
+    decl["E15"] = "Tellurium"  # I15 left blank: an "Other" without a name selects nothing
+    # slots: Copper, Silver, Tellurium, Zinc (case-insensitive order, repeats dropped)
+    decl["D31"], decl["D32"], decl["D33"], decl["D34"] = "Yes", "no", "Not declaring", "Yes"
+    decl["G33"] = "Trace amounts under review"
+    decl["D43"] = 1
+    decl["D43"].number_format = "0%"
+    decl["D46"] = "Did not survey"
+    sl = wb.create_sheet("Smelter List")
+    for row in range(5, 21):
+        _lookup_formulas(sl, row)
+    sl["A5"] = "CID920001"
+    sl["B6"], sl["C6"] = "Tellurium", "Smelter not listed"
+    sl["D6"], sl["E6"] = "Example Tellurium Works", "PERU"
+    ml = wb.create_sheet("Mine List")
+    ml["A5"], ml["B5"], ml["C5"], ml["F5"] = ("Zinc", "Example Zinc Refinery NV",
+                                             "Example Zinc Mine North", "BELGIUM")
+    ms = wb.create_sheet("Minerals Scope")
+    ms["B7"], ms["C7"] = "Select Minerals/Metals in Scope", "Reasons for inclusion on the AMRT"
+    ms["B8"], ms["C8"] = "Tellurium", "Customer programme request"
+    ms["B9"], ms["C9"] = "Zinc", "Galvanised housings"
+    ms["B18"] = "\u00a9 Responsible Minerals Initiative."
+    pl = wb.create_sheet("Product List")
+    pl["B6"], pl["C6"], pl["D6"] = "AP-10", "Hinge assembly", "CUST-5"
+    pl["B2006"] = "\u00a9 Responsible Minerals Initiative."
+    lk = wb.create_sheet("Smelter Look-up")
+    name = "Example Zinc Refinery NV"
+    lk["A5"], lk["B5"], lk["C5"] = "Zinc", name, name
+    lk["D5"], lk["E5"], lk["F5"] = "BELGIUM", "CID920001", "RMI"
+    wb.create_sheet("Checker")
+    wb.save(path)
+    return {
+        "file": path.name, "kind": "AMRT", "version": "1.3", "scope": "A",
+        "effective_date": "2025-09-30",
+        "minerals": ["Copper", "Silver", "Tellurium", "Zinc"],
+        "answers": {"Copper": {"1": "Yes", "2": "100%"}, "Silver": {"1": "No"},
+                    "Tellurium": {"1": "Not declaring", "2": None},
+                    "Zinc": {"2": "Did not survey"}},
+        "smelters": [
+            {"row": 5, "metal": "Zinc", "smelter_id": "CID920001",
+             "name": "Example Zinc Refinery NV", "country": "BELGIUM"},
+            {"row": 6, "metal": "Tellurium", "smelter_id": None,
+             "name": "Example Tellurium Works", "country": "PERU"},
+        ],
+        "products": [{"row": 6, "number": "AP-10", "name": "Hinge assembly"}],
+        "mines": [{"row": 5, "metal": "Zinc", "mine_name": "Example Zinc Mine North",
+                   "country": "BELGIUM"}],
+        "minerals_scope": [{"row": 8, "mineral": "Tellurium",
+                            "reason": "Customer programme request"},
+                           {"row": 9, "mineral": "Zinc", "reason": "Galvanised housings"}],
+        "unrecognised": [["Declaration", "D13"]],
+    }
+
+
+def build_amrt_121(path: Path) -> dict[str, Any]:
+    """An AMRT 1.21: free-text minerals, smelters typed by hand (no look-up in 1.2x)."""
+    wb, decl = _amrt_book("Revision 1.21\nMay 16, 2025")
+    decl["D8"], decl["D9"] = "Fastener Example Co.", "B. Product (or List of Products)"
+    decl["D17"], decl["D18"] = "Supply Desk", "supply@example.com"
+    decl["D24"] = "2025-06-30"
+    for ref, value in {"D12": "Titanium", "E12": "iron/ steel", "G12": "Chromium",
+                       "D13": "chromium", "E13": "Magnesium"}.items():
+        decl[ref] = value
+    # slots: Chromium, iron/ steel, Magnesium, Titanium
+    decl["D28"], decl["D29"], decl["D30"], decl["D31"] = "Yes", "Unknown", "No", "Yes"
+    decl["D40"], decl["D43"] = "Greater than 75%", "50% or less"
+    sl = wb.create_sheet("Smelter List")
+    for col, value in zip("ABCD", ("Titanium", "Example Titanium Sponge Plant", "JAPAN",
+                                   "EX-TI-1"), strict=True):
+        sl[f"{col}5"] = value
+    sl["N5"] = "no"
+    wb.create_sheet("Mine List")
+    wb.create_sheet("Minerals Scope")
+    pl = wb.create_sheet("Product List")
+    pl["B6"], pl["C6"] = "FX-200", "Example bolt"
+    pl["B2006"] = "\u00a9 Responsible Minerals Initiative."
+    wb.create_sheet("Checker")
+    wb.save(path)
+    return {
+        "file": path.name, "kind": "AMRT", "version": "1.21", "scope": "B",
+        "effective_date": "2025-06-30",
+        "minerals": ["Chromium", "iron/ steel", "Magnesium", "Titanium"],
+        "answers": {"Chromium": {"1": "Yes", "2": "Greater than 75%"},
+                    "iron/ steel": {"1": "Unknown"}, "Titanium": {"1": "Yes",
+                                                              "2": "50% or less"}},
+        "smelters": [{"row": 5, "metal": "Titanium", "smelter_id": "EX-TI-1",
+                      "name": "Example Titanium Sponge Plant", "country": "JAPAN"}],
+        "products": [{"row": 6, "number": "FX-200", "name": "Example bolt"}],
+        "unrecognised": [],
+    }
+
+
 def build_refused() -> dict[str, str]:
     """Inputs the reader must refuse, with the error class each must raise."""
     LEGACY.mkdir(parents=True, exist_ok=True)
@@ -321,6 +436,8 @@ def main() -> None:
         build(spec, OUT / spec["file"])
         manifest["demo"].append({"file": spec["file"], "kind": "CMRT", **spec["expect"]})
     manifest["demo"].append(build_emrt(OUT / "emrt-2.1-selected-minerals.xlsx"))
+    manifest["demo"].append(build_amrt_13(OUT / "amrt-1.3-other-minerals.xlsx"))
+    manifest["demo"].append(build_amrt_121(OUT / "amrt-1.21-free-text-minerals.xlsx"))
     (ROOT / "fixtures" / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

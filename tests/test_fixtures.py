@@ -39,6 +39,8 @@ def test_demo_fixture_reads_back(case: dict[str, Any]) -> None:
         assert plain["company_mineral_answers"][letter] == per
     for expected, got_mine in zip(case.get("mines", []), plain["mines"], strict=True):
         assert {k: got_mine[k] for k in expected} == expected
+    if "minerals_scope" in case:
+        assert plain["minerals_scope"] == case["minerals_scope"]
 
 
 @pytest.mark.parametrize("name,error", sorted(MANIFEST["refused"].items()))

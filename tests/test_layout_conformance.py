@@ -28,6 +28,7 @@ _BLANK_NAMES = {
     "RMI_EMRT_1.1.xlsx", "RMI_EMRT_1.11.xlsx", "RMI_EMRT_1.2.xlsx", "RMI_EMRT_1.3.xlsx",
     "RMI_EMRT_2.0_(Security C) (1).xlsx", "RMI_EMRT_2.1.xlsx",
     "RMI_CRT_2.2.xlsx", "RMI_CRT_2.21.xlsx",
+    "RMI_AMRT_1.2.xlsx", "RMI_AMRT_1.2.1_(Security C) (1).xlsx", "RMI_AMRT_1.3.xlsx",
 }
 BLANKS = [p for p in reference_files("cmrt") + reference_files("emrt") if p.name in _BLANK_NAMES]
 _RANGE = re.compile(r"^\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)$")
@@ -49,8 +50,9 @@ def test_layout_choices_equal_the_workbook_dropdowns(path: Path) -> None:
         if dv.type != "list" or m is None:
             continue
         values = tuple(
-            _literal(ws[f"{m.group(1)}{r}"].value)
-            for r in range(int(m.group(2)), int(m.group(4)) + 1)
+            _literal(cell.value)
+            for line in ws[f"{m.group(1)}{m.group(2)}:{m.group(3)}{m.group(4)}"]
+            for cell in line
         )
         if any(v.startswith("=") for v in values):
             continue  # a conditional list (6.31+): computed by formulas from the fixed lists
@@ -70,4 +72,16 @@ def test_layout_choices_equal_the_workbook_dropdowns(path: Path) -> None:
             if ref in lists:
                 assert cq.choices_for(slot) == lists[ref], ref
                 checked += 1
+    scope_cell = layout.company_cells["scope"]
+    if scope_cell in lists:
+        assert layout.scope_choices == lists[scope_cell]
+        checked += 1
+    for ref in layout.minerals.selector_cells:
+        if ref in lists:  # EMRT 2.x lists one mineral and its "(Delete X)" entry per cell
+            listed = lists[ref]
+            extra = [v for v in listed if v not in layout.minerals.choices]
+            assert extra == [v for v in listed if v in layout.minerals.deselect], ref
+            if not extra:
+                assert layout.minerals.choices == listed, ref
+            checked += 1
     assert checked >= 8  # the test really compared something

@@ -258,19 +258,58 @@ def test_reference_from_template_keeps_every_lookup_row(
     assert all(e.smelter_id is None or len(e.smelter_id) == 9 for e in ref.entries)
 
 
-@pytest.mark.parametrize(
-    "name,kind,version",
-    [
-        ("RMI_AMRT_1.3.xlsx", "AMRT", "1.3"),
-        ("RMI_AMRT_1.2.1_(Security C) (1).xlsx", "AMRT", "1.21"),
-    ],
-)
-def test_sibling_templates_are_identified_even_where_not_yet_read(
-    name: str, kind: str, version: str
-) -> None:
-    with pytest.raises(UnsupportedVersionError) as info:
-        read_template(REFERENCE / "emrt" / name)
-    assert (info.value.kind, info.value.version) == (kind, version)
+def _cached(path: Path, sheet: str, refs: list[str]) -> list[object]:
+    """Cached cell values as Excel saved them (openpyxl, data_only), as an oracle."""
+    ws = load_workbook(path, data_only=True)[sheet]
+    return [ws[ref].value for ref in refs]
+
+
+def test_amrt_121_free_text_minerals_sort_into_the_workbooks_question_rows() -> None:
+    path = REFERENCE / "emrt" / "RMI_AMRT_1.2.1_(Security C) (1).xlsx"
+    decl = read_template(path)
+    assert (decl.template.kind, decl.template.version) == ("AMRT", "1.21")
+    assert decl.template.layout == "amrt-1.2"
+    labels = _cached(path, "Declaration", [f"B{r}" for r in range(28, 38)])
+    shown = [str(v).removesuffix("(*)") for v in labels if v]
+    assert len(shown) == 9 and list(decl.minerals) == shown
+    assert decl.minerals_order == "sorted"  # our own sort agrees with Excel's
+    assert [q.answer.provenance.cell for q in decl.answers[shown[2]].values()] == ["D30", "D42"]
+    assert decl.company.effective_date.provenance.cell == "D24"
+    assert decl.company.contact_name.provenance.cell == "D17"
+    assert decl.smelters == () and decl.products == () and decl.mines == ()
+
+
+def test_amrt_12_chinese_minerals_follow_the_workbooks_collation() -> None:
+    path = REFERENCE / "emrt" / "RMI_AMRT_1.2.xlsx"
+    decl = read_template(path)
+    assert (decl.template.version, decl.template.language.value) == ("1.2", "中文 Chinese")
+    expected = [v for v in _cached(path, "Declaration", [f"AA{r}" for r in range(12, 22)]) if v]
+    assert len(expected) == 7
+    assert list(decl.minerals) == expected
+    assert sorted(decl.minerals) != expected  # code-point order would misplace the answers
+    assert decl.minerals_order == "workbook"
+    labels = _cached(path, "Declaration", [f"B{r}" for r in range(40, 47)])
+    for i, (mineral, label) in enumerate(zip(decl.minerals, labels, strict=True)):
+        assert label == mineral  # the row the supplier saw the mineral's name on
+        assert decl.answers[mineral]["2"].answer.provenance.cell == f"D{40 + i}"
+
+
+def test_blank_amrt_13_reads_with_no_minerals_and_its_lookup() -> None:
+    path = REFERENCE / "emrt" / "RMI_AMRT_1.3.xlsx"
+    decl = read_template(path)
+    assert (decl.template.kind, decl.template.version, decl.template.layout) == (
+        "AMRT", "1.3", "amrt-1.3")
+    assert decl.minerals == () and decl.answers == {} and decl.minerals_scope == ()
+    assert decl.company.effective_date.provenance.cell == "D27"
+    ref = reference_from_template(path)
+    ws = load_workbook(path, read_only=True)["Smelter Look-up"]
+    listed = [
+        (row[0], row[4]) for row in ws.iter_rows(min_row=5, max_col=5, values_only=True)
+        if isinstance(row[0], str) and row[0] and not row[0].startswith("=") and row[1]
+    ]
+    assert len(ref.entries) == len(listed) > 80
+    assert {e.metal for e in ref.entries} >= {"Aluminum", "Silver", "Zinc", "Soda Ash"}
+    assert {(e.metal, e.smelter_id) for e in ref.entries} == set(listed)
 
 
 @pytest.mark.parametrize(

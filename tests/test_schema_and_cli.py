@@ -60,4 +60,5 @@ def test_summary_accounts_for_every_input(capsys: pytest.CaptureFixture[str]) ->
     out = json.loads(capsys.readouterr().out)
     assert code == 1
     assert out["total"] == len(out["files"]) == out["read"] + out["unreadable"]
-    assert (out["read"], out["unreadable"]) == (4, 5)
+    manifest = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))
+    assert (out["read"], out["unreadable"]) == (len(manifest["demo"]), len(manifest["refused"]))

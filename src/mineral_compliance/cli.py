@@ -67,7 +67,8 @@ def _describe(decl: Declaration, out: TextIO) -> None:
     print(f"  company    {c['name'] or '-'}  scope {c['scope'] or '-'}  "
           f"effective {c['effective_date'] or c['effective_date_raw'] or '-'}", file=out)
     in_use = [m for m, q in plain["answers"].items() if q.get("1") == "Yes"]
-    print(f"  minerals   {', '.join(in_use) or 'none declared in use'}", file=out)
+    print(f"  minerals   {', '.join(plain['minerals']) or 'none selected'}"
+          f" (in use: {', '.join(in_use) or 'none declared'})", file=out)
     by_metal: dict[str, int] = {}
     for s in plain["smelters"]:
         by_metal[s["metal"] or "?"] = by_metal.get(s["metal"] or "?", 0) + 1

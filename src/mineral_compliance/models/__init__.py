@@ -3,6 +3,8 @@
 from .declaration import (
     Company,
     Declaration,
+    MineralOrder,
+    MineralScopeRow,
     MineRow,
     PlaceholderKind,
     ProductRow,
@@ -20,6 +22,8 @@ __all__ = [
     "Declaration",
     "LookupEntry",
     "MineRow",
+    "MineralOrder",
+    "MineralScopeRow",
     "Origin",
     "PlaceholderKind",
     "ProductRow",

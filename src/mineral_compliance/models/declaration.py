@@ -14,6 +14,8 @@ __all__ = [
     "Company",
     "Declaration",
     "MineRow",
+    "MineralOrder",
+    "MineralScopeRow",
     "PlaceholderKind",
     "ProductRow",
     "QuestionAnswer",
@@ -173,6 +175,27 @@ class MineRow(_Frozen):
     comments: TextValue
 
 
+class MineralScopeRow(_Frozen):
+    """One row of the AMRT Minerals Scope sheet: a mineral the requester asks about, and why."""
+
+    row: int
+    mineral: TextValue
+    reason: TextValue
+
+
+class MineralOrder(StrEnum):
+    """How the minerals of the question rows were assigned to their rows."""
+
+    FIXED = "fixed"
+    """The template prints the minerals in fixed rows (CMRT, EMRT 1.x, CRT)."""
+    SORTED = "sorted"
+    """The selected minerals were sorted into the rows as the template's formulas sort them."""
+    WORKBOOK = "workbook"
+    """The workbook's own sorted list was used because it orders the same names differently
+    from a plain case-insensitive sort (collation is locale-dependent: Excel sorts Chinese
+    names by pinyin). Used only when the cached list names exactly the selection."""
+
+
 class Declaration(_Frozen):
     """Everything a supplier declared in one RMI reporting template."""
 
@@ -184,7 +207,12 @@ class Declaration(_Frozen):
         description="The minerals the template asks about, as the template spells them."
     )
     minerals_selected: tuple[TextValue, ...] = Field(
-        default=(), description="Minerals chosen in the template's selector (EMRT 2.x, AMRT)."
+        default=(),
+        description="Minerals chosen in the template's selector (EMRT 2.x, AMRT); for an AMRT"
+        " 'Other' choice, the name typed for it.",
+    )
+    minerals_order: MineralOrder = Field(
+        default=MineralOrder.FIXED, description="How the question rows map to minerals."
     )
     answers: dict[str, dict[str, QuestionAnswer]] = Field(
         description="Per-mineral answers: mineral -> question number -> answer."
@@ -197,6 +225,7 @@ class Declaration(_Frozen):
     smelters: tuple[SmelterRow, ...]
     products: tuple[ProductRow, ...]
     mines: tuple[MineRow, ...] = ()
+    minerals_scope: tuple[MineralScopeRow, ...] = ()
 
     def to_plain(self) -> dict[str, Any]:
         """A plain JSON-ready view: values only, no provenance."""
@@ -271,6 +300,10 @@ class Declaration(_Frozen):
                  "comments": p.comments.value}
                 for p in self.products
             ],
+            "minerals_scope": [
+                {"row": r.row, "mineral": r.mineral.value, "reason": r.reason.value}
+                for r in self.minerals_scope
+            ],
             "mines": [
                 {"row": m.row, "metal": m.metal.value, "mine_name": m.mine_name.value,
                  "mine_id": m.mine_id.value, "country": m.country.value,
@@ -286,6 +319,7 @@ class Declaration(_Frozen):
                   *self.company_mineral_answers.values()]
         for group in groups:
             out.extend(q.answer for q in group.values() if q.answer.status == "unrecognised")
+        out.extend(v for v in self.minerals_selected if v.status == "unrecognised")
         if self.company.scope.status == "unrecognised":
             out.append(self.company.scope)
         for s in self.smelters:

@@ -17,6 +17,8 @@ from ..errors import MalformedTemplateError
 from ..models.declaration import (
     Company,
     Declaration,
+    MineralOrder,
+    MineralScopeRow,
     MineRow,
     PlaceholderKind,
     ProductRow,
@@ -78,12 +80,18 @@ def reference_from_template(source: str | Path | IO[bytes]) -> SmelterReference:
 
 
 def _lookup_rows(wb: Workbook, spec: LookupSheet) -> Iterable[tuple[int, dict[str, str | None]]]:
-    """(row, {field: text}) for every Look-up row that names a metal and a look-up name."""
+    """(row, {field: text}) for every Look-up row that names a metal and a look-up name.
+
+    AMRT 1.3 appends placeholder rows whose metal is a formula over the supplier's "Other"
+    minerals; they are not reference data and are skipped."""
     cols = spec.columns
     cells = wb.cells(spec.sheet, columns=cols.values())
     for row, by_col in iter_rows(cells):
         if row < spec.first_row:
             continue
+        metal = by_col.get(cols["metal"])
+        if metal is not None and metal.formula:
+            continue  # rows the template builds from the supplier's own choices, not reference
         values: dict[str, str | None] = {}
         for field, col in cols.items():
             cell = by_col.get(col)
@@ -124,6 +132,7 @@ class _Reader:
         self.layout: Layout = found.layout
         self.file = str(wb.path)
         self._lookup: _LookupIndex | None = None
+        self._metal_choices: tuple[str, ...] = found.layout.metal_choices
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -154,7 +163,11 @@ class _Reader:
         decl = self.wb.cells(layout.declaration_sheet)
         sheet = layout.declaration_sheet
         selected = self._selector(decl, sheet)
-        minerals = layout.minerals.fixed or self._selected_minerals(selected)
+        if layout.minerals.fixed:
+            minerals, order = layout.minerals.fixed, MineralOrder.FIXED
+        else:
+            minerals, order = self._selected_minerals(decl, selected)
+        self._metal_choices = layout.metal_choices or minerals
         identity = TemplateIdentity(
             kind=self.found.kind,
             version=self.found.version,
@@ -172,12 +185,14 @@ class _Reader:
             company=self._company(decl, sheet),
             minerals=minerals,
             minerals_selected=selected,
+            minerals_order=order,
             answers=self._answers(decl, sheet, minerals),
             company_answers=self._company_answers(decl, sheet),
             company_mineral_answers=self._company_mineral_answers(decl, sheet, minerals),
             smelters=tuple(self._smelters()),
             products=tuple(self._products()),
             mines=tuple(self._mines()),
+            minerals_scope=tuple(self._minerals_scope(minerals)),
         )
 
     def _cell(self, cells: SheetCells, ref: str) -> RawCell | None:
@@ -188,24 +203,59 @@ class _Reader:
         return to_text(self._cell(cells, ref), self.where(sheet, ref))
 
     def _selector(self, decl: SheetCells, sheet: str) -> tuple[TextValue, ...]:
-        """The selector cells that hold something, normalised to the mineral literals."""
+        """What each selector cell chooses, normalised to the mineral literals.
+
+        An "Other" choice is replaced by the name typed for it (when there is one), so the
+        tuple holds the names the template's formulas would slot.
+        """
         slots = self.layout.minerals
         out = []
-        for ref in slots.selector_cells:
-            value = to_answer(self._cell(decl, ref), self.where(sheet, ref), slots.choices)
-            if not value.is_blank:
-                out.append(value)
+        for i, ref in enumerate(slots.selector_cells):
+            where = self.where(sheet, ref)
+            cell = self._cell(decl, ref)
+            listed = (*slots.choices, *slots.deselect)
+            value = to_answer(cell, where, listed) if listed else to_text(cell, where)
+            if value.is_blank:
+                continue
+            is_other = slots.other_choice is not None and value.value == slots.other_choice
+            if is_other and i < len(slots.other_cells):
+                named = self._text(decl, sheet, slots.other_cells[i])
+                if not named.is_blank:
+                    value = named
+            out.append(value)
         return tuple(out)
 
-    def _selected_minerals(self, selected: tuple[TextValue, ...]) -> tuple[str, ...]:
-        """Recognised minerals chosen in the selector, in the order the template slots them.
+    def _selected_minerals(
+        self, decl: SheetCells, selected: tuple[TextValue, ...]
+    ) -> tuple[tuple[str, ...], MineralOrder]:
+        """The minerals the selector chooses, in the order the template slots them.
 
-        Anything else in a selector cell (the ``(Delete X)`` entries, stray text) selects
-        nothing; unrecognised text stays visible in ``minerals_selected``.
+        Excel compares text without regard to case and drops repeats; so does this. Entries
+        that are not minerals (the EMRT ``(Delete X)`` choices, an unnamed "Other", and where
+        the template takes only listed minerals, unlisted text) select nothing but stay
+        visible in ``minerals_selected``.
         """
-        chosen = {v.value for v in selected if v.is_recognised and v.value}
-        ordered = sorted(chosen) if self.layout.minerals.sort else list(chosen)
-        return tuple(m for m in ordered if m is not None)
+        slots = self.layout.minerals
+        names: dict[str, str] = {}
+        for v in selected:
+            if v.value is None or v.value == slots.other_choice or v.value in slots.deselect:
+                continue
+            if v.is_recognised or slots.free_text:
+                names.setdefault(v.value.casefold(), v.value)
+        if not slots.sort:
+            return tuple(names.values()), MineralOrder.SORTED
+        ordered = tuple(sorted(names.values(), key=lambda n: (n.casefold(), n)))
+        cached = [
+            text for ref in slots.sorted_cells
+            if (cell := self._cell(decl, ref)) is not None and cell.kind != "e"
+            and (text := clean_text(cell.value)) is not None
+        ]
+        folded = [c.casefold() for c in cached]
+        if sorted(folded) == sorted(names) and len(set(folded)) == len(folded):
+            from_workbook = tuple(names[c] for c in folded)
+            if from_workbook != ordered:
+                return from_workbook, MineralOrder.WORKBOOK
+        return ordered, MineralOrder.SORTED
 
     def _company_mineral_answers(
         self, decl: SheetCells, sheet: str, minerals: tuple[str, ...]
@@ -332,7 +382,7 @@ class _Reader:
                 return to_text(raw(field), where(field))
 
             id_input = text("smelter_id_input")
-            metal = to_answer(raw("metal"), where("metal"), layout.metal_choices)
+            metal = to_answer(raw("metal"), where("metal"), self._metal_choices)
             lookup_name = text("lookup_name")
             name_input = text("name_input")
             placeholder = (
@@ -435,10 +485,29 @@ class _Reader:
                 field: to_text(by_col.get(col), self.where(spec.sheet, f"{col}{row}"))
                 for field, col in cols.items()
             }
+            if "metal" in cols:
+                ref = f"{cols['metal']}{row}"
+                values["metal"] = to_answer(
+                    by_col.get(cols["metal"]), self.where(spec.sheet, ref), self._metal_choices
+                )
             for field in MineRow.model_fields:
                 if field != "row" and field not in values:
                     values[field] = TextValue(provenance=self.where(spec.sheet, f"-{row}"))
             yield MineRow.model_validate({"row": row, **values})
+
+    def _minerals_scope(self, minerals: tuple[str, ...]) -> Iterable[MineralScopeRow]:
+        spec = self.layout.minerals_scope
+        if spec is None:
+            return
+        cols = spec.columns
+        for row, by_col in self._list_rows(spec):
+            m_ref, r_ref = f"{cols['mineral']}{row}", f"{cols['reason']}{row}"
+            yield MineralScopeRow(
+                row=row,
+                mineral=to_answer(by_col.get(cols["mineral"]), self.where(spec.sheet, m_ref),
+                                  minerals),
+                reason=to_text(by_col.get(cols["reason"]), self.where(spec.sheet, r_ref)),
+            )
 
 
 def _derived(value: str | None, blank: TextValue) -> TextValue:

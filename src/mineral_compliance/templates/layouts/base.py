@@ -104,6 +104,20 @@ class MineralSlots:
     selector_cells: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     sort: bool = True
+    deselect: tuple[str, ...] = ()
+    """Selector literals that choose no mineral (EMRT 2.x "(Delete Cobalt)")."""
+    free_text: bool = False
+    """Text outside ``choices`` still names a mineral, as the template's formulas take any
+    entry (AMRT); otherwise only listed literals select a mineral (EMRT 2.x)."""
+    other_choice: str | None = None
+    """The selector literal that defers to a typed name (AMRT 1.3 "Other [specify below]")."""
+    other_cells: tuple[str, ...] = ()
+    """Where that typed name sits, parallel to ``selector_cells``."""
+    sorted_cells: tuple[str, ...] = ()
+    """Formula cells holding the template's own sorted list of the chosen minerals. When their
+    cached results name exactly the minerals the inputs select, their order is the one the
+    supplier saw beside the answers, and it wins over the reader's own sort: text collation
+    depends on the spreadsheet application's locale (Excel sorts Chinese names by pinyin)."""
 
 
 @dataclass(frozen=True)
@@ -144,10 +158,13 @@ class Layout:
     company_questions: tuple[CompanyQuestion, ...]
     smelter_list: ListSheet
     metal_choices: tuple[str, ...]
+    """Smelter and Mine List metal literals; empty where the list is the minerals selected."""
     recycled_choices: tuple[str, ...] = YES_NO_UNKNOWN
     product_list: ListSheet | None = None
     mine_list: ListSheet | None = None
     lookup: LookupSheet | None = None
+    minerals_scope: ListSheet | None = None
+    """The AMRT Minerals Scope sheet (minerals the requester asks about and why)."""
     declaration_sheet: str = "Declaration"
     version_cell: str = "J3"
     language_cell: str = "D3"

@@ -110,6 +110,7 @@ EMRT_2_0 = Layout(
         selector_sheet="Declaration",
         selector_cells=("D12", "E12", "G12", "D13", "E13", "G13"),
         choices=MINERALS,
+        deselect=tuple(f"(Delete {m})" for m in MINERALS),
     ),
     questions=QUESTIONS,
     company_questions=COMPANY_QUESTIONS,

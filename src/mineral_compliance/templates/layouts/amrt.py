@@ -1,0 +1,158 @@
+"""AMRT layouts (Additional Minerals Reporting Template, RMI).
+
+Read from the official 1.2 (October 2024), 1.21 (May 2025) and 1.3 (October 2025) workbooks.
+The supplier names up to ten minerals in the Declaration (D12, E12, G12, H12, I12 and the same
+columns of row 13; E:F are merged). 1.2 and 1.21 take free text there; 1.3 offers a list whose
+"Other [specify below]" entry defers to the name typed two rows below. The template sorts the
+names alphabetically, drops repeats, and asks two questions per mineral slot. There are no
+company-level questions. 1.3 adds a Smelter Look-up (with the CMRT's Smelter List columns)
+and the requester's product columns.
+"""
+
+from __future__ import annotations
+
+from ...models.declaration import TemplateKind
+from .base import RESPONSE_RATE, Layout, ListSheet, MineralQuestion, MineralSlots
+from .cmrt import LOOKUP, SCOPES, SMELTER_LIST
+from .emrt import MINE_LIST
+
+__all__ = ["AMRT_1_2", "AMRT_1_3", "LAYOUTS"]
+
+SELECTOR_COLUMNS = ("D", "E", "G", "H", "I")
+
+Q1_CHOICES = ("Yes", "No", "Unknown", "Not declaring")
+Q2_CHOICES = (*RESPONSE_RATE, "Unknown", "Did not survey")
+
+MINERALS_1_3 = (
+    "Aluminum",
+    "Iridium",
+    "Lime",
+    "Manganese",
+    "Palladium",
+    "Platinum",
+    "Rare Earth Elements",
+    "Rhodium",
+    "Ruthenium",
+    "Silver",
+    "Soda Ash",
+    "Zinc",
+    "Other [specify below]",
+)
+OTHER = "Other [specify below]"
+
+
+def _cells(*rows: int) -> tuple[str, ...]:
+    return tuple(f"{c}{r}" for r in rows for c in SELECTOR_COLUMNS)
+
+
+def _slots(first_row: int) -> tuple[int, ...]:
+    return tuple(range(first_row, first_row + 10))
+
+
+def _company(first_row: int) -> dict[str, str]:
+    """Company block: name, scope and description at D8-D10, the rest from ``first_row``."""
+    rest = (
+        "unique_id", "id_authority", "address", "contact_name", "contact_email",
+        "contact_phone", "authorizer", "authorizer_title", "authorizer_email",
+        "authorizer_phone", "effective_date",
+    )
+    cells = {"name": "D8", "scope": "D9", "scope_description": "D10"}
+    cells.update({field: f"D{first_row + i}" for i, field in enumerate(rest)})
+    return cells
+
+
+def _questions(q1_row: int, q2_row: int) -> tuple[MineralQuestion, ...]:
+    return (
+        MineralQuestion("1", _slots(q1_row), Q1_CHOICES),
+        MineralQuestion("2", _slots(q2_row), Q2_CHOICES, numeric_literals={1.0: "100%"}),
+    )
+
+
+SORTED_CELLS = tuple(f"AA{r}" for r in range(12, 22))
+
+MINERALS_SCOPE = ListSheet(
+    sheet="Minerals Scope", first_row=8, last_row=17,
+    columns={"mineral": "B", "reason": "C"}, footer_text="\u00a9",
+)
+
+AMRT_1_2 = Layout(
+    name="amrt-1.2",
+    kind=TemplateKind.AMRT,
+    versions=("1.2", "1.21"),
+    required_sheets=("Declaration", "Smelter List", "Product List", "Mine List"),
+    company_cells=_company(14),
+    scope_choices=SCOPES,
+    minerals=MineralSlots(
+        selector_sheet="Declaration",
+        selector_cells=_cells(12, 13),
+        free_text=True,
+        sorted_cells=SORTED_CELLS,
+    ),
+    questions=_questions(28, 40),
+    company_questions=(),
+    smelter_list=ListSheet(
+        sheet="Smelter List",
+        first_row=5,
+        last_row=2504,
+        columns={
+            "metal": "A",
+            "name_input": "B",
+            "country": "C",
+            "smelter_id": "D",
+            "id_source": "E",
+            "street": "F",
+            "city": "G",
+            "state_province": "H",
+            "contact_name": "I",
+            "contact_email": "J",
+            "next_steps": "K",
+            "mine_names": "L",
+            "mine_countries": "M",
+            "recycled_scrap": "N",
+            "comments": "O",
+        },
+    ),
+    metal_choices=(),
+    product_list=ListSheet(
+        sheet="Product List", first_row=6, last_row=2005,
+        columns={"number": "B", "name": "C", "comments": "D"}, footer_text="\u00a9",
+    ),
+    mine_list=MINE_LIST,
+    minerals_scope=MINERALS_SCOPE,
+)
+"""AMRT 1.2 and 1.21: free-text minerals, no Smelter Look-up (smelters are typed)."""
+
+AMRT_1_3 = Layout(
+    name="amrt-1.3",
+    kind=TemplateKind.AMRT,
+    versions=("1.3",),
+    required_sheets=("Declaration", "Smelter List", "Product List", "Mine List"),
+    company_cells=_company(17),
+    scope_choices=SCOPES,
+    minerals=MineralSlots(
+        selector_sheet="Declaration",
+        selector_cells=_cells(12, 13),
+        choices=MINERALS_1_3,
+        free_text=True,
+        other_choice=OTHER,
+        other_cells=_cells(15, 16),
+        sorted_cells=SORTED_CELLS,
+    ),
+    questions=_questions(31, 43),
+    company_questions=(),
+    smelter_list=SMELTER_LIST,
+    metal_choices=(),
+    product_list=ListSheet(
+        sheet="Product List", first_row=6, last_row=2005,
+        columns={"number": "B", "name": "C", "requester_number": "D", "requester_name": "E",
+                 "comments": "F"},
+        footer_text="\u00a9",
+    ),
+    mine_list=MINE_LIST,
+    lookup=LOOKUP,
+    minerals_scope=MINERALS_SCOPE,
+)
+"""AMRT 1.3: minerals chosen from a list (or typed for "Other"), Smelter Look-up as in the
+CMRT."""
+
+LAYOUTS = (AMRT_1_2, AMRT_1_3)
