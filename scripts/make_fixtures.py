@@ -1,9 +1,11 @@
 """Generate the project's synthetic supplier templates under ``fixtures/``.
 
-The workbooks imitate the cell layout of RMI CMRT 6.x (sheet names, revision cell, input cells,
-Smelter List formulas, Smelter Look-up, Product List footer) with invented companies, invented
-smelters (IDs in the unused CID9xxxxx range) and no personal data. They are written with
-openpyxl, so, like files saved by non-Excel tools, they carry no cached formula results.
+The workbooks imitate the cell layout of the RMI templates the reader supports (CMRT 6.x,
+EMRT 1.3 and 2.1, CRT 2.21, AMRT 1.21 and 1.3: sheet names, revision cell, input cells, Smelter
+List formulas, Smelter Look-up, list footers), each exercising its version's quirks, with
+invented companies, invented smelters (IDs in the unused CID9xxxxx range) and no personal data.
+They are written with openpyxl, so, like files saved by non-Excel tools, they carry no cached
+formula results.
 
 Each fixture's expectations are written to ``fixtures/manifest.json`` from the same spec that
 fills the workbook; the tests read the workbooks back and compare.
@@ -404,6 +406,97 @@ def build_amrt_121(path: Path) -> dict[str, Any]:
     }
 
 
+def _fixed_book(title: str, revision: str) -> tuple[Workbook, Any]:
+    """A template whose question rows name fixed minerals (EMRT 1.x, CRT)."""
+    wb = Workbook()
+    rev = wb.active
+    assert rev is not None
+    rev.title = "Revision"
+    rev["B3"] = title
+    decl = wb.create_sheet("Declaration")
+    decl["J3"] = revision
+    decl["D3"] = "English"
+    return wb, decl
+
+
+def _lookup_sheet(wb: Workbook, rows: list[tuple[str, str, str, str]]) -> None:
+    lk = wb.create_sheet("Smelter Look-up")
+    for i, (metal, name, country, cid) in enumerate(rows, start=5):
+        lk[f"A{i}"], lk[f"B{i}"], lk[f"C{i}"] = metal, name, name
+        lk[f"D{i}"], lk[f"E{i}"], lk[f"F{i}"] = country, cid, "RMI"
+
+
+def build_emrt_13(path: Path) -> dict[str, Any]:
+    """An EMRT 1.3: per-mineral question 3 literals, cobalt-only question 4, C per mineral."""
+    wb, decl = _fixed_book("Extended Minerals Reporting Template", "Revision 1.3\nApril 26, 2024")
+    decl["D8"], decl["D9"] = "Pigment Example Pte. Ltd.", "A. Company"
+    decl["D15"], decl["D16"] = "Sourcing Desk", "sourcing@example.com"
+    decl["D22"] = 45777  # 2025-04-30
+    decl["D26"], decl["D27"] = "Yes", "Yes"
+    decl["D38"], decl["D39"] = "DRC only", "india and/or madagascar only"
+    decl["D44"] = "No"  # recycled or scrap: cobalt only
+    decl["D50"] = 1
+    decl["D50"].number_format = "0%"
+    decl["D51"] = "Greater than 50%"
+    decl["D74"], decl["D75"] = "Yes", "Yes, when more processors are validated"
+    decl["D79"] = "Yes, Using Other Format (Describe)"
+    sl = wb.create_sheet("Smelter List")
+    for row in range(5, 21):
+        _lookup_formulas(sl, row)
+    sl["B5"], sl["C5"] = "Mica", "Example Mica Processing Ltd."
+    wb.create_sheet("Product List")["B2006"] = "\u00a9 Responsible Minerals Initiative."
+    _lookup_sheet(wb, [("Mica", "Example Mica Processing Ltd.", "INDIA", "CID930001")])
+    wb.create_sheet("Checker")
+    wb.save(path)
+    return {
+        "file": path.name, "kind": "EMRT", "version": "1.3", "scope": "A",
+        "effective_date": "2025-04-30",
+        "minerals": ["Cobalt", "Mica"],
+        "answers": {"Cobalt": {"1": "Yes", "3": "DRC only", "4": "No", "5": "100%"},
+                    "Mica": {"1": "Yes", "3": "India and/or Madagascar only",
+                             "5": "Greater than 50%"}},
+        "company_answers": {"E": "Yes, Using Other Format (Describe)", "A": None},
+        "company_mineral_answers": {"C": {"Cobalt": "Yes",
+                                          "Mica": "Yes, when more processors are validated"}},
+        "smelters": [{"row": 5, "metal": "Mica", "smelter_id": "CID930001",
+                      "name": "Example Mica Processing Ltd.", "country": "INDIA"}],
+        "products": [],
+        "unrecognised": [],
+    }
+
+
+def build_crt_221(path: Path) -> dict[str, Any]:
+    """A CRT 2.21 (which prints "Revision 2.2"): the DRC-only literal, company questions A-I."""
+    wb, decl = _fixed_book("Cobalt Reporting Template", "Revision 2.2\nOctober 2020")
+    decl["D8"], decl["D9"] = "Cathode Example AB", "A. Company"
+    decl["D15"], decl["D16"] = "Cobalt Desk", "cobalt@example.com"
+    decl["D22"] = "30 June 2025"
+    decl["D26"], decl["D32"] = "Yes", "DRC or adjoining countries only"
+    decl["D44"] = "Greater than 90%"
+    decl["D75"], decl["G75"] = "Yes, CRT", "Collected yearly"
+    decl["D79"] = "Perhaps"
+    sl = wb.create_sheet("Smelter List")
+    for row in range(5, 21):
+        _lookup_formulas(sl, row)
+    sl["A5"] = "CID940001"
+    wb.create_sheet("Product List")["B2006"] = "\u00a9 Responsible Minerals Initiative."
+    _lookup_sheet(wb, [("Cobalt", "Example Cobalt Refinery Ltd.", "ZAMBIA", "CID940001")])
+    wb.create_sheet("Checker")
+    wb.save(path)
+    return {
+        "file": path.name, "kind": "CRT", "version": "2.2", "scope": "A",
+        "effective_date": "2025-06-30",
+        "minerals": ["Cobalt"],
+        "answers": {"Cobalt": {"1": "Yes", "2": "DRC or adjoining countries only",
+                               "4": "Greater than 90%", "3": None}},
+        "company_answers": {"G": "Yes, CRT", "I": "Perhaps", "A": None},
+        "smelters": [{"row": 5, "metal": "Cobalt", "smelter_id": "CID940001",
+                      "name": "Example Cobalt Refinery Ltd.", "country": "ZAMBIA"}],
+        "products": [],
+        "unrecognised": [["Declaration", "D79"]],
+    }
+
+
 def build_refused() -> dict[str, str]:
     """Inputs the reader must refuse, with the error class each must raise."""
     LEGACY.mkdir(parents=True, exist_ok=True)
@@ -436,6 +529,8 @@ def main() -> None:
         build(spec, OUT / spec["file"])
         manifest["demo"].append({"file": spec["file"], "kind": "CMRT", **spec["expect"]})
     manifest["demo"].append(build_emrt(OUT / "emrt-2.1-selected-minerals.xlsx"))
+    manifest["demo"].append(build_emrt_13(OUT / "emrt-1.3-cobalt-and-mica.xlsx"))
+    manifest["demo"].append(build_crt_221(OUT / "crt-2.21-cobalt.xlsx"))
     manifest["demo"].append(build_amrt_13(OUT / "amrt-1.3-other-minerals.xlsx"))
     manifest["demo"].append(build_amrt_121(OUT / "amrt-1.21-free-text-minerals.xlsx"))
     (ROOT / "fixtures" / "manifest.json").write_text(

@@ -10,6 +10,7 @@ import pytest
 
 from mineral_compliance.cli import main
 from mineral_compliance.schema import SCHEMAS, render_schema
+from mineral_compliance.templates.layouts.describe import render_layouts
 
 from .conftest import FIXTURES, ROOT
 
@@ -18,6 +19,12 @@ from .conftest import FIXTURES, ROOT
 def test_schema_file_is_current(name: str) -> None:
     on_disk = (ROOT / "schemas" / name).read_text(encoding="utf-8")
     assert on_disk == render_schema(name), "run: python scripts/export_schemas.py"
+
+
+def test_layout_reference_page_is_current() -> None:
+    on_disk = (ROOT / "docs" / "layouts.md").read_text(encoding="utf-8")
+    assert on_disk == render_layouts(), "run: python scripts/export_docs.py"
+    assert "| 1 | D31:D40 | G | Yes; No; Unknown; Not declaring |" in on_disk  # AMRT 1.3
 
 
 def test_read_json_contract(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,16 @@
+"""Write the generated reference pages under ``docs/``. Run after changing a layout table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mineral_compliance.templates.layouts.describe import render_layouts
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GENERATED = {"layouts.md": render_layouts}
+
+if __name__ == "__main__":
+    for name, render in GENERATED.items():
+        (ROOT / "docs" / name).write_text(render(), encoding="utf-8")
+        print(f"docs/{name}")
