@@ -18,7 +18,7 @@ from ..models.values import Provenance
 from ._xlsx import Workbook
 from .layouts import LAYOUTS, Layout
 
-__all__ = ["Detection", "detect", "parse_revision"]
+__all__ = ["Detection", "detect", "parse_revision", "version_key"]
 
 _TITLES: tuple[tuple[str, TemplateKind], ...] = (
     ("conflict minerals reporting template", TemplateKind.CMRT),
@@ -96,7 +96,7 @@ def _kind_from_sheets(wb: Workbook) -> TemplateKind | None:
     return None
 
 
-def _version_key(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
     """'6.31' -> (6, 31): RMI numbers minor releases as decimal digits after the dot
     (6.01 < 6.1 < 6.2 < 6.21 < 6.22 < 6.3 < 6.31 < 6.4), so compare them as decimals."""
     major, _, minor = version.partition(".")
@@ -154,16 +154,16 @@ def detect(wb: Workbook, *, strict_version: bool = False) -> Detection:
     for layout in candidates:
         if version in layout.versions:
             return Detection(kind, version, revision_text, revision_date, layout, False, source)
-    supported = sorted({v for la in candidates for v in la.versions}, key=_version_key)
+    supported = sorted({v for la in candidates for v in la.versions}, key=version_key)
     newer_same_major = [
         la
         for la in candidates
         for v in la.versions
-        if _version_key(v)[0] == _version_key(version)[0]
-        and _version_key(version) > _version_key(v)
+        if version_key(v)[0] == version_key(version)[0]
+        and version_key(version) > version_key(v)
     ]
     if newer_same_major and not strict_version:
-        layout = max(newer_same_major, key=lambda la: max(_version_key(v) for v in la.versions))
+        layout = max(newer_same_major, key=lambda la: max(version_key(v) for v in la.versions))
         return Detection(kind, version, revision_text, revision_date, layout, True, source)
     listed = ", ".join(supported) if supported else "none yet"
     raise UnsupportedVersionError(
@@ -185,10 +185,10 @@ def _legacy_version(wb: Workbook) -> str | None:
     for cell in wb.cells("Revision").values():
         if isinstance(cell.value, str):
             m = re.fullmatch(r"\s*(?:revision\s*)?(\d+\.\d+[a-z]?)\s*", cell.value, re.I)
-            if m and (best is None or _version_key(m.group(1)) > _version_key(best)):
+            if m and (best is None or version_key(m.group(1)) > version_key(best)):
                 best = m.group(1)
         elif isinstance(cell.value, float) and cell.col in ("B", "C") and 0 < cell.value < 10:
             text = f"{cell.value:.2f}"
-            if best is None or _version_key(text) > _version_key(best):
+            if best is None or version_key(text) > version_key(best):
                 best = text
     return best

@@ -7,12 +7,14 @@ release means a new table (usually a copy of its predecessor with the difference
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ...models.declaration import TemplateKind
 
 __all__ = [
+    "CheckerSpec",
     "CompanyQuestion",
     "Layout",
     "ListSheet",
@@ -143,6 +145,31 @@ class LookupSheet:
 
 
 @dataclass(frozen=True)
+class CheckerSpec:
+    """What the workbook's own Checker sheet (and its date validation) requires.
+
+    ``gating`` names how the Checker decides which per-mineral and company questions are
+    required; the rules module implements each named scheme once.
+    """
+
+    gating: str
+    required_company: tuple[str, ...]
+    """Company fields the Checker requires (blank means open)."""
+    email_fields: tuple[str, ...]
+    """Company fields the Checker requires to contain "@"."""
+    date_min: dt.date
+    date_min_inclusive: bool
+    date_max: dt.date | None
+    """Bounds of the effective-date cell's data validation (``None``: no upper bound)."""
+    description_scope: str | None = "C"
+    """Scope code that requires a description of scope."""
+    products_scope: str | None = "B"
+    """Scope code that requires a first Product List row."""
+    url_question: str | None = "B"
+    """Company question whose "Yes" requires a URL in its comment."""
+
+
+@dataclass(frozen=True)
 class Layout:
     """Where everything sits in one template family and version range."""
 
@@ -163,6 +190,7 @@ class Layout:
     product_list: ListSheet | None = None
     mine_list: ListSheet | None = None
     lookup: LookupSheet | None = None
+    checker: CheckerSpec | None = None
     minerals_scope: ListSheet | None = None
     """The AMRT Minerals Scope sheet (minerals the requester asks about and why)."""
     declaration_sheet: str = "Declaration"

@@ -2,17 +2,21 @@
 
 Cell positions were read from the official workbooks 6.01 to 6.5; they are identical across the
 6.x line for the Declaration, Smelter List and Product List inputs. What differs between
-releases is data (dropdown literals, the Smelter Look-up snapshot), so 6.0 to 6.5 share one
-table and the differences are applied with :func:`dataclasses.replace`.
+releases is data (dropdown literals, the Smelter Look-up snapshot, the effective-date bounds),
+so the tables differ only where the data does, by :func:`dataclasses.replace`.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
 
 from ...models.declaration import TemplateKind
 from .base import (
     RESPONSE_RATE,
     YES_NO,
     YES_NO_UNKNOWN,
+    CheckerSpec,
     CompanyQuestion,
     Layout,
     ListSheet,
@@ -21,7 +25,7 @@ from .base import (
     MineralSlots,
 )
 
-__all__ = ["CMRT_6", "LAYOUTS"]
+__all__ = ["CMRT_6_0", "CMRT_6_3", "LAYOUTS"]
 
 METALS = ("Tantalum", "Tin", "Gold", "Tungsten")
 """Metal order of the per-metal question rows (and the Smelter List metal literals)."""
@@ -142,10 +146,23 @@ LOOKUP = LookupSheet(
     },
 )
 
-CMRT_6 = Layout(
-    name="cmrt-6",
+RMI_DATE_MIN = dt.date(2006, 12, 31)
+"""Lower bound of every 6.x effective-date validation (serial 39082)."""
+
+CHECKER = CheckerSpec(
+    gating="cmrt",
+    required_company=("name", "scope", "contact_name", "contact_email", "contact_phone",
+                      "authorizer", "authorizer_email", "effective_date"),
+    email_fields=("contact_email", "authorizer_email"),
+    date_min=RMI_DATE_MIN,
+    date_min_inclusive=True,
+    date_max=dt.date(2026, 3, 31),
+)
+
+CMRT_6_0 = Layout(
+    name="cmrt-6.0",
     kind=TemplateKind.CMRT,
-    versions=("6.0", "6.01", "6.1", "6.2", "6.21", "6.22", "6.3", "6.31", "6.4", "6.5"),
+    versions=("6.0", "6.01", "6.1", "6.2", "6.21", "6.22"),
     required_sheets=("Declaration", "Smelter List", "Product List"),
     company_cells=COMPANY_CELLS,
     scope_choices=SCOPES,
@@ -156,6 +173,16 @@ CMRT_6 = Layout(
     metal_choices=METALS,
     product_list=PRODUCT_LIST,
     lookup=LOOKUP,
+    checker=CHECKER,
 )
+"""CMRT 6.0 to 6.22: the effective date must lie between 31 Dec 2006 and 31 Mar 2026."""
 
-LAYOUTS = (CMRT_6,)
+CMRT_6_3 = replace(
+    CMRT_6_0,
+    name="cmrt-6.3",
+    versions=("6.3", "6.31", "6.4", "6.5"),
+    checker=replace(CHECKER, date_min_inclusive=False, date_max=None),
+)
+"""CMRT 6.3 to 6.5: same cells; the effective date must only be after 31 Dec 2006."""
+
+LAYOUTS = (CMRT_6_0, CMRT_6_3)

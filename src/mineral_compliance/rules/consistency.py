@@ -1,0 +1,328 @@
+"""Rules beyond the Checker: template instructions and contradictions between answers, lists
+and the template's own reference data.
+
+These are warnings unless the template makes the violation unambiguous (a value its data
+validation would have refused).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from ..findings import Basis, Severity
+from ..models.declaration import PlaceholderKind, SmelterRow, TemplateKind
+from ..models.reference import LookupEntry
+from ..models.values import Status
+from ..templates.detect import version_key
+from ..templates.layouts import LAYOUTS
+from ._registry import Context, Hit, rule
+
+__all__ = ["COVERED_COUNTRIES"]
+
+COVERED_COUNTRIES = frozenset({
+    "CONGO, DEMOCRATIC REPUBLIC OF THE", "ANGOLA", "BURUNDI", "CENTRAL AFRICAN REPUBLIC",
+    "CONGO", "RWANDA", "SOUTH SUDAN", "TANZANIA, UNITED REPUBLIC OF", "UGANDA", "ZAMBIA",
+})
+"""The Democratic Republic of the Congo and the nine countries sharing its border (the
+"covered countries" of SEC Rule 13p-1), spelled as the RMI templates' country list spells
+them."""
+
+_COVERED_ALIASES = frozenset({
+    "DRC", "DR CONGO", "DEMOCRATIC REPUBLIC OF THE CONGO", "DEMOCRATIC REPUBLIC OF CONGO",
+    "CONGO (KINSHASA)", "REPUBLIC OF THE CONGO", "CONGO (BRAZZAVILLE)", "TANZANIA",
+})
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CMRT = (TemplateKind.CMRT,)
+
+
+def _norm(text: str | None) -> str:
+    """Casefolded text with punctuation and repeated spaces removed, for name comparison."""
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", (text or "").casefold())).strip()
+
+
+def _covered(country: str | None) -> bool:
+    name = (country or "").strip().upper()
+    return name in COVERED_COUNTRIES or name in _COVERED_ALIASES
+
+
+# -- company block and dates ------------------------------------------------------------------
+
+
+@rule("effective-date-invalid", Severity.ERROR, Basis.INSTRUCTIONS, tags=("company", "dates"))
+def effective_date_invalid(ctx: Context) -> Iterable[Hit]:
+    """The effective date is not a date, or lies outside the range the template accepts.
+
+    The template's data validation admits only dates after 31 December 2006 (and, in releases
+    up to CMRT 6.22 and in the EMRT, CRT and AMRT, up to 31 March 2026); Excel refuses other
+    entries, so a value outside them came from another tool."""
+    value = ctx.decl.company.effective_date
+    spec = ctx.layout.checker
+    if value.is_blank or spec is None:
+        return
+    if value.status is Status.UNRECOGNISED or value.value is None:
+        yield Hit(f"The effective date {value.raw!r} is not a date.", value.provenance,
+                  hint="enter the date as a date, e.g. 31-Mar-2025")
+        return
+    date = value.value
+    too_early = date < spec.date_min or (date == spec.date_min and not spec.date_min_inclusive)
+    too_late = spec.date_max is not None and date > spec.date_max
+    if too_early or too_late:
+        bound = (f"after {spec.date_min:%d %b %Y}" if spec.date_max is None else
+                 f"between {spec.date_min:%d %b %Y} and {spec.date_max:%d %b %Y}")
+        yield Hit(f"The effective date {date.isoformat()} is outside the range this template "
+                  f"version accepts (dates {bound}).", value.provenance,
+                  hint="check the date; if it is right, use the current template release")
+
+
+@rule("effective-date-in-future", Severity.WARNING, Basis.CONSISTENCY, tags=("company", "dates"))
+def effective_date_in_future(ctx: Context) -> Iterable[Hit]:
+    """The effective date lies in the future.
+
+    A declaration describes the supply chain as of its effective date, which cannot be later
+    than the day it is checked."""
+    value = ctx.decl.company.effective_date
+    if value.value is not None and value.value > ctx.today:
+        yield Hit(f"The effective date {value.value.isoformat()} is in the future.",
+                  value.provenance, hint="enter the date the information was complete")
+
+
+@rule("effective-date-before-release", Severity.WARNING, Basis.CONSISTENCY,
+      tags=("company", "dates"))
+def effective_date_before_release(ctx: Context) -> Iterable[Hit]:
+    """The effective date is earlier than the release of the template version used.
+
+    A form cannot have been completed before it was published; usually the date was copied
+    from an earlier declaration and not updated."""
+    value, released = ctx.decl.company.effective_date, ctx.decl.template.revision_date
+    if value.value is not None and released is not None and value.value < released:
+        yield Hit(f"The effective date {value.value.isoformat()} is before this template "
+                  f"version was released ({released.isoformat()}).", value.provenance,
+                  hint="update the effective date to when this declaration was completed")
+
+
+@rule("template-outdated", Severity.WARNING, Basis.INSTRUCTIONS, tags=("template",))
+def template_outdated(ctx: Context) -> Iterable[Hit]:
+    """The supplier used an older release than the newest one this library reads.
+
+    Older releases carry older smelter reference lists and, for some, questions that changed
+    since."""
+    kind, version = ctx.decl.template.kind, ctx.decl.template.version
+    newest = max((v for la in LAYOUTS if la.kind is kind for v in la.versions),
+                 key=version_key)
+    if version_key(version) < version_key(newest):
+        src = ctx.decl.template.version_source
+        yield Hit(f"{kind.value} {version} is older than the current release {newest}.",
+                  src, hint=f"ask the supplier to use {kind.value} {newest} next time")
+
+
+@rule("value-not-in-list", Severity.WARNING, Basis.INSTRUCTIONS, tags=("answers",))
+def value_not_in_list(ctx: Context) -> Iterable[Hit]:
+    """An answer is not one of the template's drop-down choices.
+
+    The value is kept as typed; it may be a typo of a listed answer or text pasted from
+    another tool."""
+    for value in ctx.decl.unrecognised_values():
+        yield Hit(f"{value.raw!r} is not one of the template's choices for this cell.",
+                  value.provenance, hint="choose one of the drop-down values")
+
+
+@rule("email-malformed", Severity.WARNING, Basis.CONSISTENCY, tags=("company",))
+def email_malformed(ctx: Context) -> Iterable[Hit]:
+    """An e-mail address contains "@" but is not a well-formed address.
+
+    Spaces, several "@" signs or a domain without a dot usually mean two addresses or a name
+    were typed into the cell."""
+    company = ctx.decl.company
+    for value in (company.contact_email, company.authorizer_email):
+        text = value.value
+        if text and "@" in text and not _EMAIL.match(text):
+            yield Hit(f"{text!r} does not look like a single e-mail address.",
+                      value.provenance, hint="enter one address, e.g. name@example.com")
+
+
+@rule("duplicate-product-number", Severity.WARNING, Basis.CONSISTENCY, tags=("products",))
+def duplicate_product_number(ctx: Context) -> Iterable[Hit]:
+    """The same product number appears on more than one Product List row."""
+    seen: dict[str, int] = {}
+    for p in ctx.decl.products:
+        key = (p.number.value or "").casefold()
+        if not key:
+            continue
+        if key in seen:
+            yield Hit(f"Product number {p.number.value!r} is listed again (first on row "
+                      f"{seen[key]}).", p.number.provenance, subject=p.number.value,
+                      hint="remove the repeated row")
+        else:
+            seen[key] = p.row
+
+
+# -- answers against the Smelter List --------------------------------------------------------
+
+
+def _rows_for(ctx: Context, mineral: str) -> list[SmelterRow]:
+    key = mineral.casefold()
+    return [s for s in ctx.decl.smelters if (s.metal.value or "").casefold() == key]
+
+
+@rule("not-used-but-smelters-listed", Severity.WARNING, Basis.CONSISTENCY,
+      kinds=_CMRT, tags=("answers", "smelters"))
+def not_used_but_smelters_listed(ctx: Context) -> Iterable[Hit]:
+    """Question 1 or 2 says a metal is not used or not present, yet smelters are listed for it.
+
+    Either the answer or the Smelter List rows are wrong."""
+    for mineral in ctx.decl.minerals:
+        answers = ctx.decl.answers.get(mineral, {})
+        for key in ("1", "2"):
+            qa = answers.get(key)
+            if qa is None or qa.answer.value != "No":
+                continue
+            rows = [s for s in _rows_for(ctx, mineral) if s.placeholder is None]
+            if rows:
+                yield Hit(f"Question {key} for {mineral} is 'No' but {len(rows)} {mineral} "
+                          f"smelter row(s) are listed (first: row {rows[0].row}).",
+                          qa.answer.provenance, subject=mineral,
+                          hint="correct the answer or remove the rows")
+                break
+
+
+@rule("all-identified-but-unidentified-rows", Severity.WARNING, Basis.CONSISTENCY,
+      kinds=_CMRT, tags=("answers", "smelters"))
+def all_identified_but_unidentified_rows(ctx: Context) -> Iterable[Hit]:
+    """Question 7 says all smelters are identified, yet the metal's only rows are "Smelter not
+    yet identified"."""
+    for mineral in ctx.decl.minerals:
+        qa = ctx.decl.answers.get(mineral, {}).get("7")
+        rows = _rows_for(ctx, mineral)
+        if qa is None or qa.answer.value != "Yes" or not rows:
+            continue
+        if all(s.placeholder is PlaceholderKind.NOT_YET_IDENTIFIED for s in rows):
+            yield Hit(f"Question 7 for {mineral} says all smelters are identified, but every "
+                      f"{mineral} row is 'Smelter not yet identified'.", qa.answer.provenance,
+                      subject=mineral, hint="identify the smelters or answer 'No'")
+
+
+@rule("covered-country-but-q3-no", Severity.WARNING, Basis.CONSISTENCY,
+      kinds=_CMRT, tags=("answers", "smelters", "countries"))
+def covered_country_but_q3_no(ctx: Context) -> Iterable[Hit]:
+    """Question 3 says no sourcing from the covered countries, yet a listed smelter is located
+    in the DRC or one of its nine neighbours.
+
+    A smelter's location is not its ore's origin, so this is a prompt to check, not proof."""
+    for mineral in ctx.decl.minerals:
+        qa = ctx.decl.answers.get(mineral, {}).get("3")
+        if qa is None or qa.answer.value != "No":
+            continue
+        located = [s for s in _rows_for(ctx, mineral) if _covered(s.country.value)]
+        if located:
+            s = located[0]
+            yield Hit(f"Question 3 for {mineral} is 'No' but the smelter on row {s.row} is "
+                      f"located in {s.country.value}.", qa.answer.provenance, subject=mineral,
+                      hint="confirm with the smelter where its ore comes from")
+
+
+@rule("recycled-answer-contradicts-rows", Severity.WARNING, Basis.CONSISTENCY,
+      kinds=_CMRT, tags=("answers", "smelters"))
+def recycled_answer_contradicts_rows(ctx: Context) -> Iterable[Hit]:
+    """Question 5 says the metal is 100 % recycled or scrap, yet a listed smelter's row says
+    its feedstock is not entirely recycled."""
+    for mineral in ctx.decl.minerals:
+        qa = ctx.decl.answers.get(mineral, {}).get("5")
+        if qa is None or qa.answer.value != "Yes":
+            continue
+        rows = [s for s in _rows_for(ctx, mineral) if s.recycled_scrap.value == "No"]
+        if rows:
+            yield Hit(f"Question 5 for {mineral} says 100% recycled or scrap, but row "
+                      f"{rows[0].row} says that smelter's feedstock is not.",
+                      qa.answer.provenance, subject=mineral,
+                      hint="correct the answer or the row's column P")
+
+
+# -- smelter rows against the template's own look-up -----------------------------------------
+
+
+def _entries(ctx: Context, smelter_id: str) -> tuple[LookupEntry, ...]:
+    return ctx.smelters_by_id.get(smelter_id.casefold(), ())
+
+
+@rule("smelter-id-unknown", Severity.WARNING, Basis.CONSISTENCY, tags=("smelters",))
+def smelter_id_unknown(ctx: Context) -> Iterable[Hit]:
+    """A smelter ID is not in the template's own Smelter Look-up.
+
+    It may be mistyped, retired, or newer than the template's reference list."""
+    if ctx.reference is None:
+        return
+    for s in ctx.decl.smelters:
+        sid = s.smelter_id.value
+        if sid and not _entries(ctx, sid):
+            yield Hit(f"Smelter ID {sid!r} on row {s.row} is not in this template's Smelter "
+                      "Look-up.", s.smelter_id.provenance, subject=sid,
+                      hint="check the ID against the RMI facility list")
+
+
+@rule("smelter-id-other-metal", Severity.WARNING, Basis.CONSISTENCY, tags=("smelters",))
+def smelter_id_other_metal(ctx: Context) -> Iterable[Hit]:
+    """A row's metal differs from the metal the Smelter Look-up gives for its smelter ID."""
+    for s in ctx.decl.smelters:
+        sid, metal = s.smelter_id.value, s.metal.value
+        entries = _entries(ctx, sid) if sid else ()
+        if not entries or not metal:
+            continue
+        metals = {e.metal.casefold() for e in entries}
+        if metal.casefold() not in metals:
+            yield Hit(f"Row {s.row} lists {sid} as a {metal} smelter; the look-up lists it "
+                      f"for {entries[0].metal}.", s.metal.provenance, subject=sid,
+                      hint="correct the metal or the ID")
+
+
+@rule("smelter-details-contradict-id", Severity.WARNING, Basis.CONSISTENCY, tags=("smelters",))
+def smelter_details_contradict_id(ctx: Context) -> Iterable[Hit]:
+    """A typed smelter name or country contradicts the facility its ID identifies.
+
+    Names are compared with every alias the look-up lists for the ID, ignoring case and
+    punctuation."""
+    for s in ctx.decl.smelters:
+        sid = s.smelter_id.value
+        entries = _entries(ctx, sid) if sid else ()
+        if not entries:
+            continue
+        names = {_norm(e.lookup_name) for e in entries} | {_norm(e.standard_name) for e in
+                                                           entries}
+        typed = s.name_input.value
+        if typed and s.placeholder is None and _norm(typed) not in names:
+            yield Hit(f"Row {s.row} names {typed!r}, but {sid} is "
+                      f"{entries[0].standard_name or entries[0].lookup_name!r}.",
+                      s.name_input.provenance, subject=sid,
+                      hint="check which facility is meant")
+        countries = {(e.country or "").casefold() for e in entries if e.country}
+        country = s.country
+        if (country.origin == "input" and country.value and countries
+                and country.value.casefold() not in countries):
+            yield Hit(f"Row {s.row} places {sid} in {country.value}; the look-up places it in "
+                      f"{entries[0].country}.", country.provenance, subject=sid,
+                      hint="check the country or the ID")
+
+
+@rule("duplicate-smelter-row", Severity.WARNING, Basis.CONSISTENCY, tags=("smelters",))
+def duplicate_smelter_row(ctx: Context) -> Iterable[Hit]:
+    """The same facility is listed twice for the same metal."""
+    seen: dict[tuple[str, str], int] = {}
+    by_key: defaultdict[str, int] = defaultdict(int)
+    for s in ctx.decl.smelters:
+        if s.placeholder is not None:
+            continue
+        metal = (s.metal.value or "").casefold()
+        ident = (s.smelter_id.value or "").casefold() or _norm(s.name)
+        if not ident:
+            continue
+        key = (metal, ident)
+        by_key[ident] += 1
+        if key in seen:
+            yield Hit(f"Row {s.row} repeats the {s.metal.value or ''} smelter of row "
+                      f"{seen[key]} ({s.smelter_id.value or s.name}).".replace("  ", " "),
+                      s.smelter_id.provenance if s.smelter_id.value else s.name_input.provenance,
+                      subject=s.smelter_id.value or s.name, hint="remove the repeated row")
+        else:
+            seen[key] = s.row
