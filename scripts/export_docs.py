@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mineral_compliance.rules.catalogue import render_catalogue
 from mineral_compliance.templates.layouts.describe import render_layouts
 
 ROOT = Path(__file__).resolve().parents[1]
 
-GENERATED = {"layouts.md": render_layouts}
+GENERATED = {"layouts.md": render_layouts, "findings.md": render_catalogue}
 
 if __name__ == "__main__":
     for name, render in GENERATED.items():

@@ -47,6 +47,9 @@ class CheckerItem:
     required: bool
     missing: bool
     open: bool
+    counted: bool = True
+    """Whether the item lies in the range the Checker's total sums (some templates show
+    items below it that never count)."""
 
     @property
     def key(self) -> str:
@@ -74,7 +77,8 @@ class CheckerResult:
     error: str | None = None
 
     def open_keys(self) -> list[str]:
-        return sorted(item.key for item in self.items if item.open)
+        """Keys of the items the Checker counts as open."""
+        return sorted(item.key for item in self.items if item.open and item.counted)
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def run_checker(
         items = tuple(
             CheckerItem(row=i["row"], label=i["label"], target=i["target"],
                         required=bool(i["required"]), missing=bool(i["missing"]),
-                        open=bool(i["open"]))
+                        open=bool(i["open"]), counted=bool(i.get("counted", True)))
             for i in raw.get("items", ())
         )
         results.append(CheckerResult(source=raw["source"], save_as=raw.get("save_as"),

@@ -119,6 +119,11 @@ def _read_checker(doc: Any) -> dict[str, Any]:
         formula = h.getFormula().upper()
         if "SUM(" in formula:
             total = h.getValue()
+            m = re.search(r"SUM\(\$?H\$?(\d+):\$?H\$?(\d+)\)", formula)
+            if m:  # items outside the total's range are shown but not counted
+                first, last = int(m.group(1)), int(m.group(2))
+                for item in items:
+                    item["counted"] = first <= item["row"] <= last
             break
         f = sheet.getCellRangeByName(f"F{row}")
         if not formula or f.getType().value == "EMPTY":
@@ -133,6 +138,7 @@ def _read_checker(doc: Any) -> dict[str, Any]:
             "required": f.getValue(),
             "missing": sheet.getCellRangeByName(f"G{row}").getValue(),
             "open": h.getValue(),
+            "counted": True,
         })
     return {"items": items, "total": total}
 

@@ -36,6 +36,8 @@ _COVERED_ALIASES = frozenset({
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CMRT = (TemplateKind.CMRT,)
+_SUPERSEDED = {TemplateKind.CRT: TemplateKind.EMRT}
+"""Template families the RMI has retired, and their successors."""
 
 
 def _norm(text: str | None) -> str:
@@ -108,12 +110,17 @@ def template_outdated(ctx: Context) -> Iterable[Hit]:
     """The supplier used an older release than the newest one this library reads.
 
     Older releases carry older smelter reference lists and, for some, questions that changed
-    since."""
+    since. The CRT as a whole has been superseded by the EMRT."""
     kind, version = ctx.decl.template.kind, ctx.decl.template.version
+    src = ctx.decl.template.version_source
+    if kind in _SUPERSEDED:
+        successor = _SUPERSEDED[kind]
+        yield Hit(f"The {kind.value} has been superseded by the {successor.value}.", src,
+                  hint=f"ask the supplier to report on the current {successor.value} next time")
+        return
     newest = max((v for la in LAYOUTS if la.kind is kind for v in la.versions),
                  key=version_key)
     if version_key(version) < version_key(newest):
-        src = ctx.decl.template.version_source
         yield Hit(f"{kind.value} {version} is older than the current release {newest}.",
                   src, hint=f"ask the supplier to use {kind.value} {newest} next time")
 
@@ -145,7 +152,10 @@ def email_malformed(ctx: Context) -> Iterable[Hit]:
 
 @rule("duplicate-product-number", Severity.WARNING, Basis.CONSISTENCY, tags=("products",))
 def duplicate_product_number(ctx: Context) -> Iterable[Hit]:
-    """The same product number appears on more than one Product List row."""
+    """The same product number appears on more than one Product List row.
+
+    Numbers are compared without regard to case; a repeat usually means a row was pasted
+    twice or two products share a number by mistake."""
     seen: dict[str, int] = {}
     for p in ctx.decl.products:
         key = (p.number.value or "").casefold()
@@ -191,8 +201,9 @@ def not_used_but_smelters_listed(ctx: Context) -> Iterable[Hit]:
 @rule("all-identified-but-unidentified-rows", Severity.WARNING, Basis.CONSISTENCY,
       kinds=_CMRT, tags=("answers", "smelters"))
 def all_identified_but_unidentified_rows(ctx: Context) -> Iterable[Hit]:
-    """Question 7 says all smelters are identified, yet the metal's only rows are "Smelter not
-    yet identified"."""
+    """Question 7 says all smelters are identified, yet none of them is.
+
+    Every Smelter List row for the metal is "Smelter not yet identified"."""
     for mineral in ctx.decl.minerals:
         qa = ctx.decl.answers.get(mineral, {}).get("7")
         rows = _rows_for(ctx, mineral)
@@ -207,10 +218,10 @@ def all_identified_but_unidentified_rows(ctx: Context) -> Iterable[Hit]:
 @rule("covered-country-but-q3-no", Severity.WARNING, Basis.CONSISTENCY,
       kinds=_CMRT, tags=("answers", "smelters", "countries"))
 def covered_country_but_q3_no(ctx: Context) -> Iterable[Hit]:
-    """Question 3 says no sourcing from the covered countries, yet a listed smelter is located
-    in the DRC or one of its nine neighbours.
+    """Question 3 rules out the covered countries, yet a listed smelter is located there.
 
-    A smelter's location is not its ore's origin, so this is a prompt to check, not proof."""
+    The covered countries are the DRC and its nine neighbours. A smelter's location is not
+    its ore's origin, so this is a prompt to check, not proof."""
     for mineral in ctx.decl.minerals:
         qa = ctx.decl.answers.get(mineral, {}).get("3")
         if qa is None or qa.answer.value != "No":
@@ -226,8 +237,9 @@ def covered_country_but_q3_no(ctx: Context) -> Iterable[Hit]:
 @rule("recycled-answer-contradicts-rows", Severity.WARNING, Basis.CONSISTENCY,
       kinds=_CMRT, tags=("answers", "smelters"))
 def recycled_answer_contradicts_rows(ctx: Context) -> Iterable[Hit]:
-    """Question 5 says the metal is 100 % recycled or scrap, yet a listed smelter's row says
-    its feedstock is not entirely recycled."""
+    """Question 5 says 100 % recycled or scrap, yet a smelter row says otherwise.
+
+    A listed smelter's row (column P) says its feedstock is not entirely recycled or scrap."""
     for mineral in ctx.decl.minerals:
         qa = ctx.decl.answers.get(mineral, {}).get("5")
         if qa is None or qa.answer.value != "Yes":
@@ -264,7 +276,10 @@ def smelter_id_unknown(ctx: Context) -> Iterable[Hit]:
 
 @rule("smelter-id-other-metal", Severity.WARNING, Basis.CONSISTENCY, tags=("smelters",))
 def smelter_id_other_metal(ctx: Context) -> Iterable[Hit]:
-    """A row's metal differs from the metal the Smelter Look-up gives for its smelter ID."""
+    """A row's metal differs from the metal the Smelter Look-up gives for its smelter ID.
+
+    A smelter ID identifies one facility processing one metal; the row's metal or its ID is
+    wrong."""
     for s in ctx.decl.smelters:
         sid, metal = s.smelter_id.value, s.metal.value
         entries = _entries(ctx, sid) if sid else ()
@@ -307,7 +322,10 @@ def smelter_details_contradict_id(ctx: Context) -> Iterable[Hit]:
 
 @rule("duplicate-smelter-row", Severity.WARNING, Basis.CONSISTENCY, tags=("smelters",))
 def duplicate_smelter_row(ctx: Context) -> Iterable[Hit]:
-    """The same facility is listed twice for the same metal."""
+    """The same facility is listed twice for the same metal.
+
+    Rows are the same facility when they carry the same smelter ID, or, without an ID, the
+    same name (ignoring case and punctuation). Placeholder rows are not compared."""
     seen: dict[tuple[str, str], int] = {}
     by_key: defaultdict[str, int] = defaultdict(int)
     for s in ctx.decl.smelters:

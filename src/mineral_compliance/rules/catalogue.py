@@ -1,0 +1,43 @@
+"""Render the registry as the findings catalogue (``docs/findings.md``)."""
+
+from __future__ import annotations
+
+from ..findings import Basis
+from ..models.declaration import TemplateKind
+from ._registry import registry
+
+__all__ = ["render_catalogue"]
+
+_BASIS = {
+    Basis.CHECKER: "RMI Checker item",
+    Basis.INSTRUCTIONS: "template instructions / data validation",
+    Basis.CONSISTENCY: "consistency",
+}
+
+
+def render_catalogue() -> str:
+    """The Markdown text of ``docs/findings.md``."""
+    rules = sorted(registry().values(), key=lambda r: (list(Basis).index(r.basis), r.code))
+    lines = [
+        "# Findings catalogue",
+        "",
+        "Generated from the rule registry (`python scripts/export_docs.py`); do not edit by",
+        "hand. Codes are stable. Select or skip rules with `validate(..., select=..., ignore=...)`",
+        "or `mineral-compliance validate --select/--ignore`. A rule that crashes is reported as",
+        "`rule-failed` and never hides the others.",
+        "",
+        "| code | severity | basis | templates | what it means |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rules:
+        kinds = ("all" if r.kinds == frozenset(TemplateKind)
+                 else ", ".join(k.value for k in TemplateKind if k in r.kinds))
+        lines.append(f"| `{r.code}` | {r.severity.value} | {_BASIS[r.basis]} | {kinds} | "
+                     f"{r.title} |")
+    lines.append("")
+    for r in rules:
+        lines += [f"## `{r.code}`", "", f"**{r.title}**", ""]
+        if r.description:
+            lines += [r.description, ""]
+        lines += [f"Severity: {r.severity.value}. Basis: {_BASIS[r.basis]}.", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"

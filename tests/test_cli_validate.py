@@ -1,0 +1,87 @@
+"""``mineral-compliance validate``: every input accounted for, exit codes, JSON and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from mineral_compliance.cli import main
+
+from .conftest import FIXTURES
+
+DEMO = FIXTURES / "demo"
+REFUSED = FIXTURES / "refused"
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict[str, Any]]]:
+    code = main(["validate", *args, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_json_has_one_object_per_file_with_the_contract_keys(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out = run_json(capsys, str(DEMO))
+    assert len(out) == len(list(DEMO.glob("*.xlsx")))
+    for item in out:
+        assert {"file", "template", "valid", "findings"} <= set(item)
+        for f in item["findings"]:
+            assert {"code", "severity", "message", "sheet", "cell", "subject"} <= set(f)
+    messy = next(i for i in out if str(i["file"]).endswith("cmrt-6.22-messy-answers.xlsx"))
+    assert messy["valid"] is False and messy["template"] == {"kind": "CMRT", "version": "6.22"}
+    assert code == 1  # a file with error findings
+
+
+def test_exit_0_when_no_file_has_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run_json(capsys, str(DEMO / "cmrt-6.5-product-scope.xlsx"))
+    assert code == 0 and out[0]["valid"] is True
+
+
+def test_unreadable_inputs_are_isolated_and_reported_with_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pattern = str(REFUSED / "*.xls*")
+    code, out = run_json(capsys, pattern, str(DEMO / "cmrt-6.5-product-scope.xlsx"),
+                         str(FIXTURES / "missing-file.xlsx"))
+    by_name = {str(i["file"]).rsplit("/", 1)[-1]: i for i in out}
+    assert set(by_name) >= {"legacy.xls", "encrypted.xlsx", "missing-file.xlsx",
+                            "cmrt-6.5-product-scope.xlsx"}
+    assert by_name["legacy.xls"]["error"]["type"] == "LegacyFormatError"
+    assert by_name["cmrt-6.5-product-scope.xlsx"]["valid"] is True
+    assert code == 2
+
+
+def test_csv_has_a_row_per_finding_and_per_unreadable_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["validate", str(DEMO / "cmrt-6.22-messy-answers.xlsx"), str(REFUSED / "legacy.xls"),
+          "--csv"])
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert any(r["code"] == "answer-missing" and r["cell"] == "D47" for r in rows)
+    assert any(r["code"] == "file-unreadable" and r["file"].endswith("legacy.xls") for r in rows)
+
+
+def test_select_ignore_and_unknown_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    _code, out = run_json(capsys, str(DEMO / "cmrt-6.22-messy-answers.xlsx"),
+                          "--select", "answer-missing")
+    assert {f["code"] for f in out[0]["findings"]} == {"answer-missing"}
+    assert main(["validate", str(DEMO), "--ignore", "no-such-code"]) == 2
+    assert "no-such-code" in capsys.readouterr().err
+
+
+def test_human_table_ends_with_a_summary_and_no_traceback() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mineral_compliance", "validate", str(DEMO),
+         str(REFUSED / "not-a-workbook.xlsx")],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    total = len(list(DEMO.glob("*.xlsx"))) + 1
+    assert f"{total} files:" in proc.stdout and "1 unreadable" in proc.stdout
