@@ -334,7 +334,7 @@ def test_blank_emrt_2x_reads_with_all_six_minerals_preselected(
 def test_emrt_1x_reads_cobalt_and_mica(version: str) -> None:
     decl = read_template(REFERENCE / "emrt" / f"RMI_EMRT_{version}.xlsx")
     assert (decl.template.kind, decl.template.version) == ("EMRT", version)
-    assert decl.template.layout == "emrt-1"
+    assert decl.template.layout == ("emrt-1.1" if version in ("1.1", "1.11") else "emrt-1.2")
     assert decl.minerals == ("Cobalt", "Mica")
     assert set(decl.answers["Cobalt"]) == {"1", "2", "3", "4", "5", "6", "7"}
     assert "4" not in decl.answers["Mica"]  # the recycled question asks about cobalt only

@@ -226,6 +226,11 @@ class Declaration(_Frozen):
     products: tuple[ProductRow, ...]
     mines: tuple[MineRow, ...] = ()
     minerals_scope: tuple[MineralScopeRow, ...] = ()
+    hidden_cells: dict[str, TextValue] = Field(
+        default_factory=dict,
+        description="Cells on rows the template hides that its Checker still reads "
+        "(leftovers of the layout it was copied from), by Declaration cell reference.",
+    )
 
     def to_plain(self) -> dict[str, Any]:
         """A plain JSON-ready view: values only, no provenance."""

@@ -119,22 +119,25 @@ def _read_checker(doc: Any) -> dict[str, Any]:
         formula = h.getFormula().upper()
         if "SUM(" in formula:
             total = h.getValue()
-            m = re.search(r"SUM\(\$?H\$?(\d+):\$?H\$?(\d+)\)", formula)
-            if m:  # items outside the total's range are shown but not counted
-                first, last = int(m.group(1)), int(m.group(2))
+            spans = [(int(a), int(b)) for a, b in
+                     re.findall(r"\$?H\$?(\d+):\$?H\$?(\d+)", formula)]
+            if spans:  # items outside the total's ranges are shown but not counted
                 for item in items:
-                    item["counted"] = first <= item["row"] <= last
+                    item["counted"] = any(a <= item["row"] <= b for a, b in spans)
             break
         f = sheet.getCellRangeByName(f"F{row}")
         if not formula or f.getType().value == "EMPTY":
             continue
-        b_formula = sheet.getCellRangeByName(f"B{row}").getFormula()
-        refs = [(s, c + r) for s, c, r in _REF.findall(b_formula)]
-        refs = [ref for ref in refs if ref[0] != "Checker"]
+        refs: list[tuple[str, str]] = []
+        for col in ("B", "A"):  # the checked cell, else the cell the item's label shows
+            found = _REF.findall(sheet.getCellRangeByName(f"{col}{row}").getFormula())
+            refs = [(s, c + r) for s, c, r in found if s != "Checker"]
+            if refs:
+                break
         items.append({
             "row": row,
             "label": sheet.getCellRangeByName(f"A{row}").getString(),
-            "target": f"{refs[-1][0]}!{refs[-1][1]}" if refs else None,
+            "target": f"{refs[0][0]}!{refs[0][1]}" if refs else None,
             "required": f.getValue(),
             "missing": sheet.getCellRangeByName(f"G{row}").getValue(),
             "open": h.getValue(),

@@ -89,7 +89,7 @@ def rule(
             title=title.strip(),
             description=rest.strip(),
             func=func,
-            kinds=frozenset(kinds) if kinds is not None else frozenset(TemplateKind),
+            kinds=frozenset(kinds) if kinds else frozenset(TemplateKind),
             tags=frozenset(tags),
         )
         return func

@@ -2,27 +2,46 @@
 
 The Checker sheet lists required fields; for each it computes "required?" (column F) and
 "missing?" (column G) with formulas over the Declaration, Smelter List and Product List, and
-counts the open items. These rules compute the same items from the declaration, so a supplier
-learns every open item without opening Excel, and each finding names the Checker item it
-answers (``checker_item``). The conformance tests recalculate real workbooks in LibreOffice and
+counts the open items. The layout tables carry those items as data
+(:mod:`mineral_compliance.templates.layouts.checks`); this module evaluates them against the
+declaration and reports each open item, naming the Checker item it answers
+(``checker_item``). The conformance tests recalculate real workbooks in LibreOffice and
 compare item for item.
 
-Where the Checker's formulas are quirky, the rules follow them and say so in the message:
-question 2 counts as answered only once question 1 is "Yes"; the Product List item looks only
-at its first row.
+Where the Checker's formulas are quirky, the findings follow them and say so: answers that
+count only once earlier answers are "Yes", items on hidden leftover rows, the Product List
+item that looks only at its first row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..findings import Basis, Severity
-from ..models.declaration import PlaceholderKind, QuestionAnswer
+from ..models.declaration import Declaration, PlaceholderKind
 from ..models.values import Provenance, TextValue
+from ..templates.layouts.checks import (
+    AllOf,
+    AnyOf,
+    AnyOther,
+    CheckItem,
+    Cond,
+    Equals,
+    Filled,
+    HasAt,
+    LongerThan,
+    Not,
+    OtherNamed,
+    Required,
+    SlotUsed,
+    SmelterRowsFor,
+    UnlistedRowsComplete,
+    UnlistedRowsPresent,
+)
 from ._registry import Context, Hit, rule
 
-__all__: list[str] = []
+__all__ = ["open_items"]
 
 _LABELS = {
     "name": "company name",
@@ -37,75 +56,137 @@ _LABELS = {
 }
 
 
-def _item(where: Provenance) -> str:
-    return f"{where.sheet}!{where.cell}"
+def _cells(decl: Declaration) -> dict[str, TextValue]:
+    """Every Declaration-sheet value of the model by cell reference."""
+    out: dict[str, TextValue] = {}
+
+    def put(value: object) -> None:
+        prov = getattr(value, "provenance", None)
+        if isinstance(prov, Provenance) and prov.cell not in ("", "-"):
+            out.setdefault(prov.cell, value)  # type: ignore[arg-type]
+
+    for name in type(decl.company).model_fields:
+        put(getattr(decl.company, name))
+    groups = [*decl.answers.values(), decl.company_answers,
+              *decl.company_mineral_answers.values()]
+    for group in groups:
+        for qa in group.values():
+            put(qa.answer)
+            put(qa.comment)
+    for ref, value in decl.hidden_cells.items():
+        out.setdefault(ref, value)
+    return out
 
 
-@dataclass(frozen=True)
-class _Gate:
-    """One per-mineral question item of the Checker."""
+@dataclass
+class _Eval:
+    """Evaluates Checker conditions over one declaration."""
 
-    mineral: str
-    qa: QuestionAnswer
-    required: bool
-    open: bool
-    why: str
+    ctx: Context
+    cells: dict[str, TextValue]
+    items: dict[str, CheckItem]
+    _required: dict[str, bool] = field(default_factory=dict)
+
+    def value(self, ref: str) -> str | None:
+        if "!" in ref:
+            sheet, cell = ref.split("!")
+            if sheet == "Product List":
+                return next((p.number.value for p in self.ctx.decl.products
+                             if f"{p.number.provenance.cell}" == cell), None)
+            return None
+        v = self.cells.get(ref)
+        return v.value if v is not None else None
+
+    def required(self, key: str) -> bool:
+        if key not in self._required:
+            self._required[key] = False  # guards against cycles
+            self._required[key] = self.holds(self.items[key].required)
+        return self._required[key]
+
+    def _slot_mineral(self, slot: int | None, mineral: str | None) -> str | None:
+        if mineral is not None:
+            return mineral
+        minerals = self.ctx.decl.minerals
+        return minerals[slot] if slot is not None and slot < len(minerals) else None
+
+    def holds(self, cond: Cond) -> bool:
+        if isinstance(cond, Filled):
+            return self.value(cond.ref) is not None
+        if isinstance(cond, Equals):
+            v = self.value(cond.ref)
+            return v is not None and v.casefold() in {x.casefold() for x in cond.literals}
+        if isinstance(cond, HasAt):
+            return "@" in (self.value(cond.ref) or "")
+        if isinstance(cond, LongerThan):
+            return len(self.value(cond.ref) or "") > cond.length
+        if isinstance(cond, SlotUsed):
+            return cond.slot < len(self.ctx.decl.minerals)
+        if isinstance(cond, Required):
+            return self.required(cond.key)
+        if isinstance(cond, SmelterRowsFor):
+            mineral = self._slot_mineral(cond.slot, cond.mineral)
+            if mineral is None:
+                return False
+            key = mineral.casefold()
+            return any(
+                (s.metal.value or "").casefold() == key
+                and all(not getattr(s, need).is_blank for need in cond.needs)
+                for s in self.ctx.decl.smelters
+            )
+        if isinstance(cond, UnlistedRowsPresent):
+            return any(s.placeholder is PlaceholderKind.NOT_LISTED
+                       for s in self.ctx.decl.smelters)
+        if isinstance(cond, UnlistedRowsComplete):
+            return not list(_incomplete_unlisted(self.ctx))
+        if isinstance(cond, AnyOther | OtherNamed):
+            other = self.ctx.layout.minerals.other_choice
+            unnamed = any(v.value == other for v in self.ctx.decl.minerals_selected)
+            named = any(v.provenance.cell in self.ctx.layout.minerals.other_cells
+                        for v in self.ctx.decl.minerals_selected)
+            return (unnamed or named) if isinstance(cond, AnyOther) else not unnamed
+        if isinstance(cond, Not):
+            return not self.holds(cond.cond)
+        if isinstance(cond, AllOf):
+            return all(self.holds(c) for c in cond.conds)
+        if isinstance(cond, AnyOf):
+            return any(self.holds(c) for c in cond.conds)
+        raise TypeError(f"unknown Checker condition {cond!r}")
 
 
-def _answer(decl_answers: dict[str, QuestionAnswer], key: str) -> str | None:
-    qa = decl_answers.get(key)
-    return qa.answer.value if qa is not None else None
-
-
-def _cmrt_gates(ctx: Context) -> Iterator[_Gate]:
-    """CMRT 6.x: Q1 always; Q2 unless Q1 is "No" (and it counts only when Q1 is "Yes");
-    Q3 onwards unless Q1 or Q2 is "No" (and they count only when both are "Yes")."""
-    for mineral in ctx.decl.minerals:
-        answers = ctx.decl.answers.get(mineral, {})
-        q1, q2 = _answer(answers, "1"), _answer(answers, "2")
-        for q in ctx.layout.questions:
-            qa = answers.get(q.key)
-            if qa is None:
-                continue
-            filled = not qa.answer.is_blank
-            if q.key == "1":
-                yield _Gate(mineral, qa, True, not filled,
-                            f"question 1 for {mineral} is required")
-            elif q.key == "2":
-                required = q1 != "No"
-                counted = filled and q1 == "Yes"
-                why = (f"question 2 for {mineral} is required unless question 1 is 'No'"
-                       if not filled else
-                       f"question 2 for {mineral} counts only once question 1 is 'Yes'; "
-                       "answer question 1")
-                yield _Gate(mineral, qa, required, required and not counted, why)
-            else:
-                required = q1 != "No" and q2 != "No"
-                counted = filled and q1 == "Yes" and q2 == "Yes"
-                why = (f"question {q.key} for {mineral} is required unless question 1 or 2 "
-                       "is 'No'" if not filled else
-                       f"question {q.key} for {mineral} counts only once questions 1 and 2 "
-                       "are both 'Yes'; answer them")
-                yield _Gate(mineral, qa, required, required and not counted, why)
-
-
-_GATES = {"cmrt": _cmrt_gates}
-
-
-def _gates(ctx: Context) -> Iterator[_Gate]:
+def open_items(ctx: Context) -> Iterator[tuple[CheckItem, _Eval]]:
+    """The Checker items that are required and not complete, in sheet order."""
     spec = ctx.layout.checker
     if spec is None:
-        return iter(())
-    return _GATES[spec.gating](ctx)
+        return
+    ev = _Eval(ctx, _cells(ctx.decl), {item.key: item for item in spec.items})
+    for item in spec.items:
+        if ev.required(item.key) and not ev.holds(item.complete):
+            yield item, ev
 
 
-def _in_scope(ctx: Context) -> list[str]:
-    """Minerals the Checker treats as in scope: those whose later questions are required."""
-    out: list[str] = []
-    for gate in _gates(ctx):
-        if gate.qa.question not in ("1", "2") and gate.required and gate.mineral not in out:
-            out.append(gate.mineral)
-    return out
+def _where(ctx: Context, key: str) -> Provenance:
+    sheet, _, cell = key.partition("!")
+    return Provenance(file=ctx.decl.file, sheet=sheet, cell=cell or "-")
+
+
+def _incomplete_unlisted(ctx: Context) -> Iterator[tuple[int, list[str], Provenance]]:
+    for s in ctx.decl.smelters:
+        if s.placeholder is not PlaceholderKind.NOT_LISTED:
+            continue
+        missing = [label for label, v in (("name", s.name_input), ("country", s.country))
+                   if v.is_blank]
+        if missing:
+            where = s.name_input if s.name_input.is_blank else s.country
+            yield s.row, missing, where.provenance
+
+
+def _of_kind(ctx: Context, *kinds: str) -> Iterator[tuple[CheckItem, _Eval]]:
+    return ((item, ev) for item, ev in open_items(ctx) if item.kind in kinds)
+
+
+def _hidden(item: CheckItem) -> str:
+    return (" This row is hidden in the template (a leftover the Checker still counts): "
+            "unhide it or enter 'No' there." if item.hidden else "")
 
 
 @rule("company-field-missing", Severity.ERROR, Basis.CHECKER, tags=("checker", "company"))
@@ -114,17 +195,14 @@ def company_field_missing(ctx: Context) -> Iterable[Hit]:
 
     Checker items for the company name, declaration scope, contact name, e-mail and phone,
     authorizer, authorizer e-mail and effective date."""
-    spec = ctx.layout.checker
-    if spec is None:
-        return
-    company = ctx.decl.company
-    for name in spec.required_company:
-        value: TextValue | object = getattr(company, name)
-        if getattr(value, "is_blank", False):
-            where: Provenance = getattr(value, "provenance")  # noqa: B009
-            yield Hit(f"The {_LABELS.get(name, name)} is required.", where,
-                      subject=name, checker_item=_item(where),
-                      hint=f"fill in {where.sheet}!{where.cell}")
+    for item, ev in _of_kind(ctx, "company-field", "email"):
+        ref = item.key.partition("!")[2]
+        if ev.value(ref) is not None:
+            continue  # an e-mail without "@" is reported by email-invalid
+        where = _where(ctx, item.key)
+        label = _LABELS.get(item.field or "", item.field or "field")
+        yield Hit(f"The {label} is required.", where, subject=item.field,
+                  checker_item=item.key, hint=f"fill in {where.sheet}!{where.cell}")
 
 
 @rule("email-invalid", Severity.ERROR, Basis.CHECKER, tags=("checker", "company"))
@@ -133,15 +211,13 @@ def email_invalid(ctx: Context) -> Iterable[Hit]:
 
     The Checker requires an "@" in both addresses; a blank address is reported as a missing
     field instead."""
-    spec = ctx.layout.checker
-    if spec is None:
-        return
-    for name in spec.email_fields:
-        value: TextValue = getattr(ctx.decl.company, name)
-        if not value.is_blank and "@" not in (value.value or ""):
-            yield Hit(f"The {_LABELS[name]} {value.value!r} is not an e-mail address.",
-                      value.provenance, subject=name, checker_item=_item(value.provenance),
-                      hint="enter an address of the form name@example.com")
+    for item, ev in _of_kind(ctx, "email"):
+        text = ev.value(item.key.partition("!")[2])
+        if text is None:
+            continue
+        yield Hit(f"The {_LABELS.get(item.field or '', 'e-mail')} {text!r} is not an e-mail "
+                  "address.", _where(ctx, item.key), subject=item.field,
+                  checker_item=item.key, hint="enter an address of the form name@example.com")
 
 
 @rule("scope-description-missing", Severity.ERROR, Basis.CHECKER, tags=("checker", "company"))
@@ -149,17 +225,28 @@ def scope_description_missing(ctx: Context) -> Iterable[Hit]:
     """A user-defined scope (C) has no description of scope.
 
     The Checker requires the description whenever the scope is neither A nor B."""
-    spec = ctx.layout.checker
-    company = ctx.decl.company
-    if spec is None or spec.description_scope is None or company.scope.is_blank:
-        return
-    if company.scope_code in ("A", "B"):
-        return
-    desc = company.scope_description
-    if desc.is_blank:
+    for item, _ev in _of_kind(ctx, "scope-description"):
         yield Hit("A user-defined scope needs a description of what the declaration covers.",
-                  desc.provenance, checker_item=_item(desc.provenance),
+                  _where(ctx, item.key), checker_item=item.key,
                   hint="describe the scope, e.g. the product lines or business units covered")
+
+
+@rule("minerals-not-selected", Severity.ERROR, Basis.CHECKER, tags=("checker", "minerals"),
+      kinds=None)
+def minerals_not_selected(ctx: Context) -> Iterable[Hit]:
+    """No mineral is selected, or an "Other" mineral has no name.
+
+    Templates with a mineral selector (EMRT 2.x, AMRT) require at least one mineral; the AMRT
+    1.3 requires a name for every "Other" choice."""
+    for item, _ev in _of_kind(ctx, "minerals-selected", "other-names"):
+        if item.kind == "minerals-selected":
+            yield Hit("Select at least one mineral or metal this declaration covers.",
+                      _where(ctx, item.key), checker_item=item.key,
+                      hint="choose the minerals in the selector at the top of the Declaration")
+        else:
+            yield Hit("A mineral is chosen as 'Other' but its name is not given.",
+                      _where(ctx, item.key), checker_item=item.key,
+                      hint="type the mineral's name in the cell below each 'Other' choice")
 
 
 @rule("product-list-empty", Severity.ERROR, Basis.CHECKER, tags=("checker", "products"))
@@ -167,100 +254,79 @@ def product_list_empty(ctx: Context) -> Iterable[Hit]:
     """A product-level declaration (scope B) lists no product in the Product List's first row.
 
     The Checker looks only at the first data row (Product List B6)."""
-    spec, decl = ctx.layout.checker, ctx.decl
-    plist = ctx.layout.product_list
-    if spec is None or spec.products_scope is None or plist is None:
-        return
-    if decl.company.scope_code != spec.products_scope:
-        return
-    first = plist.first_row
-    number_col = plist.columns["number"]
-    if any(p.row == first and not p.number.is_blank for p in decl.products):
-        return
-    later = [p.row for p in decl.products if not p.number.is_blank]
-    hint = ("the Checker reads only the first row: move the list up to start at row "
-            f"{first}" if later else "list the products this declaration covers")
-    yield Hit("A product-level declaration must list at least one product number.",
-              sheet=plist.sheet, cell=f"{number_col}{first}", checker_item="Product List",
-              hint=hint)
+    for item, _ev in _of_kind(ctx, "products"):
+        later = [p.row for p in ctx.decl.products if not p.number.is_blank]
+        hint = ("the Checker reads only the first row: move the list up to start at row 6"
+                if later else "list the products this declaration covers")
+        yield Hit("A product-level declaration must list at least one product number.",
+                  sheet="Product List", cell="B6", checker_item=item.key, hint=hint)
 
 
 @rule("answer-missing", Severity.ERROR, Basis.CHECKER, tags=("checker", "answers"))
 def answer_missing(ctx: Context) -> Iterable[Hit]:
-    """A required per-mineral question is not answered.
+    """A required per-mineral question is not answered (or not yet counted).
 
-    Question 1 is required for every mineral; the later questions as the template's gating
-    says (CMRT: question 2 unless question 1 is "No"; questions 3 to 8 unless question 1 or 2
-    is "No")."""
-    for gate in _gates(ctx):
-        if gate.open:
-            where = gate.qa.answer.provenance
-            yield Hit(gate.why[0].upper() + gate.why[1:] + ".", where,
-                      subject=gate.mineral, checker_item=_item(where))
+    Which questions are required follows the template's gating: question 1 for every
+    mineral, later questions unless an earlier answer rules the mineral out. Some Checkers
+    count an answer only once the questions it depends on are "Yes"."""
+    for item, ev in _of_kind(ctx, "answer"):
+        ref = item.key.partition("!")[2]
+        mineral = item.mineral or ev._slot_mineral(item.slot, None) or "this mineral"
+        if ev.value(ref) is not None and item.note:
+            msg = f"Question {item.question} for {mineral} is answered, but {item.note}."
+        else:
+            msg = f"Question {item.question} for {mineral} is required."
+        yield Hit(msg + _hidden(item), _where(ctx, item.key), subject=mineral,
+                  checker_item=item.key)
 
 
 @rule("company-answer-missing", Severity.ERROR, Basis.CHECKER, tags=("checker", "answers"))
 def company_answer_missing(ctx: Context) -> Iterable[Hit]:
     """A company-level question is not answered while some mineral is in scope.
 
-    The Checker requires every company question once any mineral's later questions are
-    required."""
-    if ctx.layout.checker is None:
-        return
-    in_scope = _in_scope(ctx)
-    if not in_scope:
-        return
-    for key, qa in ctx.decl.company_answers.items():
-        if qa.answer.is_blank:
-            where = qa.answer.provenance
-            yield Hit(f"Company question {key} is required because "
-                      f"{', '.join(in_scope)} {'is' if len(in_scope) == 1 else 'are'} in scope.",
-                      where, subject=key, checker_item=_item(where))
+    The Checker requires the company questions once any mineral's later questions are
+    required; an "other format" answer needs a comment describing it."""
+    for item, ev in _of_kind(ctx, "company-answer"):
+        ref = item.key.partition("!")[2]
+        mineral = item.mineral or ev._slot_mineral(item.slot, None)
+        about = f" for {mineral}" if mineral else ""
+        if ev.value(ref) is not None and item.note:
+            msg = f"Company question {item.question}{about} is answered, but {item.note}."
+        else:
+            msg = f"Company question {item.question}{about} is required."
+        yield Hit(msg, _where(ctx, item.key), subject=mineral or item.question,
+                  checker_item=item.key)
 
 
 @rule("policy-url-missing", Severity.ERROR, Basis.CHECKER, tags=("checker", "answers"))
 def policy_url_missing(ctx: Context) -> Iterable[Hit]:
-    """The sourcing policy is said to be public but its comment gives no URL.
+    """A policy is said to be public but its comment gives no URL.
 
-    When company question B is "Yes", the Checker requires its comment (the policy's web
-    address) to hold at least two characters."""
-    spec = ctx.layout.checker
-    if spec is None or spec.url_question is None or not _in_scope(ctx):
-        return
-    qa = ctx.decl.company_answers.get(spec.url_question)
-    if qa is None or qa.answer.value != "Yes":
-        return
-    if len(qa.comment.value or "") <= 1:
-        where = qa.comment.provenance
-        yield Hit(f"Question {spec.url_question} says the policy is public; give its web "
-                  "address in the comment.", where, subject=spec.url_question,
-                  checker_item=_item(where), hint="e.g. https://example.com/sourcing-policy")
+    When the company question about a public policy is "Yes", the Checker requires its
+    comment (the policy's web address) to hold at least two characters."""
+    for item, _ev in _of_kind(ctx, "url"):
+        yield Hit(f"Question {item.question} says the policy is public; give its web address "
+                  "in the comment.", _where(ctx, item.key), subject=item.question,
+                  checker_item=item.key, hint="e.g. https://example.com/sourcing-policy")
 
 
 @rule("smelter-list-missing-mineral", Severity.ERROR, Basis.CHECKER, tags=("checker", "smelters"))
 def smelter_list_missing_mineral(ctx: Context) -> Iterable[Hit]:
     """A mineral in scope has no Smelter List row.
 
-    The Checker requires, for each in-scope mineral, a Smelter List row with that metal and a
-    Smelter Look-up choice (a facility, "Smelter not listed" or "Smelter not yet
-    identified")."""
-    sheet = ctx.layout.smelter_list.sheet
-    for mineral in _in_scope(ctx):
+    The Checker requires, for each in-scope mineral, a Smelter List row with that metal (and,
+    in most templates, a Smelter Look-up choice: a facility, "Smelter not listed" or "Smelter
+    not yet identified")."""
+    for item, ev in _of_kind(ctx, "smelters"):
+        mineral = ev._slot_mineral(item.slot, item.mineral) or "a mineral in scope"
         key = mineral.casefold()
-        if any(
-            (s.metal.value or "").casefold() == key and not s.lookup_name.is_blank
-            for s in ctx.decl.smelters
-        ):
-            continue
-        typed_only = any(
-            (s.metal.value or "").casefold() == key for s in ctx.decl.smelters
-        )
-        hint = ("rows for it exist but none has a Smelter Look-up choice (column C)"
-                if typed_only else
+        typed_only = any((s.metal.value or "").casefold() == key for s in ctx.decl.smelters)
+        hint = ("rows for it exist but none is complete (look-up choice, or name and "
+                "country)" if typed_only else
                 "list the smelters or refiners, or choose 'Smelter not yet identified'")
         yield Hit(f"{mineral} is in scope but the Smelter List has no {mineral} smelter.",
-                  sheet=sheet, subject=mineral, checker_item=f"Smelter List - {mineral}",
-                  hint=hint)
+                  sheet=ctx.layout.smelter_list.sheet, subject=mineral,
+                  checker_item=item.key, hint=hint)
 
 
 @rule("unlisted-smelter-incomplete", Severity.ERROR, Basis.CHECKER, tags=("checker", "smelters"))
@@ -268,16 +334,8 @@ def unlisted_smelter_incomplete(ctx: Context) -> Iterable[Hit]:
     """A "Smelter not listed" row lacks the smelter's name or country.
 
     The Checker requires a typed name (column D) and country (column E) on every such row."""
-    if ctx.layout.checker is None:
-        return
-    for s in ctx.decl.smelters:
-        if s.placeholder is not PlaceholderKind.NOT_LISTED:
-            continue
-        missing = [label for label, v in (("name", s.name_input), ("country", s.country))
-                   if v.is_blank]
-        if missing:
-            where = s.name_input if s.name_input.is_blank else s.country
-            yield Hit(f"Row {s.row} chooses 'Smelter not listed' but gives no "
-                      f"{' or '.join(missing)}.", where.provenance,
-                      subject=s.metal.value, checker_item="Smelter not listed",
+    for item, _ev in _of_kind(ctx, "unlisted"):
+        for row, missing, where in _incomplete_unlisted(ctx):
+            yield Hit(f"Row {row} chooses 'Smelter not listed' but gives no "
+                      f"{' or '.join(missing)}.", where, checker_item=item.key,
                       hint="type the facility's name and country, or pick it from the look-up")

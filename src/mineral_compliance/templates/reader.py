@@ -193,6 +193,10 @@ class _Reader:
             products=tuple(self._products()),
             mines=tuple(self._mines()),
             minerals_scope=tuple(self._minerals_scope(minerals)),
+            hidden_cells={
+                ref: self._text(decl, sheet, ref)
+                for ref in (layout.checker.hidden_cells if layout.checker else ())
+            },
         )
 
     def _cell(self, cells: SheetCells, ref: str) -> RawCell | None:

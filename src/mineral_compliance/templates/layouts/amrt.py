@@ -11,9 +11,27 @@ and the requester's product columns.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ...models.declaration import TemplateKind
-from .base import RESPONSE_RATE, Layout, ListSheet, MineralQuestion, MineralSlots
-from .cmrt import LOOKUP, SCOPES, SMELTER_LIST
+from .base import RESPONSE_RATE, CheckerSpec, Layout, ListSheet, MineralQuestion, MineralSlots
+from .checks import (
+    ALWAYS,
+    AllOf,
+    AnyOther,
+    CheckItem,
+    Equals,
+    Filled,
+    Not,
+    OtherNamed,
+    SlotUsed,
+    SmelterRowsFor,
+    company_items,
+    decl,
+    products_item,
+    unlisted_item,
+)
+from .cmrt import LOOKUP, RMI_DATE_MIN, SCOPES, SMELTER_LIST
 from .emrt import MINE_LIST
 
 __all__ = ["AMRT_1_2", "AMRT_1_3", "LAYOUTS"]
@@ -70,6 +88,33 @@ def _questions(q1_row: int, q2_row: int) -> tuple[MineralQuestion, ...]:
 
 SORTED_CELLS = tuple(f"AA{r}" for r in range(12, 22))
 
+
+def _checker(company_row: int, q1_row: int, q2_row: int, *, other: bool,
+             smelter_needs: tuple[str, ...], unlisted: bool) -> CheckerSpec:
+    """AMRT Checker: at least one mineral (and a name for each "Other" in 1.3); question 1 for
+    each slot in use (question 2 is shown but not counted); each mineral whose question 1 is
+    not "No", "Unknown" or "Not declaring" needs a Smelter List row (1.2x: with a typed name
+    and country; 1.3: any row for the metal)."""
+    cells = _company(company_row)
+    items = company_items(cells)
+    items.insert(3, CheckItem(decl("B12"), "minerals-selected", ALWAYS, SlotUsed(0)))
+    if other:
+        items.insert(4, CheckItem(decl("B15"), "other-names", AnyOther(), OtherNamed()))
+    out = ("No", "Unknown", "Not declaring")
+    for i in range(10):
+        q1 = f"D{q1_row + i}"
+        items.append(CheckItem(decl(q1), "answer", SlotUsed(i), Filled(q1), "1", slot=i))
+    items.append(products_item())
+    for i in range(10):
+        q1 = f"D{q1_row + i}"
+        items.append(CheckItem(decl(f"B{q2_row + i}"), "smelters",
+                               AllOf((SlotUsed(i), Not(Equals(q1, out)))),
+                               SmelterRowsFor(slot=i, needs=smelter_needs), slot=i))
+    if unlisted:
+        items.append(unlisted_item())
+    return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
+                       date_max=dt.date(2026, 3, 31))
+
 MINERALS_SCOPE = ListSheet(
     sheet="Minerals Scope", first_row=8, last_row=17,
     columns={"mineral": "B", "reason": "C"}, footer_text="\u00a9",
@@ -119,6 +164,8 @@ AMRT_1_2 = Layout(
     ),
     mine_list=MINE_LIST,
     minerals_scope=MINERALS_SCOPE,
+    checker=_checker(14, 28, 40, other=False, smelter_needs=("name_input", "country"),
+                     unlisted=False),
 )
 """AMRT 1.2 and 1.21: free-text minerals, no Smelter Look-up (smelters are typed)."""
 
@@ -151,6 +198,7 @@ AMRT_1_3 = Layout(
     mine_list=MINE_LIST,
     lookup=LOOKUP,
     minerals_scope=MINERALS_SCOPE,
+    checker=_checker(17, 31, 43, other=True, smelter_needs=(), unlisted=True),
 )
 """AMRT 1.3: minerals chosen from a list (or typed for "Other"), Smelter Look-up as in the
 CMRT."""

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ...models.declaration import TemplateKind
+from .checks import CheckItem
 
 __all__ = [
     "CheckerSpec",
@@ -146,27 +147,16 @@ class LookupSheet:
 
 @dataclass(frozen=True)
 class CheckerSpec:
-    """What the workbook's own Checker sheet (and its date validation) requires.
+    """What the workbook's own Checker sheet (and its date validation) requires."""
 
-    ``gating`` names how the Checker decides which per-mineral and company questions are
-    required; the rules module implements each named scheme once.
-    """
-
-    gating: str
-    required_company: tuple[str, ...]
-    """Company fields the Checker requires (blank means open)."""
-    email_fields: tuple[str, ...]
-    """Company fields the Checker requires to contain "@"."""
+    items: tuple[CheckItem, ...]
+    """The Checker's items in sheet order, as data (see :mod:`.checks`)."""
     date_min: dt.date
     date_min_inclusive: bool
     date_max: dt.date | None
     """Bounds of the effective-date cell's data validation (``None``: no upper bound)."""
-    description_scope: str | None = "C"
-    """Scope code that requires a description of scope."""
-    products_scope: str | None = "B"
-    """Scope code that requires a first Product List row."""
-    url_question: str | None = "B"
-    """Company question whose "Yes" requires a URL in its comment."""
+    hidden_cells: tuple[str, ...] = ()
+    """Declaration cells on hidden rows that Checker items read; the reader keeps them."""
 
 
 @dataclass(frozen=True)

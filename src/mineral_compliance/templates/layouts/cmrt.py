@@ -24,6 +24,22 @@ from .base import (
     MineralQuestion,
     MineralSlots,
 )
+from .checks import (
+    ALWAYS,
+    AllOf,
+    AnyOf,
+    CheckItem,
+    Equals,
+    Filled,
+    Not,
+    Required,
+    SmelterRowsFor,
+    company_items,
+    decl,
+    products_item,
+    unlisted_item,
+    url_item,
+)
 
 __all__ = ["CMRT_6_0", "CMRT_6_3", "LAYOUTS"]
 
@@ -149,11 +165,44 @@ LOOKUP = LookupSheet(
 RMI_DATE_MIN = dt.date(2006, 12, 31)
 """Lower bound of every 6.x effective-date validation (serial 39082)."""
 
+def _checker_items() -> tuple[CheckItem, ...]:
+    """CMRT 6.x Checker: Q1 for every metal; Q2 unless Q1 is "No", counted only when Q1 is
+    "Yes"; Q3 to Q8 unless Q1 or Q2 is "No", counted only when both are "Yes"; company
+    questions once any metal's Q3 is required; B "Yes" needs a URL; each in-scope metal needs
+    a Smelter List row with a look-up choice; "Smelter not listed" rows need name and
+    country."""
+    items = company_items(COMPANY_CELLS)
+    q3_keys: list[str] = []
+    for i, metal in enumerate(METALS):
+        q1, q2 = f"D{26 + i}", f"D{32 + i}"
+        yes1, yes2 = Equals(q1, ("Yes",)), Equals(q2, ("Yes",))
+        no1, no2 = Equals(q1, ("No",)), Equals(q2, ("No",))
+        items.append(CheckItem(decl(q1), "answer", ALWAYS, Filled(q1), "1", metal))
+        items.append(CheckItem(decl(q2), "answer", Not(no1), AllOf((yes1, Filled(q2))), "2",
+                               metal, note="question 2 counts only once question 1 is 'Yes'"))
+        for q in QUESTIONS[2:]:
+            ref = f"D{q.rows[i]}"
+            items.append(CheckItem(
+                decl(ref), "answer", Not(AnyOf((no1, no2))), AllOf((yes1, yes2, Filled(ref))),
+                q.key, metal,
+                note=f"question {q.key} counts only once questions 1 and 2 are both 'Yes'"))
+        q3_keys.append(decl(f"D{38 + i}"))
+    in_scope = AnyOf(tuple(Required(k) for k in q3_keys))
+    for cq in COMPANY_QUESTIONS:
+        items.append(CheckItem(decl(cq.cell), "company-answer", in_scope, Filled(cq.cell),
+                               cq.key))
+        if cq.key == "B":
+            items.append(url_item("B", "D77", "G77"))
+    items.append(products_item())
+    for metal, key in zip(METALS, q3_keys, strict=True):
+        items.append(CheckItem(f"Smelter List - {metal}", "smelters", Required(key),
+                               SmelterRowsFor(metal), mineral=metal))
+    items.append(unlisted_item())
+    return tuple(items)
+
+
 CHECKER = CheckerSpec(
-    gating="cmrt",
-    required_company=("name", "scope", "contact_name", "contact_email", "contact_phone",
-                      "authorizer", "authorizer_email", "effective_date"),
-    email_fields=("contact_email", "authorizer_email"),
+    items=_checker_items(),
     date_min=RMI_DATE_MIN,
     date_min_inclusive=True,
     date_max=dt.date(2026, 3, 31),

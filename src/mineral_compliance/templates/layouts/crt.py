@@ -7,23 +7,95 @@ and company questions A to I. The company block sits where the CMRT's does.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ...models.declaration import TemplateKind
 from .base import (
     RESPONSE_RATE,
     YES_NO,
     YES_NO_UNKNOWN,
+    CheckerSpec,
     CompanyQuestion,
     Layout,
     MineralQuestion,
     MineralSlots,
 )
-from .cmrt import COMPANY_CELLS, LOOKUP, PRODUCT_LIST, SCOPES, SMELTER_LIST
+from .checks import (
+    ALWAYS,
+    AllOf,
+    AnyOf,
+    CheckItem,
+    Equals,
+    Filled,
+    Not,
+    Required,
+    SmelterRowsFor,
+    company_items,
+    decl,
+    other_format_item,
+    products_item,
+    url_item,
+)
+from .cmrt import COMPANY_CELLS, LOOKUP, PRODUCT_LIST, RMI_DATE_MIN, SCOPES, SMELTER_LIST
 
 __all__ = ["CRT_2", "LAYOUTS"]
 
 
 def _cq(key: str, row: int, choices: tuple[str, ...]) -> CompanyQuestion:
     return CompanyQuestion(key, f"D{row}", choices, comment_cell=f"G{row}")
+
+
+G_PLAIN = ("No", "Yes, CRT")
+G_OTHER = "Yes, Using Other Format (Describe)"
+
+
+def _checker() -> CheckerSpec:
+    """CRT 2.2x Checker. It was copied from the CMRT: each question still has four answer
+    rows, of which the template shows only the first (cobalt); the Checker counts the three
+    hidden ones too, and a hidden row left blank keeps every company question required.
+    Items below the Checker's total (rows 58-61, the "Smelter not listed" check among them)
+    never count, and the cobalt Smelter List item only opens in one corner case."""
+    items = company_items(COMPANY_CELLS)
+    q2_keys = []
+    hidden: list[str] = []
+    for i in range(4):
+        q1, q2 = f"D{26 + i}", f"D{32 + i}"
+        seen = i == 0
+        q2_required = Not(Equals(q1, ("No", "Unknown") if seen else ("No",)))
+        items.append(CheckItem(decl(q1), "answer", ALWAYS, Filled(q1), "1", "Cobalt",
+                               hidden=not seen))
+        items.append(CheckItem(decl(q2), "answer", q2_required, Filled(q2), "2", "Cobalt",
+                               hidden=not seen))
+        q2_keys.append(decl(q2))
+        if not seen:
+            hidden += [q1, q2]
+    for q, first in (("3", 38), ("4", 44), ("5", 50), ("6", 56)):
+        for i in range(4):
+            ref = f"D{first + i}"
+            items.append(CheckItem(decl(ref), "answer", Required(q2_keys[i]), Filled(ref), q,
+                                   "Cobalt", hidden=i > 0))
+            if i:
+                hidden.append(ref)
+    company = Required(decl("D63"))
+    items.append(CheckItem(decl("D63"), "company-answer",
+                           AnyOf(tuple(Required(k) for k in q2_keys)), Filled("D63"), "A"))
+    items.append(url_item("A", "D63", "G63"))
+    for key, row in zip("BCDEF", range(65, 75, 2), strict=True):
+        items.append(CheckItem(decl(f"D{row}"), "company-answer", company, Filled(f"D{row}"),
+                               key))
+    items.append(other_format_item("G", "D75", "G75", G_PLAIN, G_OTHER, company))
+    for key, row in (("H", 77), ("I", 79)):
+        items.append(CheckItem(decl(f"D{row}"), "company-answer", company, Filled(f"D{row}"),
+                               key))
+    items.append(products_item())
+    # The open flag of this item is its own formula: it opens only when question 1 is blank
+    # while question 2 is "Yes" and no Smelter List row names cobalt.
+    items.append(CheckItem(
+        "Smelter List - Cobalt", "smelters",
+        AllOf((Not(Filled("D26")), Equals("D32", ("Yes",)))),
+        SmelterRowsFor("Cobalt", needs=()), mineral="Cobalt"))
+    return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
+                       date_max=dt.date(2026, 3, 31), hidden_cells=tuple(hidden))
 
 
 CRT_2 = Layout(
@@ -57,6 +129,7 @@ CRT_2 = Layout(
     metal_choices=("Cobalt",),
     product_list=PRODUCT_LIST,
     lookup=LOOKUP,
+    checker=_checker(),
 )
 
 LAYOUTS = (CRT_2,)

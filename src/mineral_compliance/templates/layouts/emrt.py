@@ -9,6 +9,7 @@ into ten question-row slots per question. Company question C is answered per min
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from ...models.declaration import TemplateKind
@@ -16,16 +17,40 @@ from .base import (
     RESPONSE_RATE,
     YES_NO,
     YES_NO_UNKNOWN,
+    CheckerSpec,
     CompanyQuestion,
     Layout,
     ListSheet,
     MineralQuestion,
     MineralSlots,
 )
+from .checks import (
+    ALWAYS,
+    AllOf,
+    AnyOf,
+    CheckItem,
+    Cond,
+    Equals,
+    Filled,
+    Not,
+    Required,
+    SlotUsed,
+    SmelterRowsFor,
+    company_items,
+    decl,
+    other_format_item,
+    products_item,
+    unlisted_item,
+    url_item,
+)
 from .cmrt import COMPANY_CELLS as CMRT_COMPANY_CELLS
-from .cmrt import LOOKUP, PRODUCT_LIST, SCOPES, SMELTER_LIST
+from .cmrt import LOOKUP, PRODUCT_LIST, RMI_DATE_MIN, SCOPES, SMELTER_LIST
 
-__all__ = ["EMRT_1", "EMRT_2_0", "EMRT_2_1", "LAYOUTS"]
+__all__ = ["EMRT_1_1", "EMRT_1_2", "EMRT_2_0", "EMRT_2_1", "LAYOUTS"]
+
+DATE_MAX = dt.date(2026, 3, 31)
+E_OTHER = "Yes, Using Other Format (Describe)"
+E_PLAIN = ("No", "Yes, in conformance with IPC1755 (e.g. EMRT)")
 
 MINERALS = ("Cobalt", "Copper", "Graphite", "Lithium", "Mica", "Nickel")
 
@@ -99,6 +124,50 @@ MINE_LIST = ListSheet(
     },
 )
 
+def _checker_2() -> CheckerSpec:
+    """EMRT 2.x Checker: at least one mineral; question 1 for each of the first six slots in
+    use; question 2 unless question 1 is "No", "Unknown" or "Not declaring"; questions 3 to 7
+    unless, further, question 2 is "No" or "Unknown"; company questions once any slot's
+    question 3 is required (C per slot); each such mineral needs a Smelter List row with a
+    look-up choice."""
+    items = company_items(COMPANY_CELLS)
+    items.insert(3, CheckItem(decl("B12"), "minerals-selected", ALWAYS, SlotUsed(0)))
+    out_1 = ("No", "Unknown", "Not declaring")
+    q3_keys = []
+    for i in range(6):
+        q1, q2, q3 = f"D{30 + i}", f"D{42 + i}", f"D{54 + i}"
+        items.append(CheckItem(decl(q1), "answer", SlotUsed(i), Filled(q1), "1", slot=i))
+        req2 = AllOf((SlotUsed(i), Not(Equals(q1, out_1))))
+        items.append(CheckItem(decl(q2), "answer", req2, Filled(q2), "2", slot=i))
+        req3 = AllOf((Required(decl(q2)), Not(Equals(q2, ("No", "Unknown")))))
+        items.append(CheckItem(decl(q3), "answer", req3, Filled(q3), "3", slot=i))
+        q3_keys.append(decl(q3))
+    for q, first in (("4", 66), ("5", 78), ("6", 90), ("7", 102)):
+        for i in range(6):
+            ref = f"D{first + i}"
+            items.append(CheckItem(decl(ref), "answer", Required(q3_keys[i]), Filled(ref), q,
+                                   slot=i))
+    company = Required(decl("D115"))
+    items.append(CheckItem(decl("D115"), "company-answer",
+                           AnyOf(tuple(Required(k) for k in q3_keys)), Filled("D115"), "A"))
+    items.append(CheckItem(decl("D117"), "company-answer", company, Filled("D117"), "B"))
+    items.append(url_item("B", "D117", "G117"))
+    for i in range(6):
+        ref = f"D{120 + i}"
+        items.append(CheckItem(decl(ref), "company-answer", Required(q3_keys[i]), Filled(ref),
+                               "C", slot=i))
+    for key, row in (("D", 131), ("E", 133), ("F", 135), ("G", 137)):
+        items.append(CheckItem(decl(f"D{row}"), "company-answer", company, Filled(f"D{row}"),
+                               key))
+    items.append(products_item())
+    for i in range(6):
+        items.append(CheckItem(decl(f"AA{12 + i}"), "smelters", Required(q3_keys[i]),
+                               SmelterRowsFor(slot=i), slot=i))
+    items.append(unlisted_item())
+    return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
+                       date_max=DATE_MAX)
+
+
 EMRT_2_0 = Layout(
     name="emrt-2.0",
     kind=TemplateKind.EMRT,
@@ -122,6 +191,7 @@ EMRT_2_0 = Layout(
     ),
     mine_list=MINE_LIST,
     lookup=LOOKUP,
+    checker=_checker_2(),
 )
 
 EMRT_2_1 = replace(
@@ -139,10 +209,78 @@ EMRT_2_1 = replace(
 EMRT_1_MINERALS = ("Cobalt", "Mica")
 EMRT_1_C_MICA = ("Yes", "Yes, when more processors are validated", "No")
 
-EMRT_1 = Layout(
-    name="emrt-1",
+def _checker_1(*, url_for_a: bool, unlisted: bool) -> CheckerSpec:
+    """EMRT 1.x Checker, copied from the CMRT: four answer rows per question, of which the
+    template shows cobalt and mica (question 4: cobalt only); the hidden rows still count.
+    1.0 to 1.11 also want a URL when company question A is "Yes", and leave the "Smelter not
+    listed" check outside their total."""
+    out = ("No", "Unknown", "Not applicable for this declaration")
+    minerals = ("Cobalt", "Mica", None, None)
+    items = company_items(CMRT_COMPANY_CELLS)
+    hidden: list[str] = []
+    q3_keys = []
+    for i, mineral in enumerate(minerals):
+        q1 = f"D{26 + i}"
+        items.append(CheckItem(decl(q1), "answer", ALWAYS, Filled(q1), "1", mineral,
+                               hidden=mineral is None))
+        if mineral is None:
+            hidden.append(q1)
+    for i, mineral in enumerate(minerals[:2]):
+        q1, q2 = f"D{26 + i}", f"D{32 + i}"
+        items.append(CheckItem(decl(q2), "answer", Not(Equals(q1, out)), Filled(q2), "2",
+                               mineral))
+    for i, mineral in enumerate(minerals):
+        q3 = f"D{38 + i}"
+        if mineral is not None:
+            q1, q2 = f"D{26 + i}", f"D{32 + i}"
+            req: Cond = Not(AnyOf((Equals(q1, out), Equals(q2, out))))
+        else:
+            req = Not(Equals(f"D{26 + i}", ("No",)))
+            hidden.append(q3)
+        items.append(CheckItem(decl(q3), "answer", req, Filled(q3), "3", mineral,
+                               hidden=mineral is None))
+        q3_keys.append(decl(q3))
+    rows_4 = ((0, 44), (2, 46), (3, 47))  # question 4 asks about cobalt only
+    for q, rows in (("4", rows_4), ("5", tuple((i, 50 + i) for i in range(4))),
+                    ("6", tuple((i, 56 + i) for i in range(4))),
+                    ("7", tuple((i, 62 + i) for i in range(4)))):
+        for i, row in rows:
+            ref = f"D{row}"
+            items.append(CheckItem(decl(ref), "answer", Required(q3_keys[i]), Filled(ref), q,
+                                   minerals[i], hidden=minerals[i] is None))
+            if minerals[i] is None:
+                hidden.append(ref)
+    company = Required(decl("D69"))
+    items.append(CheckItem(decl("D69"), "company-answer",
+                           AnyOf((Required(q3_keys[0]), Required(q3_keys[1]))), Filled("D69"),
+                           "A"))
+    if url_for_a:
+        items.append(url_item("A", "D69", "G69"))
+    items.append(CheckItem(decl("D71"), "company-answer", company, Filled("D71"), "B"))
+    items.append(url_item("B", "D71", "G71"))
+    for i, row in ((0, 74), (1, 75)):
+        items.append(CheckItem(decl(f"D{row}"), "company-answer",
+                               AllOf((Required(q3_keys[i]), company)), Filled(f"D{row}"), "C",
+                               minerals[i]))
+    items.append(CheckItem(decl("D77"), "company-answer", company, Filled("D77"), "D"))
+    items.append(other_format_item("E", "D79", "G79", E_PLAIN, E_OTHER, company))
+    for key, row in (("F", 81), ("G", 83)):
+        items.append(CheckItem(decl(f"D{row}"), "company-answer", company, Filled(f"D{row}"),
+                               key))
+    items.append(products_item())
+    for i, mineral in enumerate(minerals[:2]):
+        items.append(CheckItem(f"Smelter List - {mineral}", "smelters", Required(q3_keys[i]),
+                               SmelterRowsFor(mineral), mineral=mineral))
+    if unlisted:
+        items.append(unlisted_item())
+    return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
+                       date_max=DATE_MAX, hidden_cells=tuple(hidden))
+
+
+EMRT_1_1 = Layout(
+    name="emrt-1.1",
     kind=TemplateKind.EMRT,
-    versions=("1.0", "1.1", "1.11", "1.2", "1.3"),
+    versions=("1.0", "1.1", "1.11"),
     required_sheets=("Declaration", "Smelter List", "Product List"),
     company_cells=CMRT_COMPANY_CELLS,
     scope_choices=SCOPES,
@@ -180,9 +318,19 @@ EMRT_1 = Layout(
     metal_choices=EMRT_1_MINERALS,
     product_list=PRODUCT_LIST,
     lookup=LOOKUP,
+    checker=_checker_1(url_for_a=True, unlisted=False),
 )
-"""EMRT 1.x (cobalt and mica). Cells read from the 1.1, 1.11, 1.2 and 1.3 workbooks: the
+"""EMRT 1.0 to 1.11 (cobalt and mica). Cells read from the 1.1, 1.11, 1.2 and 1.3 workbooks: the
 company block sits where the CMRT's does; question 3 offers "DRC only" for cobalt and "India
 and/or Madagascar only" for mica; question 4 (recycled or scrap) asks about cobalt only."""
 
-LAYOUTS = (EMRT_1, EMRT_2_0, EMRT_2_1)
+EMRT_1_2 = replace(
+    EMRT_1_1,
+    name="emrt-1.2",
+    versions=("1.2", "1.3"),
+    checker=_checker_1(url_for_a=False, unlisted=True),
+)
+"""EMRT 1.2 and 1.3: the same cells; their Checker drops the URL for question A and counts
+the "Smelter not listed" rows."""
+
+LAYOUTS = (EMRT_1_1, EMRT_1_2, EMRT_2_0, EMRT_2_1)
