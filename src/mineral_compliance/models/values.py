@@ -74,6 +74,9 @@ class Value(BaseModel, Generic[T]):
     origin: Origin = Origin.BLANK
     status: Status = Status.BLANK
     cached: RawScalar = None
+    formula: bool = False
+    """The cell holds a formula (the template's, or one left by a tool): not an input, yet
+    not an empty cell either."""
     provenance: Provenance
 
     @property

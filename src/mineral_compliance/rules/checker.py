@@ -131,6 +131,7 @@ class _Eval:
             return any(
                 (s.metal.value or "").casefold() == key
                 and all(not getattr(s, need).is_blank for need in cond.needs)
+                and all(_occupied(getattr(s, f)) for f in cond.present)
                 for s in self.ctx.decl.smelters
             )
         if isinstance(cond, UnlistedRowsPresent):
@@ -167,6 +168,11 @@ def open_items(ctx: Context) -> Iterator[tuple[CheckItem, _Eval]]:
 def _where(ctx: Context, key: str) -> Provenance:
     sheet, _, cell = key.partition("!")
     return Provenance(file=ctx.decl.file, sheet=sheet, cell=cell or "-")
+
+
+def _occupied(v: TextValue) -> bool:
+    """The cell is not empty: it holds a value (even only spaces) or a formula."""
+    return v.formula or v.raw is not None or not v.is_blank
 
 
 def _incomplete_unlisted(ctx: Context) -> Iterator[tuple[int, list[str], Provenance]]:

@@ -37,7 +37,7 @@ def to_text(cell: RawCell | None, where: Provenance) -> TextValue:
     if cell is None:
         return TextValue(provenance=where)
     if cell.formula:
-        return TextValue(provenance=where, cached=cell.value)
+        return TextValue(provenance=where, cached=cell.value, formula=True)
     text = clean_text(cell.value) if cell.kind != "e" else None
     if text is None:
         return TextValue(raw=cell.value, provenance=where)
@@ -63,7 +63,7 @@ def to_answer(
     if cell is None:
         return TextValue(provenance=where)
     if cell.formula:
-        return TextValue(provenance=where, cached=cell.value)
+        return TextValue(provenance=where, cached=cell.value, formula=True)
     if isinstance(cell.value, float) and numeric and cell.value in numeric:
         return TextValue(value=numeric[cell.value], raw=cell.value, origin=Origin.INPUT,
                          status=Status.OK, provenance=where)
@@ -104,7 +104,7 @@ def to_date(cell: RawCell | None, where: Provenance, date1904: bool) -> DateValu
     if cell is None:
         return DateValue(provenance=where)
     if cell.formula:
-        return DateValue(provenance=where, cached=cell.value)
+        return DateValue(provenance=where, cached=cell.value, formula=True)
     value: dt.date | None = None
     if cell.kind == "n" and isinstance(cell.value, float):
         value = excel_serial_to_date(cell.value, date1904)

@@ -523,5 +523,6 @@ def _derived(value: str | None, blank: TextValue) -> TextValue:
         origin=Origin.DERIVED,
         status=Status.OK,
         cached=blank.cached,
+        formula=blank.formula,
         provenance=blank.provenance,
     )

@@ -90,11 +90,13 @@ SORTED_CELLS = tuple(f"AA{r}" for r in range(12, 22))
 
 
 def _checker(company_row: int, q1_row: int, q2_row: int, *, other: bool,
-             smelter_needs: tuple[str, ...], unlisted: bool) -> CheckerSpec:
+             smelter_needs: tuple[str, ...], unlisted: bool,
+             smelter_present: tuple[str, ...] = ()) -> CheckerSpec:
     """AMRT Checker: at least one mineral (and a name for each "Other" in 1.3); question 1 for
     each slot in use (question 2 is shown but not counted); each mineral whose question 1 is
-    not "No", "Unknown" or "Not declaring" needs a Smelter List row (1.2x: with a typed name
-    and country; 1.3: any row for the metal)."""
+    not "No", "Unknown" or "Not declaring" needs a Smelter List row (1.2x: whose name and
+    country cells are not empty; 1.3: whose look-up and country cells are not empty, which
+    their formulas ensure unless the supplier deleted them)."""
     cells = _company(company_row)
     items = company_items(cells)
     items.insert(3, CheckItem(decl("B12"), "minerals-selected", ALWAYS, SlotUsed(0)))
@@ -109,7 +111,8 @@ def _checker(company_row: int, q1_row: int, q2_row: int, *, other: bool,
         q1 = f"D{q1_row + i}"
         items.append(CheckItem(decl(f"B{q2_row + i}"), "smelters",
                                AllOf((SlotUsed(i), Not(Equals(q1, out)))),
-                               SmelterRowsFor(slot=i, needs=smelter_needs), slot=i))
+                               SmelterRowsFor(slot=i, needs=smelter_needs,
+                                              present=smelter_present), slot=i))
     if unlisted:
         items.append(unlisted_item())
     return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
@@ -164,8 +167,8 @@ AMRT_1_2 = Layout(
     ),
     mine_list=MINE_LIST,
     minerals_scope=MINERALS_SCOPE,
-    checker=_checker(14, 28, 40, other=False, smelter_needs=("name_input", "country"),
-                     unlisted=False),
+    checker=_checker(14, 28, 40, other=False, smelter_needs=(), unlisted=False,
+                     smelter_present=("name_input", "country")),
 )
 """AMRT 1.2 and 1.21: free-text minerals, no Smelter Look-up (smelters are typed)."""
 
@@ -198,7 +201,8 @@ AMRT_1_3 = Layout(
     mine_list=MINE_LIST,
     lookup=LOOKUP,
     minerals_scope=MINERALS_SCOPE,
-    checker=_checker(17, 31, 43, other=True, smelter_needs=(), unlisted=True),
+    checker=_checker(17, 31, 43, other=True, smelter_needs=(), unlisted=True,
+                     smelter_present=("lookup_name", "country")),
 )
 """AMRT 1.3: minerals chosen from a list (or typed for "Other"), Smelter Look-up as in the
 CMRT."""

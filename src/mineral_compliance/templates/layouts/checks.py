@@ -88,11 +88,15 @@ class Required:
 @dataclass(frozen=True)
 class SmelterRowsFor:
     """The Smelter List has a row for the mineral (fixed name, or the mineral in ``slot``)
-    whose ``needs`` fields (SmelterRow attribute names) are all filled."""
+    whose ``needs`` fields (SmelterRow attribute names) all hold a value and whose
+    ``present`` cells are not empty."""
 
     mineral: str | None = None
     slot: int | None = None
     needs: tuple[str, ...] = ("lookup_name",)
+    present: tuple[str, ...] = ()
+    """Fields whose cells must merely not be empty: a formula counts even when it gives ""
+    (the Checker's ``ISBLANK``)."""
 
 
 @dataclass(frozen=True)
