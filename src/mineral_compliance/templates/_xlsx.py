@@ -18,13 +18,14 @@ Cells come back as :class:`RawCell` with the value as stored, whether the cell h
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, NamedTuple
@@ -38,7 +39,16 @@ from ..errors import (
     NotAWorkbookError,
 )
 
-__all__ = ["RawCell", "SheetCells", "Workbook", "col_to_index", "index_to_col", "open_workbook"]
+__all__ = [
+    "CellInput",
+    "RawCell",
+    "SheetCells",
+    "Workbook",
+    "col_to_index",
+    "index_to_col",
+    "open_workbook",
+    "patch_cells",
+]
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -544,3 +554,258 @@ def iter_rows(cells: SheetCells) -> Iterator[tuple[int, dict[str, RawCell]]]:
         rows.setdefault(row, {})[col] = cell
     for row in sorted(rows):
         yield row, rows[row]
+
+
+# -- patching -------------------------------------------------------------------------------
+
+CellInput = str | float | int | bool | dt.date | None
+"""What a patch writes into a cell: text, a number, a boolean, a date (stored as its serial
+number) or ``None`` to empty the cell (its style is kept)."""
+
+_CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+_CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})$")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_LOOKS_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_WORKBOOK_BEFORE_CALC = ("sheets", "functionGroups", "externalReferences", "definedNames")
+
+
+def _xstring(text: str) -> str:
+    """Text as an OOXML string: literal ``_xHHHH_`` and characters XML cannot carry escaped."""
+    text = _LOOKS_ESCAPED.sub(r"_x005F_\1", text)
+    return _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def _split_ref(key: str) -> tuple[str, str, int]:
+    sheet, _, ref = key.rpartition("!")
+    m = _CELL_REF.match(ref.upper())
+    if not sheet or m is None:
+        raise ValueError(f"{key!r} is not a 'Sheet!A1' cell reference")
+    return sheet.strip("'"), m.group(1), int(m.group(2))
+
+
+class _SheetPatch:
+    """The edits of one worksheet part, applied to its parsed XML."""
+
+    def __init__(self, root: etree._Element, *, path: Path, sheet: str) -> None:
+        self.root, self.path, self.sheet = root, path, sheet
+        self.ns = root.nsmap.get(None) or _MAIN_NS
+        data = root.find(self._q("sheetData"))
+        if data is None:
+            raise MalformedTemplateError("the worksheet has no cell data", path=path, sheet=sheet)
+        self.data = data
+        self.rows: dict[int, etree._Element] = {}
+        for row in data.iterchildren(self._q("row")):
+            r = row.get("r")
+            if r is None or not r.isdigit():
+                raise self._refuse("its rows carry no row numbers")
+            self.rows[int(r)] = row
+        self.arrays: list[tuple[str, int, int, int, int]] = []
+        """Multi-cell array formulas: (range, first col, first row, last col, last row)."""
+        for f in root.iter(self._q("f")):
+            span = f.get("ref") or ""
+            if f.get("t") == "array" and ":" in span:
+                a, _, b = span.partition(":")
+                ma, mb = _CELL_REF.match(a), _CELL_REF.match(b)
+                if ma and mb:
+                    self.arrays.append((span, col_to_index(ma.group(1)), int(ma.group(2)),
+                                        col_to_index(mb.group(1)), int(mb.group(2))))
+        self.removed_masters: dict[str, tuple[str, str]] = {}
+        """Shared formulas whose anchor cell was overwritten: si -> (anchor ref, formula)."""
+        self.formulas_removed = False
+
+    def _q(self, name: str) -> str:
+        return f"{{{self.ns}}}{name}"
+
+    def _refuse(self, why: str, cell: str | None = None) -> MalformedTemplateError:
+        return MalformedTemplateError(f"the worksheet cannot be edited: {why}", path=self.path,
+                                      sheet=self.sheet, cell=cell)
+
+    def _row(self, number: int) -> etree._Element:
+        row = self.rows.get(number)
+        if row is None:
+            row = etree.Element(self._q("row"), r=str(number))
+            later = [n for n in self.rows if n > number]
+            if later:
+                self.rows[min(later)].addprevious(row)
+            else:
+                self.data.append(row)
+            self.rows[number] = row
+        return row
+
+    def _cell(self, col: str, number: int) -> etree._Element:
+        row = self._row(number)
+        ref, index = f"{col}{number}", col_to_index(col)
+        for c in row.iterchildren(self._q("c")):
+            r = c.get("r")
+            m = _CELL_REF.match(r or "")
+            if m is None:
+                raise self._refuse("a cell carries no reference", ref)
+            if r == ref:
+                return c
+            if col_to_index(m.group(1)) > index:
+                new = etree.Element(self._q("c"), r=ref)
+                c.addprevious(new)
+                return new
+        new = etree.SubElement(row, self._q("c"), r=ref)
+        return new
+
+    def set(self, col: str, number: int, value: CellInput, date1904: bool) -> None:
+        ref, index = f"{col}{number}", col_to_index(col)
+        for span, c1, r1, c2, r2 in self.arrays:
+            if c1 <= index <= c2 and r1 <= number <= r2:
+                raise self._refuse(f"the cell is part of the array formula over {span}", ref)
+        c = self._cell(col, number)
+        f = c.find(self._q("f"))
+        if f is not None:
+            if f.get("t") == "shared" and f.get("ref") and f.text:
+                self.removed_masters[f.get("si", "")] = (ref, f.text)
+            self.formulas_removed = True
+        for child in list(c):
+            if etree.QName(child).localname in ("f", "v", "is"):
+                c.remove(child)
+        for attr in ("t", "cm", "vm"):
+            if attr in c.attrib:
+                del c.attrib[attr]
+        if value is None:
+            return
+        if isinstance(value, bool):
+            c.set("t", "b")
+            self._value(c, "1" if value else "0")
+        elif isinstance(value, (int, float)):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError(f"{ref}: {value!r} cannot be stored in a cell")
+            self._value(c, repr(float(value)) if isinstance(value, float) else str(value))
+        elif isinstance(value, dt.date):
+            epoch = dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 30)
+            day = value.date() if isinstance(value, dt.datetime) else value
+            serial = float((day - epoch).days)
+            if isinstance(value, dt.datetime):
+                midnight = dt.datetime.combine(day, dt.time(), value.tzinfo)
+                serial += (value - midnight).total_seconds() / 86400
+            self._value(c, repr(serial))
+        else:
+            c.set("t", "inlineStr")
+            inline = etree.Element(self._q("is"))
+            t = etree.SubElement(inline, self._q("t"))
+            t.text = _xstring(value)
+            if value != value.strip() or "\n" in value:
+                t.set(f"{{{_XML_NS}}}space", "preserve")
+            self._insert(c, inline)
+
+    def _value(self, c: etree._Element, text: str) -> None:
+        v = etree.Element(self._q("v"))
+        v.text = text
+        self._insert(c, v)
+
+    def _insert(self, c: etree._Element, child: etree._Element) -> None:
+        ext = c.find(self._q("extLst"))
+        if ext is not None:
+            ext.addprevious(child)
+        else:
+            c.append(child)
+
+    def unshare(self) -> None:
+        """Give every cell that borrowed a removed anchor's shared formula its own copy."""
+        if not self.removed_masters:
+            return
+        from openpyxl.formula.translate import Translator  # only needed here
+
+        for f in self.root.iter(self._q("f")):
+            si = f.get("si")
+            if f.get("t") != "shared" or si not in self.removed_masters or f.text:
+                continue
+            anchor, formula = self.removed_masters[si]
+            parent = f.getparent()
+            target = parent.get("r", "") if parent is not None else ""
+            f.text = Translator(f"={formula}", origin=anchor).translate_formula(target)[1:]
+            for attr in ("t", "si", "ref"):
+                if attr in f.attrib:
+                    del f.attrib[attr]
+
+
+def _serialise(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _patch_package(wb: Workbook, edits: Mapping[str, CellInput]) -> dict[str, bytes | None]:
+    """New bytes for every part the edits change (``None``: drop the part)."""
+    by_part: dict[str, list[tuple[str, int, CellInput]]] = {}
+    names: dict[str, str] = {}
+    for key, value in edits.items():
+        sheet, col, row = _split_ref(key)
+        info = next((s for s in wb.sheets if s.name == sheet), None)
+        if info is None:
+            raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=wb.path)
+        by_part.setdefault(info.part, []).append((col, row, value))
+        names[info.part] = sheet
+    parts: dict[str, bytes | None] = {}
+    formulas_removed = False
+    for part, cells in by_part.items():
+        patch = _SheetPatch(wb._xml(part), path=wb.path, sheet=names[part])
+        for col, row, value in cells:
+            patch.set(col, row, value, wb.date1904)
+        patch.unshare()
+        formulas_removed |= patch.formulas_removed
+        parts[part] = _serialise(patch.root)
+    if not parts:
+        return parts
+    # Cached results of dependent formulas are now stale: ask for a full recalculation on open.
+    root = wb._xml(wb.workbook_part)
+    ns = root.nsmap.get(None) or _MAIN_NS
+    calc = root.find(f"{{{ns}}}calcPr")
+    if calc is None:
+        calc = etree.Element(f"{{{ns}}}calcPr")
+        anchors = [el for el in root if etree.QName(el).localname in _WORKBOOK_BEFORE_CALC]
+        if anchors:
+            anchors[-1].addnext(calc)
+        else:
+            root.append(calc)
+    calc.set("fullCalcOnLoad", "1")
+    parts[wb.workbook_part] = _serialise(root)
+    if formulas_removed:  # the calculation chain would name cells that no longer compute
+        chain = next((t for k, t in wb._rels(wb.workbook_part).values() if k == "calcChain"),
+                     None)
+        if chain is not None:
+            parts[chain] = None
+            folder, base = posixpath.split(wb.workbook_part)
+            rels_name = posixpath.join(folder, "_rels", base + ".rels")
+            rels = wb._xml(rels_name)
+            for rel in list(rels):
+                if rel.get("Type", "").endswith("/calcChain"):
+                    rels.remove(rel)
+            parts[rels_name] = _serialise(rels)
+            types = wb._xml("[Content_Types].xml")
+            for override in list(types.iter(f"{{{_CT_NS}}}Override")):
+                if override.get("PartName", "").lstrip("/") == chain:
+                    types.remove(override)
+            parts["[Content_Types].xml"] = _serialise(types)
+    return parts
+
+
+def patch_cells(
+    source: str | Path, edits: Mapping[str, CellInput], dest: str | Path
+) -> Path:
+    """Write a copy of ``source`` with the cells in ``edits`` ("Sheet!A1" -> value) changed.
+
+    Only the edited worksheets and the workbook part change, at the XML level: every other
+    part (styles, data validation, formulas, hidden sheets, macros) is copied byte for byte.
+    Text is stored inline, a formula in an edited cell is removed (cells that shared it get
+    their own copy), the calculation chain is dropped when formulas went, and the workbook
+    asks spreadsheet programs to recalculate in full when it is opened.
+    """
+    wb = open_workbook(source)
+    parts = _patch_package(wb, edits)
+    out = Path(dest)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for info in wb._zip.infolist():
+            if info.filename in parts:
+                data = parts[info.filename]
+                if data is None:
+                    continue
+            else:
+                data = wb._zip.read(info)
+            z.writestr(info, data, compress_type=info.compress_type)
+    out.write_bytes(buffer.getvalue())
+    return out
