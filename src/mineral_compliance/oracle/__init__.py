@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,13 +105,18 @@ def find_uno_python() -> str | None:
 
 
 def run_checker(
-    jobs: Sequence[CheckerJob | str | Path], *, python: str | None = None, timeout: float = 1800
+    jobs: Sequence[CheckerJob | str | Path],
+    *,
+    python: str | None = None,
+    timeout: float = 1800,
+    processes: int = 1,
 ) -> list[CheckerResult]:
-    """Recalculate each workbook in one LibreOffice process and read its Checker.
+    """Recalculate each workbook in LibreOffice and read its Checker; results in job order.
 
     A job is a path, or a :class:`CheckerJob` with cell edits (``{"Declaration!D8": None}``
     clears D8) and a path to store the edited workbook at. One unreadable workbook yields a
-    result with ``error`` set; it does not stop the batch.
+    result with ``error`` set; it does not stop the batch. ``processes`` LibreOffice
+    instances (each with its own profile and port) share the jobs; ``timeout`` bounds each.
     """
     exe = python or find_uno_python()
     if exe is None:
@@ -122,13 +128,26 @@ def run_checker(
         j = job if isinstance(job, CheckerJob) else CheckerJob(job)
         payload.append({"source": str(j.source), "edits": dict(j.edits),
                         "save_as": str(j.save_as) if j.save_as else None})
+    if not payload:
+        return []
+    n = max(1, min(processes, len(payload)))
+    size = -(-len(payload) // n)
+    chunks = [payload[i:i + size] for i in range(0, len(payload), size)]
+    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+        outputs = list(pool.map(lambda chunk: _run_worker(exe, chunk, timeout), chunks))
+    return [result for chunk in outputs for result in chunk]
+
+
+def _run_worker(exe: str, payload: list[dict[str, object]], timeout: float) -> list[CheckerResult]:
     proc = subprocess.run([exe, str(_WORKER)], input=json.dumps(payload), capture_output=True,
                           text=True, timeout=timeout, check=False)
-    if proc.returncode != 0:
+    lines = proc.stdout.splitlines()
+    if proc.returncode != 0 or len(lines) != len(payload):
         raise OracleUnavailableError(
-            f"the LibreOffice worker failed: {proc.stderr.strip()[-500:]}")
+            f"the LibreOffice worker failed after {len(lines)} of {len(payload)} workbooks: "
+            f"{proc.stderr.strip()[-500:]}")
     results = []
-    for line in proc.stdout.splitlines():
+    for line in lines:
         raw = json.loads(line)
         items = tuple(
             CheckerItem(row=i["row"], label=i["label"], target=i["target"],

@@ -110,37 +110,45 @@ class Office:
             doc.close(True)
 
 
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
 def _read_checker(doc: Any) -> dict[str, Any]:
+    """Items and total of the Checker sheet, read in two range calls (cell by cell over the
+    bridge costs more than the recalculation)."""
     sheet = doc.Sheets.getByName("Checker")
+    first, last = 4, 400
+    block = sheet.getCellRangeByName(f"A{first}:H{last}")
+    formulas, values = block.getFormulaArray(), block.getDataArray()
     items: list[dict[str, Any]] = []
     total: float | None = None
-    for row in range(4, 400):
-        h = sheet.getCellRangeByName(f"H{row}")
-        formula = h.getFormula().upper()
+    for offset, (f_row, v_row) in enumerate(zip(formulas, values, strict=True)):
+        row = first + offset
+        formula = f_row[7].upper()
         if "SUM(" in formula:
-            total = h.getValue()
+            total = _number(v_row[7])
             spans = [(int(a), int(b)) for a, b in
                      re.findall(r"\$?H\$?(\d+):\$?H\$?(\d+)", formula)]
             if spans:  # items outside the total's ranges are shown but not counted
                 for item in items:
                     item["counted"] = any(a <= item["row"] <= b for a, b in spans)
             break
-        f = sheet.getCellRangeByName(f"F{row}")
-        if not formula or f.getType().value == "EMPTY":
+        if not formula or not f_row[5]:
             continue
         refs: list[tuple[str, str]] = []
-        for col in ("B", "A"):  # the checked cell, else the cell the item's label shows
-            found = _REF.findall(sheet.getCellRangeByName(f"{col}{row}").getFormula())
+        for col in (1, 0):  # the checked cell (B), else the cell the item's label (A) shows
+            found = _REF.findall(f_row[col])
             refs = [(s, c + r) for s, c, r in found if s != "Checker"]
             if refs:
                 break
         items.append({
             "row": row,
-            "label": sheet.getCellRangeByName(f"A{row}").getString(),
+            "label": str(v_row[0]),
             "target": f"{refs[0][0]}!{refs[0][1]}" if refs else None,
-            "required": f.getValue(),
-            "missing": sheet.getCellRangeByName(f"G{row}").getValue(),
-            "open": h.getValue(),
+            "required": _number(v_row[5]),
+            "missing": _number(v_row[6]),
+            "open": _number(v_row[7]),
             "counted": True,
         })
     return {"items": items, "total": total}
