@@ -7,6 +7,7 @@ Conditional lists (formulas) are skipped; they draw on the same source ranges.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -85,3 +86,30 @@ def test_layout_choices_equal_the_workbook_dropdowns(path: Path) -> None:
                 assert layout.minerals.choices == listed, ref
             checked += 1
     assert checked >= 8  # the test really compared something
+
+
+def _excel_date(serial: str) -> dt.date:
+    return dt.date(1899, 12, 30) + dt.timedelta(days=int(serial))
+
+
+@pytest.mark.parametrize("path", BLANKS, ids=lambda p: p.name)
+def test_effective_date_bounds_equal_the_workbook_validation(path: Path) -> None:
+    """The bounds behind ``effective-date-invalid`` are the effective-date cell's own date
+    validation: "between" (the default operator) or "greaterThan" its lower bound."""
+    layout = detect(_xlsx.open_workbook(path)).layout
+    assert layout.checker is not None
+    ref = layout.company_cells["effective_date"]
+    ws = load_workbook(path)[layout.declaration_sheet]
+    found = [dv for dv in ws.data_validations.dataValidation
+             if any(ref in CellRange(r.coord) for r in dv.sqref.ranges)]
+    assert len(found) == 1, ref
+    dv = found[0]
+    assert dv.type == "date"
+    spec = layout.checker
+    assert spec.date_min == _excel_date(dv.formula1)
+    if dv.operator == "greaterThan":
+        assert (spec.date_max, spec.date_min_inclusive) == (None, False)
+    else:
+        assert dv.operator in (None, "between")
+        assert spec.date_max == _excel_date(dv.formula2)
+        assert spec.date_min_inclusive
