@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,3 +87,37 @@ def test_human_table_ends_with_a_summary_and_no_traceback() -> None:
     assert "Traceback" not in proc.stderr + proc.stdout
     total = len(list(DEMO.glob("*.xlsx"))) + 1
     assert f"{total} files:" in proc.stdout and "1 unreadable" in proc.stdout
+
+
+def test_without_paths_the_demo_templates_are_validated(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out = run_json(capsys)
+    assert sorted(str(i["file"]).rsplit("/", 1)[-1] for i in out) == sorted(
+        p.name for p in DEMO.glob("*.xlsx"))
+    assert code == 1
+
+
+def test_summary_counts_the_findings_validate_lists(capsys: pytest.CaptureFixture[str]) -> None:
+    target = str(DEMO / "cmrt-6.22-messy-answers.xlsx")
+    assert main(["summary", target, "--json"]) == 0  # findings do not fail a summary
+    counts = json.loads(capsys.readouterr().out)["files"][0]["findings"]
+    _code, out = run_json(capsys, target)
+    assert counts == out[0]["summary"]
+    assert counts["error"] > 0
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    for n in range(4):  # more output than a pipe buffers, so writing really fails
+        for p in DEMO.glob("*.xlsx"):
+            shutil.copy(p, tmp_path / f"{n}-{p.name}")
+    with subprocess.Popen(
+        [sys.executable, "-m", "mineral_compliance", "validate", str(tmp_path), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # like `| head -1`
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err

@@ -2,9 +2,11 @@
 
 The public entry points::
 
-    from mineral_compliance import read_template
+    from mineral_compliance import read_template, validate_file
     decl = read_template("supplier.xlsx")
     decl.template.kind, decl.template.version, decl.answers["Tin"]["1"].answer.value
+    report = validate_file("supplier.xlsx")
+    report.valid, report.flatten(["code", "sheet", "cell"])
 """
 
 from .errors import (
@@ -18,6 +20,7 @@ from .errors import (
     UnknownTemplateError,
     UnsupportedVersionError,
 )
+from .findings import Basis, Finding, Report, Severity
 from .models import (
     Declaration,
     Provenance,
@@ -25,19 +28,24 @@ from .models import (
     TemplateKind,
     TextValue,
 )
+from .rules import validate, validate_file
 from .templates import read_template, reference_from_template
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Basis",
     "Declaration",
     "EncryptedWorkbookError",
+    "Finding",
     "LegacyFormatError",
     "MalformedTemplateError",
     "MineralComplianceError",
     "NotAWorkbookError",
     "Provenance",
     "ReferenceDataError",
+    "Report",
+    "Severity",
     "SmelterReference",
     "TemplateError",
     "TemplateKind",
@@ -47,4 +55,6 @@ __all__ = [
     "__version__",
     "read_template",
     "reference_from_template",
+    "validate",
+    "validate_file",
 ]

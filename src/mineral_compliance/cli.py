@@ -1,8 +1,9 @@
 """Command-line interface: parses arguments, calls the public API, prints, sets the exit code.
 
 Exit codes: ``read`` and ``summary``: 0 success, 1 some input could not be read, 2 usage
-error. ``validate``: 0 no file has error findings, 1 some file has error findings, 2 some input
-could not be read or the usage is wrong. Every input is accounted for in the output.
+error (``summary`` counts findings but does not fail on them). ``validate``: 0 no file has
+error findings, 1 some file has error findings, 2 some input could not be read or the usage
+is wrong. Every input is accounted for in the output.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import csv
 import glob
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +24,7 @@ from . import __version__
 from .errors import MineralComplianceError
 from .findings import Report
 from .models.declaration import Declaration
-from .rules import registry, validate_file
+from .rules import registry, validate, validate_file
 from .templates import read_template
 
 __all__ = ["main"]
@@ -62,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
         "validate",
         help="check templates (files, folders or glob patterns) and list what to fix",
     )
-    validate.add_argument("paths", nargs="+", help="files, folders or glob patterns")
+    validate.add_argument("paths", nargs="*",
+                          help="files, folders or glob patterns "
+                               "(default: the embedded demo templates)")
     fmt = validate.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON object per file")
     fmt.add_argument("--csv", action="store_true", help="one CSV row per finding")
@@ -99,6 +103,15 @@ def _describe(decl: Declaration, out: TextIO) -> None:
     if plain["unrecognised"]:
         cells = ", ".join(f"{u['sheet']}!{u['cell']}" for u in plain["unrecognised"])
         print(f"  unrecognised answers kept as typed: {cells}", file=out)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return (f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
+            f"{_plural(counts['info'], 'note')}")
 
 
 def _collect(paths: Sequence[Path | str]) -> list[Path]:
@@ -149,6 +162,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
                 print(f"{path}\n  unreadable: {exc}")
             continue
         plain = decl.to_plain()
+        counts = validate(decl).summary()
         results.append({
             "file": str(path),
             "status": "read",
@@ -157,15 +171,18 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             "company": plain["company"]["name"],
             "smelters": len(plain["smelters"]),
             "products": len(plain["products"]),
+            "findings": counts,
         })
         if not args.json:
             _describe(decl, sys.stdout)
+            print(f"  findings   {_counted(counts)}")
     read_ok = len(files) - failed
     if args.json:
         print(json.dumps({"files": results, "total": len(files), "read": read_ok,
                           "unreadable": failed}, indent=2, ensure_ascii=False))
     else:
-        print(f"\n{len(files)} files: {read_ok} read, {failed} unreadable")
+        print(f"\n{len(files)} files: {read_ok} read, {failed} unreadable "
+              "(mineral-compliance validate lists each finding)")
     return 1 if failed else 0
 
 
@@ -181,7 +198,7 @@ def _unreadable(path: Path, exc: BaseException) -> dict[str, Any]:
 
 
 def _validate_all(args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:
-    files = _collect(args.paths)
+    files = _collect(args.paths or [DEMO_DIR])
     select, ignore = _codes(args.select), _codes(args.ignore)
     known = set(registry())
     unknown = sorted({*(select or ()), *(ignore or ())} - known)
@@ -211,8 +228,7 @@ def _print_table(results: list[dict[str, Any]], out: TextIO) -> None:
             continue
         t, s = r["template"], r["summary"]
         verdict = "valid" if r["valid"] else "INVALID"
-        print(f"{r['file']}\n  {t['kind']} {t['version']}  {verdict}  "
-              f"{s['error']} errors, {s['warning']} warnings, {s['info']} notes", file=out)
+        print(f"{r['file']}\n  {t['kind']} {t['version']}  {verdict}  {_counted(s)}", file=out)
         for f in r["findings"]:
             where = f"{f['sheet']}!{f['cell']}" if f["cell"] else (f["sheet"] or "-")
             print(f"  {f['severity']:<7} {where:<22} {f['code']:<30} {f['message']}", file=out)
@@ -255,11 +271,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mineral-compliance`` command."""
     args = _parser().parse_args(argv)
-    if args.command == "read":
-        return _cmd_read(args)
-    if args.command == "validate":
-        return _cmd_validate(args)
-    return _cmd_summary(args)
+    try:
+        if args.command == "read":
+            return _cmd_read(args)
+        if args.command == "validate":
+            return _cmd_validate(args)
+        return _cmd_summary(args)
+    except BrokenPipeError:  # the reader of our output (``| head``) went away: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
