@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 
 from mineral_compliance.findings import Basis, Severity
 from mineral_compliance.rules import _registry, registry, validate, validate_file
 from mineral_compliance.rules.catalogue import render_catalogue
 from mineral_compliance.templates import read_template
+from mineral_compliance.templates._xlsx import CellInput, patch_cells
 
 from .conftest import FIXTURES, ROOT
 
@@ -25,15 +25,9 @@ CMRT_65 = DEMO / "cmrt-6.5-product-scope.xlsx"
 TODAY = dt.date(2025, 12, 1)
 
 
-def variant(tmp_path: Path, base: Path, edits: dict[str, Any]) -> Path:
+def variant(tmp_path: Path, base: Path, edits: dict[str, CellInput]) -> Path:
     """A copy of a fixture with cells changed (``{"Declaration!D8": None}``)."""
-    wb = load_workbook(base)
-    for ref, value in edits.items():
-        sheet, cell = ref.split("!")
-        wb[sheet][cell] = value
-    out = tmp_path / f"{base.stem}-variant.xlsx"
-    wb.save(out)
-    return out
+    return patch_cells(base, edits, tmp_path / f"{base.stem}-variant.xlsx")
 
 
 def codes_at(path: Path, **kw: Any) -> list[tuple[str, str | None, str | None]]:
@@ -197,6 +191,30 @@ def test_answer_contradictions(tmp_path: Path) -> None:
     assert ("covered-country-but-q3-no", "Declaration", "D39") in found
     assert ("recycled-answer-contradicts-rows", "Declaration", "D52") in found
     assert not any(c == "all-identified-but-unidentified-rows" for c, *_ in found)
+
+
+def test_answer_contradictions_follow_each_familys_question_numbers(tmp_path: Path) -> None:
+    emrt = variant(tmp_path, DEMO / "emrt-2.1-selected-minerals.xlsx", {
+        "Declaration!D66": "Yes",             # Cobalt Q4: 100 % recycled ...
+        "Smelter List!P5": "No",              # ... but its refiner's row says not
+        "Declaration!D90": "Yes",             # Cobalt Q6: all identified ...
+    })
+    found = codes_at(emrt)
+    assert ("recycled-answer-contradicts-rows", "Declaration", "D66") in found
+    assert ("not-used-but-smelters-listed", "Declaration", "D31") in found  # Lithium Q1 "No"
+    assert not any(c == "all-identified-but-unidentified-rows" for c, *_ in found)
+    crt = variant(tmp_path, DEMO / "crt-2.21-cobalt.xlsx", {
+        "Declaration!D38": "Yes",             # Q3: 100 % recycled ...
+        "Smelter List!P5": "No",              # ... contradicted by the row
+        "Declaration!D50": "Yes",             # Q5: all identified ...
+        "Smelter List!A5": None,              # ... yet the only row is unidentified
+        "Smelter List!B5": "Cobalt", "Smelter List!C5": "Smelter not yet identified",
+    })
+    found = codes_at(crt)
+    assert ("recycled-answer-contradicts-rows", "Declaration", "D38") in found
+    assert ("all-identified-but-unidentified-rows", "Declaration", "D50") in found
+    # the CMRT's covered-countries question has no CRT counterpart (its row is Zambian)
+    assert not any(c == "covered-country-but-q3-no" for c, *_ in found)
 
 
 def test_smelter_rows_against_the_templates_lookup(tmp_path: Path) -> None:

@@ -178,18 +178,20 @@ def _rows_for(ctx: Context, mineral: str) -> list[SmelterRow]:
 
 
 @rule("not-used-but-smelters-listed", Severity.WARNING, Basis.CONSISTENCY,
-      kinds=_CMRT, tags=("answers", "smelters"))
+      tags=("answers", "smelters"))
 def not_used_but_smelters_listed(ctx: Context) -> Iterable[Hit]:
-    """Question 1 or 2 says a metal is not used or not present, yet smelters are listed for it.
+    """A question says a mineral is not used or not in the product, yet smelters are listed.
 
-    Either the answer or the Smelter List rows are wrong."""
+    CMRT and EMRT questions 1 and 2, CRT and AMRT question 1, answered "No", while the
+    Smelter List names facilities for that mineral. Either the answer or the rows are wrong."""
     for mineral in ctx.decl.minerals:
         answers = ctx.decl.answers.get(mineral, {})
-        for key in ("1", "2"):
+        for key in ctx.layout.roles.used:
             qa = answers.get(key)
             if qa is None or qa.answer.value != "No":
                 continue
-            rows = [s for s in _rows_for(ctx, mineral) if s.placeholder is None]
+            rows = [s for s in _rows_for(ctx, mineral)
+                    if s.placeholder is not PlaceholderKind.NOT_YET_IDENTIFIED]
             if rows:
                 yield Hit(f"Question {key} for {mineral} is 'No' but {len(rows)} {mineral} "
                           f"smelter row(s) are listed (first: row {rows[0].row}).",
@@ -199,20 +201,25 @@ def not_used_but_smelters_listed(ctx: Context) -> Iterable[Hit]:
 
 
 @rule("all-identified-but-unidentified-rows", Severity.WARNING, Basis.CONSISTENCY,
-      kinds=_CMRT, tags=("answers", "smelters"))
+      tags=("answers", "smelters"))
 def all_identified_but_unidentified_rows(ctx: Context) -> Iterable[Hit]:
-    """Question 7 says all smelters are identified, yet none of them is.
+    """The supplier says all smelters are identified, yet none of them is.
 
-    Every Smelter List row for the metal is "Smelter not yet identified"."""
+    The question (CMRT 7, EMRT 6, CRT 5) is "Yes" while every Smelter List row for the
+    mineral is "Smelter not yet identified"."""
+    key = ctx.layout.roles.identified
+    if key is None:
+        return
     for mineral in ctx.decl.minerals:
-        qa = ctx.decl.answers.get(mineral, {}).get("7")
+        qa = ctx.decl.answers.get(mineral, {}).get(key)
         rows = _rows_for(ctx, mineral)
         if qa is None or qa.answer.value != "Yes" or not rows:
             continue
         if all(s.placeholder is PlaceholderKind.NOT_YET_IDENTIFIED for s in rows):
-            yield Hit(f"Question 7 for {mineral} says all smelters are identified, but every "
-                      f"{mineral} row is 'Smelter not yet identified'.", qa.answer.provenance,
-                      subject=mineral, hint="identify the smelters or answer 'No'")
+            yield Hit(f"Question {key} for {mineral} says all smelters are identified, but "
+                      f"every {mineral} row is 'Smelter not yet identified'.",
+                      qa.answer.provenance, subject=mineral,
+                      hint="identify the smelters or answer 'No'")
 
 
 @rule("covered-country-but-q3-no", Severity.WARNING, Basis.CONSISTENCY,
@@ -222,34 +229,42 @@ def covered_country_but_q3_no(ctx: Context) -> Iterable[Hit]:
 
     The covered countries are the DRC and its nine neighbours. A smelter's location is not
     its ore's origin, so this is a prompt to check, not proof."""
+    key = ctx.layout.roles.covered_countries
+    if key is None:
+        return
     for mineral in ctx.decl.minerals:
-        qa = ctx.decl.answers.get(mineral, {}).get("3")
+        qa = ctx.decl.answers.get(mineral, {}).get(key)
         if qa is None or qa.answer.value != "No":
             continue
         located = [s for s in _rows_for(ctx, mineral) if _covered(s.country.value)]
         if located:
             s = located[0]
-            yield Hit(f"Question 3 for {mineral} is 'No' but the smelter on row {s.row} is "
-                      f"located in {s.country.value}.", qa.answer.provenance, subject=mineral,
-                      hint="confirm with the smelter where its ore comes from")
+            yield Hit(f"Question {key} for {mineral} is 'No' but the smelter on row {s.row} "
+                      f"is located in {s.country.value}.", qa.answer.provenance,
+                      subject=mineral, hint="confirm with the smelter where its ore comes from")
 
 
 @rule("recycled-answer-contradicts-rows", Severity.WARNING, Basis.CONSISTENCY,
-      kinds=_CMRT, tags=("answers", "smelters"))
+      tags=("answers", "smelters"))
 def recycled_answer_contradicts_rows(ctx: Context) -> Iterable[Hit]:
-    """Question 5 says 100 % recycled or scrap, yet a smelter row says otherwise.
+    """The supplier says 100 % recycled or scrap, yet a smelter row says otherwise.
 
-    A listed smelter's row (column P) says its feedstock is not entirely recycled or scrap."""
+    The question (CMRT 5, EMRT 4, CRT 3) is "Yes" while a listed smelter's row says its
+    feedstock is not entirely recycled or scrap."""
+    key = ctx.layout.roles.recycled
+    if key is None:
+        return
+    column = ctx.layout.smelter_list.columns.get("recycled_scrap", "?")
     for mineral in ctx.decl.minerals:
-        qa = ctx.decl.answers.get(mineral, {}).get("5")
+        qa = ctx.decl.answers.get(mineral, {}).get(key)
         if qa is None or qa.answer.value != "Yes":
             continue
         rows = [s for s in _rows_for(ctx, mineral) if s.recycled_scrap.value == "No"]
         if rows:
-            yield Hit(f"Question 5 for {mineral} says 100% recycled or scrap, but row "
+            yield Hit(f"Question {key} for {mineral} says 100% recycled or scrap, but row "
                       f"{rows[0].row} says that smelter's feedstock is not.",
                       qa.answer.provenance, subject=mineral,
-                      hint="correct the answer or the row's column P")
+                      hint=f"correct the answer or the row's column {column}")
 
 
 # -- smelter rows against the template's own look-up -----------------------------------------

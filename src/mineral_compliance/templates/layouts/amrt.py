@@ -14,7 +14,15 @@ from __future__ import annotations
 import datetime as dt
 
 from ...models.declaration import TemplateKind
-from .base import RESPONSE_RATE, CheckerSpec, Layout, ListSheet, MineralQuestion, MineralSlots
+from .base import (
+    RESPONSE_RATE,
+    CheckerSpec,
+    Layout,
+    ListSheet,
+    MineralQuestion,
+    MineralSlots,
+    QuestionRoles,
+)
 from .checks import (
     ALWAYS,
     AllOf,
@@ -167,6 +175,7 @@ AMRT_1_2 = Layout(
     ),
     mine_list=MINE_LIST,
     minerals_scope=MINERALS_SCOPE,
+    roles=QuestionRoles(used=("1",)),
     checker=_checker(14, 28, 40, other=False, smelter_needs=(), unlisted=False,
                      smelter_present=("name_input", "country")),
 )
@@ -201,6 +210,7 @@ AMRT_1_3 = Layout(
     mine_list=MINE_LIST,
     lookup=LOOKUP,
     minerals_scope=MINERALS_SCOPE,
+    roles=QuestionRoles(used=("1",)),
     checker=_checker(17, 31, 43, other=True, smelter_needs=(), unlisted=True,
                      smelter_present=("lookup_name", "country")),
 )

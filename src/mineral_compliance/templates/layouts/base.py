@@ -22,6 +22,7 @@ __all__ = [
     "LookupSheet",
     "MineralQuestion",
     "MineralSlots",
+    "QuestionRoles",
 ]
 
 YES_NO: tuple[str, ...] = ("Yes", "No")
@@ -146,6 +147,21 @@ class LookupSheet:
 
 
 @dataclass(frozen=True)
+class QuestionRoles:
+    """Which question number asks what, where a family's numbering differs (the CMRT asks
+    about recycled material in question 5, the EMRT in 4, the CRT in 3)."""
+
+    used: tuple[str, ...] = ("1", "2")
+    """Questions whose "No" says the mineral is not used or not in the product."""
+    recycled: str | None = None
+    """The question "is 100 % of the mineral from recycled or scrap sources?"."""
+    identified: str | None = None
+    """The question "have you identified all smelters supplying the mineral?"."""
+    covered_countries: str | None = None
+    """Sourcing from the DRC or an adjoining country (CMRT question 3)."""
+
+
+@dataclass(frozen=True)
 class CheckerSpec:
     """What the workbook's own Checker sheet (and its date validation) requires."""
 
@@ -183,6 +199,7 @@ class Layout:
     checker: CheckerSpec | None = None
     minerals_scope: ListSheet | None = None
     """The AMRT Minerals Scope sheet (minerals the requester asks about and why)."""
+    roles: QuestionRoles = QuestionRoles()
     declaration_sheet: str = "Declaration"
     version_cell: str = "J3"
     language_cell: str = "D3"

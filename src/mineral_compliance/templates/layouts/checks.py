@@ -229,4 +229,4 @@ def other_format_item(question: str, ref: str, comment_ref: str, plain: tuple[st
         decl(ref), "company-answer", required,
         AnyOf((Equals(ref, plain), AllOf((Equals(ref, (other,)), Filled(comment_ref))))),
         question=question,
-        note=f"with '{other}', describe the format in the comment ({comment_ref})")
+        note=f"the answer '{other}' needs the format described in the comment ({comment_ref})")

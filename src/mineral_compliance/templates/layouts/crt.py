@@ -19,6 +19,7 @@ from .base import (
     Layout,
     MineralQuestion,
     MineralSlots,
+    QuestionRoles,
 )
 from .checks import (
     ALWAYS,
@@ -129,6 +130,7 @@ CRT_2 = Layout(
     metal_choices=("Cobalt",),
     product_list=PRODUCT_LIST,
     lookup=LOOKUP,
+    roles=QuestionRoles(used=("1",), recycled="3", identified="5"),
     checker=_checker(),
 )
 
