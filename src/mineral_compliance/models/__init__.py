@@ -13,14 +13,25 @@ from .declaration import (
     TemplateIdentity,
     TemplateKind,
 )
+from .matching import (
+    Candidate,
+    DeclaredSmelter,
+    MatchGrade,
+    SmelterMatch,
+    Snapshot,
+    StatusKind,
+)
 from .reference import LookupEntry, SmelterReference
 from .values import DateValue, Origin, Provenance, Status, TextValue, Value
 
 __all__ = [
+    "Candidate",
     "Company",
     "DateValue",
     "Declaration",
+    "DeclaredSmelter",
     "LookupEntry",
+    "MatchGrade",
     "MineRow",
     "MineralOrder",
     "MineralScopeRow",
@@ -29,9 +40,12 @@ __all__ = [
     "ProductRow",
     "Provenance",
     "QuestionAnswer",
+    "SmelterMatch",
     "SmelterReference",
     "SmelterRow",
+    "Snapshot",
     "Status",
+    "StatusKind",
     "TemplateIdentity",
     "TemplateKind",
     "TextValue",

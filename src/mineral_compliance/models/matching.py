@@ -1,0 +1,122 @@
+"""Results of resolving a declared smelter against reference data: how, how sure, and why."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Candidate", "DeclaredSmelter", "MatchGrade", "SmelterMatch", "Snapshot", "StatusKind"]
+
+
+class MatchGrade(StrEnum):
+    """How a declared row was resolved, from most to least certain.
+
+    ``exact-id``, ``legacy-id``, ``alias`` and ``normalised`` are accepted automatically;
+    ``suggested`` needs a person to confirm; the rest resolve to no facility."""
+
+    EXACT_ID = "exact-id"
+    """The row's smelter ID is in the reference list, for the row's metal."""
+    LEGACY_ID = "legacy-id"
+    """The row's old-style ID (e.g. 1DEU001) translates to a reference ID."""
+    ALIAS = "alias"
+    """The typed name is one of the reference list's names for a facility of that metal."""
+    NORMALISED = "normalised"
+    """The typed name equals a reference name once case, accents, punctuation and legal forms
+    are set aside, and the country does not contradict it."""
+    SUGGESTED = "suggested"
+    """Similar names exist (``candidates``, with scores) but none is certain: review."""
+    UNMATCHED = "unmatched"
+    """No reference facility resembles the row."""
+    CONFLICTING = "conflicting"
+    """The row's ID names one facility while its metal, or its name and country, name
+    another."""
+    PLACEHOLDER = "placeholder"
+    """The row says no facility ("Smelter not yet identified", "Unknown", "N/A", "0")."""
+
+    @property
+    def accepted(self) -> bool:
+        return self in _ACCEPTED
+
+
+_ACCEPTED = frozenset({MatchGrade.EXACT_ID, MatchGrade.LEGACY_ID, MatchGrade.ALIAS,
+                       MatchGrade.NORMALISED})
+
+
+class StatusKind(StrEnum):
+    """RMAP audit status of a facility, as the supplied status lists say."""
+
+    CONFORMANT = "conformant"
+    ACTIVE = "active"
+    NON_CONFORMANT = "non-conformant"
+    NOT_ENROLLED = "not-enrolled"
+    UNKNOWN = "unknown"
+    """No supplied list names the facility (or no list was supplied)."""
+
+
+class Snapshot(BaseModel):
+    """Which reference data a result rests on: where it came from, its version or date, and
+    the sha256 of the bytes read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = Field(description="smelter-reference, legacy-ids, status-list, cahra, ...")
+    source: str
+    version: str | None = None
+    sha256: str
+    rows: int
+
+
+class DeclaredSmelter(BaseModel):
+    """One smelter as a supplier declared it (a Smelter List row, or a row of a CSV)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metal: str | None = None
+    name: str | None = None
+    country: str | None = None
+    smelter_id: str | None = None
+    recycled_scrap: str | None = None
+    """The row's answer to "100 % recycled or scrap?" (CMRT column P), when given."""
+    row: int | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    """Where the row was read (its name cell), for templates."""
+
+
+class Candidate(BaseModel):
+    """A reference facility the row might be."""
+
+    model_config = ConfigDict(frozen=True)
+
+    smelter_id: str
+    standard_name: str
+    country: str | None
+    score: float = Field(description="Name similarity, 0 to 100, after normalisation.")
+
+
+class SmelterMatch(BaseModel):
+    """The resolution of one declared row, with everything an auditor needs to follow it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    declared: DeclaredSmelter
+    grade: MatchGrade
+    smelter_id: str | None = None
+    standard_name: str | None = None
+    metal: str | None = None
+    country: str | None = None
+    """The facility's country as the reference list gives it."""
+    score: float | None = None
+    candidates: tuple[Candidate, ...] = ()
+    reasons: tuple[str, ...] = ()
+    """Each step that decided the grade, in words."""
+    status: StatusKind = StatusKind.UNKNOWN
+    status_sources: tuple[str, ...] = ()
+    """The status lists (by source) that name the facility."""
+    flags: tuple[str, ...] = ()
+    """``covered-country``, ``cahra``, ``recycled-claim``, ``lbma``, ``rjc``, ..."""
+
+    @property
+    def accepted(self) -> bool:
+        return self.grade.accepted

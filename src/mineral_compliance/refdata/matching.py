@@ -1,0 +1,307 @@
+"""Resolve declared smelters against a reference list, step by step, saying how sure and why.
+
+The cascade, first hit wins:
+
+1. **exact-id**: the row's smelter ID (``CID002030``; ``cid 2030`` is read the same) is in
+   the reference list, and the reference gives it the row's metal. An ID of another metal, or
+   an ID whose facility differs from the one the row's name identifies exactly, is
+   **conflicting**.
+2. **legacy-id**: an old-style ID (``1DEU001``) that the legacy translation table maps to a
+   reference ID, checked the same way.
+3. **alias**: the typed name is, ignoring case and surrounding spaces, one of the reference
+   list's names (standard name or alias) for a facility of that metal.
+4. **normalised**: the names are equal once accents, punctuation, legal forms (Co., Ltd.,
+   GmbH, S.A., PT, Tbk, ...) and spelling variants are set aside (word order too, as a second
+   try).
+
+   In both, where one name belongs to several facilities the country decides, and a country
+   that contradicts the facility's turns the match into a suggestion: the same name in
+   another country is often another plant, or a sales office.
+5. **suggested**: facilities of that metal whose names score at least
+   :data:`SUGGEST_THRESHOLD` (RapidFuzz token-set ratio on the normalised names) are offered as
+   ``candidates``, best first. A fuzzy candidate is never accepted automatically: someone must
+   confirm it.
+6. **unmatched** otherwise, and **placeholder** for rows that name no facility ("Smelter not
+   yet identified", "Unknown", "N/A", "0", an empty name).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from ..models.matching import Candidate, DeclaredSmelter, MatchGrade, SmelterMatch
+from ..models.reference import SmelterReference
+from ._text import country_code, name_key, sorted_key
+from .legacy import LegacyIds
+
+__all__ = ["SUGGEST_THRESHOLD", "SmelterMatcher", "is_placeholder", "metal_key", "normalise_id"]
+
+SUGGEST_THRESHOLD = 70.0
+"""Lowest similarity (0-100) at which a reference facility is offered as a candidate."""
+MAX_CANDIDATES = 5
+
+_PLACEHOLDERS = frozenset({
+    "smelter not listed", "smelter not yet identified", "not yet identified", "unidentified",
+    "unknown", "not known", "n a", "na", "0", "none", "nil", "not supplied",
+    "not applicable", "not available", "tbd", "tba", "to be determined", "",
+})
+_METALS = {
+    "sn": "tin", "tin sn": "tin", "ta": "tantalum", "tantalum ta": "tantalum",
+    "w": "tungsten", "tungsten w": "tungsten", "wolfram": "tungsten", "au": "gold",
+    "gold au": "gold", "co": "cobalt", "cobalt co": "cobalt", "natural mica": "mica",
+    "natural graphite": "graphite", "cu": "copper", "li": "lithium", "ni": "nickel",
+}
+_CID = re.compile(r"^CID0*(\d{1,6})$")
+_LEGACY = re.compile(r"^\d?[A-Z]{3}\d{3}$")
+_WORDS = re.compile(r"[^\w]+")
+
+
+def metal_key(metal: str | None) -> str | None:
+    """The metal in a comparable form (``"Tin (Sn)"`` and ``"TIN"`` give ``"tin"``)."""
+    if not metal or not metal.strip():
+        return None
+    form = " ".join(w for w in _WORDS.split(metal.casefold()) if w)
+    return _METALS.get(form, form)
+
+
+def normalise_id(smelter_id: str | None) -> str | None:
+    """A smelter ID in the reference list's form: ``CID`` and six digits, upper case; other
+    IDs upper-cased with spaces removed; ``None`` when blank."""
+    if smelter_id is None:
+        return None
+    text = re.sub(r"[\s\-_]", "", str(smelter_id)).upper()
+    if not text:
+        return None
+    m = _CID.match(text)
+    return f"CID{int(m.group(1)):06d}" if m else text
+
+
+def is_placeholder(text: str | None) -> bool:
+    """The value names no facility: blank, "Smelter not yet identified", "Unknown", "N/A"..."""
+    if text is None:
+        return True
+    return " ".join(w for w in _WORDS.split(text.casefold()) if w) in _PLACEHOLDERS
+
+
+@dataclass
+class _Facility:
+    smelter_id: str
+    metal: str
+    metal_key: str
+    standard_name: str
+    country: str | None
+    country_code: str | None
+    names: set[str] = field(default_factory=set)
+
+
+class SmelterMatcher:
+    """Resolves declared rows against one reference list (and a legacy-ID table, if given)."""
+
+    def __init__(self, reference: SmelterReference, *, legacy: LegacyIds | None = None) -> None:
+        self.reference = reference
+        self.legacy = legacy
+        self.facilities: dict[str, _Facility] = {}
+        for e in reference.entries:
+            sid = normalise_id(e.smelter_id)
+            mk = metal_key(e.metal)
+            if not sid or mk is None or is_placeholder(e.lookup_name):
+                continue
+            fac = self.facilities.get(sid)
+            if fac is None:
+                fac = _Facility(sid, e.metal, mk, e.standard_name or e.lookup_name, e.country,
+                                country_code(e.country))
+                self.facilities[sid] = fac
+            fac.names.add(e.lookup_name)
+            if e.standard_name:
+                fac.names.add(e.standard_name)
+        self._exact: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self._key: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self._sorted: dict[tuple[str, str], set[str]] = defaultdict(set)
+        choices: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for fac in self.facilities.values():
+            for name in fac.names:
+                self._exact[(fac.metal_key, name.strip().casefold())].add(fac.smelter_id)
+                key = name_key(name)
+                if key:
+                    self._key[(fac.metal_key, key)].add(fac.smelter_id)
+                    self._sorted[(fac.metal_key, sorted_key(name))].add(fac.smelter_id)
+                    choices[fac.metal_key].append((key, fac.smelter_id))
+        self._choices = {m: ([k for k, _ in pairs], [i for _, i in pairs])
+                         for m, pairs in choices.items()}
+        self._cache: dict[tuple[str | None, str, str | None], SmelterMatch] = {}
+
+    # -- public ------------------------------------------------------------------------------
+
+    def match(self, row: DeclaredSmelter) -> SmelterMatch:
+        """The resolution of one declared row."""
+        metal = metal_key(row.metal)
+        sid = normalise_id(row.smelter_id)
+        name = (row.name or "").strip()
+        if is_placeholder(name) and (sid is None or is_placeholder(sid)):
+            return SmelterMatch(declared=row, grade=MatchGrade.PLACEHOLDER,
+                                reasons=(f"the row names no facility ({name or 'blank'})",))
+        reasons: list[str] = []
+        if sid and not is_placeholder(sid):
+            by_id = self._by_id(row, sid, metal, name, reasons)
+            if by_id is not None:
+                return by_id
+        if is_placeholder(name):
+            return SmelterMatch(declared=row, grade=MatchGrade.UNMATCHED, reasons=(
+                *reasons, "no name to look for"))
+        key = (metal, name, row.country)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._by_name(row.model_copy(update={"row": None, "sheet": None,
+                                                        "cell": None, "smelter_id": None}),
+                                metal, name)
+            self._cache[key] = hit
+        return hit.model_copy(update={"declared": row,
+                                      "reasons": (*reasons, *hit.reasons)})
+
+    def match_all(self, rows: Iterable[DeclaredSmelter]) -> list[SmelterMatch]:
+        return [self.match(r) for r in rows]
+
+    # -- by ID -----------------------------------------------------------------------------
+
+    def _by_id(self, row: DeclaredSmelter, sid: str, metal: str | None, name: str,
+               reasons: list[str]) -> SmelterMatch | None:
+        grade = MatchGrade.EXACT_ID
+        fac = self.facilities.get(sid)
+        if fac is None and self.legacy is not None and _LEGACY.match(sid):
+            target = self.legacy.translate(sid)
+            if target is not None and normalise_id(target) in self.facilities:
+                fac = self.facilities[normalise_id(target) or ""]
+                grade = MatchGrade.LEGACY_ID
+                reasons.append(f"the old ID {sid} translates to {fac.smelter_id}")
+        if fac is None:
+            reasons.append(f"the ID {sid} is not in the reference list "
+                           f"({self.reference.kind.value} {self.reference.version})")
+            return None
+        if metal is not None and fac.metal_key != metal:
+            return self._result(row, MatchGrade.CONFLICTING, fac, None, (
+                *reasons, f"{fac.smelter_id} is a {fac.metal} facility but the row says "
+                          f"{row.metal}"), candidates=(self._candidate(fac, None),))
+        if name and not is_placeholder(name):
+            named = self._named(fac.metal_key, name, country_code(row.country))
+            if named and fac.smelter_id not in named:
+                others = [self.facilities[i] for i in sorted(named)]
+                return self._result(row, MatchGrade.CONFLICTING, fac, None, (
+                    *reasons, f"the ID names {fac.standard_name} ({fac.smelter_id}) but the "
+                              f"name '{name}' is {others[0].standard_name} "
+                              f"({others[0].smelter_id})"),
+                    candidates=tuple(self._candidate(f, None) for f in [fac, *others]))
+            if not named:
+                score = self._similarity(fac, name)
+                if score < SUGGEST_THRESHOLD:
+                    reasons.append(f"the typed name '{name}' does not resemble "
+                                   f"{fac.standard_name} (similarity {score:.0f})")
+        reasons.append(f"{fac.smelter_id} is in the reference list for {fac.metal}")
+        code = country_code(row.country)
+        if code and fac.country_code and code != fac.country_code:
+            reasons.append(f"the row's country {row.country} differs from the reference's "
+                           f"{fac.country}")
+        return self._result(row, grade, fac, 100.0, tuple(reasons))
+
+    # -- by name ---------------------------------------------------------------------------
+
+    def _named(self, metal: str, name: str, code: str | None) -> set[str]:
+        """IDs whose names equal ``name`` exactly or normalised, narrowed by country."""
+        ids = set(self._exact.get((metal, name.casefold()), ()))
+        if not ids:
+            ids = set(self._key.get((metal, name_key(name)), ()))
+        if len(ids) > 1 and code:
+            narrowed = {i for i in ids if self.facilities[i].country_code == code}
+            ids = narrowed or ids
+        return ids
+
+    def _by_name(self, row: DeclaredSmelter, metal: str | None, name: str) -> SmelterMatch:
+        code = country_code(row.country)
+        metals = [metal] if metal is not None else sorted(self._choices)
+        for grade, table, form, how in (
+            (MatchGrade.ALIAS, self._exact, name.casefold(), "is a reference name"),
+            (MatchGrade.NORMALISED, self._key, name_key(name),
+             "equals a reference name once case, accents, punctuation and legal forms are "
+             "set aside"),
+            (MatchGrade.NORMALISED, self._sorted, sorted_key(name),
+             "has the words of a reference name in another order"),
+        ):
+            if not form:
+                continue
+            ids: set[str] = set()
+            for m in metals:
+                ids |= table.get((m, form), set())
+            if not ids:
+                continue
+            facs = [self.facilities[i] for i in sorted(ids)]
+            if len(facs) > 1 and code:
+                same = [f for f in facs if f.country_code == code]
+                facs = same or facs
+            if len(facs) == 1:
+                fac = facs[0]
+                if code is not None and fac.country_code not in (None, code):
+                    return self._suggest(row, metals, name, (
+                        f"'{name}' {how} of {fac.smelter_id} ({fac.standard_name}), but the "
+                        f"row's country {row.country} is not the facility's ({fac.country})",),
+                        prefer=[fac.smelter_id])
+                return self._result(row, grade, fac, 100.0, (
+                    f"'{name}' {how} of {fac.smelter_id} ({fac.metal})",))
+            return self._suggest(row, metals, name, (
+                f"'{name}' {how} of {len(facs)} facilities; the country does not tell them "
+                "apart",), prefer=[f.smelter_id for f in facs])
+        return self._suggest(row, metals, name, ())
+
+    def _suggest(self, row: DeclaredSmelter, metals: Sequence[str], name: str,
+                 reasons: tuple[str, ...], prefer: Sequence[str] = ()) -> SmelterMatch:
+        key = name_key(name)
+        code = country_code(row.country)
+        scores: dict[str, float] = {i: 100.0 for i in prefer}
+        for m in metals:
+            names, ids = self._choices.get(m, ([], []))
+            if not key or not names:
+                continue
+            for _choice, score, index in process.extract(
+                    key, names, scorer=fuzz.token_set_ratio, limit=MAX_CANDIDATES * 3,
+                    score_cutoff=SUGGEST_THRESHOLD):
+                sid = ids[index]
+                scores[sid] = max(scores.get(sid, 0.0), float(score))
+        ranked = sorted(scores.items(), key=lambda kv: (
+            -kv[1], self.facilities[kv[0]].country_code != code, kv[0]))[:MAX_CANDIDATES]
+        candidates = tuple(self._candidate(self.facilities[i], s) for i, s in ranked)
+        if not candidates:
+            return SmelterMatch(declared=row, grade=MatchGrade.UNMATCHED, reasons=(
+                *reasons, f"no reference facility of this metal resembles '{name}' "
+                          f"(threshold {SUGGEST_THRESHOLD:.0f})"))
+        best = candidates[0]
+        return SmelterMatch(declared=row, grade=MatchGrade.SUGGESTED, score=best.score,
+                            candidates=candidates, reasons=(
+                                *reasons, f"closest: {best.standard_name} ({best.smelter_id}),"
+                                          f" similarity {best.score:.0f}; needs review"))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _similarity(self, fac: _Facility, name: str) -> float:
+        key = name_key(name)
+        return max((fuzz.token_set_ratio(key, name_key(n)) for n in fac.names), default=0.0)
+
+    @staticmethod
+    def _candidate(fac: _Facility, score: float | None) -> Candidate:
+        return Candidate(smelter_id=fac.smelter_id, standard_name=fac.standard_name,
+                         country=fac.country, score=100.0 if score is None else score)
+
+    @staticmethod
+    def _result(row: DeclaredSmelter, grade: MatchGrade, fac: _Facility, score: float | None,
+                reasons: tuple[str, ...], candidates: tuple[Candidate, ...] = ()
+                ) -> SmelterMatch:
+        accepted = grade.accepted
+        return SmelterMatch(
+            declared=row, grade=grade,
+            smelter_id=fac.smelter_id if accepted else None,
+            standard_name=fac.standard_name if accepted else None,
+            metal=fac.metal if accepted else None,
+            country=fac.country if accepted else None,
+            score=score, candidates=candidates, reasons=reasons)
