@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from mineral_compliance.errors import ReferenceDataError
 from mineral_compliance.models import LookupEntry, SmelterReference, TemplateKind
 from mineral_compliance.models.matching import DeclaredSmelter, MatchGrade
 from mineral_compliance.refdata import SmelterMatcher, load_legacy_ids, normalise_id
 from mineral_compliance.refdata._text import country_code, name_key
+
+from .conftest import REFERENCE as REFERENCE_DIR
 
 
 def _entry(row: int, metal: str, name: str, standard: str, country: str, sid: str) -> LookupEntry:
@@ -115,3 +118,106 @@ def test_normal_forms() -> None:
     assert country_code("CONGO, DEMOCRATIC REPUBLIC OF THE") == "CD"
     assert country_code("South Korea") == country_code("KOREA, REPUBLIC OF") == "KR"
     assert country_code("Unknown") is None
+
+
+SPREADSHEETML = """<?xml version="1.0"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"
+ xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+ <Worksheet ss:Name="Facilities"><Table>
+  <Row><Cell><Data ss:Type="String">Conformant facilities, exported 2026-10-01</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">Metal</Data></Cell>
+   <Cell><Data ss:Type="String">Facility ID</Data></Cell>
+   <Cell><Data ss:Type="String">Standard Facility Name</Data></Cell>
+   <Cell><Data ss:Type="String">Country</Data></Cell>
+   <Cell><Data ss:Type="String">Assessment Status</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">Tin</Data></Cell>
+   <Cell><Data ss:Type="String">CID000202</Data></Cell>
+   <Cell><Data ss:Type="String">Example Tin Smelter S.A.</Data></Cell>
+   <Cell ss:Index="5"><Data ss:Type="String">Conformant</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">Tungsten</Data></Cell>
+   <Cell><Data ss:Type="String">CID000405</Data></Cell>
+   <Cell><Data ss:Type="String">Corrego</Data></Cell>
+   <Cell><Data ss:Type="String">Brazil</Data></Cell>
+   <Cell><Data ss:Type="String">Non Conformant</Data></Cell></Row>
+ </Table></Worksheet></Workbook>"""
+
+
+def test_status_lists_in_three_formats_and_gold_cross_recognition(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from mineral_compliance.models.matching import StatusKind
+    from mineral_compliance.refdata import load_status_list
+
+    xml = tmp_path / "facilities.xml"
+    xml.write_text(SPREADSHEETML, encoding="utf-8")
+    rmi = load_status_list(xml)
+    assert [(e.smelter_id, e.status, e.row) for e in rmi.entries] == [
+        ("CID000202", StatusKind.CONFORMANT, 3), ("CID000405", StatusKind.NON_CONFORMANT, 4)]
+    assert rmi.entries[0].country is None  # the skipped cell (ss:Index) stays empty
+    active = tmp_path / "active.csv"
+    active.write_text("Smelter ID,Smelter Name,Metal\ncid 304,Twin Plant,Tin\n", encoding="utf-8")
+    active_list = load_status_list(active, default_status=StatusKind.ACTIVE)
+    assert active_list.entries[0].status is StatusKind.ACTIVE
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Refiner", "Country"])
+    sheet.append(["Example Gold Refinery Company Limited", "Japan"])
+    book.save(tmp_path / "lbma.xlsx")
+    lbma = load_status_list(tmp_path / "lbma.xlsx", kind="lbma")
+    matcher = SmelterMatcher(REFERENCE, status_lists=[rmi, active_list, lbma])
+    tin = matcher.match(DeclaredSmelter(metal="Tin", name="Example Tin Smelter S.A.",
+                                        recycled_scrap="Yes"))
+    assert (tin.status, tin.flags) == (StatusKind.CONFORMANT, ("recycled-claim",))
+    assert tin.status_sources == (str(xml),)
+    assert matcher.match(DeclaredSmelter(metal="Tin", name="Twin Plant", country="CHILE")
+                         ).status is StatusKind.ACTIVE
+    gold = matcher.match(DeclaredSmelter(metal="Gold", name="Old Works Alias"))
+    assert gold.flags == ("lbma",) and gold.status is StatusKind.UNKNOWN
+    assert [s.kind for s in matcher.snapshots] == [
+        "smelter-reference:CMRT", "status-list:rmi", "status-list:rmi", "status-list:lbma"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match="header row"):
+        load_status_list(bad)
+
+
+CAHRA = {"meta": {"version": "Test report", "source": "unit"}, "entries": [
+    {"countryName": "Burundi", "iso2": "BI", "iso3": "BDI", "regions": None,
+     "wholeCountry": True},
+    {"countryName": "Peru", "iso2": "PE", "iso3": "PER", "wholeCountry": False, "regions": [
+        {"name": "Somewhere", "code": "PE-XX", "conflictAffected": False, "highRisk": True}]},
+]}
+
+
+def test_cahra_list_and_covered_country_flags(tmp_path: Path) -> None:
+    import json
+
+    from mineral_compliance.refdata import load_cahra
+
+    path = tmp_path / "cahra.json"
+    path.write_text(json.dumps(CAHRA), encoding="utf-8")
+    cahra = load_cahra(path)
+    assert cahra.snapshot.version == "Test report" and cahra.snapshot.rows == 2
+    assert cahra.lookup("PE", "PE-XX")[0].high_risk is True
+    assert cahra.lookup("PE", "PE-YY") == []
+    matcher = SmelterMatcher(REFERENCE, cahra=cahra)
+    peru = matcher.match(DeclaredSmelter(metal="Tin", name="Twin Plant", country="Peru"))
+    assert peru.flags == ("cahra-region",)
+    unlisted = matcher.match(DeclaredSmelter(metal="Tin", name="New Works", country="Burundi"))
+    assert unlisted.grade is MatchGrade.UNMATCHED
+    assert unlisted.flags == ("covered-country", "cahra")  # the declared country is used
+    path.write_text("{}", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match="CAHRA"):
+        load_cahra(path)
+
+
+@pytest.mark.skipif(not (REFERENCE_DIR / "other" / "cahra.json").is_file(),
+                    reason="the CAHRA list in ../shared/reference/other is not present")
+def test_the_published_cahra_list_loads() -> None:
+    from mineral_compliance.refdata import load_cahra
+
+    cahra = load_cahra(REFERENCE_DIR / "other" / "cahra.json")
+    assert {"CD", "BI", "AF"} <= cahra.countries()
+    assert any(a.region == "CD-NK" for a in cahra.lookup("CD"))
+    assert all(a.region is None for a in cahra.lookup("BI"))

@@ -24,8 +24,13 @@ from . import __version__
 from .errors import MineralComplianceError
 from .findings import Report
 from .models.declaration import Declaration
+from .models.matching import SmelterMatch
+from .models.reference import SmelterReference
+from .refdata import SmelterMatcher, load_cahra, load_legacy_ids, load_status_list
+from .refdata.crosscheck import declared_rows, match_plain, read_rows_csv, snapshots_plain
 from .rules import registry, validate, validate_file
-from .templates import read_template
+from .templates import read_template, reference_from_template
+from .templates.detect import version_key
 
 __all__ = ["main"]
 
@@ -74,7 +79,154 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--ignore", default="", help="comma-separated rule codes to skip")
     validate.add_argument("--no-progress", action="store_true",
                           help="no progress bar even on a terminal")
+    smelters = sub.add_parser("smelters", help="smelter reference lists and matching")
+    ssub = smelters.add_subparsers(dest="smelters_command", required=True)
+    ref = ssub.add_parser("reference", help="export the Smelter Look-up of a template")
+    ref.add_argument("template", type=Path)
+    ref_fmt = ref.add_mutually_exclusive_group()
+    ref_fmt.add_argument("--json", action="store_true")
+    ref_fmt.add_argument("--csv", action="store_true")
+    match = ssub.add_parser("match", help="resolve smelter rows of a CSV (metal, name, "
+                            "country, smelter_id) against a template's reference list")
+    match.add_argument("rows", type=Path)
+    match.add_argument("--reference", type=Path, required=True,
+                       help="the RMI template whose Smelter Look-up is the reference")
+    _list_options(match)
+    match.add_argument("--json", action="store_true")
+    cross = sub.add_parser("crosscheck", help="resolve every Smelter List row of supplier "
+                           "templates against reference and status lists")
+    cross.add_argument("paths", nargs="*", help="files, folders or glob patterns "
+                       "(default: the embedded demo templates)")
+    cross.add_argument("--reference", type=Path,
+                       help="template whose Smelter Look-up is the reference (default: the "
+                            "newest template of each file's family among the inputs)")
+    _list_options(cross)
+    cross.add_argument("--json", action="store_true")
     return parser
+
+
+def _list_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--legacy", type=Path, help="legacy smelter ID translation table (CSV)")
+    p.add_argument("--status-list", type=Path, action="append", default=[],
+                   help="RMI facility list (CSV, XLSX or SpreadsheetML XML); repeatable")
+    p.add_argument("--lbma", type=Path, action="append", default=[],
+                   help="LBMA Good Delivery list, for gold cross-recognition")
+    p.add_argument("--rjc", type=Path, action="append", default=[],
+                   help="RJC certified list, for gold cross-recognition")
+    p.add_argument("--cahra", type=Path, help="the EU CAHRA list (its JSON form)")
+
+
+def _matcher(args: argparse.Namespace, reference: SmelterReference) -> SmelterMatcher:
+    lists = [load_status_list(p) for p in args.status_list]
+    lists += [load_status_list(p, kind="lbma") for p in args.lbma]
+    lists += [load_status_list(p, kind="rjc") for p in args.rjc]
+    return SmelterMatcher(
+        reference, legacy=load_legacy_ids(args.legacy) if args.legacy else None,
+        status_lists=lists, cahra=load_cahra(args.cahra) if args.cahra else None)
+
+
+def _cmd_smelters(args: argparse.Namespace) -> int:
+    try:
+        if args.smelters_command == "reference":
+            reference = reference_from_template(args.template)
+            fields = ["row", "metal", "lookup_name", "standard_name", "country", "smelter_id",
+                      "source", "street", "city", "state_province"]
+            if args.json:
+                print(json.dumps({"snapshot": {"source": reference.file, "kind":
+                                               reference.kind.value, "version":
+                                               reference.version, "sha256": reference.sha256},
+                                  "entries": [e.model_dump() for e in reference.entries]},
+                                 indent=2, ensure_ascii=False))
+            else:
+                writer = csv.writer(sys.stdout, delimiter="," if args.csv else "\t")
+                writer.writerow(fields)
+                for e in reference.entries:
+                    writer.writerow([getattr(e, f) for f in fields])
+            return 0
+        matcher = _matcher(args, reference_from_template(args.reference))
+        results = matcher.match_all(read_rows_csv(args.rows))
+    except MineralComplianceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _print_matches(results, matcher, args.json, None)
+    return 0
+
+
+def _print_matches(results: Sequence[SmelterMatch], matcher: SmelterMatcher, as_json: bool,
+                   file: str | None) -> None:
+    if as_json:
+        print(json.dumps({"file": file, "snapshots": snapshots_plain(matcher),
+                          "rows": [match_plain(r) for r in results]},
+                         indent=2, ensure_ascii=False, default=str))
+        return
+    if file:
+        print(file)
+    for r in results:
+        d = r.declared
+        where = f"{d.sheet}!{d.cell}" if d.cell else f"row {d.row}"
+        got = f"{r.smelter_id} {r.standard_name}" if r.accepted else (
+            f"? {r.candidates[0].smelter_id} {r.candidates[0].standard_name} "
+            f"({r.candidates[0].score:.0f})" if r.candidates else "-")
+        extra = f"  [{r.status.value}{', ' if r.flags else ''}{', '.join(r.flags)}]"
+        print(f"  {where:<22} {r.grade.value:<12} {(d.name or '-')[:40]:<40} -> {got}{extra}")
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.grade.value] = counts.get(r.grade.value, 0) + 1
+    print("  " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + " | reference "
+          + ", ".join(f"{s.kind} {s.version or ''} {s.sha256[:12]}".replace("  ", " ")
+                      for s in matcher.snapshots))
+
+
+def _cmd_crosscheck(args: argparse.Namespace) -> int:
+    files = _collect(args.paths or [DEMO_DIR])
+    decls: dict[Path, Declaration] = {}
+    failed = 0
+    for path in files:
+        try:
+            decls[path] = read_template(path)
+        except MineralComplianceError as exc:
+            failed += 1
+            print(f"{path}\n  unreadable: {exc}", file=sys.stderr)
+    try:
+        named = reference_from_template(args.reference) if args.reference else None
+        refs: dict[str, SmelterReference] = {}
+        for path in decls:
+            if named is None:
+                try:
+                    candidate = reference_from_template(path)
+                except MineralComplianceError:
+                    continue
+                kind = candidate.kind.value
+                if kind not in refs or version_key(candidate.version) > version_key(
+                        refs[kind].version):
+                    refs[kind] = candidate
+        matchers: dict[str, SmelterMatcher] = {}
+        outputs: list[dict[str, Any]] = []
+        for path, decl in decls.items():
+            reference = named or refs.get(decl.template.kind.value)
+            if reference is None:
+                print(f"{path}\n  no reference list: no {decl.template.kind.value} template "
+                      "among the inputs has a Smelter Look-up (use --reference)",
+                      file=sys.stderr)
+                failed += 1
+                continue
+            matcher = matchers.get(reference.sha256)
+            if matcher is None:
+                matcher = matchers[reference.sha256] = _matcher(args, reference)
+            results = matcher.match_all(declared_rows(decl))
+            if args.json:
+                outputs.append({"file": str(path), "snapshots": snapshots_plain(matcher),
+                                "rows": [match_plain(r) for r in results]})
+            else:
+                _print_matches(results, matcher, False, str(path))
+    except MineralComplianceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(outputs, indent=2, ensure_ascii=False, default=str))
+    else:
+        print(f"\n{len(files)} files: {len(files) - failed} cross-checked, {failed} not")
+    return 2 if failed else 0
 
 
 def _plain_json(decl: Declaration, full: bool) -> str:
@@ -276,6 +428,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_read(args)
         if args.command == "validate":
             return _cmd_validate(args)
+        if args.command == "smelters":
+            return _cmd_smelters(args)
+        if args.command == "crosscheck":
+            return _cmd_crosscheck(args)
         return _cmd_summary(args)
     except BrokenPipeError:  # the reader of our output (``| head``) went away: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -2,14 +2,23 @@
 
 from .legacy import LegacyEntry, LegacyIds, load_legacy_ids
 from .matching import SUGGEST_THRESHOLD, SmelterMatcher, is_placeholder, metal_key, normalise_id
+from .regions import COVERED_COUNTRY_CODES, CahraArea, CahraList, load_cahra
+from .status import StatusEntry, StatusList, load_status_list
 
 __all__ = [
+    "COVERED_COUNTRY_CODES",
     "SUGGEST_THRESHOLD",
+    "CahraArea",
+    "CahraList",
     "LegacyEntry",
     "LegacyIds",
     "SmelterMatcher",
+    "StatusEntry",
+    "StatusList",
     "is_placeholder",
+    "load_cahra",
     "load_legacy_ids",
+    "load_status_list",
     "metal_key",
     "normalise_id",
 ]

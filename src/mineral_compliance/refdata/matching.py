@@ -18,8 +18,9 @@ The cascade, first hit wins:
    that contradicts the facility's turns the match into a suggestion: the same name in
    another country is often another plant, or a sales office.
 5. **suggested**: facilities of that metal whose names score at least
-   :data:`SUGGEST_THRESHOLD` (RapidFuzz token-set ratio on the normalised names) are offered as
-   ``candidates``, best first. A fuzzy candidate is never accepted automatically: someone must
+   :data:`SUGGEST_THRESHOLD` are offered as ``candidates``, best first. The score is the mean
+   of RapidFuzz's token-set and token-sort ratios on the normalised names: the first rewards
+   one name containing the other, the second counts the words they do not share. A fuzzy candidate is never accepted automatically: someone must
    confirm it.
 6. **unmatched** otherwise, and **placeholder** for rows that name no facility ("Smelter not
    yet identified", "Unknown", "N/A", "0", an empty name).
@@ -31,13 +32,25 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from ..models.matching import Candidate, DeclaredSmelter, MatchGrade, SmelterMatch
+from ..models.matching import (
+    Candidate,
+    DeclaredSmelter,
+    MatchGrade,
+    SmelterMatch,
+    Snapshot,
+    StatusKind,
+)
 from ..models.reference import SmelterReference
 from ._text import country_code, name_key, sorted_key
 from .legacy import LegacyIds
+
+if TYPE_CHECKING:
+    from .regions import CahraList
+    from .status import StatusList
 
 __all__ = ["SUGGEST_THRESHOLD", "SmelterMatcher", "is_placeholder", "metal_key", "normalise_id"]
 
@@ -99,12 +112,23 @@ class _Facility:
     names: set[str] = field(default_factory=set)
 
 
-class SmelterMatcher:
-    """Resolves declared rows against one reference list (and a legacy-ID table, if given)."""
+_STATUS_RANK = (StatusKind.CONFORMANT, StatusKind.ACTIVE, StatusKind.NON_CONFORMANT,
+                StatusKind.NOT_ENROLLED, StatusKind.UNKNOWN)
 
-    def __init__(self, reference: SmelterReference, *, legacy: LegacyIds | None = None) -> None:
+
+class SmelterMatcher:
+    """Resolves declared rows against one reference list, and assesses what it resolves.
+
+    ``legacy`` translates old IDs; ``status_lists`` give RMAP status (``rmi`` lists) and gold
+    cross-recognition (``lbma``, ``rjc``); ``cahra`` flags facilities in listed areas."""
+
+    def __init__(self, reference: SmelterReference, *, legacy: LegacyIds | None = None,
+                 status_lists: Sequence[StatusList] = (), cahra: CahraList | None = None
+                 ) -> None:
         self.reference = reference
         self.legacy = legacy
+        self.status_lists = tuple(status_lists)
+        self.cahra = cahra
         self.facilities: dict[str, _Facility] = {}
         for e in reference.entries:
             sid = normalise_id(e.smelter_id)
@@ -137,8 +161,24 @@ class SmelterMatcher:
 
     # -- public ------------------------------------------------------------------------------
 
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        """Every data set the results rest on."""
+        ref = self.reference
+        out = [Snapshot(kind=f"smelter-reference:{ref.kind.value}", source=ref.file,
+                        version=ref.version, sha256=ref.sha256, rows=len(ref.entries))]
+        if self.legacy is not None:
+            out.append(self.legacy.snapshot)
+        out.extend(s.snapshot for s in self.status_lists)
+        if self.cahra is not None:
+            out.append(self.cahra.snapshot)
+        return out
+
     def match(self, row: DeclaredSmelter) -> SmelterMatch:
-        """The resolution of one declared row."""
+        """The resolution of one declared row, with status and flags."""
+        return self._assess(self._resolve(row))
+
+    def _resolve(self, row: DeclaredSmelter) -> SmelterMatch:
         metal = metal_key(row.metal)
         sid = normalise_id(row.smelter_id)
         name = (row.name or "").strip()
@@ -264,11 +304,16 @@ class SmelterMatcher:
             names, ids = self._choices.get(m, ([], []))
             if not key or not names:
                 continue
-            for _choice, score, index in process.extract(
+            for choice, overlap, index in process.extract(
                     key, names, scorer=fuzz.token_set_ratio, limit=MAX_CANDIDATES * 3,
                     score_cutoff=SUGGEST_THRESHOLD):
+                # the word-set overlap finds names that contain each other; the reported score
+                # also weighs what the two names do not share
+                score = (float(overlap) + fuzz.token_sort_ratio(key, choice)) / 2
+                if score < SUGGEST_THRESHOLD:
+                    continue
                 sid = ids[index]
-                scores[sid] = max(scores.get(sid, 0.0), float(score))
+                scores[sid] = max(scores.get(sid, 0.0), score)
         ranked = sorted(scores.items(), key=lambda kv: (
             -kv[1], self.facilities[kv[0]].country_code != code, kv[0]))[:MAX_CANDIDATES]
         candidates = tuple(self._candidate(self.facilities[i], s) for i, s in ranked)
@@ -281,6 +326,51 @@ class SmelterMatcher:
                             candidates=candidates, reasons=(
                                 *reasons, f"closest: {best.standard_name} ({best.smelter_id}),"
                                           f" similarity {best.score:.0f}; needs review"))
+
+    # -- assessment ------------------------------------------------------------------------
+
+    def _assess(self, result: SmelterMatch) -> SmelterMatch:
+        from .regions import COVERED_COUNTRY_CODES
+
+        flags: list[str] = []
+        reasons: list[str] = []
+        fac = self.facilities.get(result.smelter_id or "") if result.accepted else None
+        country = fac.country if fac is not None else result.declared.country
+        code = fac.country_code if fac is not None else country_code(country)
+        if code in COVERED_COUNTRY_CODES:
+            flags.append("covered-country")
+        if self.cahra is not None and code:
+            areas = self.cahra.lookup(code)
+            if any(a.region is None for a in areas):
+                flags.append("cahra")
+                reasons.append(f"{country} is listed as a CAHRA as a whole")
+            elif areas:
+                flags.append("cahra-region")
+                reasons.append(f"{country} has {len(areas)} CAHRA-listed regions; the "
+                               "facility's region decides")
+        if (result.declared.recycled_scrap or "").strip().casefold() == "yes":
+            flags.append("recycled-claim")
+        status, sources = StatusKind.UNKNOWN, []
+        if fac is not None:
+            found: list[StatusKind] = []
+            for lst in self.status_lists:
+                entry = lst.by_id(fac.smelter_id)
+                if lst.kind in ("lbma", "rjc"):
+                    if fac.metal_key == "gold" and (entry or lst.by_name(
+                            fac.metal, sorted(fac.names), fac.country)):
+                        flags.append(lst.kind)
+                        sources.append(lst.snapshot.source)
+                    continue
+                if entry is not None:
+                    found.append(entry.status)
+                    sources.append(lst.snapshot.source)
+            if found:
+                status = min(found, key=_STATUS_RANK.index)
+        if not flags and not sources and status is StatusKind.UNKNOWN:
+            return result
+        return result.model_copy(update={
+            "status": status, "status_sources": tuple(sources), "flags": tuple(flags),
+            "reasons": (*result.reasons, *reasons)})
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -1,0 +1,96 @@
+"""Cross-check the Smelter Lists of supplier templates against reference and status data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ..errors import ReferenceDataError
+from ..models.declaration import Declaration
+from ..models.matching import DeclaredSmelter, SmelterMatch
+from .matching import SmelterMatcher
+
+__all__ = ["declared_rows", "match_plain", "read_rows_csv", "snapshots_plain"]
+
+_COLUMNS = {
+    "metal": ("metal", "mineral"),
+    "name": ("smelter name", "name", "facility name", "smelter", "refiner"),
+    "country": ("country", "smelter country", "location", "country location"),
+    "smelter_id": ("smelter id", "smelter_id", "cid", "id", "facility id"),
+    "recycled_scrap": ("recycled", "recycled_scrap", "recycled or scrap"),
+}
+
+
+def declared_rows(decl: Declaration) -> list[DeclaredSmelter]:
+    """The Smelter List rows of a read template as rows to resolve, each with its cell."""
+    out = []
+    for s in decl.smelters:
+        where = s.name_input if not s.name_input.is_blank else s.lookup_name
+        out.append(DeclaredSmelter(
+            metal=s.metal.value, name=s.name, country=s.country.value,
+            smelter_id=s.smelter_id.value, recycled_scrap=s.recycled_scrap.value, row=s.row,
+            sheet=where.provenance.sheet, cell=where.provenance.cell))
+    return out
+
+
+def read_rows_csv(path: str | Path) -> list[DeclaredSmelter]:
+    """Rows to resolve from a CSV with a header naming metal, name, country and, optionally,
+    smelter_id (common synonyms accepted). Row numbers are the CSV's line numbers."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReferenceDataError(f"the file cannot be read ({exc.strerror})", path=path) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise ReferenceDataError("the CSV is empty", path=path)
+    header = [" ".join(h.casefold().replace("_", " ").split()) for h in rows[0]]
+    cols: dict[str, int] = {}
+    for fld, names in _COLUMNS.items():
+        for name in names:
+            norm = " ".join(name.replace("_", " ").split())
+            if norm in header and header.index(norm) not in cols.values():
+                cols[fld] = header.index(norm)
+                break
+    if "name" not in cols and "smelter_id" not in cols:
+        raise ReferenceDataError(
+            "the CSV header names neither a smelter name nor a smelter ID column", path=path,
+            hint="use the columns metal, name, country and smelter_id")
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+
+        def cell(fld: str, row: list[str] = row) -> str | None:
+            i = cols.get(fld)
+            return (row[i].strip() or None) if i is not None and i < len(row) else None
+
+        out.append(DeclaredSmelter(metal=cell("metal"), name=cell("name"),
+                                   country=cell("country"), smelter_id=cell("smelter_id"),
+                                   recycled_scrap=cell("recycled_scrap"), row=number))
+    return out
+
+
+def match_plain(result: SmelterMatch) -> dict[str, object]:
+    """The JSON shape of one resolved row."""
+    d = result.declared
+    return {
+        "row": d.row, "sheet": d.sheet, "cell": d.cell,
+        "declared": {"metal": d.metal, "name": d.name, "country": d.country,
+                     "smelter_id": d.smelter_id},
+        "match": result.grade.value, "accepted": result.accepted,
+        "smelter_id": result.smelter_id, "standard_name": result.standard_name,
+        "country": result.country, "score": result.score,
+        "candidates": [c.model_dump() for c in result.candidates],
+        "status": result.status.value, "status_sources": list(result.status_sources),
+        "flags": list(result.flags), "reasons": list(result.reasons),
+    }
+
+
+def snapshots_plain(matcher: SmelterMatcher) -> list[dict[str, object]]:
+    return [s.model_dump() for s in matcher.snapshots]

@@ -1,0 +1,95 @@
+"""Where sourcing is sensitive: the SEC's covered countries and the EU's indicative CAHRA list.
+
+* The **covered countries** of SEC Rule 13p-1 (Form SD): the Democratic Republic of the Congo
+  and the nine countries sharing a border with it.
+* The **CAHRA list**: the indicative, non-exhaustive list of conflict-affected and high-risk
+  areas kept for the European Commission under Regulation (EU) 2017/821. A country is listed
+  whole, or by ISO 3166-2 regions each marked conflict-affected and/or high-risk. The loader
+  reads the list's JSON form (``meta`` plus one entry per country); getting a fresh copy is an
+  explicit download by the caller, never done here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ReferenceDataError
+from ..models.matching import Snapshot
+
+__all__ = ["COVERED_COUNTRY_CODES", "CahraArea", "CahraList", "load_cahra"]
+
+COVERED_COUNTRY_CODES = frozenset({"CD", "AO", "BI", "CF", "CG", "RW", "SS", "TZ", "UG", "ZM"})
+"""ISO 3166-1 alpha-2 codes of the DRC and its nine neighbours (Angola, Burundi, Central
+African Republic, Republic of the Congo, Rwanda, South Sudan, Tanzania, Uganda, Zambia)."""
+
+_MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CahraArea:
+    """A listed country, or one listed region of a country."""
+
+    country: str
+    """ISO 3166-1 alpha-2."""
+    region: str | None
+    """ISO 3166-2 code (``CD-NK``), or ``None`` when the whole country is listed."""
+    name: str
+    conflict_affected: bool | None
+    high_risk: bool | None
+    """``None`` where the list names the whole country without saying which."""
+
+
+@dataclass(frozen=True)
+class CahraList:
+    areas: tuple[CahraArea, ...]
+    snapshot: Snapshot
+
+    def lookup(self, country: str | None, region: str | None = None) -> list[CahraArea]:
+        """Listed areas that cover the place: the whole country, or the given region; with
+        no region known, every listed region of the country (the place may lie in one)."""
+        if not country:
+            return []
+        code = country.upper()
+        hits = [a for a in self.areas if a.country == code]
+        if region:
+            return [a for a in hits if a.region is None or a.region == region.upper()]
+        return hits
+
+    def countries(self) -> frozenset[str]:
+        return frozenset(a.country for a in self.areas)
+
+
+def load_cahra(path: str | Path) -> CahraList:
+    """Read the CAHRA list's JSON form (``{"meta": {...}, "entries": [...]}``)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReferenceDataError(f"the file cannot be read ({exc.strerror})", path=path) from exc
+    if len(data) > _MAX_BYTES:
+        raise ReferenceDataError(f"the file is over {_MAX_BYTES} bytes", path=path)
+    try:
+        doc = json.loads(data)
+        meta, entries = doc.get("meta", {}), doc["entries"]
+        areas: list[CahraArea] = []
+        for entry in entries:
+            iso2 = str(entry["iso2"]).upper()
+            regions = entry.get("regions") or []
+            if entry.get("wholeCountry") or not regions:
+                areas.append(CahraArea(iso2, None, str(entry.get("countryName", iso2)),
+                                       entry.get("conflictAffected"), entry.get("highRisk")))
+            for r in regions:
+                areas.append(CahraArea(iso2, str(r["code"]).upper(), str(r["name"]),
+                                       bool(r.get("conflictAffected")),
+                                       bool(r.get("highRisk"))))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ReferenceDataError(f"the file is not the CAHRA list's JSON form ({exc})",
+                                 path=path) from exc
+    version = meta.get("version") or meta.get("dataUpdated") or meta.get("retrieved")
+    snapshot = Snapshot(kind="cahra", source=str(meta.get("source") or path),
+                        version=str(version) if version else None,
+                        sha256=hashlib.sha256(data).hexdigest(), rows=len(areas))
+    return CahraList(tuple(areas), snapshot)

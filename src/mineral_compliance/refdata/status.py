@@ -1,0 +1,209 @@
+"""Audit-status lists the user supplies: RMI facility lists, and LBMA and RJC lists for gold.
+
+RMI's facility lists may not be redistributed, so none ships with the library: the user points
+at the files they downloaded. CSV, XLSX and the SpreadsheetML 2003 XML that RMI's facility-list
+page exports are read; columns are found by header synonyms ("Smelter ID", "Facility ID",
+"CID"; "Standard Smelter Name", "Facility Name", "Refiner"; "Country", "Location"; "Status",
+"Assessment Status"...). A list without a status column takes the status its kind implies
+(``default_status``: a conformant list says "conformant" of every row).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from ..errors import ReferenceDataError
+from ..models.matching import Snapshot, StatusKind
+from ._text import country_code, name_key
+from .matching import metal_key, normalise_id
+
+__all__ = ["ListKind", "StatusEntry", "StatusList", "load_status_list"]
+
+ListKind = str
+"""``rmi`` (RMAP facility list), ``lbma`` (LBMA Good Delivery) or ``rjc`` (RJC certified)."""
+
+_MAX_BYTES = 100 * 1024 * 1024
+_SS_NS = "urn:schemas-microsoft-com:office:spreadsheet"
+_HEADERS = {
+    "smelter_id": ("smelter id", "facility id", "smelter identification", "cid", "rmi id",
+                   "new smelter id", "smelter reference id"),
+    "name": ("standard smelter name", "smelter name", "facility name", "refiner name",
+             "standard facility name", "refiner", "company name", "name"),
+    "metal": ("metal", "mineral"),
+    "country": ("country location", "smelter facility location country", "country",
+                "location"),
+    "state_province": ("state / province", "state/province", "province", "region"),
+    "status": ("assessment status", "rmap status", "audit status", "conformance status",
+               "status"),
+}
+_STATUS_WORDS = (
+    ("non conformant", StatusKind.NON_CONFORMANT), ("non-conformant", StatusKind.NON_CONFORMANT),
+    ("nonconformant", StatusKind.NON_CONFORMANT), ("not enrolled", StatusKind.NOT_ENROLLED),
+    ("conformant", StatusKind.CONFORMANT), ("compliant", StatusKind.CONFORMANT),
+    ("active", StatusKind.ACTIVE), ("in progress", StatusKind.ACTIVE),
+)
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    row: int
+    smelter_id: str | None
+    name: str | None
+    metal: str | None
+    country: str | None
+    status: StatusKind
+    raw_status: str | None
+
+
+@dataclass(frozen=True)
+class StatusList:
+    """One supplied list: its kind, rows and snapshot."""
+
+    kind: ListKind
+    entries: tuple[StatusEntry, ...]
+    snapshot: Snapshot
+    _by_id: dict[str, StatusEntry] = field(default_factory=dict, repr=False, compare=False)
+    _by_name: dict[tuple[str | None, str], list[StatusEntry]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for e in self.entries:
+            if e.smelter_id:
+                self._by_id.setdefault(e.smelter_id, e)
+            if e.name and name_key(e.name):
+                self._by_name.setdefault((metal_key(e.metal), name_key(e.name)), []).append(e)
+
+    def by_id(self, smelter_id: str | None) -> StatusEntry | None:
+        return self._by_id.get(smelter_id or "")
+
+    def by_name(self, metal: str | None, names: Iterable[str],
+                country: str | None) -> StatusEntry | None:
+        """An entry naming the facility (any of ``names``, normalised) in the same country."""
+        code = country_code(country)
+        for name in names:
+            for m in {metal_key(metal), None}:
+                for e in self._by_name.get((m, name_key(name)), ()):
+                    if code is None or country_code(e.country) in (None, code):
+                        return e
+        return None
+
+
+def _status(raw: str | None, default: StatusKind | None) -> StatusKind:
+    text = " ".join((raw or "").casefold().replace("_", " ").split())
+    for word, kind in _STATUS_WORDS:
+        if word in text:
+            return kind
+    return default or StatusKind.UNKNOWN
+
+
+def _rows_csv(data: bytes, path: Path) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ReferenceDataError("the file is neither UTF-8 nor Windows-1252 text", path=path)
+    return [list(r) for r in csv.reader(io.StringIO(text))]
+
+
+def _rows_spreadsheetml(data: bytes, path: Path) -> list[list[str]]:
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise ReferenceDataError(f"the XML is not well-formed ({exc})", path=path) from exc
+    table = root.find(f".//{{{_SS_NS}}}Table")
+    if table is None:
+        raise ReferenceDataError("the XML holds no SpreadsheetML worksheet table", path=path)
+    rows: list[list[str]] = []
+    for row in table.iterfind(f"{{{_SS_NS}}}Row"):
+        values: list[str] = []
+        for cell in row.iterfind(f"{{{_SS_NS}}}Cell"):
+            index = cell.get(f"{{{_SS_NS}}}Index")
+            if index and index.isdigit():  # a skipped run of empty cells
+                values.extend([""] * (int(index) - 1 - len(values)))
+            data_el = cell.find(f"{{{_SS_NS}}}Data")
+            values.append("".join(str(t) for t in data_el.itertext()).strip()
+                          if data_el is not None else "")
+        rows.append(values)
+    return rows
+
+
+def _rows_xlsx(path: Path) -> list[list[str]]:
+    from openpyxl import load_workbook  # only needed for this format
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise ReferenceDataError(f"the workbook cannot be opened ({exc})", path=path) from exc
+    try:
+        ws = wb.worksheets[0]
+        return [["" if v is None else str(v).strip() for v in row]
+                for row in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _header(rows: Sequence[list[str]], path: Path) -> tuple[int, dict[str, int]]:
+    """The first row (of the first 30) naming an ID or name column, and its columns."""
+    for number, row in enumerate(rows[:30]):
+        found: dict[str, int] = {}
+        cells = [" ".join(c.casefold().split()) for c in row]
+        for fld, synonyms in _HEADERS.items():
+            for synonym in synonyms:  # most specific first
+                hit = next((i for i, c in enumerate(cells) if c == synonym), None)
+                if hit is None:
+                    hit = next((i for i, c in enumerate(cells)
+                                if synonym in c and i not in found.values()), None)
+                if hit is not None and hit not in found.values():
+                    found[fld] = hit
+                    break
+        if "smelter_id" in found or "name" in found:
+            return number, found
+    raise ReferenceDataError(
+        "no header row with a smelter ID or name column was found in the first 30 rows",
+        path=path, hint="the list needs a header such as 'Smelter ID' or 'Standard Smelter Name'")
+
+
+def load_status_list(path: str | Path, *, kind: ListKind = "rmi",
+                     default_status: StatusKind | None = None) -> StatusList:
+    """Read a facility status list (CSV, XLSX or SpreadsheetML 2003 XML)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReferenceDataError(f"the file cannot be read ({exc.strerror})", path=path) from exc
+    if len(data) > _MAX_BYTES:
+        raise ReferenceDataError(f"the file is over {_MAX_BYTES} bytes", path=path)
+    head = data[:512].lstrip(b"\xef\xbb\xbf \r\n\t")
+    if data[:4] == b"PK\x03\x04":
+        rows = _rows_xlsx(path)
+    elif head.startswith(b"<?xml") or head.startswith(b"<Workbook"):
+        rows = _rows_spreadsheetml(data, path)
+    else:
+        rows = _rows_csv(data, path)
+    start, cols = _header(rows, path)
+
+    def cell(row: list[str], fld: str) -> str | None:
+        i = cols.get(fld)
+        return (row[i].strip() or None) if i is not None and i < len(row) else None
+
+    entries = []
+    for number, row in enumerate(rows[start + 1:], start=start + 2):
+        sid, name = normalise_id(cell(row, "smelter_id")), cell(row, "name")
+        if not sid and not name:
+            continue
+        raw = cell(row, "status")
+        entries.append(StatusEntry(number, sid, name, cell(row, "metal"), cell(row, "country"),
+                                   _status(raw, default_status), raw))
+    snapshot = Snapshot(kind=f"status-list:{kind}", source=str(path),
+                        sha256=hashlib.sha256(data).hexdigest(), rows=len(entries))
+    return StatusList(kind, tuple(entries), snapshot)

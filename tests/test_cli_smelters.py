@@ -1,0 +1,81 @@
+"""``smelters reference``, ``smelters match`` and ``crosscheck`` on the project's own fixtures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from mineral_compliance.cli import main
+
+from .conftest import FIXTURES
+
+DEMO = FIXTURES / "demo"
+CMRT = DEMO / "cmrt-6.5-product-scope.xlsx"
+
+
+def test_reference_export_as_csv_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["smelters", "reference", str(CMRT), "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and {"metal", "lookup_name", "standard_name", "smelter_id"} <= set(rows[0])
+    assert main(["smelters", "reference", str(CMRT), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["snapshot"]["version"] == "6.5" and len(out["snapshot"]["sha256"]) == 64
+    assert len(out["entries"]) == len(rows)
+
+
+def test_match_csv_rows_with_status_lists(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    main(["smelters", "reference", str(CMRT), "--json"])
+    entries = json.loads(capsys.readouterr().out)["entries"]
+    known = next(e for e in entries if e["smelter_id"] and e["lookup_name"] == e["standard_name"])
+    rows = tmp_path / "rows.csv"
+    with rows.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([
+            ["Metal", "Smelter Name", "Country", "Smelter ID"],
+            [known["metal"], known["standard_name"].upper(), "", ""],  # names hold commas
+            [known["metal"], "", "", known["smelter_id"]],
+            ["Gold", "Smelter not yet identified", "", ""],
+            ["Tin", "Nothing Like Any Reference Works", "", ""],
+        ])
+    status = tmp_path / "conformant.csv"
+    status.write_text(f"Smelter ID,Standard Smelter Name,Status\n{known['smelter_id']},x,"
+                      "Conformant\n", encoding="utf-8")
+    assert main(["smelters", "match", str(rows), "--reference", str(CMRT), "--status-list",
+                 str(status), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    got = [(r["row"], r["match"], r["smelter_id"], r["status"]) for r in out["rows"]]
+    assert got == [
+        (2, "alias", known["smelter_id"], "conformant"),
+        (3, "exact-id", known["smelter_id"], "conformant"),
+        (4, "placeholder", None, "unknown"),
+        (5, "unmatched", None, "unknown"),
+    ]
+    assert [s["kind"] for s in out["snapshots"]] == ["smelter-reference:CMRT",
+                                                     "status-list:rmi"]
+    for r in out["rows"]:
+        assert {"score", "candidates", "flags", "reasons"} <= set(r) and r["reasons"]
+
+
+def test_match_refuses_a_csv_without_name_or_id(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("a,b\n1,2\n", encoding="utf-8")
+    assert main(["smelters", "match", str(rows), "--reference", str(CMRT)]) == 2
+    err = capsys.readouterr().err
+    assert "rows.csv" in err and "Traceback" not in err
+
+
+def test_crosscheck_reports_every_row_with_its_cell(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["crosscheck", str(DEMO), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out) == len(list(DEMO.glob("*.xlsx")))  # every demo file is cross-checked
+    cmrt = next(f for f in out if f["file"].endswith("cmrt-6.5-product-scope.xlsx"))
+    cells = [(r["sheet"], r["cell"], r["match"]) for r in cmrt["rows"]]
+    assert ("Smelter List", "C6", "placeholder") in cells
+    assert all(r["sheet"] == "Smelter List" and r["cell"] for f in out for r in f["rows"])
+    crt = next(f for f in out if f["file"].endswith("crt-2.21-cobalt.xlsx"))
+    assert "covered-country" in crt["rows"][0]["flags"]  # a refinery in Zambia
