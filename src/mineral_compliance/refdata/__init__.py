@@ -1,5 +1,6 @@
 """Reference data for smelters and refiners, and resolving declared rows against it."""
 
+from .fetch import FetchedFile, fetch
 from .legacy import LegacyEntry, LegacyIds, load_legacy_ids
 from .matching import SUGGEST_THRESHOLD, SmelterMatcher, is_placeholder, metal_key, normalise_id
 from .regions import COVERED_COUNTRY_CODES, CahraArea, CahraList, load_cahra
@@ -10,11 +11,13 @@ __all__ = [
     "SUGGEST_THRESHOLD",
     "CahraArea",
     "CahraList",
+    "FetchedFile",
     "LegacyEntry",
     "LegacyIds",
     "SmelterMatcher",
     "StatusEntry",
     "StatusList",
+    "fetch",
     "is_placeholder",
     "load_cahra",
     "load_legacy_ids",

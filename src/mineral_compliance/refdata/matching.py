@@ -20,8 +20,8 @@ The cascade, first hit wins:
 5. **suggested**: facilities of that metal whose names score at least
    :data:`SUGGEST_THRESHOLD` are offered as ``candidates``, best first. The score is the mean
    of RapidFuzz's token-set and token-sort ratios on the normalised names: the first rewards
-   one name containing the other, the second counts the words they do not share. A fuzzy candidate is never accepted automatically: someone must
-   confirm it.
+   one name containing the other, the second counts the words they do not share. A fuzzy
+   candidate is never accepted automatically: someone must confirm it.
 6. **unmatched** otherwise, and **placeholder** for rows that name no facility ("Smelter not
    yet identified", "Unknown", "N/A", "0", an empty name).
 """

@@ -1,0 +1,75 @@
+"""Explicit downloads against a real HTTP server on loopback: cache, 304, size cap, errors."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from mineral_compliance.errors import ReferenceDataError
+from mineral_compliance.refdata.fetch import fetch
+
+BODY = b"Smelter ID,Standard Smelter Name,Status\nCID000202,Example,Conformant\n"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    hits: ClassVar[list[tuple[str, str | None]]] = []
+
+    def do_GET(self) -> None:
+        self.hits.append((self.path, self.headers.get("If-None-Match")))
+        if self.path == "/broken":
+            self.send_response(500)
+            self.end_headers()
+            return
+        if self.path == "/huge":
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"x" * 5000)
+            return
+        if self.headers.get("If-None-Match") == '"v1"':
+            self.send_response(304)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("ETag", '"v1"')
+        self.send_header("Last-Modified", "Sun, 01 Nov 2026 00:00:00 GMT")
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    _Handler.hits = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_download_then_not_modified_reuses_the_cache(server: str, tmp_path: Path) -> None:
+    first = fetch(f"{server}/list.csv", tmp_path)
+    assert (first.from_cache, first.etag, first.path.read_bytes()) == (False, '"v1"', BODY)
+    second = fetch(f"{server}/list.csv", tmp_path)
+    assert second.from_cache and second.sha256 == first.sha256
+    assert _Handler.hits == [("/list.csv", None), ("/list.csv", '"v1"')]
+
+
+def test_size_cap_and_server_errors_are_typed(server: str, tmp_path: Path) -> None:
+    with pytest.raises(ReferenceDataError, match="byte limit"):
+        fetch(f"{server}/huge", tmp_path, max_bytes=1000)
+    with pytest.raises(ReferenceDataError, match="HTTP 500"):
+        fetch(f"{server}/broken", tmp_path, retries=1)
+    assert sum(1 for path, _ in _Handler.hits if path == "/broken") == 2  # retried once
+    with pytest.raises(ReferenceDataError, match="could not be fetched"):
+        fetch("http://127.0.0.1:9/nothing", tmp_path, timeout=2, retries=0)
+    assert not list(tmp_path.glob("*.body"))  # nothing half-written was cached
