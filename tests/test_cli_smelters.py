@@ -79,3 +79,41 @@ def test_crosscheck_reports_every_row_with_its_cell(capsys: pytest.CaptureFixtur
     assert all(r["sheet"] == "Smelter List" and r["cell"] for f in out for r in f["rows"])
     crt = next(f for f in out if f["file"].endswith("crt-2.21-cobalt.xlsx"))
     assert "covered-country" in crt["rows"][0]["flags"]  # a refinery in Zambia
+
+
+def test_a_status_list_given_as_url_is_downloaded_then_reused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    served = tmp_path / "site"
+    served.mkdir()
+    main(["smelters", "reference", str(CMRT), "--json"])
+    entry = next(e for e in json.loads(capsys.readouterr().out)["entries"] if e["smelter_id"])
+    (served / "conformant.csv").write_text(
+        f"Smelter ID,Status\n{entry['smelter_id']},Conformant\n", encoding="utf-8")
+    rows = tmp_path / "rows.csv"
+    rows.write_text(f"metal,smelter_id\n{entry['metal']},{entry['smelter_id']}\n",
+                    encoding="utf-8")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0),
+                                functools.partial(Quiet, directory=str(served)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/conformant.csv"
+    try:
+        args = ["smelters", "match", str(rows), "--reference", str(CMRT), "--status-list", url,
+                "--cache-dir", str(tmp_path / "cache"), "--json"]
+        assert main(args) == 0
+        first = capsys.readouterr()
+        assert "downloaded" in first.err
+        assert json.loads(first.out)["rows"][0]["status"] == "conformant"
+        assert main(args) == 0
+        assert "unchanged, cached copy" in capsys.readouterr().err  # answered 304
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

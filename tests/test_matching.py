@@ -221,3 +221,41 @@ def test_the_published_cahra_list_loads() -> None:
     assert {"CD", "BI", "AF"} <= cahra.countries()
     assert any(a.region == "CD-NK" for a in cahra.lookup("CD"))
     assert all(a.region is None for a in cahra.lookup("BI"))
+
+
+def test_cahra_regions_decide_through_the_facilitys_province(tmp_path: Path) -> None:
+    import json
+
+    from mineral_compliance.refdata import load_cahra
+
+    listed = {"meta": {}, "entries": [{"countryName": "DR Congo", "iso2": "CD", "regions": [
+        {"name": "Nord-Kivu", "code": "CD-NK", "conflictAffected": True, "highRisk": True}]}]}
+    path = tmp_path / "cahra.json"
+    path.write_text(json.dumps(listed), encoding="utf-8")
+    reference = REFERENCE.model_copy(update={"entries": (
+        LookupEntry(row=5, metal="Tin", lookup_name="Kivu Example Smelter",
+                    standard_name="Kivu Example Smelter", country="CONGO, DEMOCRATIC "
+                    "REPUBLIC OF THE", smelter_id="CID000501", state_province="Nord-Kivu"),
+        LookupEntry(row=6, metal="Tin", lookup_name="Katanga Example Smelter",
+                    standard_name="Katanga Example Smelter", country="CONGO, DEMOCRATIC "
+                    "REPUBLIC OF THE", smelter_id="CID000502", state_province="Haut-Katanga"),
+    )})
+    matcher = SmelterMatcher(reference, cahra=load_cahra(path))
+    kivu = matcher.match(DeclaredSmelter(metal="Tin", name="Kivu Example Smelter"))
+    assert kivu.flags == ("covered-country", "cahra")
+    assert "CD-NK" in kivu.reasons[-1] and "conflict-affected" in kivu.reasons[-1]
+    katanga = matcher.match(DeclaredSmelter(metal="Tin", name="Katanga Example Smelter"))
+    assert katanga.flags == ("covered-country",)
+    assert "CD-HK" in katanga.reasons[-1] and "not among" in katanga.reasons[-1]
+
+
+@pytest.mark.skipif(not (REFERENCE_DIR / "smelters").is_dir(),
+                    reason="the smelter lists in ../shared/reference/smelters are not present")
+@pytest.mark.parametrize("name", ["v2_to_v3_translation_data.csv", "smelter_references.csv"])
+def test_real_translation_tables_load_and_translate(name: str) -> None:
+    legacy = load_legacy_ids(REFERENCE_DIR / "smelters" / name)
+    assert legacy.snapshot.rows > 150
+    # Allgemeine Gold- und Silberscheideanstalt: 1DEU001 became CID000035 in both tables
+    assert legacy.translate("1deu001") == "CID000035"
+    entry = next(e for e in legacy.entries if e.legacy_id == "1DEU001")
+    assert entry.metal == "Gold" and entry.country == "GERMANY"

@@ -26,7 +26,7 @@ from .findings import Report
 from .models.declaration import Declaration
 from .models.matching import SmelterMatch
 from .models.reference import SmelterReference
-from .refdata import SmelterMatcher, load_cahra, load_legacy_ids, load_status_list
+from .refdata import SmelterMatcher, fetch, load_cahra, load_legacy_ids, load_status_list
 from .refdata.crosscheck import declared_rows, match_plain, read_rows_csv, snapshots_plain
 from .rules import registry, validate, validate_file
 from .templates import read_template, reference_from_template
@@ -106,23 +106,38 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--legacy", type=Path, help="legacy smelter ID translation table (CSV)")
-    p.add_argument("--status-list", type=Path, action="append", default=[],
-                   help="RMI facility list (CSV, XLSX or SpreadsheetML XML); repeatable")
-    p.add_argument("--lbma", type=Path, action="append", default=[],
-                   help="LBMA Good Delivery list, for gold cross-recognition")
-    p.add_argument("--rjc", type=Path, action="append", default=[],
-                   help="RJC certified list, for gold cross-recognition")
-    p.add_argument("--cahra", type=Path, help="the EU CAHRA list (its JSON form)")
+    where = " (a file, or an http(s) URL to download into --cache-dir)"
+    p.add_argument("--legacy", help="legacy smelter ID translation table (CSV)" + where)
+    p.add_argument("--status-list", action="append", default=[],
+                   help="RMI facility list (CSV, XLSX or SpreadsheetML XML); repeatable" + where)
+    p.add_argument("--lbma", action="append", default=[],
+                   help="LBMA Good Delivery list, for gold cross-recognition" + where)
+    p.add_argument("--rjc", action="append", default=[],
+                   help="RJC certified list, for gold cross-recognition" + where)
+    p.add_argument("--cahra", help="the EU CAHRA list (its JSON form)" + where)
+    p.add_argument("--cache-dir", type=Path,
+                   default=Path.home() / ".cache" / "mineral-compliance",
+                   help="where downloaded lists are kept (asked again only if changed)")
+
+
+def _local(source: str, args: argparse.Namespace) -> Path:
+    """A list given as a URL is downloaded (or confirmed current) now, because it was asked
+    for; a path is used as it is."""
+    if source.startswith(("http://", "https://")):
+        got = fetch(source, args.cache_dir)
+        state = "unchanged, cached copy" if got.from_cache else "downloaded"
+        print(f"{source}: {state} (sha256 {got.sha256[:12]})", file=sys.stderr)
+        return got.path
+    return Path(source)
 
 
 def _matcher(args: argparse.Namespace, reference: SmelterReference) -> SmelterMatcher:
-    lists = [load_status_list(p) for p in args.status_list]
-    lists += [load_status_list(p, kind="lbma") for p in args.lbma]
-    lists += [load_status_list(p, kind="rjc") for p in args.rjc]
+    lists = [load_status_list(_local(p, args)) for p in args.status_list]
+    lists += [load_status_list(_local(p, args), kind="lbma") for p in args.lbma]
+    lists += [load_status_list(_local(p, args), kind="rjc") for p in args.rjc]
     return SmelterMatcher(
-        reference, legacy=load_legacy_ids(args.legacy) if args.legacy else None,
-        status_lists=lists, cahra=load_cahra(args.cahra) if args.cahra else None)
+        reference, legacy=load_legacy_ids(_local(args.legacy, args)) if args.legacy else None,
+        status_lists=lists, cahra=load_cahra(_local(args.cahra, args)) if args.cahra else None)
 
 
 def _cmd_smelters(args: argparse.Namespace) -> int:

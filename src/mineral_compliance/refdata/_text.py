@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import pycountry
 
-__all__ = ["country_code", "name_key", "sorted_key"]
+__all__ = ["country_code", "name_key", "region_code", "sorted_key"]
 
 _LEGAL_FORMS = frozenset({
     "ab", "ag", "as", "asa", "bhd", "bv", "co", "company", "corp", "corporation", "cv", "gmbh",
@@ -142,3 +142,22 @@ def country_code(text: str | None) -> str | None:
     if code is None and form.startswith("the "):
         code = index.get(form[4:])
     return code
+
+
+@lru_cache(maxsize=256)
+def _regions(country: str) -> dict[str, str]:
+    index: dict[str, str] = {}
+    found = pycountry.subdivisions.get(country_code=country)  # type: ignore[no-untyped-call]
+    for sub in found or ():
+        index.setdefault(_country_form(str(sub.name)), str(sub.code))
+        index.setdefault(_country_form(str(sub.code)), str(sub.code))
+    return index
+
+
+@lru_cache(maxsize=4096)
+def region_code(country: str | None, region: str | None) -> str | None:
+    """The ISO 3166-2 code of a state, province or region of ``country`` (an alpha-2 code),
+    by its name as the RMI look-ups spell it ("Nord-Kivu", "Shandong Sheng"), or ``None``."""
+    if not country or not region or not region.strip():
+        return None
+    return _regions(country.upper()).get(_country_form(region))

@@ -45,7 +45,7 @@ from ..models.matching import (
     StatusKind,
 )
 from ..models.reference import SmelterReference
-from ._text import country_code, name_key, sorted_key
+from ._text import country_code, name_key, region_code, sorted_key
 from .legacy import LegacyIds
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ class _Facility:
     standard_name: str
     country: str | None
     country_code: str | None
+    region: str | None = None
+    """ISO 3166-2 code of the facility's state or province, when the reference names one."""
     names: set[str] = field(default_factory=set)
 
 
@@ -137,8 +139,9 @@ class SmelterMatcher:
                 continue
             fac = self.facilities.get(sid)
             if fac is None:
+                code = country_code(e.country)
                 fac = _Facility(sid, e.metal, mk, e.standard_name or e.lookup_name, e.country,
-                                country_code(e.country))
+                                code, region_code(code, e.state_province))
                 self.facilities[sid] = fac
             fac.names.add(e.lookup_name)
             if e.standard_name:
@@ -340,14 +343,24 @@ class SmelterMatcher:
         if code in COVERED_COUNTRY_CODES:
             flags.append("covered-country")
         if self.cahra is not None and code:
-            areas = self.cahra.lookup(code)
+            region = fac.region if fac is not None else None
+            areas = self.cahra.lookup(code, region)
             if any(a.region is None for a in areas):
                 flags.append("cahra")
                 reasons.append(f"{country} is listed as a CAHRA as a whole")
+            elif areas and region:
+                flags.append("cahra")
+                kinds = [k for k, on in (("conflict-affected", areas[0].conflict_affected),
+                                         ("high-risk", areas[0].high_risk)) if on]
+                reasons.append(f"the facility's region {areas[0].name} ({region}) is listed "
+                               f"as a CAHRA ({', '.join(kinds) or 'listed'})")
             elif areas:
                 flags.append("cahra-region")
-                reasons.append(f"{country} has {len(areas)} CAHRA-listed regions; the "
-                               "facility's region decides")
+                reasons.append(f"{country} has {len(areas)} CAHRA-listed regions and the "
+                               "facility's region is not known; it decides")
+            elif region and self.cahra.lookup(code):
+                reasons.append(f"the facility's region ({region}) is not among {country}'s "
+                               "CAHRA-listed regions")
         if (result.declared.recycled_scrap or "").strip().casefold() == "yes":
             flags.append("recycled-claim")
         status, sources = StatusKind.UNKNOWN, []
