@@ -77,6 +77,8 @@ def test_crosscheck_reports_every_row_with_its_cell(capsys: pytest.CaptureFixtur
     cells = [(r["sheet"], r["cell"], r["match"]) for r in cmrt["rows"]]
     assert ("Smelter List", "C6", "placeholder") in cells
     assert all(r["sheet"] == "Smelter List" and r["cell"] for f in out for r in f["rows"])
+    for f in out:
+        assert f["summary"]["rows"] == len(f["rows"]) == sum(f["summary"]["grades"].values())
     crt = next(f for f in out if f["file"].endswith("crt-2.21-cobalt.xlsx"))
     assert "covered-country" in crt["rows"][0]["flags"]  # a refinery in Zambia
 

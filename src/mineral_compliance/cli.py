@@ -3,7 +3,9 @@
 Exit codes: ``read`` and ``summary``: 0 success, 1 some input could not be read, 2 usage
 error (``summary`` counts findings but does not fail on them). ``validate``: 0 no file has
 error findings, 1 some file has error findings, 2 some input could not be read or the usage
-is wrong. Every input is accounted for in the output.
+is wrong. ``smelters`` and ``crosscheck``: 0 success, 2 some input or reference list could
+not be read (each is named; the other files are still cross-checked). Every input is accounted
+for in the output.
 """
 
 from __future__ import annotations
@@ -230,8 +232,18 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
                 matcher = matchers[reference.sha256] = _matcher(args, reference)
             results = matcher.match_all(declared_rows(decl))
             if args.json:
-                outputs.append({"file": str(path), "snapshots": snapshots_plain(matcher),
-                                "rows": [match_plain(r) for r in results]})
+                grades: dict[str, int] = {}
+                for r in results:
+                    grades[r.grade.value] = grades.get(r.grade.value, 0) + 1
+                outputs.append({
+                    "file": str(path),
+                    "template": {"kind": decl.template.kind.value,
+                                 "version": decl.template.version},
+                    "summary": {"rows": len(results), "grades": grades,
+                                "accepted": sum(r.accepted for r in results),
+                                "flagged": sum(bool(r.flags) for r in results)},
+                    "snapshots": snapshots_plain(matcher),
+                    "rows": [match_plain(r) for r in results]})
             else:
                 _print_matches(results, matcher, False, str(path))
     except MineralComplianceError as exc:
