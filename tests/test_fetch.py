@@ -73,3 +73,34 @@ def test_size_cap_and_server_errors_are_typed(server: str, tmp_path: Path) -> No
     with pytest.raises(ReferenceDataError, match="could not be fetched"):
         fetch("http://127.0.0.1:9/nothing", tmp_path, timeout=2, retries=0)
     assert not list(tmp_path.glob("*.body"))  # nothing half-written was cached
+
+
+def test_cahra_list_fetched_from_an_api_shaped_response(tmp_path: Path) -> None:
+    import functools
+    import json
+    from http.server import SimpleHTTPRequestHandler
+
+    from mineral_compliance.refdata import fetch_cahra
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "cahras").write_text(json.dumps({"data": [
+        {"countryName": "Burundi", "iso2": "BI", "regions": None, "wholeCountry": True}]}),
+        encoding="utf-8")
+    (site / "other").write_text(json.dumps({"unexpected": 1}), encoding="utf-8")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        cahra = fetch_cahra(tmp_path / "cache", url=f"{base}/cahras")
+        assert cahra.countries() == {"BI"} and cahra.snapshot.rows == 1
+        with pytest.raises(ReferenceDataError, match="CAHRA"):
+            fetch_cahra(tmp_path / "cache", url=f"{base}/other")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

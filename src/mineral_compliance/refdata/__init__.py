@@ -3,10 +3,18 @@
 from .fetch import FetchedFile, fetch
 from .legacy import LegacyEntry, LegacyIds, load_legacy_ids
 from .matching import SUGGEST_THRESHOLD, SmelterMatcher, is_placeholder, metal_key, normalise_id
-from .regions import COVERED_COUNTRY_CODES, CahraArea, CahraList, load_cahra
+from .regions import (
+    CAHRA_API_URL,
+    COVERED_COUNTRY_CODES,
+    CahraArea,
+    CahraList,
+    fetch_cahra,
+    load_cahra,
+)
 from .status import StatusEntry, StatusList, load_status_list
 
 __all__ = [
+    "CAHRA_API_URL",
     "COVERED_COUNTRY_CODES",
     "SUGGEST_THRESHOLD",
     "CahraArea",
@@ -18,6 +26,7 @@ __all__ = [
     "StatusEntry",
     "StatusList",
     "fetch",
+    "fetch_cahra",
     "is_placeholder",
     "load_cahra",
     "load_legacy_ids",

@@ -5,8 +5,8 @@
 * The **CAHRA list**: the indicative, non-exhaustive list of conflict-affected and high-risk
   areas kept for the European Commission under Regulation (EU) 2017/821. A country is listed
   whole, or by ISO 3166-2 regions each marked conflict-affected and/or high-risk. The loader
-  reads the list's JSON form (``meta`` plus one entry per country); getting a fresh copy is an
-  explicit download by the caller, never done here.
+  reads the list's JSON form (``meta`` plus one entry per country); :func:`fetch_cahra`
+  downloads a fresh copy, only when called.
 """
 
 from __future__ import annotations
@@ -16,10 +16,17 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
+
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
+from .fetch import fetch
 
-__all__ = ["COVERED_COUNTRY_CODES", "CahraArea", "CahraList", "load_cahra"]
+__all__ = ["CAHRA_API_URL", "COVERED_COUNTRY_CODES", "CahraArea", "CahraList", "fetch_cahra",
+           "load_cahra"]
+
+CAHRA_API_URL = "https://cahra-api.cahraslist.net/api/v1/cahras"
+"""The public API behind cahraslist.net, the source the stored JSON form names."""
 
 COVERED_COUNTRY_CODES = frozenset({"CD", "AO", "BI", "CF", "CG", "RW", "SS", "TZ", "UG", "ZM"})
 """ISO 3166-1 alpha-2 codes of the DRC and its nine neighbours (Angola, Burundi, Central
@@ -73,7 +80,11 @@ def load_cahra(path: str | Path) -> CahraList:
         raise ReferenceDataError(f"the file is over {_MAX_BYTES} bytes", path=path)
     try:
         doc = json.loads(data)
-        meta, entries = doc.get("meta", {}), doc["entries"]
+        if isinstance(doc, list):  # a bare list of country entries
+            meta, entries = {}, doc
+        else:
+            meta = doc.get("meta", {})
+            entries = next(doc[k] for k in ("entries", "data", "cahras", "items") if k in doc)
         areas: list[CahraArea] = []
         for entry in entries:
             iso2 = str(entry["iso2"]).upper()
@@ -85,7 +96,7 @@ def load_cahra(path: str | Path) -> CahraList:
                 areas.append(CahraArea(iso2, str(r["code"]).upper(), str(r["name"]),
                                        bool(r.get("conflictAffected")),
                                        bool(r.get("highRisk"))))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, StopIteration) as exc:
         raise ReferenceDataError(f"the file is not the CAHRA list's JSON form ({exc})",
                                  path=path) from exc
     version = meta.get("version") or meta.get("dataUpdated") or meta.get("retrieved")
@@ -93,3 +104,14 @@ def load_cahra(path: str | Path) -> CahraList:
                         version=str(version) if version else None,
                         sha256=hashlib.sha256(data).hexdigest(), rows=len(areas))
     return CahraList(tuple(areas), snapshot)
+
+
+def fetch_cahra(cache_dir: str | Path, *, url: str = CAHRA_API_URL,
+                session: requests.Session | None = None, timeout: float = 30.0) -> CahraList:
+    """Download the CAHRA list (explicitly; cached, revalidated with the server) and load it.
+
+    The loader takes the stored JSON form, a bare list of country entries, or an object
+    holding them under ``entries``, ``data``, ``cahras`` or ``items``; a response in another
+    shape is refused with a :class:`ReferenceDataError`, never half-read."""
+    got = fetch(url, cache_dir, session=session, timeout=timeout)
+    return load_cahra(got.path)
