@@ -154,6 +154,7 @@ def test_status_lists_in_three_formats_and_gold_cross_recognition(tmp_path: Path
     assert [(e.smelter_id, e.status, e.row) for e in rmi.entries] == [
         ("CID000202", StatusKind.CONFORMANT, 3), ("CID000405", StatusKind.NON_CONFORMANT, 4)]
     assert rmi.entries[0].country is None  # the skipped cell (ss:Index) stays empty
+    assert (rmi.snapshot.version or "").startswith("file dated ")  # the list states no date
     active = tmp_path / "active.csv"
     active.write_text("Smelter ID,Smelter Name,Metal\ncid 304,Twin Plant,Tin\n", encoding="utf-8")
     active_list = load_status_list(active, default_status=StatusKind.ACTIVE)

@@ -12,13 +12,15 @@ names suppliers use (South Korea, Russia, DRC, Turkey, Swaziland).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import pycountry
 
-__all__ = ["country_code", "name_key", "region_code", "sorted_key"]
+__all__ = ["country_code", "file_date", "name_key", "region_code", "sorted_key"]
 
 _LEGAL_FORMS = frozenset({
     "ab", "ag", "as", "asa", "bhd", "bv", "co", "company", "corp", "corporation", "cv", "gmbh",
@@ -161,3 +163,13 @@ def region_code(country: str | None, region: str | None) -> str | None:
     if not country or not region or not region.strip():
         return None
     return _regions(country.upper()).get(_country_form(region))
+
+
+def file_date(path: Path) -> str | None:
+    """"file dated YYYY-MM-DD" from the file's modification time: the version of a list that
+    states none itself."""
+    try:
+        stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    except OSError:
+        return None
+    return f"file dated {stamp.date().isoformat()}"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
+from ._text import file_date
 
 __all__ = ["LegacyEntry", "LegacyIds", "load_legacy_ids"]
 
@@ -113,6 +114,6 @@ def load_legacy_ids(path: str | Path) -> LegacyIds:
 
         entries.append(LegacyEntry(old, new, cell(metal_col), cell(name_col), cell(country_col),
                                    number))
-    snapshot = Snapshot(kind="legacy-ids", source=str(path),
+    snapshot = Snapshot(kind="legacy-ids", source=str(path), version=file_date(path),
                         sha256=hashlib.sha256(data).hexdigest(), rows=len(entries))
     return LegacyIds(tuple(entries), snapshot)

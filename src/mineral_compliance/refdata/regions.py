@@ -20,6 +20,7 @@ import requests
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
+from ._text import file_date
 from .fetch import fetch
 
 __all__ = ["CAHRA_API_URL", "COVERED_COUNTRY_CODES", "CahraArea", "CahraList", "fetch_cahra",
@@ -99,7 +100,8 @@ def load_cahra(path: str | Path) -> CahraList:
     except (ValueError, KeyError, TypeError, AttributeError, StopIteration) as exc:
         raise ReferenceDataError(f"the file is not the CAHRA list's JSON form ({exc})",
                                  path=path) from exc
-    version = meta.get("version") or meta.get("dataUpdated") or meta.get("retrieved")
+    version = (meta.get("version") or meta.get("dataUpdated") or meta.get("retrieved")
+               or file_date(path))
     snapshot = Snapshot(kind="cahra", source=str(meta.get("source") or path),
                         version=str(version) if version else None,
                         sha256=hashlib.sha256(data).hexdigest(), rows=len(areas))

@@ -21,7 +21,7 @@ from lxml import etree
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot, StatusKind
-from ._text import country_code, name_key
+from ._text import country_code, file_date, name_key
 from .matching import metal_key, normalise_id
 
 __all__ = ["ListKind", "StatusEntry", "StatusList", "load_status_list"]
@@ -204,6 +204,6 @@ def load_status_list(path: str | Path, *, kind: ListKind = "rmi",
         raw = cell(row, "status")
         entries.append(StatusEntry(number, sid, name, cell(row, "metal"), cell(row, "country"),
                                    _status(raw, default_status), raw))
-    snapshot = Snapshot(kind=f"status-list:{kind}", source=str(path),
+    snapshot = Snapshot(kind=f"status-list:{kind}", source=str(path), version=file_date(path),
                         sha256=hashlib.sha256(data).hexdigest(), rows=len(entries))
     return StatusList(kind, tuple(entries), snapshot)
