@@ -35,6 +35,15 @@ BLANKS = [p for p in reference_files("cmrt") + reference_files("emrt") if p.name
 _RANGE = re.compile(r"^\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)$")
 
 
+def _holds_numbers(ws: object, dv: object) -> bool:
+    m = _RANGE.match(getattr(dv, "formula1", None) or "")
+    if m is None:
+        return False
+    cells = ws[f"{m.group(1)}{m.group(2)}:{m.group(3)}{m.group(4)}"]  # type: ignore[index]
+    return any(isinstance(c.value, (int, float)) and not isinstance(c.value, bool)
+               for line in cells for c in line)
+
+
 def _literal(value: object) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1:
         return "100%"
@@ -113,3 +122,19 @@ def test_effective_date_bounds_equal_the_workbook_validation(path: Path) -> None
         assert dv.operator in (None, "between")
         assert spec.date_max == _excel_date(dv.formula2)
         assert spec.date_min_inclusive
+
+
+@pytest.mark.parametrize("path", BLANKS, ids=lambda p: p.name)
+def test_questions_store_numbers_exactly_where_the_dropdown_list_does(path: Path) -> None:
+    """A writer puts "100%" in as the number 1 where, and only where, the version's own list
+    holds the number."""
+    layout = detect(_xlsx.open_workbook(path)).layout
+    ws = load_workbook(path)[layout.declaration_sheet]
+    numeric: set[str] = set()
+    for dv in ws.data_validations.dataValidation:
+        if dv.type == "list" and _holds_numbers(ws, dv):
+            for rng in dv.sqref.ranges:
+                numeric |= {f"{get_column_letter(c)}{r}" for r, c in CellRange(rng.coord).cells}
+    for q in layout.questions:
+        cells = {f"{q.answer_col}{row}" for row in q.rows}
+        assert q.stores_numbers == bool(cells & numeric), (layout.name, q.key)

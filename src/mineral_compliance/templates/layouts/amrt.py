@@ -90,7 +90,8 @@ def _company(first_row: int) -> dict[str, str]:
 def _questions(q1_row: int, q2_row: int) -> tuple[MineralQuestion, ...]:
     return (
         MineralQuestion("1", _slots(q1_row), Q1_CHOICES),
-        MineralQuestion("2", _slots(q2_row), Q2_CHOICES, numeric_literals={1.0: "100%"}),
+        MineralQuestion("2", _slots(q2_row), Q2_CHOICES, numeric_literals={1.0: "100%"},
+                        stores_numbers=True),
     )
 
 

@@ -70,6 +70,9 @@ class MineralQuestion:
     comment_col: str = "G"
     numeric_literals: Mapping[float, str] = field(default_factory=dict)
     """Numbers some versions store for a literal (CMRT 6.01-6.22 store 100% as 1)."""
+    stores_numbers: bool = False
+    """This version's drop-down list holds those numbers, not the text: a writer puts the
+    number in the cell."""
     slot_choices: tuple[tuple[str, ...], ...] = ()
     """Per-slot literals where minerals differ (EMRT 1.x question 3); else ``choices``."""
 

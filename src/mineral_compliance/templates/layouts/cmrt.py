@@ -81,7 +81,7 @@ QUESTIONS = (
     _q("3", 38, YES_NO_UNKNOWN),
     _q("4", 44, YES_NO_UNKNOWN),
     _q("5", 50, YES_NO_UNKNOWN),
-    _q("6", 56, RESPONSE_RATE, numeric_literals={1.0: "100%"}),
+    _q("6", 56, RESPONSE_RATE, numeric_literals={1.0: "100%"}, stores_numbers=True),
     _q("7", 62, YES_NO),
     _q("8", 68, YES_NO),
 )
@@ -232,8 +232,10 @@ CMRT_6_3 = replace(
     CMRT_6_0,
     name="cmrt-6.3",
     versions=("6.3", "6.31", "6.4", "6.5"),
+    questions=tuple(replace(q, stores_numbers=False) for q in QUESTIONS),
     checker=replace(CHECKER, date_min_inclusive=False, date_max=None),
 )
-"""CMRT 6.3 to 6.5: same cells; the effective date must only be after 31 Dec 2006."""
+"""CMRT 6.3 to 6.5: same cells; the effective date must only be after 31 Dec 2006, and the
+response-rate list holds "100%" as text."""
 
 LAYOUTS = (CMRT_6_0, CMRT_6_3)

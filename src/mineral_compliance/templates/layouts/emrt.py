@@ -297,7 +297,8 @@ EMRT_1_1 = Layout(
                           (*YES_NO_UNKNOWN, "India and/or Madagascar only")),
         ),
         MineralQuestion("4", (44,), YES_NO_UNKNOWN),  # recycled or scrap: cobalt only
-        MineralQuestion("5", (50, 51), RESPONSE_RATE, numeric_literals={1.0: "100%"}),
+        MineralQuestion("5", (50, 51), RESPONSE_RATE, numeric_literals={1.0: "100%"},
+                        stores_numbers=True),
         MineralQuestion("6", (56, 57), YES_NO_UNKNOWN),
         MineralQuestion("7", (62, 63), YES_NO_UNKNOWN),
     ),
