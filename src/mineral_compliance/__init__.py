@@ -29,7 +29,7 @@ from .models import (
     TextValue,
 )
 from .rules import validate, validate_file
-from .templates import read_template, reference_from_template
+from .templates import read_template, reference_from_template, write_template
 
 __version__ = "0.1.0"
 
@@ -57,4 +57,5 @@ __all__ = [
     "reference_from_template",
     "validate",
     "validate_file",
+    "write_template",
 ]
