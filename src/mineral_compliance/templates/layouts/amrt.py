@@ -176,7 +176,7 @@ AMRT_1_2 = Layout(
     ),
     mine_list=MINE_LIST,
     minerals_scope=MINERALS_SCOPE,
-    roles=QuestionRoles(used=("1",)),
+    roles=QuestionRoles(used=("1",), response_rate="2"),
     checker=_checker(14, 28, 40, other=False, smelter_needs=(), unlisted=False,
                      smelter_present=("name_input", "country")),
 )
@@ -211,7 +211,7 @@ AMRT_1_3 = Layout(
     mine_list=MINE_LIST,
     lookup=LOOKUP,
     minerals_scope=MINERALS_SCOPE,
-    roles=QuestionRoles(used=("1",)),
+    roles=QuestionRoles(used=("1",), response_rate="2"),
     checker=_checker(17, 31, 43, other=True, smelter_needs=(), unlisted=True,
                      smelter_present=("lookup_name", "country")),
 )

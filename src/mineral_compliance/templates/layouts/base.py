@@ -162,6 +162,12 @@ class QuestionRoles:
     """The question "have you identified all smelters supplying the mineral?"."""
     covered_countries: str | None = None
     """Sourcing from the DRC or an adjoining country (CMRT question 3)."""
+    cahra: str | None = None
+    """Sourcing from conflict-affected and high-risk areas."""
+    response_rate: str | None = None
+    """The share of suppliers that responded."""
+    reported: str | None = None
+    """The question "has all applicable smelter information been reported?"."""
 
 
 @dataclass(frozen=True)

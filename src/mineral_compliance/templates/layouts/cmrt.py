@@ -223,7 +223,8 @@ CMRT_6_0 = Layout(
     metal_choices=METALS,
     product_list=PRODUCT_LIST,
     lookup=LOOKUP,
-    roles=QuestionRoles(recycled="5", identified="7", covered_countries="3"),
+    roles=QuestionRoles(recycled="5", identified="7", covered_countries="3", cahra="4",
+                        response_rate="6", reported="8"),
     checker=CHECKER,
 )
 """CMRT 6.0 to 6.22: the effective date must lie between 31 Dec 2006 and 31 Mar 2026."""

@@ -131,7 +131,8 @@ CRT_2 = Layout(
     metal_choices=("Cobalt",),
     product_list=PRODUCT_LIST,
     lookup=LOOKUP,
-    roles=QuestionRoles(used=("1",), recycled="3", identified="5"),
+    roles=QuestionRoles(used=("1",), recycled="3", identified="5", cahra="2",
+                        response_rate="4", reported="6"),
     checker=_checker(),
 )
 

@@ -192,7 +192,8 @@ EMRT_2_0 = Layout(
     ),
     mine_list=MINE_LIST,
     lookup=LOOKUP,
-    roles=QuestionRoles(recycled="4", identified="6"),
+    roles=QuestionRoles(recycled="4", identified="6", cahra="3", response_rate="5",
+                        reported="7"),
     checker=_checker_2(),
 )
 
@@ -321,7 +322,8 @@ EMRT_1_1 = Layout(
     metal_choices=EMRT_1_MINERALS,
     product_list=PRODUCT_LIST,
     lookup=LOOKUP,
-    roles=QuestionRoles(recycled="4", identified="6"),
+    roles=QuestionRoles(recycled="4", identified="6", cahra="3", response_rate="5",
+                        reported="7"),
     checker=_checker_1(url_for_a=True, unlisted=False),
 )
 """EMRT 1.0 to 1.11 (cobalt and mica). Cells read from the 1.1, 1.11, 1.2 and 1.3 workbooks: the

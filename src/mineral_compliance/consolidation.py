@@ -1,0 +1,443 @@
+"""Many supplier templates in, the company's own view out.
+
+Rules, in the order they apply:
+
+* **Inputs.** Files, folders (searched recursively), glob patterns and zip archives (their
+  .xlsx members). Every input is accounted for: read, unreadable (with the reason) or
+  superseded.
+* **Suppliers.** A supplier is known by its unique ID when the template gives one, else by its
+  company name normalised (case, accents, punctuation and legal forms set aside). When one
+  supplier sent several files of one template family, the one with the latest effective date
+  is consolidated (ties: the later template version, then the file name) and the others are
+  listed as superseded by it.
+* **Smelters.** Each Smelter List row is resolved (:class:`~.refdata.SmelterMatcher`) against
+  the reference list of its family (the newest template of that family among the inputs, or
+  one given). Rows are merged by smelter ID, or, for rows the reference does not resolve, by
+  metal, normalised name and country; such smelters are marked ``needs_review``. The name and
+  country shown are the reference's; for unresolved smelters, the spelling most rows use (ties:
+  the first file in path order). Placeholder rows, rows with nothing to resolve, rows whose ID
+  belongs to another metal and conflicting rows are rejected with the reason.
+* **Nothing lost.** Every row read appears once, in a smelter's sources or among the rejected
+  rows; :func:`consolidate` checks this on every run and raises if it does not hold.
+* **Answers.** Per family, mineral and question, from the consolidated suppliers that use the
+  mineral (question 1 "Yes"): "used" questions are "Yes" if any supplier says so; covered
+  countries and CAHRA sourcing are "Yes" if any supplier says so or any consolidated smelter
+  of the metal is flagged, else "Unknown" if any answer is not "No", else "No"; 100 %
+  recycled, all smelters identified and all information reported are "Yes" only when every
+  supplier says so; the response rate comes from the supplier roster when one is given
+  (suppliers on the roster, by unique ID or normalised name, with a consolidated file, over
+  the roster), otherwise it is left to the user.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import io
+import os
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import MineralComplianceError
+from .findings import Severity
+from .models.consolidation import (
+    AnswerRollup,
+    ConsolidatedSmelter,
+    Consolidation,
+    FileStatus,
+    ProductSmelters,
+    RejectedRow,
+    SmelterSource,
+    SupplierFile,
+)
+from .models.declaration import Declaration, TemplateKind
+from .models.matching import MatchGrade, SmelterMatch, StatusKind
+from .models.reference import SmelterReference
+from .refdata._text import country_code, name_key
+from .refdata.crosscheck import declared_rows
+from .refdata.matching import SmelterMatcher, metal_key
+from .refdata.regions import CahraList
+from .refdata.status import StatusList
+from .rules import validate
+from .templates import read_template, reference_from_template
+from .templates.detect import version_key
+from .templates.layouts import LAYOUTS
+from .templates.layouts.base import RESPONSE_RATE, QuestionRoles
+
+__all__ = ["collect_inputs", "consolidate"]
+
+_LAYOUTS = {layout.name: layout for layout in LAYOUTS}
+_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True)
+class _Input:
+    label: str
+    path: str
+    member: str | None = None
+    """The member of a zip archive, when the template sits in one."""
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    label: str
+    decl: Declaration | None
+    reference: SmelterReference | None
+    errors: int
+    warnings: int
+    message: str | None
+
+
+def collect_inputs(inputs: Iterable[str | Path]) -> list[_Input]:
+    """Files, folders, glob patterns and zip archives, in order, each once. A name that
+    matches nothing is kept, so that it is reported as unreadable rather than dropped."""
+    out: list[_Input] = []
+
+    def add(path: Path) -> None:
+        if path.suffix.lower() == ".zip" and path.is_file():
+            try:
+                with zipfile.ZipFile(path) as z:
+                    members = sorted(n for n in z.namelist()
+                                     if n.lower().endswith(_SUFFIXES)
+                                     and not n.startswith("__MACOSX/"))
+            except (zipfile.BadZipFile, OSError):
+                out.append(_Input(str(path), str(path)))
+                return
+            out.extend(_Input(f"{path}!{m}", str(path), m) for m in members)
+            return
+        out.append(_Input(str(path), str(path)))
+
+    for given in inputs:
+        path = Path(given)
+        if not path.exists() and glob.has_magic(str(given)):
+            matches = sorted(glob.glob(str(given), recursive=True))  # noqa: PTH207
+            if not matches:
+                out.append(_Input(str(given), str(given)))
+            for m in matches:
+                add(Path(m))
+        elif path.is_dir():
+            for p in sorted(path.rglob("*")):
+                if p.is_file() and (p.suffix.lower() in (*_SUFFIXES, ".zip", ".xls")) \
+                        and not fnmatch.fnmatch(p.name, "~$*"):
+                    add(p)
+        else:
+            add(path)
+    seen: set[str] = set()
+    return [i for i in out if not (i.label in seen or seen.add(i.label))]  # type: ignore[func-returns-value]
+
+
+def _load(item: _Input) -> _Loaded:
+    """Read and validate one template (runs in a worker process)."""
+    try:
+        if item.member is not None:
+            with zipfile.ZipFile(item.path) as z:
+                data = z.read(item.member)
+        else:
+            data = Path(item.path).read_bytes()
+        stream = io.BytesIO(data)
+        stream.name = item.label
+        decl = read_template(stream)
+        reference = None
+        if _LAYOUTS[decl.template.layout].lookup is not None:
+            try:
+                ref_stream = io.BytesIO(data)
+                ref_stream.name = item.label
+                reference = reference_from_template(ref_stream)
+            except MineralComplianceError:
+                reference = None
+        report = validate(decl, reference=reference)
+        counts = report.summary()
+        return _Loaded(item.label, decl, reference, counts[Severity.ERROR.value],
+                       counts[Severity.WARNING.value], None)
+    except MineralComplianceError as exc:
+        return _Loaded(item.label, None, None, 0, 0, str(exc))
+    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+        return _Loaded(item.label, None, None, 0, 0,
+                       f"{item.label}: the file cannot be read ({exc})")
+    except Exception as exc:  # one broken file must not end the run
+        return _Loaded(item.label, None, None, 0, 0,
+                       f"{item.label}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _supplier_key(decl: Declaration) -> str:
+    uid = decl.company.unique_id.value
+    if uid and uid.strip():
+        return f"id:{uid.strip().casefold()}"
+    name = decl.company.name.value
+    return f"name:{name_key(name)}" if name and name_key(name) else f"file:{decl.file}"
+
+
+def _load_all(items: Sequence[_Input], executor: Executor | None,
+              progress: Callable[[Iterator[_Loaded], int], Iterator[_Loaded]] | None
+              ) -> list[_Loaded]:
+    own = executor is None
+    pool = executor or ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
+    try:
+        chunk = max(1, len(items) // ((os.cpu_count() or 1) * 8))
+        mapped: Iterator[_Loaded] = (pool.map(_load, items, chunksize=chunk)
+                                     if isinstance(pool, ProcessPoolExecutor)
+                                     else pool.map(_load, items))
+        if progress is not None:
+            mapped = progress(mapped, len(items))
+        return list(mapped)
+    finally:
+        if own:
+            pool.shutdown()
+
+
+def consolidate(
+    inputs: Iterable[str | Path],
+    *,
+    references: Sequence[SmelterReference] = (),
+    status_lists: Sequence[StatusList] = (),
+    cahra: CahraList | None = None,
+    roster: Sequence[str] | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[Iterator[_Loaded], int], Iterator[_Loaded]] | None = None,
+) -> Consolidation:
+    """Consolidate supplier templates (see the module documentation for every rule).
+
+    ``references``: reference lists to resolve smelters against, one per family (default: the
+    newest template of each family among the inputs). ``roster``: the suppliers surveyed
+    (company names or unique IDs), for the response-rate question. ``executor``: where files
+    are read and validated (default: a process pool sized to the machine; any
+    ``concurrent.futures.Executor``, a Dask client's included)."""
+    items = collect_inputs(inputs)
+    loaded = _load_all(items, executor, progress)
+    files: list[SupplierFile] = []
+    readable: list[_Loaded] = []
+    for r in loaded:
+        if r.decl is None:
+            files.append(SupplierFile(file=r.label, status=FileStatus.UNREADABLE,
+                                      message=r.message))
+        else:
+            readable.append(r)
+    # suppliers: latest declaration per supplier and family
+    groups: dict[tuple[str, str], list[_Loaded]] = defaultdict(list)
+    for r in readable:
+        assert r.decl is not None
+        groups[(_supplier_key(r.decl), r.decl.template.kind.value)].append(r)
+    current: dict[str, _Loaded] = {}
+    superseded: dict[str, str] = {}
+    for members in groups.values():
+        ranked = sorted(members, key=lambda r: (
+            r.decl.company.effective_date.value.isoformat()
+            if r.decl and r.decl.company.effective_date.value else "",
+            version_key(r.decl.template.version) if r.decl else (0,), r.label), reverse=True)
+        current[ranked[0].label] = ranked[0]
+        for other in ranked[1:]:
+            superseded[other.label] = ranked[0].label
+    # reference per family
+    refs: dict[str, SmelterReference] = {r.kind.value: r for r in references}
+    for r in readable:
+        if r.reference is not None and r.decl is not None:
+            fam = r.decl.template.kind.value
+            if fam not in {x.kind.value for x in references} and (
+                    fam not in refs or version_key(r.reference.version)
+                    > version_key(refs[fam].version)):
+                refs[fam] = r.reference
+    matchers: dict[str, SmelterMatcher] = {}
+    for r in readable:
+        assert r.decl is not None
+        fam = r.decl.template.kind.value
+        if fam not in matchers:
+            ref = refs.get(fam) or SmelterReference(
+                kind=r.decl.template.kind, version="-", file="(none)", sha256="-",
+                sheet="-", entries=())
+            matchers[fam] = SmelterMatcher(ref, status_lists=status_lists, cahra=cahra)
+    smelter_rows: dict[str, list[tuple[SmelterSource, SmelterMatch]]] = defaultdict(list)
+    rejected: list[RejectedRow] = []
+    rows_read = 0
+    products: list[ProductSmelters] = []
+    for r in sorted(readable, key=lambda r: r.label):
+        decl = r.decl
+        assert decl is not None
+        key = _supplier_key(decl)
+        rows = declared_rows(decl)
+        status = (FileStatus.SUPERSEDED if r.label in superseded else
+                  FileStatus.ERRORS if r.errors else
+                  FileStatus.WARNINGS if r.warnings else FileStatus.VALID)
+        eff = decl.company.effective_date.value
+        files.append(SupplierFile(
+            file=r.label, sha256=decl.sha256, status=status, supplier=key,
+            company=decl.company.name.value, unique_id=decl.company.unique_id.value,
+            kind=decl.template.kind.value, version=decl.template.version, effective_date=eff,
+            errors=r.errors, warnings=r.warnings, smelter_rows=len(rows),
+            superseded_by=superseded.get(r.label)))
+        if r.label in superseded:
+            continue
+        matcher = matchers[decl.template.kind.value]
+        keys_here: list[str] = []
+        for row in rows:
+            rows_read += 1
+            result = matcher.match(row)
+            source = SmelterSource(
+                supplier=key, file=r.label, sheet=row.sheet, cell=row.cell, row=row.row,
+                metal=row.metal, name=row.name, country=row.country,
+                smelter_id=row.smelter_id, grade=result.grade)
+            smelter_key, reason = _smelter_key(result)
+            if smelter_key is None:
+                rejected.append(RejectedRow(source=source, reason=reason,
+                                            detail="; ".join(result.reasons)))
+                continue
+            smelter_rows[smelter_key].append((source, result))
+            keys_here.append(smelter_key)
+        if decl.company.scope_code == "B":
+            for p in decl.products:
+                products.append(ProductSmelters(
+                    supplier=key, file=r.label, product_number=p.number.value,
+                    product_name=p.name.value, smelters=tuple(sorted(set(keys_here)))))
+    smelters = tuple(_merge(k, v) for k, v in sorted(smelter_rows.items()))
+    attributed = sum(len(s.sources) for s in smelters)
+    if attributed + len(rejected) != rows_read:  # the invariant: nothing lost
+        raise AssertionError(f"{rows_read} smelter rows read but {attributed} attributed and "
+                             f"{len(rejected)} rejected")
+    consolidated = [r.decl for r in readable if r.label not in superseded and r.decl]
+    answers = tuple(_rollup(consolidated, smelters, roster))
+    snapshots = []
+    seen: set[str] = set()
+    for m in matchers.values():
+        for s in m.snapshots:
+            if s.sha256 not in seen:
+                seen.add(s.sha256)
+                snapshots.append(s)
+    files.sort(key=lambda f: f.file)
+    return Consolidation(
+        families=tuple(sorted({d.template.kind.value for d in consolidated})),
+        files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
+        products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read)
+
+
+def _smelter_key(result: SmelterMatch) -> tuple[str | None, str]:
+    d = result.declared
+    if result.accepted and result.smelter_id:
+        return result.smelter_id, ""
+    if result.grade is MatchGrade.PLACEHOLDER:
+        return None, "placeholder"
+    if result.grade is MatchGrade.CONFLICTING:
+        wrong_metal = any("facility but the row says" in r for r in result.reasons)
+        return None, "wrong-metal" if wrong_metal else "conflicting"
+    mk, nk = metal_key(d.metal), name_key(d.name or "")
+    if not mk or not nk:
+        return None, "unresolvable"
+    return f"name:{mk}|{nk}|{country_code(d.country) or '-'}", ""
+
+
+def _merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]]) -> ConsolidatedSmelter:
+    order = {g: i for i, g in enumerate(MatchGrade)}
+    best_source, best = min(rows, key=lambda sr: (order[sr[1].grade], sr[0].file,
+                                                  sr[0].row or 0))
+    statuses = [r.status for _, r in rows if r.status is not StatusKind.UNKNOWN]
+    flags = sorted({f for _, r in rows for f in r.flags if f != "recycled-claim"})
+    if best.accepted and best.smelter_id:
+        name, country = best.standard_name or "", best.country
+        representative = f"reference list ({best.smelter_id})"
+    else:
+        spellings = Counter((s.name or "", s.country) for s, _ in rows)
+        (name, country), count = max(spellings.items(), key=lambda kv: (
+            kv[1], -min(i for i, (s, _) in enumerate(rows) if (s.name or "", s.country)
+                        == kv[0])))
+        representative = f"the spelling {count} of {len(rows)} rows use"
+    return ConsolidatedSmelter(
+        key=key, metal=best.metal or best_source.metal or "", smelter_id=best.smelter_id,
+        name=name, country=country, grade=best.grade, needs_review=not best.accepted,
+        status=statuses[0] if statuses else StatusKind.UNKNOWN, flags=tuple(flags),
+        suppliers=tuple(sorted({s.supplier for s, _ in rows})),
+        sources=tuple(s for s, _ in rows), representative=representative,
+        candidates=best.candidates)
+
+
+def _bucket(rate: float) -> str:
+    if rate >= 1:
+        return RESPONSE_RATE[0]
+    for threshold, literal in ((0.9, RESPONSE_RATE[1]), (0.75, RESPONSE_RATE[2]),
+                               (0.5, RESPONSE_RATE[3])):
+        if rate > threshold:
+            return literal
+    return RESPONSE_RATE[4] if rate > 0 else RESPONSE_RATE[5]
+
+
+def _rollup(decls: Sequence[Declaration], smelters: Sequence[ConsolidatedSmelter],
+            roster: Sequence[str] | None) -> Iterator[AnswerRollup]:
+    by_family: dict[TemplateKind, list[Declaration]] = defaultdict(list)
+    for d in decls:
+        by_family[d.template.kind].append(d)
+    for family, members in sorted(by_family.items()):
+        layout = _LAYOUTS[max((d.template.layout for d in members),
+                              key=lambda n: version_key(n.split("-")[-1]))]
+        roles = layout.roles
+        minerals = sorted({m for d in members for m in d.minerals})
+        for mineral in minerals:
+            flagged = {f for s in smelters if metal_key(s.metal) == metal_key(mineral)
+                       and not s.needs_review for f in s.flags}
+            for q in layout.questions:
+                got = _answers(members, roles, mineral, q.key,
+                               only_users=q.key not in roles.used)
+                counts = dict(sorted(Counter(got).items()))
+                choices = q.choices_for(0)
+                answer, rule = _rule(q.key, roles, got, choices, flagged, roster, members)
+                yield AnswerRollup(family=family.value, mineral=mineral, question=q.key,
+                                   answer=answer, rule=rule, counts=counts)
+
+
+def _answers(members: Sequence[Declaration], roles: QuestionRoles, mineral: str, q: str, *,
+             only_users: bool) -> list[str]:
+    """Each consolidated supplier's answer ('' for none); with ``only_users``, only from the
+    suppliers that say they use the mineral."""
+    out = []
+    for d in members:
+        if mineral not in d.minerals:
+            continue
+        qa = d.answers.get(mineral, {})
+        used = qa.get(roles.used[0])
+        if only_users and (used is None or used.answer.value != "Yes"):
+            continue
+        a = qa.get(q)
+        out.append(a.answer.value if a and a.answer.value else "")
+    return out
+
+
+def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ...],
+          flagged: set[str], roster: Sequence[str] | None,
+          members: Sequence[Declaration]) -> tuple[str | None, str]:
+
+    def literal(text: str) -> str | None:
+        return text if text in choices else None
+
+    if key in roles.used:
+        if "Yes" in got:
+            return "Yes", "Yes if any supplier says Yes"
+        if got and all(a == "No" for a in got):
+            return "No", "No when every supplier says No"
+        return literal("Unknown"), "Unknown otherwise (left blank where not a choice)"
+    if key in (roles.covered_countries, roles.cahra):
+        flag = "covered-country" if key == roles.covered_countries else "cahra"
+        if "Yes" in got or any(a.startswith(("DRC", "India")) for a in got) or flag in flagged:
+            return "Yes", f"Yes if any supplier says so or any smelter is flagged {flag}"
+        if got and all(a == "No" for a in got):
+            return "No", "No when every supplier says No and no smelter is flagged"
+        return literal("Unknown"), "Unknown when any supplier does not say No"
+    if key in (roles.recycled, roles.identified, roles.reported):
+        if got and all(a == "Yes" for a in got):
+            return "Yes", "Yes only when every supplier says Yes"
+        if "No" in got or "Unknown" not in choices:
+            return "No", "No when any supplier does not say Yes"
+        return "Unknown", "Unknown when answers are missing or unknown"
+    if key == roles.response_rate:
+        if roster is None:
+            return None, "left to the user (no supplier roster given)"
+        surveyed = {name_key(r) or r.strip().casefold() for r in roster if r.strip()}
+        responded = set()
+        for d in members:
+            for text in (d.company.unique_id.value, d.company.name.value):
+                key = (name_key(text) or text.strip().casefold()) if text else ""
+                if key in surveyed:
+                    responded.add(key)
+        rate = len(responded) / len(surveyed) if surveyed else 0.0
+        return _bucket(rate), (f"{len(responded)} of {len(surveyed)} suppliers on the roster "
+                               "responded")
+    return None, "no roll-up rule for this question: left to the user"

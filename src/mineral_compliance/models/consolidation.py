@@ -1,0 +1,134 @@
+"""The company's view of many supplier templates: suppliers, smelters, rejected rows, answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .matching import Candidate, MatchGrade, Snapshot, StatusKind
+
+__all__ = [
+    "AnswerRollup",
+    "ConsolidatedSmelter",
+    "Consolidation",
+    "FileStatus",
+    "ProductSmelters",
+    "RejectedRow",
+    "SmelterSource",
+    "SupplierFile",
+]
+
+
+class FileStatus(StrEnum):
+    VALID = "valid"
+    """Read, and no finding."""
+    WARNINGS = "warnings"
+    ERRORS = "errors"
+    UNREADABLE = "unreadable"
+    SUPERSEDED = "superseded"
+    """The same supplier sent a later declaration (by effective date); not consolidated."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class SupplierFile(_Frozen):
+    file: str
+    sha256: str | None = None
+    status: FileStatus
+    supplier: str | None = Field(default=None, description="Supplier key (see Consolidation).")
+    company: str | None = None
+    unique_id: str | None = None
+    kind: str | None = None
+    version: str | None = None
+    effective_date: dt.date | None = None
+    errors: int = 0
+    warnings: int = 0
+    smelter_rows: int = 0
+    superseded_by: str | None = None
+    message: str | None = Field(default=None, description="Why the file could not be read.")
+
+
+class SmelterSource(_Frozen):
+    """One Smelter List row that declared a facility."""
+
+    supplier: str
+    file: str
+    sheet: str | None
+    cell: str | None
+    row: int | None
+    metal: str | None
+    name: str | None
+    country: str | None
+    smelter_id: str | None
+    grade: MatchGrade
+
+
+class ConsolidatedSmelter(_Frozen):
+    key: str = Field(description="The smelter ID, or 'name:<normalised name>|<country code>'.")
+    metal: str
+    smelter_id: str | None
+    name: str
+    country: str | None
+    grade: MatchGrade = Field(description="The most certain grade among its rows.")
+    needs_review: bool = Field(description="No row resolved it against the reference list.")
+    status: StatusKind
+    flags: tuple[str, ...]
+    suppliers: tuple[str, ...]
+    sources: tuple[SmelterSource, ...]
+    representative: str = Field(description="Where the name and country shown come from.")
+    candidates: tuple[Candidate, ...] = ()
+
+
+class RejectedRow(_Frozen):
+    source: SmelterSource
+    reason: str = Field(description="placeholder, unresolvable, wrong-metal or conflicting")
+    detail: str
+
+
+class AnswerRollup(_Frozen):
+    family: str
+    mineral: str
+    question: str
+    answer: str | None = Field(description="The company's answer; None where left to the user.")
+    rule: str
+    counts: dict[str, int] = Field(description="Supplier answers, by literal ('' = blank).")
+
+
+class ProductSmelters(_Frozen):
+    supplier: str
+    file: str
+    product_number: str | None
+    product_name: str | None
+    smelters: tuple[str, ...] = Field(description="Keys of the smelters the supplier listed.")
+
+
+class Consolidation(_Frozen):
+    families: tuple[str, ...] = Field(description="Template families consolidated.")
+    files: tuple[SupplierFile, ...]
+    smelters: tuple[ConsolidatedSmelter, ...]
+    rejected: tuple[RejectedRow, ...]
+    answers: tuple[AnswerRollup, ...]
+    products: tuple[ProductSmelters, ...]
+    snapshots: tuple[Snapshot, ...]
+    rows_read: int
+    """Smelter rows read from every consolidated file: always equal to the rows attributed to
+    consolidated smelters plus the rejected rows."""
+
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = {f"files_{s.value}": 0 for s in FileStatus}
+        for f in self.files:
+            counts[f"files_{f.status.value}"] += 1
+        counts.update({
+            "files": len(self.files),
+            "suppliers": len({f.supplier for f in self.files if f.supplier}),
+            "smelter_rows_read": self.rows_read,
+            "smelters": len(self.smelters),
+            "smelter_rows_attributed": sum(len(s.sources) for s in self.smelters),
+            "rows_rejected": len(self.rejected),
+            "smelters_needing_review": sum(s.needs_review for s in self.smelters),
+        })
+        return counts

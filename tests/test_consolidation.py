@@ -1,0 +1,149 @@
+"""Consolidating supplier templates: every input and every row accounted for, the documented
+rules applied, and files that are safe, atomic and reproducible."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from mineral_compliance.consolidation import consolidate
+from mineral_compliance.models.consolidation import FileStatus
+from mineral_compliance.outputs import neutralise, write_consolidation
+from mineral_compliance.templates._xlsx import patch_cells
+
+from .conftest import FIXTURES
+
+DEMO = FIXTURES / "demo"
+REFUSED = FIXTURES / "refused"
+
+
+@pytest.fixture(scope="module")
+def demo() -> object:
+    with ThreadPoolExecutor(2) as pool:  # any Executor will do; threads keep the test quick
+        return consolidate([DEMO, REFUSED, "no/such/*.xlsx"], executor=pool)
+
+
+def test_every_input_is_accounted_for(demo: object) -> None:
+    from mineral_compliance.models.consolidation import Consolidation
+
+    assert isinstance(demo, Consolidation)
+    names = {Path(f.file.split("!")[0]).name for f in demo.files}
+    assert {p.name for p in DEMO.glob("*.xlsx")} <= names
+    assert {p.name for p in REFUSED.iterdir()} <= names
+    assert "*.xlsx" in names  # a pattern matching nothing is reported, not dropped
+    unreadable = [f for f in demo.files if f.status is FileStatus.UNREADABLE]
+    assert len(unreadable) == len(list(REFUSED.iterdir())) + 1
+    assert all(f.message for f in unreadable)
+
+
+def test_latest_effective_date_wins_and_nothing_is_lost(demo: object) -> None:
+    from mineral_compliance.models.consolidation import Consolidation
+
+    assert isinstance(demo, Consolidation)
+    acme = [f for f in demo.files if f.company and f.company.startswith("Acme Widgets")]
+    current = [f for f in acme if f.status is not FileStatus.SUPERSEDED]
+    assert len(current) == 1 and current[0].effective_date == max(
+        f.effective_date for f in acme if f.effective_date)
+    assert all(f.superseded_by == current[0].file for f in acme if f not in current)
+    consolidated_rows = sum(f.smelter_rows for f in demo.files
+                            if f.status not in (FileStatus.SUPERSEDED, FileStatus.UNREADABLE))
+    summary = demo.summary()
+    assert summary["smelter_rows_read"] == consolidated_rows
+    assert summary["smelter_rows_attributed"] + summary["rows_rejected"] == consolidated_rows
+
+
+def test_rows_are_merged_by_id_and_rejected_with_a_reason(tmp_path: Path) -> None:
+    """Two suppliers list the same facility, one by ID and one by name; placeholders and an
+    ID of another metal are rejected."""
+    base = DEMO / "cmrt-6.5-product-scope.xlsx"
+    first = patch_cells(base, {"Declaration!D8": "First Example Supplier"},
+                        tmp_path / "first.xlsx")
+    second = patch_cells(base, {
+        "Declaration!D8": "Second Example Supplier",
+        "Smelter List!A5": None, "Smelter List!B5": "Tin",
+        "Smelter List!C5": "Example Tin Smelting Co., Ltd.",
+        "Smelter List!A8": "CID900001", "Smelter List!B8": "Gold",  # a tin ID under gold
+    }, tmp_path / "second.xlsx")
+    c = consolidate([first, second], executor=ThreadPoolExecutor(1))
+    tin = next(s for s in c.smelters if s.smelter_id == "CID900001")
+    assert tin.suppliers == ("name:first example supplier", "name:second example supplier")
+    assert {(x.file, x.cell) for x in tin.sources} >= {(str(first), "C5"), (str(second), "C5")}
+    reasons = sorted(r.reason for r in c.rejected)
+    assert "wrong-metal" in reasons and "placeholder" in reasons
+    assert c.summary()["smelter_rows_attributed"] + len(c.rejected) == c.rows_read
+
+
+def test_zip_archives_are_opened(tmp_path: Path) -> None:
+    archive = tmp_path / "inbox.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(DEMO / "crt-2.21-cobalt.xlsx", "supplier-a/crt.xlsx")
+        z.writestr("notes.txt", "ignored: not a template")
+    c = consolidate([archive], executor=ThreadPoolExecutor(1))
+    assert [f.file for f in c.files] == [f"{archive}!supplier-a/crt.xlsx"]
+    assert c.files[0].status is not FileStatus.UNREADABLE
+
+
+def test_answers_roll_up_by_the_documented_rules(demo: object) -> None:
+    from mineral_compliance.models.consolidation import Consolidation
+
+    assert isinstance(demo, Consolidation)
+    by_key = {(a.family, a.mineral, a.question): a for a in demo.answers}
+    cobalt_crt = by_key[("CRT", "Cobalt", "2")]  # the CAHRA question, with a Zambian refinery
+    assert cobalt_crt.answer == "Yes" and "flagged" in cobalt_crt.rule
+    assert by_key[("CMRT", "Tin", "6")].answer is None  # response rate: no roster given
+    roster = consolidate([DEMO / "crt-2.21-cobalt.xlsx"], executor=ThreadPoolExecutor(1),
+                         roster=["Cathode Example Ltd.", "Someone Who Did Not Answer"])
+    rate = next(a for a in roster.answers if a.question == "4")
+    assert (rate.answer, rate.rule) == ("50% or less",
+                                        "1 of 2 suppliers on the roster responded")
+
+
+def test_outputs_are_reproducible_neutralised_and_complete(demo: object, tmp_path: Path) -> None:
+    from mineral_compliance.models.consolidation import Consolidation
+
+    assert isinstance(demo, Consolidation)
+    first = write_consolidation(demo, tmp_path / "a")
+    second = write_consolidation(demo, tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    wb = load_workbook(tmp_path / "a" / "consolidation.xlsx")
+    assert wb.sheetnames == ["Summary", "Suppliers", "Smelters", "Rejected", "Answers",
+                             "Products"]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "a" / "smelters.csv").read_text())))
+    assert len(rows) == len(demo.smelters)
+    data = json.loads((tmp_path / "a" / "consolidation.json").read_text())
+    assert data["summary"] == demo.summary()
+    assert not list((tmp_path / "a").glob("*.part"))  # temporary files renamed away
+    assert neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)" and neutralise("-5") == "'-5"
+    assert neutralise("Tin") == "Tin" and neutralise(3) == 3
+
+
+def test_formula_like_supplier_text_is_inert_in_every_output(tmp_path: Path) -> None:
+    hostile = patch_cells(DEMO / "crt-2.21-cobalt.xlsx",
+                          {"Declaration!D8": '=HYPERLINK("http://x","click")'},
+                          tmp_path / "hostile.xlsx")
+    c = consolidate([hostile], executor=ThreadPoolExecutor(1))
+    write_consolidation(c, tmp_path / "out")
+    wb = load_workbook(tmp_path / "out" / "consolidation.xlsx")
+    values = [cell.value for row in wb["Suppliers"].iter_rows() for cell in row]
+    assert "'=HYPERLINK(\"http://x\",\"click\")" in values
+    assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+    text = (tmp_path / "out" / "suppliers.csv").read_text()
+    assert ",'=HYPERLINK" in text.replace('"', "") or "'=HYPERLINK" in text
+
+
+def test_a_default_process_pool_gives_the_same_result(tmp_path: Path) -> None:
+    copies = tmp_path / "in"
+    copies.mkdir()
+    for p in list(DEMO.glob("*.xlsx"))[:3]:
+        shutil.copy(p, copies / p.name)
+    pooled = consolidate([copies])
+    threaded = consolidate([copies], executor=ThreadPoolExecutor(1))
+    assert pooled == threaded
