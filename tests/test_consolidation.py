@@ -147,3 +147,33 @@ def test_a_default_process_pool_gives_the_same_result(tmp_path: Path) -> None:
     pooled = consolidate([copies])
     threaded = consolidate([copies], executor=ThreadPoolExecutor(1))
     assert pooled == threaded
+
+
+def test_command_line_consolidation_with_roster_and_previous_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mineral_compliance.cli import main
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Supplier\nCathode Example Ltd.\nBattery Parts Example GmbH\n"
+                      "Never Answered Example Co.\n", encoding="utf-8")
+    first = tmp_path / "2025"
+    assert main(["consolidate", str(DEMO / "crt-2.21-cobalt.xlsx"), "-o", str(first),
+                 "--no-progress"]) == 0
+    second = tmp_path / "2026"
+    assert main(["consolidate", str(DEMO), str(REFUSED / "legacy.xls"), "-o", str(second),
+                 "--roster", str(roster), "--previous", str(first), "--no-progress"]) == 0
+    out = capsys.readouterr()
+    assert "1 unreadable" in out.out and "legacy.xls" in out.err
+    data = json.loads((second / "consolidation.json").read_text())
+    s = data["summary"]
+    assert s["smelter_rows_read"] == s["smelter_rows_attributed"] + s["rows_rejected"]
+    assert f"{s['smelter_rows_read']} smelter rows read" in out.out
+    changes = json.loads((second / "comparison.json").read_text())
+    assert changes["suppliers_missing"] == []
+    assert len(changes["suppliers_new"]) == s["suppliers"] - 1
+    assert {c["change"] for c in changes["smelters"]} == {"added"}
+    crt_rate = next(a for a in data["answers"]
+                    if a["family"] == "CRT" and a["question"] == "4")
+    assert crt_rate["rule"] == "1 of 3 suppliers on the roster responded"
+    assert main(["consolidate", str(DEMO), "-o", str(second), "--previous",
+                 str(tmp_path / "nothing-here")]) == 2

@@ -9,6 +9,7 @@ The public entry points::
     report.valid, report.flatten(["code", "sheet", "cell"])
 """
 
+from .consolidation import compare, consolidate
 from .errors import (
     EncryptedWorkbookError,
     LegacyFormatError,
@@ -53,6 +54,8 @@ __all__ = [
     "UnknownTemplateError",
     "UnsupportedVersionError",
     "__version__",
+    "compare",
+    "consolidate",
     "read_template",
     "reference_from_template",
     "validate",

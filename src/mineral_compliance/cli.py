@@ -3,9 +3,10 @@
 Exit codes: ``read`` and ``summary``: 0 success, 1 some input could not be read, 2 usage
 error (``summary`` counts findings but does not fail on them). ``validate``: 0 no file has
 error findings, 1 some file has error findings, 2 some input could not be read or the usage
-is wrong. ``smelters`` and ``crosscheck``: 0 success, 2 some input or reference list could
-not be read (each is named; the other files are still cross-checked). Every input is accounted
-for in the output.
+is wrong. ``consolidate``: 0 when the consolidation was written (unreadable inputs are listed
+in it), 2 when a list or reference given cannot be read. ``smelters`` and ``crosscheck``: 0
+success, 2 some input or reference list could not be read (each is named; the other files are
+still cross-checked). Every input is accounted for in the output.
 """
 
 from __future__ import annotations
@@ -16,20 +17,28 @@ import glob
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from tqdm import tqdm
 
 from . import __version__
+from .consolidation import compare, consolidate, load_consolidation
 from .errors import MineralComplianceError
 from .findings import Report
 from .models.declaration import Declaration
 from .models.matching import SmelterMatch
 from .models.reference import SmelterReference
+from .outputs import write_atomic, write_consolidation
 from .refdata import SmelterMatcher, fetch, load_cahra, load_legacy_ids, load_status_list
-from .refdata.crosscheck import declared_rows, match_plain, read_rows_csv, snapshots_plain
+from .refdata.crosscheck import (
+    declared_rows,
+    match_plain,
+    read_rows_csv,
+    read_rows_csv_plain,
+    snapshots_plain,
+)
 from .rules import registry, validate, validate_file
 from .templates import read_template, reference_from_template
 from .templates.detect import version_key
@@ -104,6 +113,20 @@ def _parser() -> argparse.ArgumentParser:
                             "newest template of each file's family among the inputs)")
     _list_options(cross)
     cross.add_argument("--json", action="store_true")
+    cons = sub.add_parser("consolidate", help="consolidate supplier templates into the "
+                          "company view (files, folders, globs, zip archives)")
+    cons.add_argument("paths", nargs="*", help="inputs (default: the embedded demo templates)")
+    cons.add_argument("-o", "--out", type=Path, default=Path("consolidation"),
+                      help="output folder (default: ./consolidation)")
+    cons.add_argument("--roster", type=Path,
+                      help="CSV of the suppliers surveyed (first column: name or unique ID)")
+    cons.add_argument("--previous", type=Path,
+                      help="output folder of an earlier run, to list what changed")
+    cons.add_argument("--reference", type=Path, action="append", default=[],
+                      help="template whose Smelter Look-up is its family's reference "
+                           "(default: the newest of each family among the inputs)")
+    cons.add_argument("--no-progress", action="store_true")
+    _list_options(cons)
     return parser
 
 
@@ -254,6 +277,56 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
     else:
         print(f"\n{len(files)} files: {len(files) - failed} cross-checked, {failed} not")
     return 2 if failed else 0
+
+
+def _roster(path: Path) -> list[str]:
+    rows = read_rows_csv_plain(path)
+    first = rows[0][0].strip().casefold() if rows and rows[0] else ""
+    body = rows[1:] if first in ("supplier", "name", "company", "company name", "unique id",
+                                 "supplier name") else rows
+    return [r[0] for r in body if r and r[0].strip()]
+
+
+def _cmd_consolidate(args: argparse.Namespace) -> int:
+    try:
+        lists = [load_status_list(_local(p, args)) for p in args.status_list]
+        lists += [load_status_list(_local(p, args), kind="lbma") for p in args.lbma]
+        lists += [load_status_list(_local(p, args), kind="rjc") for p in args.rjc]
+        cahra = load_cahra(_local(args.cahra, args)) if args.cahra else None
+        references = [reference_from_template(p) for p in args.reference]
+        roster = _roster(args.roster) if args.roster else None
+        previous = load_consolidation(args.previous) if args.previous else None
+    except MineralComplianceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    show = not args.no_progress and sys.stderr.isatty()
+
+    def progress(results: Iterator[Any], total: int) -> Iterator[Any]:
+        return iter(tqdm(results, total=total, desc="reading", unit="file", disable=not show,
+                         file=sys.stderr))
+
+    result = consolidate(args.paths or [DEMO_DIR], references=references, status_lists=lists,
+                         cahra=cahra, roster=roster, progress=progress)
+    written = write_consolidation(result, args.out)
+    s = result.summary()
+    print(f"{s['files']} files: {s['files_valid']} valid, {s['files_warnings']} with warnings, "
+          f"{s['files_errors']} with errors, {s['files_superseded']} superseded, "
+          f"{s['files_unreadable']} unreadable; {s['suppliers']} suppliers")
+    print(f"{s['smelter_rows_read']} smelter rows read = {s['smelter_rows_attributed']} "
+          f"attributed to {s['smelters']} smelters ({s['smelters_needing_review']} need review)"
+          f" + {s['rows_rejected']} rejected")
+    if previous is not None:
+        changes = compare(previous, result)
+        write_atomic(args.out / "comparison.json",
+                     (changes.model_dump_json(indent=2) + "\n").encode("utf-8"))
+        c = changes.summary()
+        print(f"since {args.previous}: {c['added']} smelters added, {c['removed']} removed, "
+              f"{c['status-changed']} changed status; {c['suppliers_new']} new suppliers, "
+              f"{c['suppliers_missing']} missing")
+    for unreadable in (f for f in result.files if f.status.value == "unreadable"):
+        print(f"  unreadable: {unreadable.message}", file=sys.stderr)
+    print(f"written to {args.out}: {', '.join(p.name for p in written)}")
+    return 0
 
 
 def _plain_json(decl: Declaration, full: bool) -> str:
@@ -459,6 +532,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_smelters(args)
         if args.command == "crosscheck":
             return _cmd_crosscheck(args)
+        if args.command == "consolidate":
+            return _cmd_consolidate(args)
         return _cmd_summary(args)
     except BrokenPipeError:  # the reader of our output (``| head``) went away: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -46,11 +46,13 @@ from .errors import MineralComplianceError
 from .findings import Severity
 from .models.consolidation import (
     AnswerRollup,
+    Comparison,
     ConsolidatedSmelter,
     Consolidation,
     FileStatus,
     ProductSmelters,
     RejectedRow,
+    SmelterChange,
     SmelterSource,
     SupplierFile,
 )
@@ -68,7 +70,7 @@ from .templates.detect import version_key
 from .templates.layouts import LAYOUTS
 from .templates.layouts.base import RESPONSE_RATE, QuestionRoles
 
-__all__ = ["collect_inputs", "consolidate"]
+__all__ = ["collect_inputs", "compare", "consolidate", "load_consolidation"]
 
 _LAYOUTS = {layout.name: layout for layout in LAYOUTS}
 _SUFFIXES = (".xlsx", ".xlsm")
@@ -441,3 +443,47 @@ def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ..
         return _bucket(rate), (f"{len(responded)} of {len(surveyed)} suppliers on the roster "
                                "responded")
     return None, "no roll-up rule for this question: left to the user"
+
+
+def load_consolidation(path: str | Path) -> Consolidation:
+    """A consolidation written by :func:`~.outputs.write_consolidation` (its folder or its
+    ``consolidation.json``)."""
+    import json
+
+    from .errors import ReferenceDataError
+
+    target = Path(path)
+    if target.is_dir():
+        target = target / "consolidation.json"
+    try:
+        data = json.loads(target.read_text(encoding="utf-8"))
+        data.pop("summary", None)
+        return Consolidation.model_validate(data)
+    except (OSError, ValueError) as exc:
+        raise ReferenceDataError(f"no readable consolidation here ({exc})", path=target,
+                                 hint="point at the output folder of an earlier run") from exc
+
+
+def compare(previous: Consolidation, current: Consolidation) -> Comparison:
+    """Smelters added, removed or whose status changed, and suppliers new or missing."""
+    before = {s.key: s for s in previous.smelters}
+    after = {s.key: s for s in current.smelters}
+    changes = [SmelterChange(key=k, metal=after[k].metal, name=after[k].name, change="added",
+                             after=after[k].status.value)
+               for k in sorted(after.keys() - before.keys())]
+    changes += [SmelterChange(key=k, metal=before[k].metal, name=before[k].name,
+                              change="removed", before=before[k].status.value)
+                for k in sorted(before.keys() - after.keys())]
+    changes += [SmelterChange(key=k, metal=after[k].metal, name=after[k].name,
+                              change="status-changed", before=before[k].status.value,
+                              after=after[k].status.value)
+                for k in sorted(before.keys() & after.keys())
+                if before[k].status is not after[k].status]
+
+    def suppliers(c: Consolidation) -> set[str]:
+        return {f.supplier for f in c.files
+                if f.supplier and f.status is not FileStatus.UNREADABLE}
+
+    old, new = suppliers(previous), suppliers(current)
+    return Comparison(smelters=tuple(changes), suppliers_new=tuple(sorted(new - old)),
+                      suppliers_missing=tuple(sorted(old - new)))

@@ -11,11 +11,13 @@ from .matching import Candidate, MatchGrade, Snapshot, StatusKind
 
 __all__ = [
     "AnswerRollup",
+    "Comparison",
     "ConsolidatedSmelter",
     "Consolidation",
     "FileStatus",
     "ProductSmelters",
     "RejectedRow",
+    "SmelterChange",
     "SmelterSource",
     "SupplierFile",
 ]
@@ -132,3 +134,27 @@ class Consolidation(_Frozen):
             "smelters_needing_review": sum(s.needs_review for s in self.smelters),
         })
         return counts
+
+
+class SmelterChange(_Frozen):
+    key: str
+    metal: str
+    name: str
+    change: str = Field(description="added, removed or status-changed")
+    before: str | None = None
+    after: str | None = None
+
+
+class Comparison(_Frozen):
+    """What changed between two consolidations (for example last year's and this year's)."""
+
+    smelters: tuple[SmelterChange, ...]
+    suppliers_new: tuple[str, ...]
+    suppliers_missing: tuple[str, ...]
+
+    def summary(self) -> dict[str, int]:
+        counts = {"added": 0, "removed": 0, "status-changed": 0}
+        for c in self.smelters:
+            counts[c.change] += 1
+        return {**counts, "suppliers_new": len(self.suppliers_new),
+                "suppliers_missing": len(self.suppliers_missing)}

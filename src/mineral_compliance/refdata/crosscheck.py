@@ -11,7 +11,13 @@ from ..models.declaration import Declaration
 from ..models.matching import DeclaredSmelter, SmelterMatch
 from .matching import SmelterMatcher
 
-__all__ = ["declared_rows", "match_plain", "read_rows_csv", "snapshots_plain"]
+__all__ = [
+    "declared_rows",
+    "match_plain",
+    "read_rows_csv",
+    "read_rows_csv_plain",
+    "snapshots_plain",
+]
 
 _COLUMNS = {
     "metal": ("metal", "mineral"),
@@ -32,6 +38,20 @@ def declared_rows(decl: Declaration) -> list[DeclaredSmelter]:
             smelter_id=s.smelter_id.value, recycled_scrap=s.recycled_scrap.value, row=s.row,
             sheet=where.provenance.sheet, cell=where.provenance.cell))
     return out
+
+
+def read_rows_csv_plain(path: str | Path) -> list[list[str]]:
+    """The rows of a CSV file (UTF-8, or Windows-1252 as a fallback)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReferenceDataError(f"the file cannot be read ({exc.strerror})", path=path) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    return list(csv.reader(io.StringIO(text)))
 
 
 def read_rows_csv(path: str | Path) -> list[DeclaredSmelter]:
