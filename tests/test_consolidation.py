@@ -16,10 +16,11 @@ from openpyxl import load_workbook
 
 from mineral_compliance.consolidation import consolidate
 from mineral_compliance.models.consolidation import FileStatus
+from mineral_compliance.oracle import find_uno_python
 from mineral_compliance.outputs import neutralise, write_consolidation
 from mineral_compliance.templates._xlsx import patch_cells
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, REFERENCE
 
 DEMO = FIXTURES / "demo"
 REFUSED = FIXTURES / "refused"
@@ -177,3 +178,48 @@ def test_command_line_consolidation_with_roster_and_previous_run(
     assert crt_rate["rule"] == "1 of 3 suppliers on the roster responded"
     assert main(["consolidate", str(DEMO), "-o", str(second), "--previous",
                  str(tmp_path / "nothing-here")]) == 2
+
+
+def test_the_company_template_carries_the_rollup_and_the_smelters(tmp_path: Path) -> None:
+    from mineral_compliance import read_template, write_template
+    from mineral_compliance.consolidation import company_declaration
+
+    cmrts = [DEMO / "cmrt-6.22-messy-answers.xlsx", DEMO / "cmrt-6.5-product-scope.xlsx"]
+    first = patch_cells(cmrts[1], {"Declaration!D8": "Other Example Supplier"},
+                        tmp_path / "other.xlsx")
+    c = consolidate([cmrts[0], first], executor=ThreadPoolExecutor(1))
+    blank = DEMO / "cmrt-6.5-product-scope.xlsx"
+    decl = company_declaration(c, template=blank, company={"name": "Our Company Ltd"})
+    back = read_template(write_template(decl, template=blank, out=tmp_path / "ours.xlsx"))
+    assert back.company.name.value == "Our Company Ltd"
+    expected = {(a.mineral, a.question): a.answer for a in c.answers if a.family == "CMRT"}
+    got = {(m, q): qa.answer.value for m, qas in back.answers.items() for q, qa in qas.items()}
+    assert got == {k: expected.get(k) for k in got}
+    assert any(v for v in got.values())
+    consolidated = sorted((s.metal, s.smelter_id or s.name) for s in c.smelters)
+    written = sorted((s.metal.value, s.smelter_id_input.value or s.name_input.value)
+                     for s in back.smelters)
+    assert written == consolidated
+
+
+@pytest.mark.skipif(find_uno_python() is None or not (REFERENCE / "cmrt").is_dir(),
+                    reason="needs LibreOffice (python3-uno) and the blank CMRT 6.5 in "
+                           "../shared/reference")
+def test_libreoffice_checker_on_the_company_template(tmp_path: Path) -> None:
+    from mineral_compliance import read_template, write_template
+    from mineral_compliance.consolidation import company_declaration
+    from mineral_compliance.findings import Basis
+    from mineral_compliance.oracle import run_checker
+    from mineral_compliance.rules import validate
+
+    blank = REFERENCE / "cmrt" / "RMI_CMRT_6.5_(Security C) (1).xlsx"
+    c = consolidate(sorted((REFERENCE / "cmrt").glob("RMI_*CMRT_6.4_*.xlsx")),
+                    executor=ThreadPoolExecutor(2))
+    decl = company_declaration(c, template=blank, company={"name": "Our Company Ltd"})
+    out = write_template(decl, template=blank, out=tmp_path / "company.xlsx")
+    [result] = run_checker([out], python=find_uno_python())
+    ours = sorted({f.checker_item for f in validate(read_template(out)).findings
+                   if f.basis is Basis.CHECKER and f.checker_item})
+    assert result.error is None and ours == result.open_keys()
+    # the company block beyond the name is the company's to fill in: those items stay open
+    assert "Declaration!D15" in ours and "Smelter List - Tungsten" not in ours

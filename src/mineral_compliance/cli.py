@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from tqdm import tqdm
 
 from . import __version__
-from .consolidation import compare, consolidate, load_consolidation
+from .consolidation import company_declaration, compare, consolidate, load_consolidation
 from .errors import MineralComplianceError
 from .findings import Report
 from .models.declaration import Declaration
@@ -40,7 +40,7 @@ from .refdata.crosscheck import (
     snapshots_plain,
 )
 from .rules import registry, validate, validate_file
-from .templates import read_template, reference_from_template
+from .templates import read_template, reference_from_template, write_template
 from .templates.detect import version_key
 
 __all__ = ["main"]
@@ -125,6 +125,11 @@ def _parser() -> argparse.ArgumentParser:
     cons.add_argument("--reference", type=Path, action="append", default=[],
                       help="template whose Smelter Look-up is its family's reference "
                            "(default: the newest of each family among the inputs)")
+    cons.add_argument("--template", type=Path, action="append", default=[],
+                      help="a blank official RMI workbook (CMRT, EMRT...) to fill with the "
+                           "company's own declaration; repeatable, one per family")
+    cons.add_argument("--company", default=None,
+                      help="the company name to put in the templates written")
     cons.add_argument("--no-progress", action="store_true")
     _list_options(cons)
     return parser
@@ -323,6 +328,16 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
         print(f"since {args.previous}: {c['added']} smelters added, {c['removed']} removed, "
               f"{c['status-changed']} changed status; {c['suppliers_new']} new suppliers, "
               f"{c['suppliers_missing']} missing")
+    for blank in args.template:
+        try:
+            decl = company_declaration(result, template=blank,
+                                       company={"name": args.company} if args.company else None)
+            target = args.out / f"company-{decl.template.kind.value.lower()}.xlsx"
+            write_template(decl, template=blank, out=target)
+        except MineralComplianceError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        written.append(target)
     for unreadable in (f for f in result.files if f.status.value == "unreadable"):
         print(f"  unreadable: {unreadable.message}", file=sys.stderr)
     print(f"written to {args.out}: {', '.join(p.name for p in written)}")
