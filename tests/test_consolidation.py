@@ -223,3 +223,14 @@ def test_libreoffice_checker_on_the_company_template(tmp_path: Path) -> None:
     assert result.error is None and ours == result.open_keys()
     # the company block beyond the name is the company's to fill in: those items stay open
     assert "Declaration!D15" in ours and "Smelter List - Tungsten" not in ours
+
+
+def test_the_same_code_runs_on_a_dask_cluster() -> None:
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        on_dask = consolidate([DEMO, REFUSED], executor=client.get_executor())
+    local = consolidate([DEMO, REFUSED], executor=ThreadPoolExecutor(2))
+    assert on_dask == local
+    assert on_dask.summary()["files_unreadable"] == len(list(REFUSED.iterdir()))

@@ -96,7 +96,9 @@ class _Input:
 class _Loaded:
     label: str
     decl: Declaration | None
-    reference: SmelterReference | None
+    reference: str | None
+    """The version of the file's own Smelter Look-up (the list itself stays in the worker;
+    the parent loads only the one it needs)."""
     errors: int
     warnings: int
     message: str | None
@@ -161,8 +163,8 @@ def _load(item: _Input) -> _Loaded:
                 reference = None
         report = validate(decl, reference=reference)
         counts = report.summary()
-        return _Loaded(item.label, decl, reference, counts[Severity.ERROR.value],
-                       counts[Severity.WARNING.value], None)
+        return _Loaded(item.label, decl, reference.version if reference else None,
+                       counts[Severity.ERROR.value], counts[Severity.WARNING.value], None)
     except MineralComplianceError as exc:
         return _Loaded(item.label, None, None, 0, 0, str(exc))
     except (OSError, zipfile.BadZipFile, KeyError) as exc:
@@ -171,6 +173,15 @@ def _load(item: _Input) -> _Loaded:
     except Exception as exc:  # one broken file must not end the run
         return _Loaded(item.label, None, None, 0, 0,
                        f"{item.label}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _reference_of(item: _Input) -> SmelterReference:
+    if item.member is not None:
+        with zipfile.ZipFile(item.path) as z:
+            stream = io.BytesIO(z.read(item.member))
+        stream.name = item.label
+        return reference_from_template(stream)
+    return reference_from_template(item.path)
 
 
 def _supplier_key(decl: Declaration) -> str:
@@ -241,15 +252,19 @@ def consolidate(
         current[ranked[0].label] = ranked[0]
         for other in ranked[1:]:
             superseded[other.label] = ranked[0].label
-    # reference per family
+    # reference per family: the given one, else the newest look-up among the inputs
     refs: dict[str, SmelterReference] = {r.kind.value: r for r in references}
+    newest: dict[str, _Loaded] = {}
     for r in readable:
-        if r.reference is not None and r.decl is not None:
-            fam = r.decl.template.kind.value
-            if fam not in {x.kind.value for x in references} and (
-                    fam not in refs or version_key(r.reference.version)
-                    > version_key(refs[fam].version)):
-                refs[fam] = r.reference
+        if r.reference is None or r.decl is None:
+            continue
+        fam = r.decl.template.kind.value
+        best = newest.get(fam)
+        if best is None or version_key(r.reference) > version_key(best.reference or ""):
+            newest[fam] = r
+    for fam, r in newest.items():
+        if fam not in refs:
+            refs[fam] = _reference_of(next(i for i in items if i.label == r.label))
     matchers: dict[str, SmelterMatcher] = {}
     for r in readable:
         assert r.decl is not None

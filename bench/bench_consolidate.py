@@ -1,0 +1,108 @@
+"""Consolidation at scale: 100 to 1,000 real-size supplier CMRTs on this machine.
+
+Uses the files ``bench/make_suppliers.py`` generates (blank official CMRT 6.4 / 6.5 filled with
+varied content). For each size, ``consolidate`` runs in a fresh process with the default
+process pool; wall time, time per file and peak memory (the largest resident set of the
+parent and of any worker) are printed. Beside it, on the first 100 files, the loop a user
+would otherwise write: openpyxl (read-only) reading each file's Declaration and Smelter List
+rows, with no validation, matching or consolidation at all; the ratio of time per file is
+printed.
+
+Run: ``python bench/bench_consolidate.py [--sizes 100,250,500,1000]``. Not part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SUPPLIERS = ROOT / "bench" / "results" / "suppliers"
+
+_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from mineral_compliance.consolidation import consolidate
+files = sorted(Path(sys.argv[1]).glob("supplier-*.xlsx"))
+n = int(sys.argv[2])
+chosen = [f for f in files if not f.name.endswith("-earlier.xlsx")][:n]
+chosen += [f for f in files if f.name.endswith("-earlier.xlsx")
+           and f.name.replace("-earlier", "") in {c.name for c in chosen}]
+start = time.perf_counter()
+result = consolidate(chosen)
+elapsed = time.perf_counter() - start
+s = result.summary()
+assert s["smelter_rows_read"] == s["smelter_rows_attributed"] + s["rows_rejected"]
+print(json.dumps({"files": len(chosen), "seconds": elapsed, "summary": s,
+                  "parent_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "worker_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+_OPENPYXL = r"""
+import sys, time, warnings
+from pathlib import Path
+from openpyxl import load_workbook
+warnings.simplefilter("ignore")
+files = sorted(Path(sys.argv[1]).glob("supplier-*.xlsx"))[: int(sys.argv[2])]
+start = time.perf_counter()
+rows = 0
+for f in files:
+    wb = load_workbook(f, read_only=True, data_only=True)
+    for r in wb["Declaration"].iter_rows(min_row=8, max_row=90, min_col=4, max_col=7,
+                                         values_only=True):
+        pass
+    for r in wb["Smelter List"].iter_rows(min_row=5, max_row=2504, max_col=17,
+                                          values_only=True):
+        rows += any(r)
+    wb.close()
+print(time.perf_counter() - start)
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="100,250,500,1000")
+    args = parser.parse_args()
+    available = len([f for f in SUPPLIERS.glob("supplier-*.xlsx")
+                     if not f.name.endswith("-earlier.xlsx")])
+    sizes = [int(x) for x in args.sizes.split(",") if int(x) <= available]
+    if not sizes:
+        print(f"generate the files first: python bench/make_suppliers.py (found {available})")
+        return 1
+    print(f"{'files':>6} {'seconds':>8} {'ms/file':>8} {'parent MB':>10} {'worker MB':>10}"
+          f"  rows read = attributed + rejected")
+    per_file = {}
+    for n in sizes:
+        out = subprocess.run([sys.executable, "-c", _CHILD, str(SUPPLIERS), str(n)],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        s = r["summary"]
+        per_file[n] = r["seconds"] / r["files"]
+        print(f"{r['files']:>6} {r['seconds']:>8.1f} {per_file[n] * 1000:>8.1f} "
+              f"{r['parent_kb'] / 1024:>10.0f} {r['worker_kb'] / 1024:>10.0f}  "
+              f"{s['smelter_rows_read']} = {s['smelter_rows_attributed']} + "
+              f"{s['rows_rejected']} ({s['smelters']} smelters, "
+              f"{s['files_superseded']} superseded)")
+    n = min(100, sizes[0])
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _OPENPYXL, str(SUPPLIERS), str(n)],
+                         capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    plain = float(out.stdout.strip()) / n
+    first = sizes[0]
+    print(f"\nopenpyxl read-only, reading only, {n} files: {plain * 1000:.1f} ms/file "
+          f"({plain / per_file[first]:.1f}x the time per file of the full consolidation at "
+          f"{first} files; process wall {wall:.1f} s)")
+    if len(per_file) > 1:
+        lo, hi = min(per_file), max(per_file)
+        print(f"time per file from {lo} to {hi} files: {per_file[lo] * 1000:.1f} -> "
+              f"{per_file[hi] * 1000:.1f} ms ({per_file[hi] / per_file[lo]:.2f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
