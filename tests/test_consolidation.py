@@ -234,3 +234,20 @@ def test_the_same_code_runs_on_a_dask_cluster() -> None:
     local = consolidate([DEMO, REFUSED], executor=ThreadPoolExecutor(2))
     assert on_dask == local
     assert on_dask.summary()["files_unreadable"] == len(list(REFUSED.iterdir()))
+
+
+def test_a_product_level_subset(tmp_path: Path) -> None:
+    from mineral_compliance.consolidation import product_subset
+
+    base = DEMO / "cmrt-6.5-product-scope.xlsx"
+    other = patch_cells(base, {"Declaration!D8": "Second Example Supplier",
+                               "Product List!B6": "OTHER-1"}, tmp_path / "other.xlsx")
+    c = consolidate([base, other], executor=ThreadPoolExecutor(1))
+    number = next(p.product_number for p in c.products if p.file == str(base))
+    assert number and number != "OTHER-1"
+    subset = product_subset(c, [number])
+    assert {f.file for f in subset.files} == {str(base)}
+    assert all(x.file == str(base) for s in subset.smelters for x in s.sources)
+    assert subset.summary()["smelter_rows_attributed"] + len(subset.rejected) == \
+        subset.rows_read > 0
+    assert product_subset(c, ["no-such-product"]).smelters == ()

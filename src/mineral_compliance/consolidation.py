@@ -78,6 +78,7 @@ __all__ = [
     "compare",
     "consolidate",
     "load_consolidation",
+    "product_subset",
 ]
 
 _LAYOUTS = {layout.name: layout for layout in LAYOUTS}
@@ -313,9 +314,12 @@ def consolidate(
             keys_here.append(smelter_key)
         if decl.company.scope_code == "B":
             for p in decl.products:
+                requester = p.extra.get("requester_number")
                 products.append(ProductSmelters(
                     supplier=key, file=r.label, product_number=p.number.value,
-                    product_name=p.name.value, smelters=tuple(sorted(set(keys_here)))))
+                    product_name=p.name.value,
+                    requester_number=requester.value if requester else None,
+                    smelters=tuple(sorted(set(keys_here)))))
     smelters = tuple(_merge(k, v) for k, v in sorted(smelter_rows.items()))
     attributed = sum(len(s.sources) for s in smelters)
     if attributed + len(rejected) != rows_read:  # the invariant: nothing lost
@@ -602,3 +606,28 @@ def _blank_answer(key: str, where: object, choices: tuple[str, ...]) -> Question
     assert isinstance(where, Provenance)
     return QuestionAnswerModel(question=key, answer=TextValue(provenance=where),
                                comment=TextValue(provenance=where), choices=choices)
+
+
+def product_subset(result: Consolidation, numbers: Iterable[str]) -> Consolidation:
+    """The part of a consolidation that concerns some products: the product-scope (B)
+    declarations listing one of ``numbers`` (as the supplier's product number or the
+    requester's), their smelters and rejected rows. The row invariant holds for the subset."""
+    wanted = {n.strip().casefold() for n in numbers if n.strip()}
+
+    def hit(p: ProductSmelters) -> bool:
+        return any((v or "").strip().casefold() in wanted
+                   for v in (p.product_number, p.requester_number))
+
+    files = {p.file for p in result.products if hit(p)}
+    smelters = []
+    for s in result.smelters:
+        sources = tuple(x for x in s.sources if x.file in files)
+        if sources:
+            smelters.append(s.model_copy(update={
+                "sources": sources, "suppliers": tuple(sorted({x.supplier for x in sources}))}))
+    rejected = tuple(r for r in result.rejected if r.source.file in files)
+    return result.model_copy(update={
+        "files": tuple(f for f in result.files if f.file in files),
+        "smelters": tuple(smelters), "rejected": rejected,
+        "products": tuple(p for p in result.products if hit(p)),
+        "rows_read": sum(len(s.sources) for s in smelters) + len(rejected)})

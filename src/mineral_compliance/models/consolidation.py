@@ -105,6 +105,8 @@ class ProductSmelters(_Frozen):
     file: str
     product_number: str | None
     product_name: str | None
+    requester_number: str | None = Field(
+        default=None, description="The requester's own product number, where given.")
     smelters: tuple[str, ...] = Field(description="Keys of the smelters the supplier listed.")
 
 
