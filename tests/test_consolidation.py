@@ -176,6 +176,11 @@ def test_command_line_consolidation_with_roster_and_previous_run(
     crt_rate = next(a for a in data["answers"]
                     if a["family"] == "CRT" and a["question"] == "4")
     assert crt_rate["rule"] == "1 of 3 suppliers on the roster responded"
+    assert main(["consolidate", str(DEMO / "cmrt-6.5-product-scope.xlsx"), "-o",
+                 str(tmp_path / "p"), "--product", "ex-1001", "--no-progress"]) == 0
+    subset = json.loads((tmp_path / "p" / "products" / "consolidation.json").read_text())
+    assert [p["product_number"] for p in subset["products"]] == ["EX-1001"]
+    assert subset["summary"]["smelter_rows_read"] == 3
     assert main(["consolidate", str(DEMO), "-o", str(second), "--previous",
                  str(tmp_path / "nothing-here")]) == 2
 

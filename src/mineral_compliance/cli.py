@@ -24,7 +24,13 @@ from typing import Any, TextIO
 from tqdm import tqdm
 
 from . import __version__
-from .consolidation import company_declaration, compare, consolidate, load_consolidation
+from .consolidation import (
+    company_declaration,
+    compare,
+    consolidate,
+    load_consolidation,
+    product_subset,
+)
 from .errors import MineralComplianceError
 from .findings import Report
 from .models.declaration import Declaration
@@ -130,6 +136,9 @@ def _parser() -> argparse.ArgumentParser:
                            "company's own declaration; repeatable, one per family")
     cons.add_argument("--company", default=None,
                       help="the company name to put in the templates written")
+    cons.add_argument("--product", action="append", default=[],
+                      help="also write the subset for this product number (supplier's or "
+                           "requester's) to OUTDIR/products/; repeatable")
     cons.add_argument("--no-progress", action="store_true")
     _list_options(cons)
     return parser
@@ -328,6 +337,12 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
         print(f"since {args.previous}: {c['added']} smelters added, {c['removed']} removed, "
               f"{c['status-changed']} changed status; {c['suppliers_new']} new suppliers, "
               f"{c['suppliers_missing']} missing")
+    if args.product:
+        subset = product_subset(result, args.product)
+        sub_written = write_consolidation(subset, args.out / "products")
+        written.extend(sub_written)
+        print(f"products {', '.join(args.product)}: {len(subset.files)} declarations, "
+              f"{len(subset.smelters)} smelters")
     for blank in args.template:
         try:
             decl = company_declaration(result, template=blank,
@@ -340,7 +355,8 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
         written.append(target)
     for unreadable in (f for f in result.files if f.status.value == "unreadable"):
         print(f"  unreadable: {unreadable.message}", file=sys.stderr)
-    print(f"written to {args.out}: {', '.join(p.name for p in written)}")
+    print(f"written to {args.out}: "
+          f"{', '.join(str(p.relative_to(args.out)) for p in written)}")
     return 0
 
 
