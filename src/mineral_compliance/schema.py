@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .models.consolidation import Comparison, Consolidation
 from .models.declaration import Declaration
+from .models.matching import SmelterMatch
 from .models.reference import SmelterReference
 
 __all__ = ["SCHEMAS", "render_schema"]
@@ -13,6 +15,9 @@ __all__ = ["SCHEMAS", "render_schema"]
 SCHEMAS: dict[str, Any] = {
     "declaration.schema.json": Declaration,
     "smelter-reference.schema.json": SmelterReference,
+    "smelter-match.schema.json": SmelterMatch,
+    "consolidation.schema.json": Consolidation,
+    "comparison.schema.json": Comparison,
 }
 
 
