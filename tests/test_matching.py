@@ -260,3 +260,16 @@ def test_real_translation_tables_load_and_translate(name: str) -> None:
     assert legacy.translate("1deu001") == "CID000035"
     entry = next(e for e in legacy.entries if e.legacy_id == "1DEU001")
     assert entry.metal == "Gold" and entry.country == "GERMANY"
+
+
+def test_supplied_files_are_bounded_and_their_errors_typed(tmp_path: Path) -> None:
+    from mineral_compliance.refdata._files import decode_text, read_capped
+
+    big = tmp_path / "list.csv"
+    big.write_bytes(b"x" * 100)
+    with pytest.raises(ReferenceDataError, match="over the 10 byte limit"):
+        read_capped(big, 10)
+    with pytest.raises(ReferenceDataError, match="cannot be read"):
+        read_capped(tmp_path / "missing.csv", 10)
+    assert decode_text("Córrego".encode("cp1252"), big) == "Córrego"
+    assert decode_text("\ufeffCórrego".encode(), big) == "Córrego"

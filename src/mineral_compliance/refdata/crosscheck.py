@@ -9,7 +9,10 @@ from pathlib import Path
 from ..errors import ReferenceDataError
 from ..models.declaration import Declaration
 from ..models.matching import DeclaredSmelter, SmelterMatch
+from ._files import decode_text, read_capped
 from .matching import SmelterMatcher
+
+_MAX_BYTES = 200 * 1024 * 1024
 
 __all__ = [
     "declared_rows",
@@ -41,32 +44,15 @@ def declared_rows(decl: Declaration) -> list[DeclaredSmelter]:
 
 
 def read_rows_csv_plain(path: str | Path) -> list[list[str]]:
-    """The rows of a CSV file (UTF-8, or Windows-1252 as a fallback)."""
+    """The rows of a CSV file (UTF-8, or Windows-1252 as spreadsheet programs save it)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReferenceDataError(f"the file cannot be read ({exc.strerror})", path=path) from exc
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    return list(csv.reader(io.StringIO(text)))
+    return list(csv.reader(io.StringIO(decode_text(read_capped(path, _MAX_BYTES), path))))
 
 
 def read_rows_csv(path: str | Path) -> list[DeclaredSmelter]:
     """Rows to resolve from a CSV with a header naming metal, name, country and, optionally,
     smelter_id (common synonyms accepted). Row numbers are the CSV's line numbers."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReferenceDataError(f"the file cannot be read ({exc.strerror})", path=path) from exc
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = read_rows_csv_plain(path)
     if not rows:
         raise ReferenceDataError("the CSV is empty", path=path)
     header = [" ".join(h.casefold().replace("_", " ").split()) for h in rows[0]]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
+from ._files import decode_text, read_capped
 from ._text import file_date
 
 __all__ = ["LegacyEntry", "LegacyIds", "load_legacy_ids"]
@@ -57,25 +58,11 @@ class LegacyIds:
         return cached
 
 
-def _decode(data: bytes, path: Path) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ReferenceDataError("the file is neither UTF-8 nor Windows-1252 text", path=path)
-
-
 def load_legacy_ids(path: str | Path) -> LegacyIds:
     """Read a legacy-ID translation table from a CSV file."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReferenceDataError(f"the file cannot be read ({exc.strerror})", path=path) from exc
-    if len(data) > _MAX_BYTES:
-        raise ReferenceDataError(f"the file is over {_MAX_BYTES} bytes", path=path)
-    rows = list(csv.reader(io.StringIO(_decode(data, path))))
+    data = read_capped(path, _MAX_BYTES)
+    rows = list(csv.reader(io.StringIO(decode_text(data, path))))
     width = max((len(r) for r in rows), default=0)
 
     def share(col: int, pattern: re.Pattern[str]) -> int:

@@ -20,6 +20,7 @@ import requests
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
+from ._files import read_capped
 from ._text import file_date
 from .fetch import fetch
 
@@ -73,12 +74,7 @@ class CahraList:
 def load_cahra(path: str | Path) -> CahraList:
     """Read the CAHRA list's JSON form (``{"meta": {...}, "entries": [...]}``)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReferenceDataError(f"the file cannot be read ({exc.strerror})", path=path) from exc
-    if len(data) > _MAX_BYTES:
-        raise ReferenceDataError(f"the file is over {_MAX_BYTES} bytes", path=path)
+    data = read_capped(path, _MAX_BYTES)
     try:
         doc = json.loads(data)
         if isinstance(doc, list):  # a bare list of country entries

@@ -21,6 +21,7 @@ from lxml import etree
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot, StatusKind
+from ._files import decode_text, read_capped
 from ._text import country_code, file_date, name_key
 from .matching import metal_key, normalise_id
 
@@ -104,15 +105,7 @@ def _status(raw: str | None, default: StatusKind | None) -> StatusKind:
 
 
 def _rows_csv(data: bytes, path: Path) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ReferenceDataError("the file is neither UTF-8 nor Windows-1252 text", path=path)
-    return [list(r) for r in csv.reader(io.StringIO(text))]
+    return [list(r) for r in csv.reader(io.StringIO(decode_text(data, path)))]
 
 
 def _rows_spreadsheetml(data: bytes, path: Path) -> list[list[str]]:
@@ -177,12 +170,7 @@ def load_status_list(path: str | Path, *, kind: ListKind = "rmi",
                      default_status: StatusKind | None = None) -> StatusList:
     """Read a facility status list (CSV, XLSX or SpreadsheetML 2003 XML)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReferenceDataError(f"the file cannot be read ({exc.strerror})", path=path) from exc
-    if len(data) > _MAX_BYTES:
-        raise ReferenceDataError(f"the file is over {_MAX_BYTES} bytes", path=path)
+    data = read_capped(path, _MAX_BYTES)
     head = data[:512].lstrip(b"\xef\xbb\xbf \r\n\t")
     if data[:4] == b"PK\x03\x04":
         rows = _rows_xlsx(path)
