@@ -31,6 +31,7 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import glob
 import io
@@ -59,7 +60,7 @@ from .models.consolidation import (
 from .models.declaration import Declaration, TemplateKind
 from .models.declaration import QuestionAnswer as QuestionAnswerModel
 from .models.declaration import SmelterRow as SmelterRowModel
-from .models.matching import MatchGrade, SmelterMatch, StatusKind
+from .models.matching import DeclaredSmelter, MatchGrade, SmelterMatch, StatusKind
 from .models.reference import SmelterReference
 from .refdata._text import country_code, name_key
 from .refdata.crosscheck import declared_rows
@@ -94,9 +95,47 @@ class _Input:
 
 
 @dataclass(frozen=True)
+class _Digest:
+    """What consolidation needs of one declaration, small enough to send between processes
+    by the thousand (the full model stays in the worker)."""
+
+    file: str
+    sha256: str
+    kind: TemplateKind
+    version: str
+    layout: str
+    company: str | None
+    unique_id: str | None
+    effective_date: dt.date | None
+    scope_code: str | None
+    minerals: tuple[str, ...]
+    answers: dict[str, dict[str, str | None]]
+    rows: tuple[DeclaredSmelter, ...]
+    products: tuple[tuple[str | None, str | None, str | None], ...]
+    """(number, name, requester's number) of each Product List row."""
+
+    @classmethod
+    def of(cls, decl: Declaration) -> _Digest:
+        c = decl.company
+        return cls(
+            file=decl.file, sha256=decl.sha256, kind=decl.template.kind,
+            version=decl.template.version, layout=decl.template.layout,
+            company=c.name.value, unique_id=c.unique_id.value,
+            effective_date=c.effective_date.value, scope_code=c.scope_code,
+            minerals=decl.minerals,
+            answers={m: {q: qa.answer.value for q, qa in qs.items()}
+                     for m, qs in decl.answers.items()},
+            rows=tuple(declared_rows(decl)),
+            products=tuple((p.number.value, p.name.value,
+                            p.extra["requester_number"].value
+                            if "requester_number" in p.extra else None)
+                           for p in decl.products))
+
+
+@dataclass(frozen=True)
 class _Loaded:
     label: str
-    decl: Declaration | None
+    decl: _Digest | None
     reference: str | None
     """The version of the file's own Smelter Look-up (the list itself stays in the worker;
     the parent loads only the one it needs)."""
@@ -164,7 +203,7 @@ def _load(item: _Input) -> _Loaded:
                 reference = None
         report = validate(decl, reference=reference)
         counts = report.summary()
-        return _Loaded(item.label, decl, reference.version if reference else None,
+        return _Loaded(item.label, _Digest.of(decl), reference.version if reference else None,
                        counts[Severity.ERROR.value], counts[Severity.WARNING.value], None)
     except MineralComplianceError as exc:
         return _Loaded(item.label, None, None, 0, 0, str(exc))
@@ -185,11 +224,11 @@ def _reference_of(item: _Input) -> SmelterReference:
     return reference_from_template(item.path)
 
 
-def _supplier_key(decl: Declaration) -> str:
-    uid = decl.company.unique_id.value
+def _supplier_key(decl: _Digest) -> str:
+    uid = decl.unique_id
     if uid and uid.strip():
         return f"id:{uid.strip().casefold()}"
-    name = decl.company.name.value
+    name = decl.company
     return f"name:{name_key(name)}" if name and name_key(name) else f"file:{decl.file}"
 
 
@@ -242,14 +281,13 @@ def consolidate(
     groups: dict[tuple[str, str], list[_Loaded]] = defaultdict(list)
     for r in readable:
         assert r.decl is not None
-        groups[(_supplier_key(r.decl), r.decl.template.kind.value)].append(r)
+        groups[(_supplier_key(r.decl), r.decl.kind.value)].append(r)
     current: dict[str, _Loaded] = {}
     superseded: dict[str, str] = {}
     for members in groups.values():
         ranked = sorted(members, key=lambda r: (
-            r.decl.company.effective_date.value.isoformat()
-            if r.decl and r.decl.company.effective_date.value else "",
-            version_key(r.decl.template.version) if r.decl else (0,), r.label), reverse=True)
+            r.decl.effective_date.isoformat() if r.decl and r.decl.effective_date else "",
+            version_key(r.decl.version) if r.decl else (0,), r.label), reverse=True)
         current[ranked[0].label] = ranked[0]
         for other in ranked[1:]:
             superseded[other.label] = ranked[0].label
@@ -259,7 +297,7 @@ def consolidate(
     for r in readable:
         if r.reference is None or r.decl is None:
             continue
-        fam = r.decl.template.kind.value
+        fam = r.decl.kind.value
         best = newest.get(fam)
         if best is None or version_key(r.reference) > version_key(best.reference or ""):
             newest[fam] = r
@@ -269,10 +307,10 @@ def consolidate(
     matchers: dict[str, SmelterMatcher] = {}
     for r in readable:
         assert r.decl is not None
-        fam = r.decl.template.kind.value
+        fam = r.decl.kind.value
         if fam not in matchers:
             ref = refs.get(fam) or SmelterReference(
-                kind=r.decl.template.kind, version="-", file="(none)", sha256="-",
+                kind=r.decl.kind, version="-", file="(none)", sha256="-",
                 sheet="-", entries=())
             matchers[fam] = SmelterMatcher(ref, status_lists=status_lists, cahra=cahra)
     smelter_rows: dict[str, list[tuple[SmelterSource, SmelterMatch]]] = defaultdict(list)
@@ -283,20 +321,19 @@ def consolidate(
         decl = r.decl
         assert decl is not None
         key = _supplier_key(decl)
-        rows = declared_rows(decl)
+        rows = decl.rows
         status = (FileStatus.SUPERSEDED if r.label in superseded else
                   FileStatus.ERRORS if r.errors else
                   FileStatus.WARNINGS if r.warnings else FileStatus.VALID)
-        eff = decl.company.effective_date.value
         files.append(SupplierFile(
             file=r.label, sha256=decl.sha256, status=status, supplier=key,
-            company=decl.company.name.value, unique_id=decl.company.unique_id.value,
-            kind=decl.template.kind.value, version=decl.template.version, effective_date=eff,
+            company=decl.company, unique_id=decl.unique_id,
+            kind=decl.kind.value, version=decl.version, effective_date=decl.effective_date,
             errors=r.errors, warnings=r.warnings, smelter_rows=len(rows),
             superseded_by=superseded.get(r.label)))
         if r.label in superseded:
             continue
-        matcher = matchers[decl.template.kind.value]
+        matcher = matchers[decl.kind.value]
         keys_here: list[str] = []
         for row in rows:
             rows_read += 1
@@ -312,14 +349,11 @@ def consolidate(
                 continue
             smelter_rows[smelter_key].append((source, result))
             keys_here.append(smelter_key)
-        if decl.company.scope_code == "B":
-            for p in decl.products:
-                requester = p.extra.get("requester_number")
+        if decl.scope_code == "B":
+            for number, name, requester in decl.products:
                 products.append(ProductSmelters(
-                    supplier=key, file=r.label, product_number=p.number.value,
-                    product_name=p.name.value,
-                    requester_number=requester.value if requester else None,
-                    smelters=tuple(sorted(set(keys_here)))))
+                    supplier=key, file=r.label, product_number=number, product_name=name,
+                    requester_number=requester, smelters=tuple(sorted(set(keys_here)))))
     smelters = tuple(_merge(k, v) for k, v in sorted(smelter_rows.items()))
     attributed = sum(len(s.sources) for s in smelters)
     if attributed + len(rejected) != rows_read:  # the invariant: nothing lost
@@ -336,7 +370,7 @@ def consolidate(
                 snapshots.append(s)
     files.sort(key=lambda f: f.file)
     return Consolidation(
-        families=tuple(sorted({d.template.kind.value for d in consolidated})),
+        families=tuple(sorted({d.kind.value for d in consolidated})),
         files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
         products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read)
 
@@ -390,13 +424,13 @@ def _bucket(rate: float) -> str:
     return RESPONSE_RATE[4] if rate > 0 else RESPONSE_RATE[5]
 
 
-def _rollup(decls: Sequence[Declaration], smelters: Sequence[ConsolidatedSmelter],
+def _rollup(decls: Sequence[_Digest], smelters: Sequence[ConsolidatedSmelter],
             roster: Sequence[str] | None) -> Iterator[AnswerRollup]:
-    by_family: dict[TemplateKind, list[Declaration]] = defaultdict(list)
+    by_family: dict[TemplateKind, list[_Digest]] = defaultdict(list)
     for d in decls:
-        by_family[d.template.kind].append(d)
+        by_family[d.kind].append(d)
     for family, members in sorted(by_family.items()):
-        layout = _LAYOUTS[max((d.template.layout for d in members),
+        layout = _LAYOUTS[max((d.layout for d in members),
                               key=lambda n: version_key(n.split("-")[-1]))]
         roles = layout.roles
         minerals = sorted({m for d in members for m in d.minerals})
@@ -413,7 +447,7 @@ def _rollup(decls: Sequence[Declaration], smelters: Sequence[ConsolidatedSmelter
                                    answer=answer, rule=rule, counts=counts)
 
 
-def _answers(members: Sequence[Declaration], roles: QuestionRoles, mineral: str, q: str, *,
+def _answers(members: Sequence[_Digest], roles: QuestionRoles, mineral: str, q: str, *,
              only_users: bool) -> list[str]:
     """Each consolidated supplier's answer ('' for none); with ``only_users``, only from the
     suppliers that say they use the mineral."""
@@ -422,17 +456,15 @@ def _answers(members: Sequence[Declaration], roles: QuestionRoles, mineral: str,
         if mineral not in d.minerals:
             continue
         qa = d.answers.get(mineral, {})
-        used = qa.get(roles.used[0])
-        if only_users and (used is None or used.answer.value != "Yes"):
+        if only_users and qa.get(roles.used[0]) != "Yes":
             continue
-        a = qa.get(q)
-        out.append(a.answer.value if a and a.answer.value else "")
+        out.append(qa.get(q) or "")
     return out
 
 
 def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ...],
           flagged: set[str], roster: Sequence[str] | None,
-          members: Sequence[Declaration]) -> tuple[str | None, str]:
+          members: Sequence[_Digest]) -> tuple[str | None, str]:
 
     def literal(text: str) -> str | None:
         return text if text in choices else None
@@ -462,7 +494,7 @@ def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ..
         surveyed = {name_key(r) or r.strip().casefold() for r in roster if r.strip()}
         responded = set()
         for d in members:
-            for text in (d.company.unique_id.value, d.company.name.value):
+            for text in (d.unique_id, d.company):
                 key = (name_key(text) or text.strip().casefold()) if text else ""
                 if key in surveyed:
                     responded.add(key)

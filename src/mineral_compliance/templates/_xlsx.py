@@ -282,6 +282,15 @@ class Workbook:
                 self._shared = _SharedStrings([], b"")
         return self._shared
 
+    def sheet_sha256(self, sheet: str) -> str:
+        """The sha256 of a worksheet's stored XML: equal for the same sheet content, so
+        callers can reuse what they parsed from it before (the Smelter Look-up is the same in
+        every copy of one template release)."""
+        info = next((s for s in self.sheets if s.name == sheet), None)
+        if info is None:
+            raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
+        return hashlib.sha256(self._read_part(info.part)).hexdigest()
+
     def cells(self, sheet: str, columns: Iterable[str] | None = None) -> SheetCells:
         """Every cell of ``sheet`` that holds a value, keyed by (row, column).
 

@@ -75,7 +75,7 @@ def reference_from_template(source: str | Path | IO[bytes]) -> SmelterReference:
         file=str(wb.path),
         sha256=wb.sha256,
         sheet=spec.sheet,
-        entries=tuple(_lookup_entries(wb, spec)),
+        entries=_lookup_entries(wb, spec),
     )
 
 
@@ -100,9 +100,42 @@ def _lookup_rows(wb: Workbook, spec: LookupSheet) -> Iterable[tuple[int, dict[st
             yield row, values
 
 
-def _lookup_entries(wb: Workbook, spec: LookupSheet) -> Iterable[LookupEntry]:
-    for row, values in _lookup_rows(wb, spec):
-        yield LookupEntry.model_validate({"row": row, **values})
+_TableKey = tuple[str, str, int, tuple[tuple[str, str], ...]]
+
+
+@dataclass
+class _Table:
+    """The parsed rows of one Smelter Look-up, and their models once asked for."""
+
+    rows: tuple[tuple[int, dict[str, str | None]], ...]
+    entries: tuple[LookupEntry, ...] | None = None
+
+
+_TABLES: dict[_TableKey, _Table] = {}
+_TABLES_KEPT = 8
+
+
+def _lookup_table(wb: Workbook, spec: LookupSheet) -> _Table:
+    """The Look-up rows of ``wb``, parsed once per distinct sheet content in this process:
+    batches of supplier files mostly share a handful of template releases."""
+    key = (wb.sheet_sha256(spec.sheet), spec.sheet, spec.first_row,
+           tuple(sorted(spec.columns.items())))
+    table = _TABLES.get(key)
+    if table is None:
+        table = _Table(tuple(_lookup_rows(wb, spec)))
+        if len(_TABLES) >= _TABLES_KEPT:
+            _TABLES.pop(next(iter(_TABLES)))
+        _TABLES[key] = table
+    return table
+
+
+def _lookup_entries(wb: Workbook, spec: LookupSheet) -> tuple[LookupEntry, ...]:
+    """The Look-up rows as (immutable, shared) models."""
+    table = _lookup_table(wb, spec)
+    if table.entries is None:
+        table.entries = tuple(LookupEntry.model_validate({"row": row, **values})
+                              for row, values in table.rows)
+    return table.entries
 
 
 _Ref = dict[str, str | None]
@@ -143,7 +176,7 @@ class _Reader:
         if self._lookup is None:
             spec = self.layout.lookup
             if spec is not None and self.wb.has_sheet(spec.sheet):
-                self._lookup = _LookupIndex.build(_lookup_rows(self.wb, spec))
+                self._lookup = _LookupIndex.build(_lookup_table(self.wb, spec).rows)
             else:
                 self._lookup = _LookupIndex({}, {})
         return self._lookup
