@@ -126,3 +126,20 @@ def test_libreoffice_checker_agrees_on_written_workbooks(tmp_path: Path) -> None
     jx_name = next(n for n in written if "JX" in n)
     assert by_name[jx_name].open_keys() == []
     assert by_name["jx-without-B-and-E"].open_keys() == ["Declaration!D77", "Declaration!D83"]
+
+
+@needs_reference
+@pytest.mark.skipif(find_uno_python() is None,
+                    reason="LibreOffice with python3-uno is not installed (.ci/run installs it)")
+def test_libreoffice_checker_agrees_on_an_emrt_written_into_the_blank_2_1(
+        tmp_path: Path) -> None:
+    blank = REFERENCE / "emrt" / "RMI_EMRT_2.1.xlsx"
+    decl = read_template(FIXTURES / "demo" / "emrt-2.1-selected-minerals.xlsx")
+    out = write_template(decl, template=blank, out=tmp_path / "emrt.xlsx")
+    back = read_template(out)
+    assert back.minerals == decl.minerals
+    assert back.to_plain()["answers"] == decl.to_plain()["answers"]
+    [result] = run_checker([out], python=find_uno_python())
+    ours = sorted({f.checker_item for f in validate(back).findings
+                   if f.basis is Basis.CHECKER and f.checker_item})
+    assert result.error is None and ours == result.open_keys() and ours
