@@ -121,3 +121,16 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=120) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_csv_output_makes_formula_like_supplier_text_inert(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A supplier's file named like a formula, and its content, stay text in the CSV."""
+    shutil.copy(DEMO / "cmrt-6.22-messy-answers.xlsx", tmp_path / "=1+1.xlsx")
+    (tmp_path / "@SUM(A1).xlsx").write_bytes(b"not a workbook")
+    monkeypatch.chdir(tmp_path)
+    main(["validate", "=1+1.xlsx", "@SUM(A1).xlsx", "--csv"])
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {r["file"] for r in rows} == {"'=1+1.xlsx", "'@SUM(A1).xlsx"}
+    assert all(not v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())

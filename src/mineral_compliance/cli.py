@@ -36,7 +36,7 @@ from .findings import Report
 from .models.declaration import Declaration
 from .models.matching import SmelterMatch
 from .models.reference import SmelterReference
-from .outputs import write_atomic, write_consolidation
+from .outputs import neutralise, write_atomic, write_consolidation
 from .refdata import SmelterMatcher, fetch, load_cahra, load_legacy_ids, load_status_list
 from .refdata.crosscheck import (
     declared_rows,
@@ -195,7 +195,7 @@ def _cmd_smelters(args: argparse.Namespace) -> int:
                 writer = csv.writer(sys.stdout, delimiter="," if args.csv else "\t")
                 writer.writerow(fields)
                 for e in reference.entries:
-                    writer.writerow([getattr(e, f) for f in fields])
+                    writer.writerow([neutralise(getattr(e, f)) for f in fields])
             return 0
         matcher = _matcher(args, reference_from_template(args.reference))
         results = matcher.match_all(read_rows_csv(args.rows))
@@ -523,13 +523,14 @@ def _print_csv(results: list[dict[str, Any]], out: TextIO) -> None:
                      "subject", "message", "hint"])
     for r in results:
         t = r["template"] or {}
-        if r["error"]:
-            writer.writerow([r["file"], "", "", "error", "file-unreadable", "", "", "",
-                             r["error"]["message"], ""])
+        if r["error"]:  # supplier text is made inert for spreadsheet programs
+            writer.writerow([neutralise(v) for v in (
+                r["file"], "", "", "error", "file-unreadable", "", "", "",
+                r["error"]["message"], "")])
         for f in r["findings"]:
-            writer.writerow([r["file"], t.get("kind"), t.get("version"), f["severity"],
-                             f["code"], f["sheet"], f["cell"], f["subject"], f["message"],
-                             f["hint"]])
+            writer.writerow([neutralise(v) for v in (
+                r["file"], t.get("kind"), t.get("version"), f["severity"], f["code"],
+                f["sheet"], f["cell"], f["subject"], f["message"], f["hint"])])
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
