@@ -103,7 +103,7 @@ def test_real_supplier_files_written_into_the_blank_official_workbook(
 def test_libreoffice_checker_agrees_on_written_workbooks(tmp_path: Path) -> None:
     """A complete declaration written into the blank 6.4 leaves the RMI Checker with nothing
     open; incomplete ones open exactly the items our rules report."""
-    written = {}
+    written: dict[str, tuple[Path, Declaration]] = {}
     for path in FILLED:
         decl = read_template(path)
         written[path.name] = (write_template(decl, template=BLANK_64,
