@@ -282,13 +282,11 @@ def consolidate(
     for r in readable:
         assert r.decl is not None
         groups[(_supplier_key(r.decl), r.decl.kind.value)].append(r)
-    current: dict[str, _Loaded] = {}
     superseded: dict[str, str] = {}
     for members in groups.values():
         ranked = sorted(members, key=lambda r: (
             r.decl.effective_date.isoformat() if r.decl and r.decl.effective_date else "",
             version_key(r.decl.version) if r.decl else (0,), r.label), reverse=True)
-        current[ranked[0].label] = ranked[0]
         for other in ranked[1:]:
             superseded[other.label] = ranked[0].label
     # reference per family: the given one, else the newest look-up among the inputs
