@@ -14,6 +14,7 @@ reported as a finding. Exceptions are for inputs that cannot be read at all.
      |    +-- UnsupportedVersionError    a recognised template in a version we do not read
      |    +-- MalformedTemplateError     a recognised template whose parts are broken
      +-- ReferenceDataError             reference data (smelter look-up) cannot be used
+     +-- ProfileError                   a company profile cannot be read or is invalid
 
 Every exception carries context attributes (``path``, ``sheet``, ``cell``) where known and a
 ``hint`` telling the person who owns the file what to do.
@@ -29,6 +30,7 @@ __all__ = [
     "MalformedTemplateError",
     "MineralComplianceError",
     "NotAWorkbookError",
+    "ProfileError",
     "ReferenceDataError",
     "TemplateError",
     "UnknownTemplateError",
@@ -132,3 +134,10 @@ class ReferenceDataError(MineralComplianceError):
     """Reference data cannot be loaded or used."""
 
     default_message = "the reference data cannot be used"
+
+
+class ProfileError(MineralComplianceError):
+    """A company profile (TOML or JSON) cannot be read or does not validate; the message names
+    every field at fault."""
+
+    default_message = "the company profile cannot be used"

@@ -1,0 +1,224 @@
+"""Dodd-Frank Section 1502 (Exchange Act Rule 13p-1, Form SD): what a registrant must
+conclude and file for a calendar year, per metal, with the facts behind every conclusion.
+
+The three steps of the rule, as applied here (each rule is a function below):
+
+1. **Applicability.** A metal is in scope when a product category the registrant manufactures
+   or contracts to manufacture needs it, and the consolidated supplier answers say it is used
+   (question 1 or 2 "Yes"). Minerals outside the supply chain before 31 January 2013 are
+   excluded (a profile statement, per metal).
+2. **Reasonable country of origin inquiry (RCOI)**, from the consolidated supplier answers to
+   question 3 (covered countries) and the consolidated smelters:
+   *known covered-country origin* when any supplier answers "Yes";
+   else *reason to believe* when a consolidated smelter is located in a covered country or
+   any supplier answers "Unknown" or not at all (while others answer);
+   else *undeterminable* when no supplier answers question 3;
+   else *no reason to believe* (every answer "No").
+   Material from recycled or scrap sources only (question 5 "Yes" from every supplier) needs
+   no due diligence on its origin.
+3. **Due diligence and a Conflict Minerals Report** are required for a metal in scope, not
+   excluded, not recycled-only, whose RCOI is not "no reason to believe". One such metal
+   requires the report (Form SD Item 1.02, Exhibit 1.01).
+
+The filing is due 31 May of the following year, or the next business day when that is a
+Saturday, Sunday or US federal holiday.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import holidays
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..errors import ProfileError
+from ..models.consolidation import Consolidation
+from ..models.profile import THREE_TG, CompanyProfile
+from ..refdata.matching import metal_key
+
+__all__ = [
+    "Determination",
+    "Fact",
+    "MetalDetermination",
+    "Rcoi",
+    "determine",
+    "filing_deadline",
+    "load_profile",
+]
+
+_USED, _COVERED, _RECYCLED = ("1", "2"), "3", "5"  # CMRT question numbers
+
+
+class Rcoi(StrEnum):
+    NO_REASON = "no-reason-to-believe"
+    REASON = "reason-to-believe"
+    KNOWN = "known-covered-country-origin"
+    UNDETERMINABLE = "undeterminable"
+
+
+class Fact(BaseModel):
+    """One fact a conclusion rests on, and where it comes from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    statement: str
+    source: str
+
+
+class MetalDetermination(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    metal: str
+    in_scope: bool
+    excluded_pre_2013: bool
+    recycled_only: bool
+    rcoi: Rcoi | None
+    due_diligence_required: bool
+    facts: tuple[Fact, ...]
+
+
+class Determination(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    reporting_year: int
+    filing_deadline: dt.date
+    metals: tuple[MetalDetermination, ...]
+    form_sd_required: bool
+    report_required: bool
+    facts: tuple[Fact, ...]
+
+
+def load_profile(path: str | Path) -> CompanyProfile:
+    """Read a company profile from a ``.toml`` or ``.json`` file."""
+    source = Path(path)
+    try:
+        raw = source.read_bytes()
+        data: Any = (tomllib.loads(raw.decode("utf-8")) if source.suffix.lower() == ".toml"
+                     else json.loads(raw))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
+        raise ProfileError(f"the profile cannot be read ({exc})", path=source) from exc
+    try:
+        return CompanyProfile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in exc.errors())
+        raise ProfileError(problems, path=source,
+                           hint="see the CompanyProfile fields in the documentation") from exc
+
+
+def filing_deadline(reporting_year: int) -> dt.date:
+    """31 May of the following year, moved to the next business day past weekends and US
+    federal holidays (observed dates included)."""
+    due = dt.date(reporting_year + 1, 5, 31)
+    federal = holidays.country_holidays("US", years=range(due.year, due.year + 1))
+    while due.weekday() >= 5 or due in federal:
+        due += dt.timedelta(days=1)
+    return due
+
+
+def determine(profile: CompanyProfile, consolidation: Consolidation) -> Determination:
+    """Per metal: scope, RCOI, due diligence; and whether Form SD and a report are due."""
+    answers = {(metal_key(a.mineral), a.question): a for a in consolidation.answers
+               if a.family == "CMRT"}
+    metals = []
+    for metal in THREE_TG:
+        metals.append(_metal(metal, profile, consolidation, answers))
+    deadline = filing_deadline(profile.reporting_year)
+    in_scope = [m for m in metals if m.in_scope and not m.excluded_pre_2013]
+    report = any(m.due_diligence_required for m in metals)
+    facts = [Fact(statement=f"The report for calendar year {profile.reporting_year} is due "
+                            f"{deadline.isoformat()}.",
+                  source="Rule 13p-1: 31 May, next business day after weekends and US "
+                         "federal holidays")]
+    if not in_scope:
+        facts.append(Fact(statement="No conflict mineral is necessary to products the "
+                                    "registrant manufactures or contracts to manufacture, "
+                                    "by the profile and supplier answers.",
+                          source="company profile; consolidated supplier answers"))
+    return Determination(reporting_year=profile.reporting_year, filing_deadline=deadline,
+                         metals=tuple(metals), form_sd_required=bool(in_scope),
+                         report_required=report, facts=tuple(facts))
+
+
+def _metal(metal: str, profile: CompanyProfile, consolidation: Consolidation,
+           answers: dict[tuple[str | None, str], Any]) -> MetalDetermination:
+    key = metal_key(metal)
+    facts: list[Fact] = []
+    products = [p for p in profile.products if metal in p.metals
+                and (p.manufactured or p.contracted)]
+    for p in products:
+        how = "manufactured" if p.manufactured else "contracted to be manufactured"
+        facts.append(Fact(statement=f"{metal} is necessary to {p.name} ({how}).",
+                          source="company profile"))
+    used_answers = [answers.get((key, q)) for q in _USED]
+    used = any(a is not None and a.answer == "Yes" for a in used_answers)
+    for q, a in zip(_USED, used_answers, strict=True):
+        if a is not None:
+            facts.append(Fact(statement=f"Suppliers' question {q} for {metal}: "
+                                        f"{_counts(a.counts)}; company answer "
+                                        f"{a.answer or 'left to the company'}.",
+                              source=f"consolidation, CMRT question {q} ({a.rule})"))
+    in_scope = bool(products) and used
+    excluded = metal in profile.pre_2013_stock
+    if excluded:
+        facts.append(Fact(statement=f"All {metal} was outside the supply chain before "
+                                    "31 January 2013.", source="company profile"))
+    if not in_scope or excluded:
+        if not products:
+            facts.append(Fact(statement=f"No product category needs {metal}.",
+                              source="company profile"))
+        elif not used:
+            facts.append(Fact(statement=f"No supplier reports {metal} as used.",
+                              source="consolidation, CMRT questions 1 and 2"))
+        return MetalDetermination(metal=metal, in_scope=in_scope, excluded_pre_2013=excluded,
+                                  recycled_only=False, rcoi=None,
+                                  due_diligence_required=False, facts=tuple(facts))
+    recycled = answers.get((key, _RECYCLED))
+    recycled_only = recycled is not None and recycled.answer == "Yes"
+    if recycled is not None:
+        facts.append(Fact(statement=f"Suppliers' question 5 (100 % recycled or scrap) for "
+                                    f"{metal}: {_counts(recycled.counts)}.",
+                          source=f"consolidation, CMRT question 5 ({recycled.rule})"))
+    rcoi, rcoi_facts = _rcoi(metal, consolidation, answers.get((key, _COVERED)))
+    facts.extend(rcoi_facts)
+    required = not recycled_only and rcoi is not Rcoi.NO_REASON
+    return MetalDetermination(metal=metal, in_scope=True, excluded_pre_2013=False,
+                              recycled_only=recycled_only, rcoi=rcoi,
+                              due_diligence_required=required, facts=tuple(facts))
+
+
+def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi, list[Fact]]:
+    key = metal_key(metal)
+    facts: list[Fact] = []
+    counts: dict[str, int] = dict(covered.counts) if covered is not None else {}
+    answered = {k: v for k, v in counts.items() if k}
+    if covered is not None:
+        facts.append(Fact(statement=f"Suppliers' question 3 (covered countries) for {metal}: "
+                                    f"{_counts(counts)}.",
+                          source="consolidation, CMRT question 3"))
+    located = sorted(s.smelter_id or s.name for s in consolidation.smelters
+                     if metal_key(s.metal) == key and "covered-country" in s.flags)
+    if located:
+        facts.append(Fact(statement=f"{len(located)} consolidated {metal} smelter(s) are "
+                                    f"located in a covered country: {', '.join(located)}.",
+                          source="consolidation, smelter flags"))
+    if answered.get("Yes"):
+        return Rcoi.KNOWN, facts
+    if located:
+        return Rcoi.REASON, facts
+    if not answered:
+        return Rcoi.UNDETERMINABLE, facts
+    if answered.get("Unknown") or counts.get(""):
+        return Rcoi.REASON, facts
+    return Rcoi.NO_REASON, facts
+
+
+def _counts(counts: dict[str, int]) -> str:
+    if not counts:
+        return "no answers"
+    return ", ".join(f"{v} {k or 'blank'}" for k, v in sorted(counts.items()))

@@ -1,0 +1,124 @@
+"""Dodd-Frank Section 1502: the filing deadline, the company profile, and the per-metal
+determination with the facts it rests on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from mineral_compliance.consolidation import consolidate
+from mineral_compliance.disclosures import Rcoi, determine, filing_deadline, load_profile
+from mineral_compliance.errors import ProfileError
+from mineral_compliance.models.profile import CompanyProfile
+from mineral_compliance.templates._xlsx import patch_cells
+
+from .conftest import FIXTURES
+
+PROFILE = """
+registrant_name = "Example Devices Inc."
+cik = "1234567"
+state_of_incorporation = "Delaware"
+address = "1 Example Way, Springfield"
+contact_name = "Compliance Office"
+contact_phone = "+1 555 0100"
+reporting_year = 2025
+website = "https://www.example.com/conflict-minerals"
+memberships = ["Responsible Minerals Initiative"]
+
+[[products]]
+name = "Controllers"
+metals = ["tin", "Gold", "Tantalum"]
+manufactured = true
+"""
+
+
+@pytest.mark.parametrize(("year", "due"), [
+    (2024, dt.date(2025, 6, 2)),   # 31 May 2025 is a Saturday
+    (2025, dt.date(2026, 6, 1)),   # a Sunday
+    (2026, dt.date(2027, 6, 1)),   # Monday 31 May 2027 is Memorial Day
+    (2027, dt.date(2028, 5, 31)),  # a Wednesday
+])
+def test_the_filing_deadline_skips_weekends_and_federal_holidays(year: int,
+                                                                due: dt.date) -> None:
+    assert filing_deadline(year) == due
+
+
+def test_profiles_load_from_toml_and_json_and_name_every_fault(tmp_path: Path) -> None:
+    toml = tmp_path / "company.toml"
+    toml.write_text(PROFILE, encoding="utf-8")
+    profile = load_profile(toml)
+    assert profile.cik == "0001234567" and profile.products[0].metals == ("Tin", "Gold",
+                                                                        "Tantalum")
+    as_json = tmp_path / "company.json"
+    as_json.write_text(profile.model_dump_json(), encoding="utf-8")
+    assert load_profile(as_json) == profile
+    bad = tmp_path / "bad.toml"
+    bad.write_text(PROFILE.replace('"1234567"', '"12-34"').replace('"tin"', '"Cobalt"'),
+                   encoding="utf-8")
+    with pytest.raises(ProfileError) as err:
+        load_profile(bad)
+    assert "cik" in str(err.value) and "products.0.metals" in str(err.value)
+    assert "bad.toml" in str(err.value)
+    with pytest.raises(ProfileError, match="cannot be read"):
+        load_profile(tmp_path / "missing.toml")
+
+
+def _supplier(tmp_path: Path, name: str, edits: dict[str, str]) -> Path:
+    base = FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx"
+    # Q1 D26-29, Q2 D32-35, Q3 D38-41, Q5 D50-53: Tantalum, Tin, Gold, Tungsten
+    cells = {"Declaration!D8": name, "Declaration!D12": name}
+    cells.update({f"Declaration!{k}": v for k, v in edits.items()})
+    return patch_cells(base, cells, tmp_path / f"{name}.xlsx")
+
+
+def test_each_metal_is_determined_with_its_facts(tmp_path: Path) -> None:
+    a = _supplier(tmp_path, "Supplier A", {
+        "D26": "Yes", "D27": "Yes", "D28": "Yes", "D29": "No",
+        "D38": "Unknown", "D39": "No", "D40": "Yes", "D52": "No"})
+    b = _supplier(tmp_path, "Supplier B", {
+        "D26": "Yes", "D27": "Yes", "D28": "No", "D29": "No",
+        "D38": "No", "D39": "No"})
+    c = consolidate([a, b], executor=ThreadPoolExecutor(1))
+    profile = CompanyProfile.model_validate({**_base_profile(), "reporting_year": 2025})
+    d = determine(profile, c)
+    by = {m.metal: m for m in d.metals}
+    assert (by["Tantalum"].rcoi, by["Tantalum"].due_diligence_required) == (Rcoi.REASON, True)
+    assert (by["Tin"].rcoi, by["Tin"].due_diligence_required) == (Rcoi.NO_REASON, False)
+    assert (by["Gold"].rcoi, by["Gold"].due_diligence_required) == (Rcoi.KNOWN, True)
+    assert not by["Tungsten"].in_scope and by["Tungsten"].rcoi is None
+    assert d.form_sd_required and d.report_required
+    assert d.filing_deadline == dt.date(2026, 6, 1)
+    gold_facts = " ".join(f.statement for f in by["Gold"].facts)
+    assert "1 Yes" in gold_facts and "Controllers" in gold_facts
+    assert all(f.source for m in d.metals for f in m.facts)
+
+
+def test_recycled_only_and_pre_2013_stock_need_no_due_diligence(tmp_path: Path) -> None:
+    a = _supplier(tmp_path, "Supplier A", {
+        "D26": "Yes", "D27": "No", "D28": "Yes", "D29": "No", "D33": "No",  # tin not used
+        "D38": "Unknown", "D40": "Yes", "D52": "Yes"})
+    c = consolidate([a], executor=ThreadPoolExecutor(1))
+    profile = CompanyProfile.model_validate({**_base_profile(),
+                                             "pre_2013_stock": ["Tantalum"]})
+    by = {m.metal: m for m in determine(profile, c).metals}
+    assert by["Gold"].recycled_only and not by["Gold"].due_diligence_required
+    assert by["Tantalum"].excluded_pre_2013 and not by["Tantalum"].due_diligence_required
+    assert not determine(profile, c).report_required
+
+
+def _base_profile() -> dict[str, object]:
+    return {"registrant_name": "Example Devices Inc.", "cik": "1234567",
+            "state_of_incorporation": "Delaware", "address": "1 Example Way",
+            "contact_name": "Compliance Office", "contact_phone": "+1 555 0100",
+            "reporting_year": 2025,
+            "products": [{"name": "Controllers", "metals": ["Tin", "Gold", "Tantalum"],
+                          "manufactured": True}]}
+
+
+def test_profile_json_round_trip() -> None:
+    profile = CompanyProfile.model_validate(_base_profile())
+    assert CompanyProfile.model_validate(json.loads(profile.model_dump_json())) == profile
