@@ -31,6 +31,8 @@ from .consolidation import (
     load_consolidation,
     product_subset,
 )
+from .disclosures import determine, load_profile
+from .disclosures.documents import write_dodd_frank
 from .errors import MineralComplianceError
 from .findings import Report
 from .models.declaration import Declaration
@@ -141,6 +143,14 @@ def _parser() -> argparse.ArgumentParser:
                            "requester's) to OUTDIR/products/; repeatable")
     cons.add_argument("--no-progress", action="store_true")
     _list_options(cons)
+    report = sub.add_parser("report", help="regulatory disclosures from a consolidation")
+    rsub = report.add_subparsers(dest="report_command", required=True)
+    dfk = rsub.add_parser("dodd-frank", help="draft Form SD and the Conflict Minerals Report")
+    dfk.add_argument("--consolidation", type=Path, required=True,
+                     help="output folder of mineral-compliance consolidate")
+    dfk.add_argument("--profile", type=Path, required=True,
+                     help="the company profile (TOML or JSON)")
+    dfk.add_argument("-o", "--out", type=Path, default=Path("dodd-frank"))
     return parser
 
 
@@ -360,6 +370,32 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    try:
+        profile = load_profile(args.profile)
+        result = load_consolidation(args.consolidation)
+    except MineralComplianceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    decision = determine(profile, result)
+    written = write_dodd_frank(profile, result, args.out)
+    print(f"calendar year {profile.reporting_year}: Form SD "
+          f"{'required' if decision.form_sd_required else 'not required'}, Conflict "
+          f"Minerals Report {'required' if decision.report_required else 'not required'}; "
+          f"due {decision.filing_deadline.isoformat()}")
+    for m in decision.metals:
+        state = ("not in scope" if not m.in_scope else "excluded (pre-2013 stock)"
+                 if m.excluded_pre_2013 else f"{m.rcoi.value if m.rcoi else '-'}, due "
+                 f"diligence {'required' if m.due_diligence_required else 'not required'}")
+        print(f"  {m.metal:<9} {state}")
+    checklist = (args.out / "checklist.md").read_text(encoding="utf-8").splitlines()[2:]
+    print(f"the company must still write {len(checklist)} statements (checklist.md):")
+    for line in checklist:
+        print(f"  {line}")
+    print(f"written to {args.out}: {', '.join(p.name for p in written)}")
+    return 0
+
+
 def _plain_json(decl: Declaration, full: bool) -> str:
     if full:
         return decl.model_dump_json(indent=2)
@@ -566,6 +602,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_crosscheck(args)
         if args.command == "consolidate":
             return _cmd_consolidate(args)
+        if args.command == "report":
+            return _cmd_report(args)
         return _cmd_summary(args)
     except BrokenPipeError:  # the reader of our output (``| head``) went away: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)

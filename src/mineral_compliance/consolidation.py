@@ -370,7 +370,9 @@ def consolidate(
     return Consolidation(
         families=tuple(sorted({d.kind.value for d in consolidated})),
         files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
-        products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read)
+        products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read,
+        suppliers_surveyed=len({r.strip().casefold() for r in roster if r.strip()})
+        if roster is not None else None)
 
 
 def _smelter_key(result: SmelterMatch) -> tuple[str | None, str]:

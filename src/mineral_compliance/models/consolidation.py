@@ -118,6 +118,8 @@ class Consolidation(_Frozen):
     answers: tuple[AnswerRollup, ...]
     products: tuple[ProductSmelters, ...]
     snapshots: tuple[Snapshot, ...]
+    suppliers_surveyed: int | None = Field(
+        default=None, description="Suppliers on the roster given, if any.")
     rows_read: int
     """Smelter rows read from every consolidated file: always equal to the rows attributed to
     consolidated smelters plus the rejected rows."""
