@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mineral_compliance.consolidation import consolidate
 from mineral_compliance.disclosures import Rcoi, determine, filing_deadline, load_profile
 from mineral_compliance.errors import ProfileError
+from mineral_compliance.models.consolidation import Consolidation
 from mineral_compliance.models.profile import CompanyProfile
 from mineral_compliance.templates._xlsx import patch_cells
 
@@ -122,3 +125,103 @@ def _base_profile() -> dict[str, object]:
 def test_profile_json_round_trip() -> None:
     profile = CompanyProfile.model_validate(_base_profile())
     assert CompanyProfile.model_validate(json.loads(profile.model_dump_json())) == profile
+
+
+# -- documents --------------------------------------------------------------------------------
+
+def _text(element: Any) -> str:
+    return "".join(str(t) for t in element.itertext())
+
+
+def _report_case(tmp_path: Path) -> tuple[CompanyProfile, Consolidation]:
+    a = _supplier(tmp_path, "Supplier A", {
+        "D26": "Yes", "D27": "Yes", "D28": "Yes", "D29": "No",
+        "D38": "Unknown", "D39": "No", "D40": "Yes"})
+    b = _supplier(tmp_path, "Supplier B", {"D26": "Yes", "D27": "Yes", "D38": "No"})
+    c = consolidate([a, b], executor=ThreadPoolExecutor(1),
+                    roster=["Supplier A", "Supplier B", "Supplier C", "Supplier D"])
+    profile = CompanyProfile.model_validate({**_base_profile(),
+                                             "website": "https://www.example.com/cm"})
+    return profile, c
+
+
+def test_documents_pass_edgar_and_state_exactly_the_consolidations_figures(
+        tmp_path: Path) -> None:
+    from lxml import html
+
+    from mineral_compliance.disclosures.documents import render_dodd_frank
+    from mineral_compliance.disclosures.edgar import edgar_problems
+
+    profile, c = _report_case(tmp_path)
+    files = render_dodd_frank(profile, c)
+    assert set(files) == {"form-sd.htm", "form-sd.md", "ex1-01.htm", "ex1-01.md",
+                          "checklist.md", "report-data.json"}
+    for name in ("form-sd.htm", "ex1-01.htm"):
+        assert edgar_problems(files[name]) == [], name
+    # the smelter table is the consolidation's resolved smelters, row for row
+    expected = sorted((s.metal, s.name, s.country or "-", s.smelter_id, s.status.value)
+                      for s in c.smelters if not s.needs_review and s.smelter_id)
+    doc = html.document_fromstring(files["ex1-01.htm"])
+    tables = doc.findall(".//table")
+    smelter_table = next(t for t in tables if "Smelter ID" in _text(t))
+    rows = [tuple(_text(td) for td in tr.findall("td"))
+            for tr in smelter_table.findall("tr")[1:]]
+    assert sorted(rows) == expected and rows
+    # the statistics equal counts made directly from the consolidation
+    data = json.loads(files["report-data.json"])
+    assert data["statistics"]["suppliers_surveyed"] == 4
+    assert data["statistics"]["suppliers_responded"] == 2
+    assert data["statistics"]["response_rate"] == 50.0
+    for m in data["statistics"]["per_metal"]:
+        mine = [s for s in c.smelters if s.metal == m["metal"] and not s.needs_review]
+        assert m["smelters_identified"] == len(mine)
+        assert m["conformant"] == sum(s.status.value == "conformant" for s in mine)
+    assert "2 responses (50.0%)" in files["ex1-01.md"] and "surveyed 4 suppliers" in \
+        files["ex1-01.md"]
+    # every marked slot is on the checklist, and nothing else is
+    markers = {m for name, text in files.items() if name != "checklist.md"
+               for m in re.findall(r"\[TO BE COMPLETED BY THE COMPANY: ([^\]]+)\]", text)}
+    listed = {item["title"] for item in data["checklist"]}
+    assert markers == listed
+
+
+def test_documents_are_reproducible_and_written_atomically(tmp_path: Path) -> None:
+    from mineral_compliance.disclosures.documents import render_dodd_frank, write_dodd_frank
+
+    profile, c = _report_case(tmp_path)
+    assert render_dodd_frank(profile, c) == render_dodd_frank(profile, c)
+    written = write_dodd_frank(profile, c, tmp_path / "out")
+    assert sorted(p.name for p in written) == sorted(p.name for p in (tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize(("fragment", "problem"), [
+    ("<script>alert(1)</script>", "<script>"),
+    ('<a href="https://example.com">x</a>', "leaves the submission"),
+    ('<p onclick="x()">x</p>', "event attributes"),
+    ('<img src="http://example.com/logo.png">', "not a .jpg or .gif"),
+    ("<p>caf\u00e9</p>", "non-ASCII"),
+    ("<iframe></iframe>", "<iframe>"),
+])
+def test_the_edgar_check_catches_what_edgar_refuses(fragment: str, problem: str) -> None:
+    from mineral_compliance.disclosures.edgar import edgar_problems
+
+    found = edgar_problems(f"<html><body>{fragment}</body></html>")
+    assert any(problem in p for p in found), found
+    assert edgar_problems('<html><body><p><a href="#s1">ok</a> &#233;</p>'
+                          '<img src="logo.jpg"></body></html>') == []
+
+
+def test_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mineral_compliance.cli import main
+
+    a = _supplier(tmp_path, "Supplier A", {"D26": "Yes", "D38": "Yes"})
+    assert main(["consolidate", str(a), "-o", str(tmp_path / "cons"), "--no-progress"]) == 0
+    profile = tmp_path / "company.toml"
+    profile.write_text(PROFILE, encoding="utf-8")
+    assert main(["report", "dodd-frank", "--consolidation", str(tmp_path / "cons"),
+                 "--profile", str(profile), "-o", str(tmp_path / "sd")]) == 0
+    out = capsys.readouterr().out
+    assert "Conflict Minerals Report required" in out and "due 2026-06-01" in out
+    assert (tmp_path / "sd" / "ex1-01.htm").is_file()
+    assert main(["report", "dodd-frank", "--consolidation", str(tmp_path / "none"),
+                 "--profile", str(profile), "-o", str(tmp_path / "sd2")]) == 2
