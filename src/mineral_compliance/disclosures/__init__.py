@@ -1,6 +1,7 @@
 """Regulatory disclosures drawn from a consolidation: SEC Form SD and its Conflict Minerals
 Report (Dodd-Frank Section 1502)."""
 
+from .documents import render_dodd_frank, report_data, write_dodd_frank
 from .dodd_frank import (
     Determination,
     Fact,
@@ -10,6 +11,7 @@ from .dodd_frank import (
     filing_deadline,
     load_profile,
 )
+from .edgar import edgar_problems
 
 __all__ = [
     "Determination",
@@ -17,6 +19,10 @@ __all__ = [
     "MetalDetermination",
     "Rcoi",
     "determine",
+    "edgar_problems",
     "filing_deadline",
     "load_profile",
+    "render_dodd_frank",
+    "report_data",
+    "write_dodd_frank",
 ]
