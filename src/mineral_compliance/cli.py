@@ -33,6 +33,8 @@ from .consolidation import (
 )
 from .disclosures import determine, load_profile
 from .disclosures.documents import write_dodd_frank
+from .disclosures.eu import load_annex
+from .disclosures.eu import scope as eu_scope
 from .errors import MineralComplianceError
 from .findings import Report
 from .models.declaration import Declaration
@@ -151,6 +153,12 @@ def _parser() -> argparse.ArgumentParser:
     dfk.add_argument("--profile", type=Path, required=True,
                      help="the company profile (TOML or JSON)")
     dfk.add_argument("-o", "--out", type=Path, default=Path("dodd-frank"))
+    eu = sub.add_parser("eu", help="Regulation (EU) 2017/821")
+    eusub = eu.add_subparsers(dest="eu_command", required=True)
+    eus = eusub.add_parser("scope", help="are the imports in scope, per year and Annex I line")
+    eus.add_argument("imports", type=Path, help="import records (CSV or XLSX)")
+    eus.add_argument("--annex", type=Path, help="an updated Annex I table (JSON)")
+    eus.add_argument("--json", action="store_true")
     return parser
 
 
@@ -396,6 +404,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eu(args: argparse.Namespace) -> int:
+    try:
+        report = eu_scope(args.imports, load_annex(args.annex) if args.annex else None)
+    except MineralComplianceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(report.model_dump_json(indent=2))
+        return 0
+    for line in report.lines:
+        print(f"{line.year} {line.line:<4} {line.status:<24} {line.description[:50]}")
+        print(f"     {line.explanation}")
+    for row, cn in report.unmatched:
+        print(f"row {row}: CN {cn} matches no Annex I line (not in scope)")
+    for row, why in (*report.ambiguous, *report.invalid):
+        print(f"row {row}: {why}")
+    print(f"Annex I as of {report.annex.version} ({report.annex.source}); imports "
+          f"{report.imports.rows} rows, sha256 {report.imports.sha256[:12]}")
+    return 0
+
+
 def _plain_json(decl: Declaration, full: bool) -> str:
     if full:
         return decl.model_dump_json(indent=2)
@@ -604,6 +633,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_consolidate(args)
         if args.command == "report":
             return _cmd_report(args)
+        if args.command == "eu":
+            return _cmd_eu(args)
         return _cmd_summary(args)
     except BrokenPipeError:  # the reader of our output (``| head``) went away: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -1,0 +1,318 @@
+"""Regulation (EU) 2017/821: is a Union importer in scope, line by line of Annex I?
+
+The Annex I table ships as dated data with its source (``data/eu-annex-i.json``); a user can
+pass an updated table in the same shape. Import records (CSV or XLSX: date, CN code, TARIC
+subdivision, quantity in kg, supplier, country of origin, recycled, pre-2013 stock, and for
+gold whether it has passed the refining stage) are summed per calendar year and Annex I line:
+
+* recycled metal and stocks in their current form before 1 February 2013 are not counted
+  (Article 1), and are reported as excluded;
+* an importer is in scope for a line when the counted quantity reaches the line's threshold;
+* a line whose threshold is not confirmed from the Official Journal is reported as
+  "threshold not confirmed", with the unconfirmed value where one is known, never decided;
+* CN codes that match no line, and rows that cannot be read, are reported with their row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dateutil import parser as date_parser
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import ReferenceDataError
+from ..models.matching import Snapshot
+from ..refdata._files import read_capped
+from ..refdata._text import country_code
+from ..refdata.crosscheck import read_rows_csv_plain
+
+__all__ = [
+    "AnnexLine",
+    "AnnexTable",
+    "ImportRecord",
+    "LineScope",
+    "ScopeReport",
+    "load_annex",
+    "load_imports",
+    "scope",
+]
+
+_YES = {"yes", "y", "true", "1", "x", "ja", "oui"}
+_HEADERS = {
+    "date": ("date", "import date", "declaration date"),
+    "cn": ("cn code", "cn", "commodity code", "cn8"),
+    "taric": ("taric", "taric subdivision", "taric code"),
+    "quantity_kg": ("quantity kg", "quantity (kg)", "net mass kg", "net mass (kg)", "kg",
+                    "quantity"),
+    "supplier": ("supplier", "exporter", "consignor"),
+    "origin": ("country of origin", "origin", "origin country"),
+    "recycled": ("recycled", "recycled metal"),
+    "pre_2013": ("pre 2013", "pre-2013", "stock before 2013", "pre_2013"),
+    "refined": ("refined", "gold refined"),
+}
+
+
+class AnnexLine(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    part: str
+    description: str
+    cn: str
+    taric: str | None
+    ex: bool
+    refined: bool | None = None
+    """For the two gold lines under 7108: whether the gold has passed the refining stage."""
+    metal: str
+    threshold_kg: int | None
+    threshold_source: str
+    confirmed: bool
+
+    def matches(self, cn: str, taric: str | None, refined: bool | None) -> bool:
+        code = re.sub(r"\D", "", self.cn)
+        if not re.sub(r"\D", "", cn).startswith(code):
+            return False
+        if self.taric is not None and (taric or "").strip() != self.taric:
+            return False
+        return self.refined is None or refined is self.refined
+
+
+class AnnexTable(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    source: str
+    as_of: str
+    lines: tuple[AnnexLine, ...]
+    snapshot: Snapshot | None = None
+
+
+class ImportRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    row: int
+    date: dt.date
+    cn: str
+    taric: str | None
+    quantity_kg: float
+    supplier: str | None
+    origin: str | None
+    origin_code: str | None
+    recycled: bool
+    pre_2013: bool
+    refined: bool | None
+
+
+class LineScope(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    year: int
+    line: str
+    description: str
+    metal: str
+    imported_kg: float
+    excluded_kg: float = Field(description="Recycled metal and pre-2013 stock, not counted.")
+    counted_kg: float
+    threshold_kg: int | None
+    status: str = Field(description="in-scope, below-threshold or threshold-not-confirmed")
+    explanation: str
+    rows: tuple[int, ...]
+    origins: dict[str, float]
+
+
+class ScopeReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lines: tuple[LineScope, ...]
+    unmatched: tuple[tuple[int, str], ...] = Field(
+        description="(row, CN code) of records that match no Annex I line.")
+    ambiguous: tuple[tuple[int, str], ...] = Field(
+        description="(row, reason) of 7108 gold records without the refined flag.")
+    invalid: tuple[tuple[int, str], ...] = Field(description="(row, why) of unreadable rows.")
+    annex: Snapshot
+    imports: Snapshot
+
+    def in_scope(self, year: int) -> list[LineScope]:
+        return [x for x in self.lines if x.year == year and x.status == "in-scope"]
+
+
+def load_annex(path: str | Path | None = None) -> AnnexTable:
+    """The Annex I table shipped with the library, or one the user supplies (same JSON)."""
+    if path is None:
+        data = resources.files("mineral_compliance").joinpath("data/eu-annex-i.json"
+                                                              ).read_bytes()
+        source = "mineral_compliance/data/eu-annex-i.json"
+    else:
+        data = read_capped(Path(path), 5 * 1024 * 1024)
+        source = str(path)
+    try:
+        table = AnnexTable.model_validate(json.loads(data))
+    except ValueError as exc:
+        raise ReferenceDataError(f"not an Annex I table ({exc})", path=source) from exc
+    snap = Snapshot(kind="eu-annex-i", source=source, version=table.as_of,
+                    sha256=hashlib.sha256(data).hexdigest(), rows=len(table.lines))
+    return table.model_copy(update={"snapshot": snap})
+
+
+def _flag(text: str | None) -> bool:
+    return (text or "").strip().casefold() in _YES
+
+
+def _rows(path: Path) -> list[list[str]]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for damaged files
+            raise ReferenceDataError(f"the workbook cannot be opened ({exc})",
+                                     path=path) from exc
+        try:
+            out = []
+            for row in wb.worksheets[0].iter_rows(values_only=True):
+                out.append(["" if v is None else (v.date().isoformat()
+                                                  if isinstance(v, dt.datetime) else str(v))
+                            for v in row])
+            return out
+        finally:
+            wb.close()
+    return read_rows_csv_plain(path)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    records: list[ImportRecord]
+    invalid: list[tuple[int, str]]
+    snapshot: Snapshot
+
+
+def load_imports(path: str | Path) -> _Loaded:
+    """Import records from CSV or XLSX; rows that cannot be read are returned with why."""
+    source = Path(path)
+    data = read_capped(source, 200 * 1024 * 1024)
+    rows = _rows(source)
+    if not rows:
+        raise ReferenceDataError("the file has no rows", path=source)
+    header = [" ".join(h.casefold().replace("_", " ").split()) for h in rows[0]]
+    cols: dict[str, int] = {}
+    for fld, names in _HEADERS.items():
+        for name in names:
+            norm = " ".join(name.replace("_", " ").split())
+            if norm in header and header.index(norm) not in cols.values():
+                cols[fld] = header.index(norm)
+                break
+    missing = [f for f in ("date", "cn", "quantity_kg") if f not in cols]
+    if missing:
+        raise ReferenceDataError(f"no {', '.join(missing)} column in the header",
+                                 path=source,
+                                 hint="columns: date, cn code, taric, quantity kg, supplier, "
+                                      "country of origin, recycled, pre 2013, refined")
+    records: list[ImportRecord] = []
+    invalid: list[tuple[int, str]] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+
+        def cell(fld: str, row: list[str] = row) -> str | None:
+            i = cols.get(fld)
+            return (row[i].strip() or None) if i is not None and i < len(row) else None
+
+        try:
+            when = date_parser.parse(cell("date") or "").date()
+        except (ValueError, OverflowError):
+            invalid.append((number, f"the date {cell('date')!r} cannot be read"))
+            continue
+        try:
+            qty = float((cell("quantity_kg") or "").replace(",", ""))
+        except ValueError:
+            invalid.append((number, f"the quantity {cell('quantity_kg')!r} is not a number"))
+            continue
+        if qty < 0:
+            invalid.append((number, f"the quantity {qty} is negative"))
+            continue
+        cn = re.sub(r"\D", "", cell("cn") or "")
+        if len(cn) < 4:
+            invalid.append((number, f"the CN code {cell('cn')!r} is not a CN code"))
+            continue
+        refined = cell("refined")
+        origin = cell("origin")
+        records.append(ImportRecord(
+            row=number, date=when, cn=cn, taric=cell("taric"), quantity_kg=qty,
+            supplier=cell("supplier"), origin=origin, origin_code=country_code(origin),
+            recycled=_flag(cell("recycled")), pre_2013=_flag(cell("pre_2013")),
+            refined=None if refined is None else _flag(refined)))
+    snapshot = Snapshot(kind="eu-imports", source=str(source),
+                        sha256=hashlib.sha256(data).hexdigest(), rows=len(records))
+    return _Loaded(records, invalid, snapshot)
+
+
+def scope(imports: str | Path | _Loaded, annex: AnnexTable | None = None) -> ScopeReport:
+    """Per calendar year and Annex I line: imported, excluded, counted, threshold, status."""
+    table = annex or load_annex()
+    loaded = imports if isinstance(imports, _Loaded) else load_imports(imports)
+    sums: dict[tuple[int, str], list[ImportRecord]] = defaultdict(list)
+    unmatched: list[tuple[int, str]] = []
+    ambiguous: list[tuple[int, str]] = []
+    for rec in loaded.records:
+        hits = [line for line in table.lines if line.matches(rec.cn, rec.taric, rec.refined)]
+        if not hits and rec.refined is None and any(
+                line.matches(rec.cn, rec.taric, flag) for line in table.lines
+                for flag in (True, False)):
+            ambiguous.append((rec.row, f"CN {rec.cn} is gold under 7108: say whether it has "
+                                       "passed the refining stage (column 'refined')"))
+            continue
+        if not hits:
+            unmatched.append((rec.row, rec.cn))
+            continue
+        sums[(rec.date.year, hits[0].id)].append(rec)
+    by_id = {line.id: line for line in table.lines}
+    results = []
+    for (year, line_id), recs in sorted(sums.items()):
+        line = by_id[line_id]
+        imported = sum(r.quantity_kg for r in recs)
+        excluded = sum(r.quantity_kg for r in recs if r.recycled or r.pre_2013)
+        counted = imported - excluded
+        origins: dict[str, float] = defaultdict(float)
+        for r in recs:
+            if not (r.recycled or r.pre_2013):
+                origins[r.origin_code or r.origin or "unknown"] += r.quantity_kg
+        results.append(_decide(year, line, imported, excluded, counted,
+                               tuple(r.row for r in recs), dict(sorted(origins.items()))))
+    assert table.snapshot is not None
+    return ScopeReport(lines=tuple(results), unmatched=tuple(unmatched),
+                       ambiguous=tuple(ambiguous), invalid=tuple(loaded.invalid),
+                       annex=table.snapshot, imports=loaded.snapshot)
+
+
+def _decide(year: int, line: AnnexLine, imported: float, excluded: float, counted: float,
+            rows: Sequence[int], origins: dict[str, Any]) -> LineScope:
+    base = (f"{counted:,.1f} kg counted of {imported:,.1f} kg imported under "
+            f"{'ex ' if line.ex else ''}{line.cn}"
+            + (f" (TARIC {line.taric})" if line.taric else "")
+            + (f"; {excluded:,.1f} kg recycled or pre-2013 stock not counted" if excluded else ""))
+    if not line.confirmed:
+        known = (f"; the value {line.threshold_kg:,} kg is reported by "
+                 f"{line.threshold_source}" if line.threshold_kg else "")
+        status, why = "threshold-not-confirmed", (
+            f"{base}. The threshold for this line, set by Delegated Regulation (EU) 2020/1588, "
+            f"is not confirmed from the Official Journal{known}: supply an updated Annex I "
+            "table to decide")
+    elif counted >= (line.threshold_kg or 0):
+        status, why = "in-scope", f"{base}, at or above the threshold of " \
+                                  f"{line.threshold_kg:,} kg"
+    else:
+        status, why = "below-threshold", f"{base}, below the threshold of " \
+                                         f"{line.threshold_kg:,} kg"
+    return LineScope(year=year, line=line.id, description=line.description, metal=line.metal,
+                     imported_kg=imported, excluded_kg=excluded, counted_kg=counted,
+                     threshold_kg=line.threshold_kg, status=status, explanation=why,
+                     rows=tuple(rows), origins=origins)

@@ -1,0 +1,99 @@
+"""Regulation (EU) 2017/821 scope: the shipped Annex I table and the per-line engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from mineral_compliance.cli import main
+from mineral_compliance.disclosures.eu import load_annex, scope
+from mineral_compliance.errors import ReferenceDataError
+
+from .conftest import ROOT
+
+IMPORTS = """date,cn code,taric,quantity kg,supplier,country of origin,recycled,pre 2013,refined
+2025-02-03,8001 10 00,,60000,Example Metals AG,Malaysia,no,no,
+2025-05-10,8001 20 00,,50000,Example Metals AG,Indonesia,no,no,
+2025-06-01,8001 10 00,,20000,Recyclers Ltd,Germany,yes,no,
+2025-06-02,8001 10 00,,5000,Old Stock GmbH,Germany,no,yes,
+2025-07-01,7108 12 00,,80,Gold Trading SA,Switzerland,no,no,yes
+2025-07-02,7108 12 00,,10,Gold Trading SA,Peru,no,no,
+2025-08-01,2615 90 00,10,500,Ore Traders,Rwanda,no,no,
+2025-09-01,7403 11 00,,1000,Copper Co,Chile,no,no,
+2025-13-45,8001 10 00,,1,Bad Row,Chile,no,no,
+2026-01-05,8103 90 10,,200,Tantalum Parts,China,no,no,
+"""
+
+
+def test_the_shipped_annex_lines_and_their_confirmation() -> None:
+    annex = load_annex()
+    assert len(annex.lines) == 23 and annex.snapshot is not None
+    assert {line.id for line in annex.lines if not line.confirmed} == {"A3", "A4", "B2", "B5",
+                                                                       "B7"}
+    assert next(x for x in annex.lines if x.id == "A1").threshold_kg == 5000
+    # the table in the package is the one the domain notes quote, line for line
+    domain = ROOT.parent / "shared" / "docs" / "domain.md"
+    if domain.is_file():
+        text = domain.read_text(encoding="utf-8")
+        for line in annex.lines:
+            if line.confirmed:
+                assert f"{line.threshold_kg:,}".replace(",", " ") in text, line.id
+
+
+def test_scope_per_year_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "imports.csv"
+    path.write_text(IMPORTS, encoding="utf-8")
+    report = scope(path)
+    by = {(x.year, x.line): x for x in report.lines}
+    tin = by[(2025, "B10")]
+    assert (tin.imported_kg, tin.excluded_kg, tin.counted_kg) == (135000, 25000, 110000)
+    assert tin.status == "in-scope" and "100,000 kg" in tin.explanation
+    assert tin.origins == {"ID": 50000, "MY": 60000}
+    assert by[(2025, "B8")].status == "below-threshold"  # 80 kg refined gold < 100 kg
+    assert by[(2025, "A3")].status == "threshold-not-confirmed"
+    assert by[(2026, "B18")].status == "in-scope"
+    assert report.unmatched == ((9, "74031100"),)
+    assert [row for row, _ in report.ambiguous] == [7]
+    assert [row for row, _ in report.invalid] == [10]
+    rows_accounted = sum(len(x.rows) for x in report.lines) + len(report.unmatched) + \
+        len(report.ambiguous) + len(report.invalid)
+    assert rows_accounted == IMPORTS.count("\n") - 1  # every data row, once
+    assert [x.line for x in report.in_scope(2025)] == ["B10"]
+
+
+def test_an_updated_table_decides_the_unconfirmed_lines(tmp_path: Path) -> None:
+    data = json.loads((ROOT / "src" / "mineral_compliance" / "data" / "eu-annex-i.json")
+                      .read_text(encoding="utf-8"))
+    for line in data["lines"]:
+        if line["id"] == "A3":
+            line.update(threshold_kg=400, confirmed=True, threshold_source="user's copy")
+    updated = tmp_path / "annex.json"
+    updated.write_text(json.dumps(data), encoding="utf-8")
+    imports = tmp_path / "imports.csv"
+    imports.write_text(IMPORTS, encoding="utf-8")
+    report = scope(imports, load_annex(updated))
+    assert next(x for x in report.lines if x.line == "A3").status == "in-scope"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match="Annex I"):
+        load_annex(bad)
+
+
+def test_xlsx_imports_and_the_command(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for line in IMPORTS.strip().splitlines():
+        sheet.append(line.split(","))
+    book.save(tmp_path / "imports.xlsx")
+    assert main(["eu", "scope", str(tmp_path / "imports.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert "B10  in-scope" in out and "row 9: CN 74031100" in out
+    assert main(["eu", "scope", str(tmp_path / "imports.xlsx"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["imports"]["rows"] == 9  # 10 rows, 1 unreadable
+    (tmp_path / "nohead.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert main(["eu", "scope", str(tmp_path / "nohead.csv")]) == 2
