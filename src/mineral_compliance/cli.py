@@ -52,6 +52,7 @@ from .refdata.crosscheck import (
 from .rules import registry, validate, validate_file
 from .templates import read_template, reference_from_template, write_template
 from .templates.detect import version_key
+from .upstream import load_ipis, summarise
 
 __all__ = ["main"]
 
@@ -159,6 +160,13 @@ def _parser() -> argparse.ArgumentParser:
     eus.add_argument("imports", type=Path, help="import records (CSV or XLSX)")
     eus.add_argument("--annex", type=Path, help="an updated Annex I table (JSON)")
     eus.add_argument("--json", action="store_true")
+    up = sub.add_parser("upstream", help="upstream programme data")
+    upsub = up.add_subparsers(dest="upstream_command", required=True)
+    ups = upsub.add_parser("summarize", help="mine sites and Annex II risk indicators per "
+                                             "area (IPIS open data)")
+    ups.add_argument("file", type=Path)
+    ups.add_argument("--by", choices=("province", "territoire"), default="territoire")
+    ups.add_argument("--json", action="store_true")
     return parser
 
 
@@ -425,6 +433,33 @@ def _cmd_eu(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_upstream(args: argparse.Namespace) -> int:
+    try:
+        data = load_ipis(args.file)
+    except MineralComplianceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    areas = summarise(data.sites, by_territoire=args.by == "territoire")
+    if args.json:
+        print(json.dumps({"snapshot": data.snapshot.model_dump(),
+                          "invalid": [list(x) for x in data.invalid],
+                          "areas": [a.model_dump() for a in areas]}, indent=2,
+                         ensure_ascii=False))
+        return 0
+    print(f"{'area':<34} {'sites':>6} {'armed':>6} {'forces':>7} {'tax':>5} {'child':>6} "
+          f"{'traced':>7}")
+    for a in areas:
+        name = a.province + (f" / {a.territoire}" if a.territoire else "")
+        print(f"{name[:34]:<34} {a.sites:>6} {a.non_state_armed_groups:>6} "
+              f"{a.public_security_forces:>7} {a.illegal_taxation:>5} {a.child_labour:>6} "
+              f"{a.traceability_share:>6.0%}")
+    print(f"{len(data.sites)} sites from {data.snapshot.rows} visits ({data.snapshot.version});"
+          f" {len(data.invalid)} rows unreadable")
+    for row, why in data.invalid:
+        print(f"  row {row}: {why}")
+    return 0
+
+
 def _plain_json(decl: Declaration, full: bool) -> str:
     if full:
         return decl.model_dump_json(indent=2)
@@ -635,6 +670,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_report(args)
         if args.command == "eu":
             return _cmd_eu(args)
+        if args.command == "upstream":
+            return _cmd_upstream(args)
         return _cmd_summary(args)
     except BrokenPipeError:  # the reader of our output (``| head``) went away: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -1,0 +1,242 @@
+"""IPIS open data on artisanal mine sites in eastern DRC, as typed sites with OECD Annex II
+risk indicators.
+
+The open data has one row per visit. Visits are grouped by site code (``pcode``); each site
+keeps its latest visit and its history. From the latest visit the indicators the OECD
+Guidance's Annex II names are derived:
+
+* **non-state armed groups**: a local or foreign armed group is present;
+* **public security forces**: army or mining police elements interfere (IPIS records them as
+  "Éléments indisciplinés");
+* **illegal taxation**: an armed actor taxes production, trade or access;
+* **child labour**: children under 15 work at the site;
+* and whether the site is covered by a **traceability scheme** (iTSCI, Better Mining...).
+
+Areas (province, territoire) summarise their sites' latest visits. Rows that cannot be read
+are reported with their row number, never dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import ReferenceDataError
+from ..models.matching import Snapshot
+from ..refdata._files import decode_text, read_capped
+
+__all__ = ["AreaRisk", "ArmedActor", "MineSite", "MineVisit", "load_ipis", "summarise"]
+
+_MINERALS = {
+    "or": "Gold", "cassiterite": "Tin", "cassitérite": "Tin", "coltan": "Tantalum",
+    "wolframite": "Tungsten", "cuivre": "Copper", "cobalt": "Cobalt", "diamant": "Diamond",
+    "tourmaline": "Tourmaline",
+}
+_STATE_FORCES = ("fardc", "pmh", "police")
+_NON_STATE = ("groupe armé", "groupe arme")
+
+
+class ArmedActor(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    kind: str | None
+    frequency: str | None
+    interference: tuple[str, ...] = Field(
+        description="Forms recorded: taxation, commerce taxation, entrance taxation, "
+                    "monopoly, buying minerals, digging, forced labour, pillaging, pit "
+                    "ownership.")
+
+    @property
+    def state_force(self) -> bool:
+        return any(w in f"{self.name} {self.kind or ''}".casefold() for w in _STATE_FORCES)
+
+    @property
+    def non_state(self) -> bool:
+        return any(w in (self.kind or "").casefold() for w in _NON_STATE)
+
+
+class MineVisit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    row: int
+    site: str
+    name: str | None
+    date: dt.date
+    province: str | None
+    territoire: str | None
+    latitude: float | None
+    longitude: float | None
+    workers: int | None
+    minerals: tuple[str, ...]
+    actors: tuple[ArmedActor, ...]
+    traceability: str | None
+    state_services: tuple[str, ...]
+    children_under_15: bool | None
+    qualification: str | None
+
+    @property
+    def non_state_armed_groups(self) -> bool:
+        return any(a.non_state for a in self.actors)
+
+    @property
+    def public_security_forces(self) -> bool:
+        return any(a.state_force and "indiscipl" in (a.kind or "").casefold()
+                   for a in self.actors)
+
+    @property
+    def illegal_taxation(self) -> bool:
+        return any(any("taxation" in f for f in a.interference) for a in self.actors)
+
+
+class MineSite(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    latest: MineVisit
+    history: tuple[MineVisit, ...] = Field(description="Every visit, oldest first.")
+
+
+class AreaRisk(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    province: str
+    territoire: str | None
+    sites: int
+    non_state_armed_groups: int
+    public_security_forces: int
+    illegal_taxation: int
+    child_labour: int
+    traceability: int
+    minerals: dict[str, int]
+
+    @property
+    def traceability_share(self) -> float:
+        return self.traceability / self.sites if self.sites else 0.0
+
+
+@dataclass(frozen=True)
+class IpisData:
+    sites: tuple[MineSite, ...]
+    invalid: tuple[tuple[int, str], ...]
+    snapshot: Snapshot
+
+
+def _flag(text: str) -> bool | None:
+    text = text.strip()
+    return None if text == "" else text == "1"
+
+
+def _number(text: str, kind: type[int] | type[float]) -> int | float | None:
+    try:
+        return kind(float(text)) if text.strip() else None
+    except ValueError:
+        return None
+
+
+_FORMS = ("taxation", "commerce_taxation", "entrance_taxation", "monopoly",
+          "buying_minerals", "digging", "forced_labour", "pillaging", "pit_ownership")
+
+
+def _actors(row: dict[str, str]) -> tuple[ArmedActor, ...]:
+    out = []
+    for i in (1, 2, 3):
+        name = (row.get(f"armed_group{i}") or "").strip()
+        if not name or name.casefold() == "aucun":
+            continue
+        forms = tuple(f.replace("_", " ") for f in _FORMS
+                      if (row.get(f"{f}_armed_group{i}") or "").strip() == "1")
+        out.append(ArmedActor(name=name, kind=(row.get(f"type_armed_group{i}") or None),
+                              frequency=(row.get(f"frequency_armed_group{i}") or None),
+                              interference=forms))
+    return tuple(out)
+
+
+def _visits(rows: Iterable[tuple[int, dict[str, str]]]
+            ) -> tuple[list[MineVisit], list[tuple[int, str]]]:
+    visits, invalid = [], []
+    for number, row in rows:
+        site = (row.get("pcode") or "").strip()
+        if not site:
+            invalid.append((number, "no site code (pcode)"))
+            continue
+        try:
+            date = dt.date.fromisoformat((row.get("visit_date") or "").strip()[:10])
+        except ValueError:
+            invalid.append((number, f"the visit date {row.get('visit_date')!r} cannot be "
+                                    "read"))
+            continue
+        minerals = tuple(dict.fromkeys(
+            _MINERALS.get(m.strip().casefold(), m.strip())
+            for m in (row.get(f"mineral{i}") or "" for i in (1, 2, 3)) if m.strip()))
+        services = tuple(s.strip() for s in (row.get(f"state_service{i}") or ""
+                                             for i in (1, 2, 3, 4)) if s.strip())
+        lat, lon = _number(row.get("latitude", ""), float), _number(row.get("longitude", ""),
+                                                                   float)
+        workers = _number(row.get("workers_numb", ""), int)
+        visits.append(MineVisit(
+            row=number, site=site, name=(row.get("name") or None), date=date,
+            province=(row.get("province") or None), territoire=(row.get("territoire") or None),
+            latitude=float(lat) if lat is not None else None,
+            longitude=float(lon) if lon is not None else None,
+            workers=int(workers) if workers is not None else None, minerals=minerals,
+            actors=_actors(row), traceability=(row.get("traceability") or None),
+            state_services=services, children_under_15=_flag(row.get("childunder15", "")),
+            qualification=(row.get("qualification") or None)))
+    return visits, invalid
+
+
+def load_ipis(path: str | Path) -> IpisData:
+    """Read the IPIS mine-site open data (CSV), grouped into sites."""
+    source = Path(path)
+    data = read_capped(source, 500 * 1024 * 1024)
+    reader = csv.DictReader(io.StringIO(decode_text(data, source)))
+    if not reader.fieldnames or "pcode" not in reader.fieldnames or \
+            "visit_date" not in reader.fieldnames:
+        raise ReferenceDataError("not the IPIS mine-site data: no pcode and visit_date "
+                                 "columns", path=source)
+    visits, invalid = _visits((n, row) for n, row in enumerate(reader, start=2))
+    by_site: dict[str, list[MineVisit]] = defaultdict(list)
+    for v in visits:
+        by_site[v.site].append(v)
+    sites = []
+    for code in sorted(by_site):
+        history = sorted(by_site[code], key=lambda v: (v.date, v.row))
+        sites.append(MineSite(code=code, latest=history[-1], history=tuple(history)))
+    latest = max((v.date for v in visits), default=None)
+    snapshot = Snapshot(kind="ipis-mine-sites", source=str(source),
+                        version=f"visits to {latest.isoformat()}" if latest else None,
+                        sha256=hashlib.sha256(data).hexdigest(), rows=len(visits))
+    return IpisData(tuple(sites), tuple(invalid), snapshot)
+
+
+def summarise(sites: Iterable[MineSite], *, by_territoire: bool = True) -> list[AreaRisk]:
+    """Annex II indicators per area, from each site's latest visit."""
+    groups: dict[tuple[str, str | None], list[MineVisit]] = defaultdict(list)
+    for s in sites:
+        v = s.latest
+        groups[(v.province or "unknown", v.territoire if by_territoire else None)].append(v)
+    out = []
+    for (province, territoire), visits in sorted(groups.items(),
+                                                 key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        minerals: dict[str, int] = defaultdict(int)
+        for v in visits:
+            for m in v.minerals:
+                minerals[m] += 1
+        out.append(AreaRisk(
+            province=province, territoire=territoire, sites=len(visits),
+            non_state_armed_groups=sum(v.non_state_armed_groups for v in visits),
+            public_security_forces=sum(v.public_security_forces for v in visits),
+            illegal_taxation=sum(v.illegal_taxation for v in visits),
+            child_labour=sum(bool(v.children_under_15) for v in visits),
+            traceability=sum(bool(v.traceability) for v in visits),
+            minerals=dict(sorted(minerals.items()))))
+    return out

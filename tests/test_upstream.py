@@ -1,0 +1,83 @@
+"""IPIS mine-site data: sites with their latest visit and history, Annex II indicators."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from mineral_compliance.cli import main
+from mineral_compliance.errors import ReferenceDataError
+from mineral_compliance.upstream import load_ipis, summarise
+
+from .conftest import REFERENCE
+
+IPIS = REFERENCE / "other" / "cod_mines_curated_all_opendata_p_ipis.csv"
+HEADER = ["pcode", "name", "visit_date", "province", "territoire", "latitude", "longitude",
+          "workers_numb", "mineral1", "mineral2", "armed_group1", "type_armed_group1",
+          "taxation_armed_group1", "armed_group2", "type_armed_group2",
+          "entrance_taxation_armed_group2", "traceability", "childunder15", "state_service1"]
+
+
+def _csv(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=HEADER)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def test_latest_visit_history_and_indicators(tmp_path: Path) -> None:
+    path = tmp_path / "sites.csv"
+    path.write_text(_csv([
+        {"pcode": "site-a", "name": "Example Hill", "visit_date": "2019-05-01",
+         "province": "Sud-Kivu", "territoire": "Mwenga", "mineral1": "Or",
+         "armed_group1": "Example militia", "type_armed_group1": "Groupe armé local",
+         "taxation_armed_group1": "1", "childunder15": "1"},
+        {"pcode": "site-a", "name": "Example Hill", "visit_date": "2022-03-01",
+         "province": "Sud-Kivu", "territoire": "Mwenga", "mineral1": "Cassitérite",
+         "mineral2": "Coltan", "armed_group1": "FARDC",
+         "type_armed_group1": "FARDC - Éléments indisciplinés", "traceability": "iTSCI",
+         "childunder15": "0", "workers_numb": "120"},
+        {"pcode": "site-b", "name": "Example Valley", "visit_date": "2021-01-01",
+         "province": "Sud-Kivu", "territoire": "Mwenga", "mineral1": "Wolframite",
+         "armed_group1": "Aucun", "armed_group2": "Example group",
+         "type_armed_group2": "Groupe armé étranger", "entrance_taxation_armed_group2": "1"},
+        {"pcode": "site-c", "visit_date": "not a date", "province": "Ituri"},
+        {"pcode": "", "visit_date": "2020-01-01"},
+    ]), encoding="utf-8")
+    data = load_ipis(path)
+    assert [s.code for s in data.sites] == ["site-a", "site-b"]
+    a = data.sites[0]
+    assert [v.date.year for v in a.history] == [2019, 2022] and a.latest.date.year == 2022
+    assert a.latest.minerals == ("Tin", "Tantalum") and a.latest.workers == 120
+    assert a.latest.public_security_forces and not a.latest.non_state_armed_groups
+    assert a.history[0].non_state_armed_groups and a.history[0].illegal_taxation
+    b = data.sites[1].latest
+    assert b.non_state_armed_groups and b.illegal_taxation and not b.public_security_forces
+    assert [row for row, _ in data.invalid] == [5, 6]  # reported, not dropped
+    [area] = summarise(data.sites)
+    assert (area.sites, area.non_state_armed_groups, area.public_security_forces,
+            area.illegal_taxation, area.child_labour, area.traceability) == (2, 1, 1, 1, 0, 1)
+    assert area.traceability_share == 0.5
+    bad = tmp_path / "other.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match="pcode"):
+        load_ipis(bad)
+
+
+@pytest.mark.skipif(not IPIS.is_file(), reason="the IPIS open data in ../shared/reference/"
+                                               "other is not present")
+def test_the_published_ipis_data(capsys: pytest.CaptureFixture[str]) -> None:
+    data = load_ipis(IPIS)
+    assert data.snapshot.rows == 6955 and not data.invalid
+    assert len(data.sites) == len({v.site for s in data.sites for v in s.history})
+    assert sum(len(s.history) for s in data.sites) == 6955  # every visit kept
+    areas = summarise(data.sites, by_territoire=False)
+    assert sum(a.sites for a in areas) == len(data.sites)
+    kivu = next(a for a in areas if a.province == "Sud-Kivu")
+    assert 0 < kivu.non_state_armed_groups < kivu.sites
+    assert main(["upstream", "summarize", str(IPIS), "--by", "province"]) == 0
+    assert "Sud-Kivu" in capsys.readouterr().out
