@@ -81,3 +81,36 @@ def test_the_published_ipis_data(capsys: pytest.CaptureFixture[str]) -> None:
     assert 0 < kivu.non_state_armed_groups < kivu.sites
     assert main(["upstream", "summarize", str(IPIS), "--by", "province"]) == 0
     assert "Sud-Kivu" in capsys.readouterr().out
+
+
+def test_itsci_incidents_join_the_mine_sites_in_a_risk_register(tmp_path: Path) -> None:
+    from mineral_compliance.upstream import load_incidents, risk_register
+
+    sites = tmp_path / "sites.csv"
+    sites.write_text(_csv([
+        {"pcode": "s1", "visit_date": "2022-01-01", "province": "Sud-Kivu",
+         "armed_group1": "X", "type_armed_group1": "Groupe armé local",
+         "taxation_armed_group1": "1"},
+        {"pcode": "s2", "visit_date": "2022-01-01", "province": "Maniema"},
+    ]), encoding="utf-8")
+    incidents = tmp_path / "incidents.csv"
+    incidents.write_text(
+        "Incident ID,Date,Country,Province,Site,Annex II Category,Level,Status,Mitigation\n"
+        "INC-1,2025-03-02,DR Congo,Sud-Kivu,Example Hill,illegal taxation,1,open,\n"
+        "INC-2,2025-04-10,CD,Sud-Kivu,Example Hill,child labour,Level 2,closed,training\n"
+        "INC-3,someday,CD,Maniema,,,,open,\n"
+        ",2025-01-01,CD,Maniema,,,,open,\n", encoding="utf-8")
+    loaded = load_incidents(incidents)
+    assert [i.incident_id for i in loaded.incidents] == ["INC-1", "INC-2"]
+    assert loaded.incidents[1].level == 2 and not loaded.incidents[1].open
+    assert [row for row, _ in loaded.invalid] == [4, 5]
+    register = {r.province: r for r in risk_register(load_ipis(sites).sites,
+                                                     loaded.incidents)}
+    kivu = register["Sud-Kivu"]
+    assert (kivu.sites, kivu.sites_with_armed_groups, kivu.sites_with_illegal_taxation,
+            kivu.incidents, kivu.open_incidents, kivu.open_level_1) == (1, 1, 1, 2, 1, 1)
+    assert kivu.categories == {"child labour": 1, "illegal taxation": 1}
+    assert register["Maniema"].incidents == 0
+    (tmp_path / "bad.csv").write_text("x,y\n1,2\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match="incident_id"):
+        load_incidents(tmp_path / "bad.csv")
