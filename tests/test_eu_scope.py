@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,44 @@ def test_xlsx_imports_and_the_command(tmp_path: Path,
     assert json.loads(capsys.readouterr().out)["imports"]["rows"] == 9  # 10 rows, 1 unreadable
     (tmp_path / "nohead.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     assert main(["eu", "scope", str(tmp_path / "nohead.csv")]) == 2
+
+
+def test_eu_documents_from_consolidation_imports_and_cahra(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mineral_compliance.consolidation import consolidate
+    from mineral_compliance.disclosures.eu_report import render_eu
+    from mineral_compliance.models.profile import CompanyProfile
+    from mineral_compliance.refdata import load_cahra
+
+    from .conftest import FIXTURES
+
+    c = consolidate([FIXTURES / "demo"], executor=ThreadPoolExecutor(2))
+    imports = tmp_path / "imports.csv"
+    imports.write_text(IMPORTS + "2025-10-01,8001 10 00,,10,Example,Myanmar,no,no,\n",
+                       encoding="utf-8")
+    cahra = tmp_path / "cahra.json"
+    cahra.write_text(json.dumps({"meta": {}, "entries": [
+        {"iso2": "MM", "countryName": "Myanmar", "regions": [
+            {"name": "Example", "code": "MM-11", "conflictAffected": True,
+             "highRisk": True}]}]}), encoding="utf-8")
+    profile = CompanyProfile.model_validate({
+        "registrant_name": "Example Importer GmbH", "state_of_incorporation": "Hamburg",
+        "address": "Example Street 1", "contact_name": "Compliance", "contact_phone": "+49 1",
+        "reporting_year": 2025, "products": []})
+    files = render_eu(profile, c, scope(imports), load_cahra(cahra))
+    data = json.loads(files["eu-report-data.json"])
+    assert data["in_scope_lines"] == ["B10"] and data["unconfirmed_lines"] == ["A3"]
+    assert data["import_origins_in_cahra_list"] == ["MM"]
+    expected = sorted((s.metal, s.smelter_id) for s in c.smelters
+                      if s.smelter_id and not s.needs_review
+                      and s.metal in ("Tin", "Tantalum", "Tungsten", "Gold"))
+    assert sorted((x["metal"], x["smelter_id"]) for x in data["smelters"]) == expected
+    assert [o["article"] for o in data["obligations"]][:2] == ["Art. 1(3)", "Art. 4(a)"]
+    markers = set(re.findall(r"\[TO BE COMPLETED BY THE COMPANY: ([^\]]+)\]",
+                             files["eu-annual-report.md"]))
+    assert markers == {s["title"] for s in data["slots"]}
+    assert "B10" in files["chain-of-custody.csv"]
+    assert json.loads(files["competent-authority-pack.json"])["reporting_year"] == 2025
+    assert render_eu(profile, c, scope(imports), load_cahra(cahra)) == files

@@ -35,6 +35,7 @@ from .disclosures import determine, load_profile
 from .disclosures.documents import write_dodd_frank
 from .disclosures.eu import load_annex
 from .disclosures.eu import scope as eu_scope
+from .disclosures.eu_report import write_eu
 from .errors import MineralComplianceError
 from .findings import Report
 from .models.declaration import Declaration
@@ -154,6 +155,14 @@ def _parser() -> argparse.ArgumentParser:
     dfk.add_argument("--profile", type=Path, required=True,
                      help="the company profile (TOML or JSON)")
     dfk.add_argument("-o", "--out", type=Path, default=Path("dodd-frank"))
+    reu = rsub.add_parser("eu", help="Regulation (EU) 2017/821: obligations checklist, "
+                                     "Article 7(3) report, authority pack, custody records")
+    reu.add_argument("--consolidation", type=Path, required=True)
+    reu.add_argument("--profile", type=Path, required=True)
+    reu.add_argument("--imports", type=Path, help="import records (CSV or XLSX)")
+    reu.add_argument("--annex", type=Path, help="an updated Annex I table (JSON)")
+    reu.add_argument("--cahra", type=Path, help="the EU CAHRA list (JSON)")
+    reu.add_argument("-o", "--out", type=Path, default=Path("eu-report"))
     eu = sub.add_parser("eu", help="Regulation (EU) 2017/821")
     eusub = eu.add_subparsers(dest="eu_command", required=True)
     eus = eusub.add_parser("scope", help="are the imports in scope, per year and Annex I line")
@@ -390,9 +399,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     try:
         profile = load_profile(args.profile)
         result = load_consolidation(args.consolidation)
+        if args.report_command == "eu":
+            imports = (eu_scope(args.imports, load_annex(args.annex) if args.annex else None)
+                       if args.imports else None)
+            cahra = load_cahra(args.cahra) if args.cahra else None
     except MineralComplianceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.report_command == "eu":
+        written = write_eu(profile, result, args.out, imports, cahra)
+        print(f"written to {args.out}: {', '.join(p.name for p in written)}")
+        print("the company must still write the statements in eu-checklist.md")
+        return 0
     decision = determine(profile, result)
     written = write_dodd_frank(profile, result, args.out)
     print(f"calendar year {profile.reporting_year}: Form SD "

@@ -24,7 +24,7 @@ from ..refdata.matching import metal_key
 from .dodd_frank import Determination, Rcoi, determine
 from .edgar import ascii_entities
 
-__all__ = ["Slot", "render_dodd_frank", "report_data", "write_dodd_frank"]
+__all__ = ["Block", "Slot", "render_dodd_frank", "report_data", "write_dodd_frank"]
 
 _RCOI_TEXT = {
     Rcoi.NO_REASON: "no reason to believe that the metal may have originated in the Covered "
@@ -129,6 +129,8 @@ def _slots(data: dict[str, Any]) -> list[Slot]:
              "Steps taken or to be taken since the end of the period to mitigate the risk "
              "that the necessary conflict minerals benefit armed groups."),
     ]
+    if not reg.get("cik"):
+        slots.insert(0, Slot("cik", "Central Index Key", "The registrant's SEC CIK."))
     if not reg.get("commission_file_number"):
         slots.insert(0, Slot("file-number", "Commission File Number",
                              "The registrant's Commission file number for the cover page."))
@@ -158,7 +160,7 @@ def _form_sd(data: dict[str, Any], slots: dict[str, Slot]) -> list[Block]:
            reg.get("commission_file_number") or _marker(slots["file-number"]),
            _marker(slots["irs-number"]))]),
         ("p", f"Principal executive offices: {reg['address']}"),
-        ("p", f"Central Index Key: {reg['cik']}"),
+        ("p", f"Central Index Key: {reg['cik'] or _marker(slots['cik'])}"),
         ("p", f"Contact for this report: {reg['contact_name']}, {reg['contact_phone']}"),
         ("p", "Rule 13p-1 under the Securities Exchange Act (17 CFR 240.13p-1) for the "
               f"reporting period from January 1 to December 31, {year}."),
@@ -335,7 +337,7 @@ def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation
     data = report_data(profile, consolidation)
     slot_list = _slots(data)
     slots = {s.key: s for s in slot_list}
-    for key in ("file-number", "website"):
+    for key in ("file-number", "website", "cik"):
         slots.setdefault(key, Slot(key, "", ""))
     form = _form_sd(data, slots)
     files = {
@@ -348,7 +350,7 @@ def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation
         files["ex1-01.md"] = _markdown(report)
     used = {b[1].key for doc in (form, _report(data, slots) if data["report_required"] else [])
             for b in doc if b[0] == "slot"}
-    used |= {k for k in ("file-number", "irs-number") if slots[k].title}
+    used |= {k for k in ("file-number", "irs-number", "cik") if slots[k].title}
     checklist = [s for s in slot_list if s.key in used or s.key == "suppliers-surveyed"]
     data["checklist"] = [{"key": s.key, "title": s.title, "guidance": s.guidance}
                          for s in checklist]

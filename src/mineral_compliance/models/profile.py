@@ -39,7 +39,8 @@ class CompanyProfile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     registrant_name: str
-    cik: str = Field(description="SEC Central Index Key, up to 10 digits.")
+    cik: str | None = Field(default=None, description="SEC Central Index Key, up to 10 "
+                                                      "digits (for Form SD).")
     state_of_incorporation: str
     commission_file_number: str | None = None
     address: str
@@ -61,7 +62,9 @@ class CompanyProfile(BaseModel):
 
     @field_validator("cik")
     @classmethod
-    def _cik(cls, value: str) -> str:
+    def _cik(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         digits = value.strip()
         if not digits.isdigit() or len(digits) > 10:
             raise ValueError("a CIK is 1 to 10 digits")
