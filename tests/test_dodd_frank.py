@@ -225,3 +225,20 @@ def test_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert (tmp_path / "sd" / "ex1-01.htm").is_file()
     assert main(["report", "dodd-frank", "--consolidation", str(tmp_path / "none"),
                  "--profile", str(profile), "-o", str(tmp_path / "sd2")]) == 2
+
+
+def test_a_declared_mine_in_a_covered_country_makes_the_origin_known(tmp_path: Path) -> None:
+    from mineral_compliance.disclosures.documents import render_dodd_frank
+
+    base = FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx"
+    supplier = patch_cells(base, {"Declaration!D27": "Yes", "Declaration!D39": "No",
+                                  "Smelter List!N5": "Example Hill",
+                                  "Smelter List!O5": "Rwanda"}, tmp_path / "s.xlsx")
+    c = consolidate([supplier], executor=ThreadPoolExecutor(1))
+    assert [(m.metal, m.country_code, m.cell) for m in c.mines] == [("Tin", "RW", "O5")]
+    profile = CompanyProfile.model_validate(_base_profile())
+    tin = next(m for m in determine(profile, c).metals if m.metal == "Tin")
+    assert tin.rcoi is Rcoi.KNOWN
+    assert any("Rwanda" in f.statement and "O5" in f.statement for f in tin.facts)
+    report = render_dodd_frank(profile, c)["ex1-01.md"]
+    assert "| Tin | RW | 1 | yes |" in report

@@ -114,3 +114,42 @@ def test_itsci_incidents_join_the_mine_sites_in_a_risk_register(tmp_path: Path) 
     (tmp_path / "bad.csv").write_text("x,y\n1,2\n", encoding="utf-8")
     with pytest.raises(ReferenceDataError, match="incident_id"):
         load_incidents(tmp_path / "bad.csv")
+
+
+def test_declared_mines_are_screened_and_linked_to_known_sites(tmp_path: Path) -> None:
+    import json
+
+    from mineral_compliance.models.consolidation import DeclaredMine
+    from mineral_compliance.refdata import load_cahra
+    from mineral_compliance.upstream import screen_mines, upstream_summary
+
+    sites = tmp_path / "sites.csv"
+    sites.write_text(_csv([
+        {"pcode": "s1", "name": "Example Hill", "visit_date": "2022-01-01",
+         "province": "Sud-Kivu", "armed_group1": "X",
+         "type_armed_group1": "Groupe armé local"},
+        {"pcode": "s2", "name": "Other Place", "visit_date": "2022-01-01",
+         "province": "Haut-Katanga"},
+    ]), encoding="utf-8")
+    cahra = tmp_path / "cahra.json"
+    cahra.write_text(json.dumps({"meta": {}, "entries": [{"iso2": "CD", "regions": [
+        {"name": "Sud-Kivu", "code": "CD-SK", "conflictAffected": True,
+         "highRisk": True}]}]}), encoding="utf-8")
+
+    def mine(name: str | None, country: str, code: str | None) -> DeclaredMine:
+        return DeclaredMine(supplier="s", file="f.xlsx", sheet="Smelter List", cell="O5",
+                            metal="Tin", name=name, country=country, country_code=code)
+
+    screens = screen_mines([mine("EXAMPLE HILL", "DRC", "CD"), mine("Exampel Hill", "DRC", "CD"),
+                            mine(None, "Peru", "PE"), mine("Other Place", "DRC", "CD")],
+                           cahra=load_cahra(cahra), sites=load_ipis(sites).sites)
+    linked, typo, peru, other = screens
+    assert (linked.site, linked.cahra, linked.covered_country) == ("s1", True, True)
+    assert linked.site_risks == ("non-state armed groups",)
+    assert typo.site is None and typo.candidates == ("s1",) and typo.cahra is None
+    assert (peru.cahra, peru.covered_country) == (False, False)
+    assert other.site == "s2" and other.cahra is False  # Haut-Katanga is not listed here
+    [cd, pe] = upstream_summary(screens)
+    assert (cd.country, cd.declarations, cd.linked_sites, cd.sites_with_armed_groups,
+            cd.cahra) == ("CD", 3, 2, 1, "listed")
+    assert (pe.country, pe.cahra) == ("PE", "not listed")

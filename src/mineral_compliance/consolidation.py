@@ -36,6 +36,7 @@ import fnmatch
 import glob
 import io
 import os
+import re
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -50,6 +51,7 @@ from .models.consolidation import (
     Comparison,
     ConsolidatedSmelter,
     Consolidation,
+    DeclaredMine,
     FileStatus,
     ProductSmelters,
     RejectedRow,
@@ -113,6 +115,9 @@ class _Digest:
     rows: tuple[DeclaredSmelter, ...]
     products: tuple[tuple[str | None, str | None, str | None], ...]
     """(number, name, requester's number) of each Product List row."""
+    mines: tuple[tuple[str | None, str | None, str | None, str | None, str | None,
+                       str | None], ...] = ()
+    """(metal, mine name, country, smelter, sheet, cell) of each mine declaration."""
 
     @classmethod
     def of(cls, decl: Declaration) -> _Digest:
@@ -129,7 +134,8 @@ class _Digest:
             products=tuple((p.number.value, p.name.value,
                             p.extra["requester_number"].value
                             if "requester_number" in p.extra else None)
-                           for p in decl.products))
+                           for p in decl.products),
+            mines=tuple(_mine_declarations(decl)))
 
 
 @dataclass(frozen=True)
@@ -213,6 +219,39 @@ def _load(item: _Input) -> _Loaded:
     except Exception as exc:  # one broken file must not end the run
         return _Loaded(item.label, None, None, 0, 0,
                        f"{item.label}: unexpected {type(exc).__name__}: {exc}")
+
+
+_RECYCLED_WORDS = ("recycl", "scrap")
+_SPLIT = re.compile(r"[;,/\n]+")
+
+
+_MineTuple = tuple[str | None, str | None, str | None, str | None, str | None, str | None]
+
+
+def _mine_declarations(decl: Declaration) -> Iterator[_MineTuple]:
+    """Mine countries (and names) declared in Smelter List columns and the Mine List.
+    Recycled or scrap entries are not mines."""
+    for s in decl.smelters:
+        countries = s.mine_countries.value
+        if not countries:
+            continue
+        names = s.mine_names.value
+        parts = [c.strip() for c in _SPLIT.split(countries) if c.strip()]
+        # a list of country names is split; free text ("see the RCOI list") and two-letter
+        # abbreviations, which suppliers use for other things than ISO codes, stay one entry
+        if not all(len(p) > 2 and country_code(p) for p in parts):
+            parts = [countries.strip()]
+        for country in parts:
+            if any(w in country.casefold() for w in _RECYCLED_WORDS):
+                continue
+            where = s.mine_countries.provenance
+            yield (s.metal.value, names, country, s.name, where.sheet, where.cell)
+    for m in decl.mines:  # the Mine List's country is a drop-down: any spelling resolves
+        if m.mine_name.is_blank and m.country.is_blank:
+            continue
+        where = m.mine_name.provenance if not m.mine_name.is_blank else m.country.provenance
+        yield (m.metal.value, m.mine_name.value, m.country.value, m.smelter_name.value,
+               where.sheet, where.cell)
 
 
 def _reference_of(item: _Input) -> SmelterReference:
@@ -315,6 +354,7 @@ def consolidate(
     rejected: list[RejectedRow] = []
     rows_read = 0
     products: list[ProductSmelters] = []
+    mines: list[DeclaredMine] = []
     for r in sorted(readable, key=lambda r: r.label):
         decl = r.decl
         assert decl is not None
@@ -331,6 +371,11 @@ def consolidate(
             superseded_by=superseded.get(r.label)))
         if r.label in superseded:
             continue
+        for metal, name, country, smelter, sheet, cell in decl.mines:
+            code = country_code(country) if country and len(country.strip()) > 2 else None
+            mines.append(DeclaredMine(
+                supplier=key, file=r.label, sheet=sheet, cell=cell, metal=metal, name=name,
+                country=country, country_code=code, smelter=smelter))
         matcher = matchers[decl.kind.value]
         keys_here: list[str] = []
         for row in rows:
@@ -371,6 +416,7 @@ def consolidate(
         families=tuple(sorted({d.kind.value for d in consolidated})),
         files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
         products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read,
+        mines=tuple(mines),
         suppliers_surveyed=len({r.strip().casefold() for r in roster if r.strip()})
         if roster is not None else None)
 

@@ -21,6 +21,7 @@ from ..models.matching import StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
 from ..outputs import write_atomic
 from ..refdata.matching import metal_key
+from ..upstream.link import screen_mines, upstream_summary
 from .dodd_frank import Determination, Rcoi, determine
 from .edgar import ascii_entities
 
@@ -97,6 +98,8 @@ def report_data(profile: CompanyProfile, consolidation: Consolidation,
         "smelters": [{"metal": s.metal, "name": s.name, "country": s.country,
                       "smelter_id": s.smelter_id, "status": s.status.value}
                      for s in smelters],
+        "declared_mines": [x.model_dump(mode="json") for x in upstream_summary(
+            screen_mines(m for m in consolidation.mines if metal_key(m.metal) in three_tg))],
         "snapshots": [s.model_dump(mode="json") for s in consolidation.snapshots],
     }
 
@@ -258,6 +261,12 @@ def _report(data: dict[str, Any], slots: dict[str, Slot]) -> list[Block]:
         ("h2", "5. Countries of origin"),
         ("slot", slots["countries-of-origin"]),
         ("h2", "6. Efforts to determine the mine or location of origin"),
+        ("p", "Mine countries declared by suppliers (Smelter List and Mine List), per metal:"
+         if data["declared_mines"] else "No supplier declared mine countries."),
+        *([("table", ("Metal", "Declared country", "Declarations", "Covered Country"),
+            [(m["metal"], m["country"], m["declarations"],
+              "yes" if m["covered_country"] else "no") for m in data["declared_mines"]])]
+          if data["declared_mines"] else []),
         ("slot", slots["mine-origin-efforts"]),
         ("h2", "7. Steps to mitigate risk"),
         ("slot", slots["mitigation-steps"]),

@@ -9,7 +9,8 @@ The three steps of the rule, as applied here (each rule is a function below):
    excluded (a profile statement, per metal).
 2. **Reasonable country of origin inquiry (RCOI)**, from the consolidated supplier answers to
    question 3 (covered countries) and the consolidated smelters:
-   *known covered-country origin* when any supplier answers "Yes";
+   *known covered-country origin* when any supplier answers "Yes" or declares a mine in a
+   covered country;
    else *reason to believe* when a consolidated smelter is located in a covered country or
    any supplier answers "Unknown" or not at all (while others answer);
    else *undeterminable* when no supplier answers question 3;
@@ -40,6 +41,7 @@ from ..errors import ProfileError
 from ..models.consolidation import Consolidation
 from ..models.profile import THREE_TG, CompanyProfile
 from ..refdata.matching import metal_key
+from ..refdata.regions import COVERED_COUNTRY_CODES
 
 __all__ = [
     "Determination",
@@ -207,7 +209,15 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
         facts.append(Fact(statement=f"{len(located)} consolidated {metal} smelter(s) are "
                                     f"located in a covered country: {', '.join(located)}.",
                           source="consolidation, smelter flags"))
-    if answered.get("Yes"):
+    declared = [m for m in consolidation.mines if metal_key(m.metal) == key
+                and m.country_code in COVERED_COUNTRY_CODES]
+    if declared:
+        where = ", ".join(sorted({f"{m.country} ({m.file} [{m.sheet}!{m.cell}])"
+                                  for m in declared}))
+        facts.append(Fact(statement=f"Suppliers declare {metal} mines in covered countries: "
+                                    f"{where}.",
+                          source="consolidation, declared mine countries"))
+    if answered.get("Yes") or declared:
         return Rcoi.KNOWN, facts
     if located:
         return Rcoi.REASON, facts

@@ -22,6 +22,7 @@ from ..models.profile import THREE_TG, CompanyProfile
 from ..outputs import neutralise, write_atomic
 from ..refdata.matching import metal_key
 from ..refdata.regions import CahraList
+from ..upstream.link import screen_mines, upstream_summary
 from .documents import Block, Slot
 from .documents import _html as render_html
 from .documents import _markdown as render_markdown
@@ -68,6 +69,10 @@ def _data(profile: CompanyProfile, consolidation: Consolidation, scope: ScopeRep
         for k, v in x.origins.items():
             origins[k] = origins.get(k, 0.0) + v
     cahra_origins = sorted(k for k in origins if cahra is not None and cahra.lookup(k))
+    screens = screen_mines((m for m in consolidation.mines if metal_key(m.metal) in three),
+                           cahra=cahra)
+    mine_cahra = sorted({f"{s.mine.metal} {s.mine.country_code}" for s in screens
+                         if s.cahra is not False and cahra is not None})
     return {
         "importer": profile.model_dump(mode="json"),
         "reporting_year": year,
@@ -76,6 +81,8 @@ def _data(profile: CompanyProfile, consolidation: Consolidation, scope: ScopeRep
         "unconfirmed_lines": [x.line for x in lines if x.status == "threshold-not-confirmed"],
         "import_origins_kg": dict(sorted(origins.items())),
         "import_origins_in_cahra_list": cahra_origins,
+        "declared_mines": [x.model_dump(mode="json") for x in upstream_summary(screens)],
+        "declared_mines_in_cahra_list": mine_cahra,
         "smelters": [{"metal": s.metal, "name": s.name, "country": s.country,
                       "smelter_id": s.smelter_id, "status": s.status.value,
                       "flags": list(s.flags)} for s in smelters],
@@ -148,7 +155,10 @@ def _report_blocks(d: dict[str, Any]) -> list[Block]:
         ("p", f"Smelters and refiners in the supply chain located in the DRC or a neighbouring "
               f"country: {d['smelters_flagged']['covered-country']}; in an area on the EU "
               f"indicative CAHRA list: {d['smelters_flagged']['cahra']}. Import origins on the "
-              f"CAHRA list: {', '.join(d['import_origins_in_cahra_list']) or 'none'}."),
+              f"CAHRA list: {', '.join(d['import_origins_in_cahra_list']) or 'none'}. Mine "
+              "countries declared by suppliers on the CAHRA list (country, or a country "
+              "with listed regions): "
+              f"{', '.join(d['declared_mines_in_cahra_list']) or 'none'}."),
         ("slot", s["risk-response"]),
         ("h2", "4. Audit summary"),
         ("slot", s["audit"]),

@@ -14,6 +14,7 @@ __all__ = [
     "Comparison",
     "ConsolidatedSmelter",
     "Consolidation",
+    "DeclaredMine",
     "FileStatus",
     "ProductSmelters",
     "RejectedRow",
@@ -110,6 +111,21 @@ class ProductSmelters(_Frozen):
     smelters: tuple[str, ...] = Field(description="Keys of the smelters the supplier listed.")
 
 
+class DeclaredMine(_Frozen):
+    """A mine (or mine country) a supplier declared: Smelter List columns N/O of the CMRT,
+    or a row of the EMRT/AMRT Mine List."""
+
+    supplier: str
+    file: str
+    sheet: str | None
+    cell: str | None
+    metal: str | None
+    name: str | None
+    country: str | None
+    country_code: str | None
+    smelter: str | None = None
+
+
 class Consolidation(_Frozen):
     families: tuple[str, ...] = Field(description="Template families consolidated.")
     files: tuple[SupplierFile, ...]
@@ -118,6 +134,8 @@ class Consolidation(_Frozen):
     answers: tuple[AnswerRollup, ...]
     products: tuple[ProductSmelters, ...]
     snapshots: tuple[Snapshot, ...]
+    mines: tuple[DeclaredMine, ...] = Field(
+        default=(), description="Mines and mine countries declared by consolidated suppliers.")
     suppliers_surveyed: int | None = Field(
         default=None, description="Suppliers on the roster given, if any.")
     rows_read: int
