@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -136,6 +138,11 @@ def test_eu_documents_from_consolidation_imports_and_cahra(
     markers = set(re.findall(r"\[TO BE COMPLETED BY THE COMPANY: ([^\]]+)\]",
                              files["eu-annual-report.md"]))
     assert markers == {s["title"] for s in data["slots"]}
-    assert "B10" in files["chain-of-custody.csv"]
+    custody = list(csv.DictReader(io.StringIO(files["chain-of-custody.csv"])))
+    readable_2025 = [r for r in scope(imports).records if r.date.year == 2025]
+    assert [int(r["row"]) for r in custody] == [r.row for r in readable_2025]
+    assert {r["annex_line"] for r in custody if r["cn_code"] == "74031100"} == {
+        "not in Annex I"}
+    assert {r["annex_line"] for r in custody if r["cn_code"].startswith("8001")} == {"B10"}
     assert json.loads(files["competent-authority-pack.json"])["reporting_year"] == 2025
     assert render_eu(profile, c, scope(imports), load_cahra(cahra)) == files

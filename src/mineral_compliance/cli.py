@@ -162,6 +162,8 @@ def _parser() -> argparse.ArgumentParser:
     reu.add_argument("--imports", type=Path, help="import records (CSV or XLSX)")
     reu.add_argument("--annex", type=Path, help="an updated Annex I table (JSON)")
     reu.add_argument("--cahra", type=Path, help="the EU CAHRA list (JSON)")
+    reu.add_argument("--ipis", type=Path, help="IPIS mine-site open data (CSV), to link the "
+                                              "mines suppliers declare")
     reu.add_argument("-o", "--out", type=Path, default=Path("eu-report"))
     eu = sub.add_parser("eu", help="Regulation (EU) 2017/821")
     eusub = eu.add_subparsers(dest="eu_command", required=True)
@@ -403,11 +405,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
             imports = (eu_scope(args.imports, load_annex(args.annex) if args.annex else None)
                        if args.imports else None)
             cahra = load_cahra(args.cahra) if args.cahra else None
+            sites = load_ipis(args.ipis).sites if args.ipis else ()
     except MineralComplianceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.report_command == "eu":
-        written = write_eu(profile, result, args.out, imports, cahra)
+        written = write_eu(profile, result, args.out, imports, cahra, sites)
         print(f"written to {args.out}: {', '.join(p.name for p in written)}")
         print("the company must still write the statements in eu-checklist.md")
         return 0

@@ -138,6 +138,9 @@ class ScopeReport(BaseModel):
     ambiguous: tuple[tuple[int, str], ...] = Field(
         description="(row, reason) of 7108 gold records without the refined flag.")
     invalid: tuple[tuple[int, str], ...] = Field(description="(row, why) of unreadable rows.")
+    records: tuple[ImportRecord, ...] = Field(default=(), description="Every readable row.")
+    assignments: dict[int, str] = Field(default_factory=dict,
+                                        description="Row -> the Annex I line it counts under.")
     annex: Snapshot
     imports: Snapshot
 
@@ -262,6 +265,7 @@ def scope(imports: str | Path | _Loaded, annex: AnnexTable | None = None) -> Sco
     sums: dict[tuple[int, str], list[ImportRecord]] = defaultdict(list)
     unmatched: list[tuple[int, str]] = []
     ambiguous: list[tuple[int, str]] = []
+    assigned: dict[int, str] = {}
     for rec in loaded.records:
         hits = [line for line in table.lines if line.matches(rec.cn, rec.taric, rec.refined)]
         if not hits and rec.refined is None and any(
@@ -274,6 +278,7 @@ def scope(imports: str | Path | _Loaded, annex: AnnexTable | None = None) -> Sco
             unmatched.append((rec.row, rec.cn))
             continue
         sums[(rec.date.year, hits[0].id)].append(rec)
+        assigned[rec.row] = hits[0].id
     by_id = {line.id: line for line in table.lines}
     results = []
     for (year, line_id), recs in sorted(sums.items()):
@@ -290,6 +295,7 @@ def scope(imports: str | Path | _Loaded, annex: AnnexTable | None = None) -> Sco
     assert table.snapshot is not None
     return ScopeReport(lines=tuple(results), unmatched=tuple(unmatched),
                        ambiguous=tuple(ambiguous), invalid=tuple(loaded.invalid),
+                       records=tuple(loaded.records), assignments=assigned,
                        annex=table.snapshot, imports=loaded.snapshot)
 
 

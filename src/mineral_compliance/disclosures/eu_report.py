@@ -13,6 +13,7 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from ..models.profile import THREE_TG, CompanyProfile
 from ..outputs import neutralise, write_atomic
 from ..refdata.matching import metal_key
 from ..refdata.regions import CahraList
+from ..upstream.ipis import MineSite
 from ..upstream.link import screen_mines, upstream_summary
 from .documents import Block, Slot
 from .documents import _html as render_html
@@ -56,7 +58,7 @@ _SLOTS = {
 
 
 def _data(profile: CompanyProfile, consolidation: Consolidation, scope: ScopeReport | None,
-          cahra: CahraList | None) -> dict[str, Any]:
+          cahra: CahraList | None, sites: Sequence[MineSite] = ()) -> dict[str, Any]:
     three = {metal_key(m) for m in THREE_TG}
     smelters = sorted((s for s in consolidation.smelters if metal_key(s.metal) in three
                        and s.smelter_id and not s.needs_review),
@@ -70,7 +72,7 @@ def _data(profile: CompanyProfile, consolidation: Consolidation, scope: ScopeRep
             origins[k] = origins.get(k, 0.0) + v
     cahra_origins = sorted(k for k in origins if cahra is not None and cahra.lookup(k))
     screens = screen_mines((m for m in consolidation.mines if metal_key(m.metal) in three),
-                           cahra=cahra)
+                           cahra=cahra, sites=sites)
     mine_cahra = sorted({f"{s.mine.metal} {s.mine.country_code}" for s in screens
                          if s.cahra is not False and cahra is not None})
     return {
@@ -173,10 +175,10 @@ def _report_blocks(d: dict[str, Any]) -> list[Block]:
 
 
 def render_eu(profile: CompanyProfile, consolidation: Consolidation,
-              scope: ScopeReport | None = None, cahra: CahraList | None = None
-              ) -> dict[str, str]:
-    """The EU documents by file name."""
-    d = _data(profile, consolidation, scope, cahra)
+              scope: ScopeReport | None = None, cahra: CahraList | None = None,
+              sites: Sequence[MineSite] = ()) -> dict[str, str]:
+    """The EU documents by file name (``sites``: known mine sites, to link declared mines)."""
+    d = _data(profile, consolidation, scope, cahra, sites)
     checklist = _checklist(d)
     blocks = _report_blocks(d)
     check_blocks: list[Block] = [
@@ -187,11 +189,18 @@ def render_eu(profile: CompanyProfile, consolidation: Consolidation,
                   for x in _SLOTS.values()]
     records = io.StringIO()
     writer = csv.writer(records, lineterminator="\n")
-    writer.writerow(["year", "annex_line", "description", "row", "counted_kg", "origins"])
-    for x in d["scope"]:
+    writer.writerow(["row", "date", "cn_code", "taric", "annex_line", "description",
+                     "supplier", "country_of_origin", "quantity_kg", "recycled", "pre_2013"])
+    descriptions = {x["line"]: x["description"] for x in d["scope"]}
+    for rec in scope.records if scope else ():
+        if rec.date.year != d["reporting_year"]:
+            continue
+        line = scope.assignments.get(rec.row) if scope else None
         writer.writerow([neutralise(v) for v in (
-            x["year"], x["line"], x["description"], " ".join(map(str, x["rows"])),
-            x["counted_kg"], "; ".join(f"{k} {v}" for k, v in x["origins"].items()))])
+            rec.row, rec.date.isoformat(), rec.cn, rec.taric or "", line or "not in Annex I",
+            descriptions.get(line or "", ""), rec.supplier or "", rec.origin or "",
+            rec.quantity_kg, "yes" if rec.recycled else "no",
+            "yes" if rec.pre_2013 else "no")])
     pack = {k: d[k] for k in ("importer", "reporting_year", "scope", "smelters",
                               "smelter_status", "snapshots")}
     return {
@@ -208,10 +217,11 @@ def render_eu(profile: CompanyProfile, consolidation: Consolidation,
 
 
 def write_eu(profile: CompanyProfile, consolidation: Consolidation, outdir: str | Path,
-             scope: ScopeReport | None = None, cahra: CahraList | None = None) -> list[Path]:
+             scope: ScopeReport | None = None, cahra: CahraList | None = None,
+             sites: Sequence[MineSite] = ()) -> list[Path]:
     folder = Path(outdir)
     written = []
-    for name, text in render_eu(profile, consolidation, scope, cahra).items():
+    for name, text in render_eu(profile, consolidation, scope, cahra, sites).items():
         write_atomic(folder / name, text.encode("utf-8"))
         written.append(folder / name)
     return written
