@@ -56,7 +56,8 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
-_MAX_PART_BYTES = 256 * 1024 * 1024
+_MAX_PART_BYTES = 64 * 1024 * 1024
+_MAX_FILE_BYTES = 100 * 1024 * 1024
 
 _REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
 _ATTR = re.compile(rb'(?:^|\s)(r|t)\s*=\s*"([^"]*)"')
@@ -198,11 +199,18 @@ class Workbook:
                 path=self.path,
             )
         try:
-            return self._zip.read(info)
+            # the header's size may lie: decompress at most one byte past the limit
+            with self._zip.open(info) as stream:
+                data = stream.read(_MAX_PART_BYTES + 1)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise MalformedTemplateError(
                 f"the workbook part {name} cannot be decompressed ({exc})", path=self.path
             ) from exc
+        if len(data) > _MAX_PART_BYTES:
+            raise MalformedTemplateError(
+                f"the workbook part {name} inflates past the {_MAX_PART_BYTES} byte limit "
+                "(a compressed-size bomb, or a damaged file)", path=self.path)
+        return data
 
     def _xml(self, name: str) -> etree._Element:
         data = self._read_part(name)
@@ -314,6 +322,10 @@ def open_workbook(source: str | Path | IO[bytes]) -> Workbook:
     if isinstance(source, (str, Path)):
         path = Path(source)
         try:
+            if path.is_file() and path.stat().st_size > _MAX_FILE_BYTES:
+                raise NotAWorkbookError(
+                    f"the file is {path.stat().st_size} bytes, over the {_MAX_FILE_BYTES} "
+                    "byte limit for a reporting template", path=path)
             data = path.read_bytes()
         except IsADirectoryError as exc:
             raise NotAWorkbookError("this is a folder, not a file", path=path) from exc

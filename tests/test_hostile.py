@@ -1,0 +1,184 @@
+"""A corpus of hostile and broken inputs, generated here: each ends in a typed error or in
+findings, never a traceback, within 2 s and 200 MB, each in its own process."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from mineral_compliance.templates._xlsx import patch_cells
+
+from .conftest import FIXTURES
+
+DEMO = FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx"
+TIME_LIMIT_S = 2.0
+MEMORY_LIMIT_MB = 200
+
+_CHILD = r"""
+import json, resource, sys, time
+from mineral_compliance.errors import MineralComplianceError
+from mineral_compliance.rules import validate_file
+path = sys.argv[1]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+try:
+    report = validate_file(path)
+    outcome = {"kind": "findings", "count": len(report.findings)}
+except MineralComplianceError as exc:
+    outcome = {"kind": "error", "type": type(exc).__name__, "message": str(exc)}
+elapsed = time.perf_counter() - start
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({**outcome, "seconds": elapsed, "grown_mb": grown / 1024}))
+"""
+
+
+def _rezip(src: Path, dest: Path, replace: dict[str, bytes | None],
+           add: dict[str, bytes] | None = None) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename in replace:
+                data = replace[info.filename]
+                if data is not None:
+                    zout.writestr(info.filename, data)
+                continue
+            zout.writestr(info, zin.read(info))
+        for name, data in (add or {}).items():
+            zout.writestr(name, data)
+    return dest
+
+
+def _sheet_part(name: str) -> str:
+    from mineral_compliance.templates import _xlsx
+
+    return next(s.part for s in _xlsx.open_workbook(DEMO).sheets if s.name == name)
+
+
+def _corpus(folder: Path) -> dict[str, Path]:
+    c: dict[str, Path] = {}
+    (folder / "not-a-zip.xlsx").write_bytes(b"this is a text file, not a workbook\n")
+    c["not a zip"] = folder / "not-a-zip.xlsx"
+    (folder / "empty.xlsx").write_bytes(b"")
+    c["empty file"] = folder / "empty.xlsx"
+    data = DEMO.read_bytes()
+    (folder / "truncated.xlsx").write_bytes(data[: len(data) // 2])
+    c["truncated zip"] = folder / "truncated.xlsx"
+    bomb = folder / "bomb.xlsx"
+    smelters = _sheet_part("Smelter List")
+    with zipfile.ZipFile(DEMO) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            if info.filename == smelters:
+                with z.open(smelters, "w", force_zip64=True) as out:
+                    out.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/'
+                              b'spreadsheetml/2006/main"><sheetData>')
+                    chunk = b" " * (1 << 20)
+                    for _ in range(80):  # 80 MB of nothing, a few hundred kB compressed
+                        out.write(chunk)
+                    out.write(b"</sheetData></worksheet>")
+                continue
+            z.writestr(info, zin.read(info))
+    c["zip bomb"] = bomb
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">'.encode()  # noqa: E501
+                         for i in range(9))
+              + b']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              b"<si><t>&lol8;</t></si></sst>")
+    c["billion laughs in shared strings"] = _rezip(DEMO, folder / "laughs.xlsx",
+                                                   {"xl/sharedStrings.xml": laughs})
+    with zipfile.ZipFile(DEMO) as z:
+        workbook = z.read("xl/workbook.xml")
+    xxe = workbook.replace(b"<workbook", b'<!DOCTYPE w [<!ENTITY x SYSTEM '
+                           b'"file:///etc/passwd">]><workbook', 1).replace(
+        b"<sheets>", b"<sheets>&x;", 1)
+    if xxe.startswith(b"<?xml"):
+        head, _, rest = xxe.partition(b"?>")
+        xxe = head + b"?>" + rest
+    c["external entity in the workbook part"] = _rezip(DEMO, folder / "xxe.xlsx",
+                                                       {"xl/workbook.xml": xxe})
+    for refused in sorted((FIXTURES / "refused").iterdir()):
+        c[f"refused: {refused.name}"] = refused
+    c["macro-enabled workbook"] = _rezip(DEMO, folder / "macros.xlsm", {},
+                                         {"xl/vbaProject.bin": b"\x00" * 512})
+    renamed = workbook.replace(b'name="Smelter List"', b'name="Smelters (renamed)"')
+    c["renamed sheet"] = _rezip(DEMO, folder / "renamed.xlsx", {"xl/workbook.xml": renamed})
+    c["a cell on row 1,048,576"] = patch_cells(DEMO, {"Product List!B1048576": "far away"},
+                                               folder / "far.xlsx")
+    c["32,767-character cells"] = patch_cells(DEMO, {
+        "Declaration!D8": "N" * 32767, "Smelter List!D9": "S" * 32767},
+        folder / "long.xlsx")
+    c["control, right-to-left and zero-width characters"] = patch_cells(DEMO, {
+        "Smelter List!B9": "Tin", "Smelter List!C9": "Smelter not listed",
+        "Smelter List!D9": "Ex\u200bample\u202e Works\x07", "Smelter List!E9": "BOLIVIA",
+        "Smelter List!A10": "cid\u0660\u0660\u0660\u0661\u0660\u0661 "},
+        folder / "characters.xlsx")
+    c["dates and numbers as text, formula-like strings"] = patch_cells(DEMO, {
+        "Declaration!D22": "31/03/2025", "Declaration!D8": "=HYPERLINK(\"x\")",
+        "Product List!B6": "00123"}, folder / "text.xlsx")
+    (folder / "folder.xlsx").mkdir()
+    c["a folder named like a workbook"] = folder / "folder.xlsx"
+    return c
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return _corpus(tmp_path_factory.mktemp("hostile"))
+
+
+EXPECTED_ERRORS = {
+    "not a zip": "NotAWorkbookError", "empty file": "NotAWorkbookError",
+    "truncated zip": "NotAWorkbookError", "zip bomb": "MalformedTemplateError",
+    "renamed sheet": "MalformedTemplateError",
+    "a folder named like a workbook": "NotAWorkbookError",
+}
+
+
+def test_every_hostile_input_ends_in_a_typed_error_or_findings(corpus: dict[str, Path]) -> None:
+    outcomes = {}
+    for name, path in corpus.items():
+        proc = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True,
+                              text=True, timeout=60, check=False)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, (name, proc.stderr)
+        outcome = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert outcome["seconds"] <= TIME_LIMIT_S, (name, outcome)
+        assert outcome["grown_mb"] <= MEMORY_LIMIT_MB, (name, outcome)
+        outcomes[name] = outcome
+    for name, error in EXPECTED_ERRORS.items():
+        assert outcomes[name].get("type") == error, (name, outcomes[name])
+        assert outcomes[name]["message"], name
+    for name in ("macro-enabled workbook", "a cell on row 1,048,576", "32,767-character cells",
+                 "control, right-to-left and zero-width characters",
+                 "dates and numbers as text, formula-like strings"):
+        assert outcomes[name]["kind"] == "findings", (name, outcomes[name])
+
+
+def test_a_batch_of_them_processes_every_good_file(corpus: dict[str, Path],
+                                                   tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mineral_compliance.consolidation import consolidate
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for path in corpus.values():
+        if path.is_file():
+            shutil.copy(path, inbox / f"{len(list(inbox.iterdir())):02d}-{path.name}")
+    shutil.copy(DEMO, inbox / "good.xlsx")
+    c = consolidate([inbox, inbox / "good.xlsx"], executor=ThreadPoolExecutor(2))
+    files = {Path(f.file).name: f for f in c.files}
+    assert len(files) == len(list(inbox.iterdir()))  # every input once, the repeat included
+    assert files["good.xlsx"].status.value != "unreadable"
+    assert all(f.message for f in c.files if f.status.value == "unreadable")
+
+
+def test_entities_are_never_expanded_or_fetched(corpus: dict[str, Path]) -> None:
+    from mineral_compliance import read_template
+
+    for name in ("external entity in the workbook part", "billion laughs in shared strings"):
+        text = read_template(corpus[name]).model_dump_json()
+        assert "root:" not in text  # /etc/passwd was not read
+        assert "lollollol" not in text  # the entities were not expanded
