@@ -1,0 +1,64 @@
+"""Killing a consolidation at any moment leaves no file under a final name that is not
+complete."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import FIXTURES
+
+
+def _complete(path: Path) -> bool:
+    if path.suffix == ".json":
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            return False
+        return True
+    if path.suffix == ".xlsx":
+        try:
+            with zipfile.ZipFile(path) as z:
+                return z.testzip() is None
+        except zipfile.BadZipFile:
+            return False
+    return path.read_bytes().endswith(b"\n")
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
+    """Enough supplier files for a run of a few seconds, and how long a whole run takes."""
+    folder = tmp_path_factory.mktemp("inbox")
+    for n in range(25):
+        for path in (FIXTURES / "demo").glob("*.xlsx"):
+            shutil.copy(path, folder / f"{n:02d}-{path.name}")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "mineral_compliance", "consolidate", str(folder),
+                    "-o", str(folder.parent / "full"), "--no-progress"],
+                   capture_output=True, check=True)
+    return folder, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.8, 0.9, 0.95, 0.98, 1.0])
+def test_a_killed_consolidation_leaves_only_complete_files(
+        fraction: float, inbox: tuple[Path, float], tmp_path: Path) -> None:
+    folder, duration = inbox
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mineral_compliance", "consolidate", str(folder),
+         "-o", str(out), "--no-progress"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(duration * fraction)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    finals = [p for p in out.glob("*") if not p.name.startswith(".")] if out.exists() else []
+    for path in finals:
+        assert _complete(path), path.name
