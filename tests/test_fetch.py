@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,6 +24,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.hits.append((self.path, self.headers.get("If-None-Match")))
         if self.path == "/broken":
             self.send_response(500)
+            self.end_headers()
+            return
+        if self.path == "/slow":
+            time.sleep(1.5)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(BODY)
+            return
+        if self.path == "/truncated":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(BODY) * 2))
+            self.end_headers()
+            self.wfile.write(BODY)  # half of what was promised, then the connection closes
+            return
+        if self.path == "/moved":
+            self.send_response(302)
+            self.send_header("Location", "/list.csv")
             self.end_headers()
             return
         if self.path == "/huge":
@@ -104,3 +122,20 @@ def test_cahra_list_fetched_from_an_api_shaped_response(tmp_path: Path) -> None:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_misbehaving_server_gives_typed_errors(server: str, tmp_path: Path) -> None:
+    with pytest.raises(ReferenceDataError, match="could not be fetched"):
+        fetch(f"{server}/slow", tmp_path, timeout=0.5, retries=0)
+    with pytest.raises(ReferenceDataError, match="could not be fetched"):
+        fetch(f"{server}/truncated", tmp_path, retries=0)
+    moved = fetch(f"{server}/moved", tmp_path)  # a redirect within the server is followed
+    assert moved.path.read_bytes() == BODY
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_a_tampered_cache_is_refused(server: str, tmp_path: Path) -> None:
+    first = fetch(f"{server}/list.csv", tmp_path)
+    first.path.write_bytes(b"Smelter ID,Status\nCID999999,Conformant\n")  # edited by hand
+    with pytest.raises(ReferenceDataError, match="no longer matches the sha256"):
+        fetch(f"{server}/list.csv", tmp_path)

@@ -4,8 +4,10 @@ Nothing in the library fetches on import or behind the caller's back: this is th
 that touches the network, and only when called. It uses ``requests`` (a session may be passed
 in), a timeout, retries with back-off on connection errors and 5xx answers, and a size cap
 enforced while streaming. Each URL's body is cached beside a small JSON record of its ETag and
-Last-Modified headers; the next call asks the server whether it changed (``If-None-Match`` /
-``If-Modified-Since``) and a 304 answer reuses the cached bytes.
+Last-Modified headers and sha256; the next call asks the server whether it changed
+(``If-None-Match`` / ``If-Modified-Since``) and a 304 answer reuses the cached bytes once
+they match the recorded sha256. TLS certificates are always verified (requests' default,
+never turned off here); a body shorter than its declared length is an error, not a list.
 """
 
 from __future__ import annotations
@@ -74,9 +76,15 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
         with http.get(url, headers=headers, timeout=timeout, stream=True) as response:
             if response.status_code == 304 and body.is_file():
                 data = body.read_bytes()
-                return FetchedFile(url, body, hashlib.sha256(data).hexdigest(),
-                                   meta.get("etag"), meta.get("last_modified"),
-                                   str(meta.get("fetched_at")), True)
+                digest = hashlib.sha256(data).hexdigest()
+                if meta.get("sha256") and digest != meta.get("sha256"):
+                    raise ReferenceDataError(
+                        f"the cached copy of {url} no longer matches the sha256 recorded "
+                        "when it was downloaded", path=body,
+                        hint="delete the cache entry to download the list again")
+                return FetchedFile(url, body, digest, meta.get("etag"),
+                                   meta.get("last_modified"), str(meta.get("fetched_at")),
+                                   True)
             if response.status_code != 200:
                 raise ReferenceDataError(f"{url} answered HTTP {response.status_code}",
                                          hint="check the address, or try again later")
@@ -101,7 +109,8 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
     partial = body.with_suffix(".part")
     partial.write_bytes(data)
     partial.replace(body)
+    digest = hashlib.sha256(data).hexdigest()
     meta_path.write_text(json.dumps({"url": url, "etag": etag, "last_modified": last_modified,
-                                     "fetched_at": fetched_at}), encoding="utf-8")
-    return FetchedFile(url, body, hashlib.sha256(data).hexdigest(), etag, last_modified,
-                       fetched_at, False)
+                                     "fetched_at": fetched_at, "sha256": digest}),
+                         encoding="utf-8")
+    return FetchedFile(url, body, digest, etag, last_modified, fetched_at, False)
