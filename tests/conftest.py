@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from mineral_compliance.oracle import find_uno_python
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 REFERENCE = ROOT.parent / "shared" / "reference"
@@ -13,6 +15,15 @@ REFERENCE = ROOT.parent / "shared" / "reference"
 needs_reference = pytest.mark.skipif(
     not REFERENCE.is_dir(),
     reason=f"the real RMI templates in {REFERENCE} are not present on this machine",
+)
+
+
+UNO_PYTHON = find_uno_python()
+"""The interpreter with LibreOffice's Python bridge, or None."""
+
+needs_libreoffice = pytest.mark.skipif(
+    UNO_PYTHON is None,
+    reason="LibreOffice with python3-uno is not installed (.ci/run installs it)",
 )
 
 

@@ -17,20 +17,13 @@ from pathlib import Path
 import pytest
 
 from mineral_compliance.findings import Basis
-from mineral_compliance.oracle import CheckerJob, CheckerResult, find_uno_python, run_checker
+from mineral_compliance.oracle import CheckerJob, CheckerResult, run_checker
 from mineral_compliance.rules import validate_file
 from mineral_compliance.templates._xlsx import CellInput, patch_cells
 
-from .conftest import REFERENCE, needs_reference, reference_files
+from .conftest import REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference, reference_files
 
-UNO_PYTHON = find_uno_python()
-pytestmark = [
-    needs_reference,
-    pytest.mark.skipif(
-        UNO_PYTHON is None,
-        reason="LibreOffice with python3-uno is not installed (.ci/run installs it)",
-    ),
-]
+pytestmark = [needs_reference, needs_libreoffice]
 
 CMRT = REFERENCE / "cmrt"
 JX = CMRT / "RMI_CMRT_6.4_JX Advanced Metals Corporation.xlsx"

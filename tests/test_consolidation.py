@@ -16,11 +16,10 @@ from openpyxl import load_workbook
 
 from mineral_compliance.consolidation import consolidate
 from mineral_compliance.models.consolidation import FileStatus
-from mineral_compliance.oracle import find_uno_python
 from mineral_compliance.outputs import neutralise, write_consolidation
 from mineral_compliance.templates._xlsx import patch_cells
 
-from .conftest import FIXTURES, REFERENCE
+from .conftest import FIXTURES, REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference
 
 DEMO = FIXTURES / "demo"
 REFUSED = FIXTURES / "refused"
@@ -207,9 +206,8 @@ def test_the_company_template_carries_the_rollup_and_the_smelters(tmp_path: Path
     assert written == consolidated
 
 
-@pytest.mark.skipif(find_uno_python() is None or not (REFERENCE / "cmrt").is_dir(),
-                    reason="needs LibreOffice (python3-uno) and the blank CMRT 6.5 in "
-                           "../shared/reference")
+@needs_reference
+@needs_libreoffice
 def test_libreoffice_checker_on_the_company_template(tmp_path: Path) -> None:
     from mineral_compliance import read_template, write_template
     from mineral_compliance.consolidation import company_declaration
@@ -222,7 +220,7 @@ def test_libreoffice_checker_on_the_company_template(tmp_path: Path) -> None:
                     executor=ThreadPoolExecutor(2))
     decl = company_declaration(c, template=blank, company={"name": "Our Company Ltd"})
     out = write_template(decl, template=blank, out=tmp_path / "company.xlsx")
-    [result] = run_checker([out], python=find_uno_python())
+    [result] = run_checker([out], python=UNO_PYTHON)
     ours = sorted({f.checker_item for f in validate(read_template(out)).findings
                    if f.basis is Basis.CHECKER and f.checker_item})
     assert result.error is None and ours == result.open_keys()

@@ -14,11 +14,11 @@ from mineral_compliance import read_template, write_template
 from mineral_compliance.errors import TemplateError
 from mineral_compliance.findings import Basis
 from mineral_compliance.models import Declaration
-from mineral_compliance.oracle import find_uno_python, run_checker
+from mineral_compliance.oracle import run_checker
 from mineral_compliance.rules import validate
 from mineral_compliance.templates import _xlsx
 
-from .conftest import FIXTURES, REFERENCE, needs_reference
+from .conftest import FIXTURES, REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference
 
 DEMO = sorted((FIXTURES / "demo").glob("*.xlsx"))
 FILLED = sorted((REFERENCE / "cmrt").glob("RMI_*CMRT_6.4_*.xlsx")) if REFERENCE.is_dir() else []
@@ -98,8 +98,7 @@ def test_real_supplier_files_written_into_the_blank_official_workbook(
 
 
 @needs_reference
-@pytest.mark.skipif(find_uno_python() is None,
-                    reason="LibreOffice with python3-uno is not installed (.ci/run installs it)")
+@needs_libreoffice
 def test_libreoffice_checker_agrees_on_written_workbooks(tmp_path: Path) -> None:
     """A complete declaration written into the blank 6.4 leaves the RMI Checker with nothing
     open; incomplete ones open exactly the items our rules report."""
@@ -116,7 +115,7 @@ def test_libreoffice_checker_agrees_on_written_workbooks(tmp_path: Path) -> None
     written["jx-without-B-and-E"] = (write_template(incomplete, template=BLANK_64,
                                                     out=tmp_path / "incomplete.xlsx"),
                                      incomplete)
-    results = run_checker([p for p, _ in written.values()], python=find_uno_python())
+    results = run_checker([p for p, _ in written.values()], python=UNO_PYTHON)
     for (name, (path, _decl)), result in zip(written.items(), results, strict=True):
         assert result.error is None, name
         ours = sorted({f.checker_item for f in validate(read_template(path)).findings
@@ -129,8 +128,7 @@ def test_libreoffice_checker_agrees_on_written_workbooks(tmp_path: Path) -> None
 
 
 @needs_reference
-@pytest.mark.skipif(find_uno_python() is None,
-                    reason="LibreOffice with python3-uno is not installed (.ci/run installs it)")
+@needs_libreoffice
 def test_libreoffice_checker_agrees_on_an_emrt_written_into_the_blank_2_1(
         tmp_path: Path) -> None:
     blank = REFERENCE / "emrt" / "RMI_EMRT_2.1.xlsx"
@@ -139,7 +137,7 @@ def test_libreoffice_checker_agrees_on_an_emrt_written_into_the_blank_2_1(
     back = read_template(out)
     assert back.minerals == decl.minerals
     assert back.to_plain()["answers"] == decl.to_plain()["answers"]
-    [result] = run_checker([out], python=find_uno_python())
+    [result] = run_checker([out], python=UNO_PYTHON)
     ours = sorted({f.checker_item for f in validate(back).findings
                    if f.basis is Basis.CHECKER and f.checker_item})
     assert result.error is None and ours == result.open_keys() and ours

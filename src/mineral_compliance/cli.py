@@ -615,10 +615,7 @@ def _validate_all(args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:
     for path in tqdm(files, desc="validating", unit="file", disable=not show, file=sys.stderr):
         try:
             report: Report = validate_file(path, select=select, ignore=ignore)
-        except MineralComplianceError as exc:
-            results.append(_unreadable(path, exc))
-            continue
-        except Exception as exc:  # one broken file must not end the batch
+        except Exception as exc:  # a typed error, or anything else: it must not end the batch
             results.append(_unreadable(path, exc))
             continue
         results.append({**report.to_plain(), "file": str(path), "error": None})

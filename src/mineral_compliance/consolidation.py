@@ -447,9 +447,8 @@ def _merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]]) -> Consolid
         representative = f"reference list ({best.smelter_id})"
     else:
         spellings = Counter((s.name or "", s.country) for s, _ in rows)
-        (name, country), count = max(spellings.items(), key=lambda kv: (
-            kv[1], -min(i for i, (s, _) in enumerate(rows) if (s.name or "", s.country)
-                        == kv[0])))
+        # most_common keeps first-seen order among equal counts: ties go to the first file
+        (name, country), count = spellings.most_common(1)[0]
         representative = f"the spelling {count} of {len(rows)} rows use"
     return ConsolidatedSmelter(
         key=key, metal=best.metal or best_source.metal or "", smelter_id=best.smelter_id,

@@ -31,9 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
-from ..refdata._files import read_capped
+from ..refdata._files import cell as row_cell
+from ..refdata._files import header_columns, read_capped, read_table
 from ..refdata._text import country_code
-from ..refdata.crosscheck import read_rows_csv_plain
 
 __all__ = [
     "AnnexLine",
@@ -170,27 +170,6 @@ def _flag(text: str | None) -> bool:
     return (text or "").strip().casefold() in _YES
 
 
-def _rows(path: Path) -> list[list[str]]:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for damaged files
-            raise ReferenceDataError(f"the workbook cannot be opened ({exc})",
-                                     path=path) from exc
-        try:
-            out = []
-            for row in wb.worksheets[0].iter_rows(values_only=True):
-                out.append(["" if v is None else (v.date().isoformat()
-                                                  if isinstance(v, dt.datetime) else str(v))
-                            for v in row])
-            return out
-        finally:
-            wb.close()
-    return read_rows_csv_plain(path)
-
-
 @dataclass(frozen=True)
 class _Loaded:
     records: list[ImportRecord]
@@ -201,18 +180,10 @@ class _Loaded:
 def load_imports(path: str | Path) -> _Loaded:
     """Import records from CSV or XLSX; rows that cannot be read are returned with why."""
     source = Path(path)
-    data = read_capped(source, 200 * 1024 * 1024)
-    rows = _rows(source)
+    data, rows = read_table(source, 200 * 1024 * 1024)
     if not rows:
         raise ReferenceDataError("the file has no rows", path=source)
-    header = [" ".join(h.casefold().replace("_", " ").split()) for h in rows[0]]
-    cols: dict[str, int] = {}
-    for fld, names in _HEADERS.items():
-        for name in names:
-            norm = " ".join(name.replace("_", " ").split())
-            if norm in header and header.index(norm) not in cols.values():
-                cols[fld] = header.index(norm)
-                break
+    cols = header_columns(rows[0], _HEADERS)
     missing = [f for f in ("date", "cn", "quantity_kg") if f not in cols]
     if missing:
         raise ReferenceDataError(f"no {', '.join(missing)} column in the header",
@@ -226,8 +197,7 @@ def load_imports(path: str | Path) -> _Loaded:
             continue
 
         def cell(fld: str, row: list[str] = row) -> str | None:
-            i = cols.get(fld)
-            return (row[i].strip() or None) if i is not None and i < len(row) else None
+            return row_cell(row, cols, fld)
 
         try:
             when = date_parser.parse(cell("date") or "").date()

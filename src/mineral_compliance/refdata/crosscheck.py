@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from ..errors import ReferenceDataError
 from ..models.declaration import Declaration
 from ..models.matching import DeclaredSmelter, SmelterMatch
-from ._files import decode_text, read_capped
+from ._files import cell, header_columns, read_table
 from .matching import SmelterMatcher
 
 _MAX_BYTES = 200 * 1024 * 1024
@@ -44,9 +42,9 @@ def declared_rows(decl: Declaration) -> list[DeclaredSmelter]:
 
 
 def read_rows_csv_plain(path: str | Path) -> list[list[str]]:
-    """The rows of a CSV file (UTF-8, or Windows-1252 as spreadsheet programs save it)."""
-    path = Path(path)
-    return list(csv.reader(io.StringIO(decode_text(read_capped(path, _MAX_BYTES), path))))
+    """The rows of a CSV (UTF-8, or Windows-1252 as spreadsheet programs save it) or of the
+    first sheet of an XLSX."""
+    return read_table(Path(path), _MAX_BYTES)[1]
 
 
 def read_rows_csv(path: str | Path) -> list[DeclaredSmelter]:
@@ -55,14 +53,7 @@ def read_rows_csv(path: str | Path) -> list[DeclaredSmelter]:
     rows = read_rows_csv_plain(path)
     if not rows:
         raise ReferenceDataError("the CSV is empty", path=path)
-    header = [" ".join(h.casefold().replace("_", " ").split()) for h in rows[0]]
-    cols: dict[str, int] = {}
-    for fld, names in _COLUMNS.items():
-        for name in names:
-            norm = " ".join(name.replace("_", " ").split())
-            if norm in header and header.index(norm) not in cols.values():
-                cols[fld] = header.index(norm)
-                break
+    cols = header_columns(rows[0], _COLUMNS)
     if "name" not in cols and "smelter_id" not in cols:
         raise ReferenceDataError(
             "the CSV header names neither a smelter name nor a smelter ID column", path=path,
@@ -71,14 +62,10 @@ def read_rows_csv(path: str | Path) -> list[DeclaredSmelter]:
     for number, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
-
-        def cell(fld: str, row: list[str] = row) -> str | None:
-            i = cols.get(fld)
-            return (row[i].strip() or None) if i is not None and i < len(row) else None
-
-        out.append(DeclaredSmelter(metal=cell("metal"), name=cell("name"),
-                                   country=cell("country"), smelter_id=cell("smelter_id"),
-                                   recycled_scrap=cell("recycled_scrap"), row=number))
+        out.append(DeclaredSmelter(
+            metal=cell(row, cols, "metal"), name=cell(row, cols, "name"),
+            country=cell(row, cols, "country"), smelter_id=cell(row, cols, "smelter_id"),
+            recycled_scrap=cell(row, cols, "recycled_scrap"), row=number))
     return out
 
 

@@ -10,9 +10,7 @@ page exports are read; columns are found by header synonyms ("Smelter ID", "Faci
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +19,7 @@ from lxml import etree
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot, StatusKind
-from ._files import decode_text, read_capped
+from ._files import read_capped, table_rows
 from ._text import country_code, file_date, name_key
 from .matching import metal_key, normalise_id
 
@@ -104,10 +102,6 @@ def _status(raw: str | None, default: StatusKind | None) -> StatusKind:
     return default or StatusKind.UNKNOWN
 
 
-def _rows_csv(data: bytes, path: Path) -> list[list[str]]:
-    return [list(r) for r in csv.reader(io.StringIO(decode_text(data, path)))]
-
-
 def _rows_spreadsheetml(data: bytes, path: Path) -> list[list[str]]:
     try:
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
@@ -128,21 +122,6 @@ def _rows_spreadsheetml(data: bytes, path: Path) -> list[list[str]]:
                           if data_el is not None else "")
         rows.append(values)
     return rows
-
-
-def _rows_xlsx(path: Path) -> list[list[str]]:
-    from openpyxl import load_workbook  # only needed for this format
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise ReferenceDataError(f"the workbook cannot be opened ({exc})", path=path) from exc
-    try:
-        ws = wb.worksheets[0]
-        return [["" if v is None else str(v).strip() for v in row]
-                for row in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
 
 
 def _header(rows: Sequence[list[str]], path: Path) -> tuple[int, dict[str, int]]:
@@ -172,12 +151,10 @@ def load_status_list(path: str | Path, *, kind: ListKind = "rmi",
     path = Path(path)
     data = read_capped(path, _MAX_BYTES)
     head = data[:512].lstrip(b"\xef\xbb\xbf \r\n\t")
-    if data[:4] == b"PK\x03\x04":
-        rows = _rows_xlsx(path)
-    elif head.startswith(b"<?xml") or head.startswith(b"<Workbook"):
+    if head.startswith(b"<?xml") or head.startswith(b"<Workbook"):
         rows = _rows_spreadsheetml(data, path)
     else:
-        rows = _rows_csv(data, path)
+        rows = table_rows(data, path)  # CSV or XLSX
     start, cols = _header(rows, path)
 
     def cell(row: list[str], fld: str) -> str | None:

@@ -1,6 +1,6 @@
 """ITSCI incident records, from a CSV or XLSX with a documented layout, into a risk register.
 
-Layout (a header row; names are matched without regard to case, spaces or underscores):
+Layout (a header row; names are matched without regard to case, spacing or underscores):
 
 ==================  ============================================================
 column              content
@@ -35,7 +35,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
-from ..refdata._files import read_capped
+from ..refdata._files import cell as row_cell
+from ..refdata._files import header_columns, read_table
 from ..refdata._text import country_code
 from .ipis import MineSite
 
@@ -85,35 +86,11 @@ class Incidents:
     snapshot: Snapshot
 
 
-def _rows(path: Path) -> list[list[str]]:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for damaged files
-            raise ReferenceDataError(f"the workbook cannot be opened ({exc})",
-                                     path=path) from exc
-        try:
-            return [["" if v is None else (v.date().isoformat() if isinstance(v, dt.datetime)
-                                            else str(v)) for v in row]
-                    for row in wb.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            wb.close()
-    from ..refdata.crosscheck import read_rows_csv_plain
-
-    return read_rows_csv_plain(path)
-
-
 def load_incidents(path: str | Path) -> Incidents:
     """Read incident records in the layout above."""
     source = Path(path)
-    data = read_capped(source, 200 * 1024 * 1024)
-    rows = _rows(source)
-    header = ["".join(c for c in h.casefold() if c.isalnum()) for h in (rows[0] if rows
-                                                                          else [])]
-    cols = {name: header.index(name.replace("_", "")) for name in _COLUMNS
-            if name.replace("_", "") in header}
+    data, rows = read_table(source, 200 * 1024 * 1024)
+    cols = header_columns(rows[0] if rows else [], {name: (name,) for name in _COLUMNS})
     if "incident_id" not in cols or "date" not in cols:
         raise ReferenceDataError("no incident_id and date columns in the header", path=source,
                                  hint="see the documented layout in mineral_compliance."
@@ -125,8 +102,7 @@ def load_incidents(path: str | Path) -> Incidents:
             continue
 
         def cell(name: str, row: list[str] = row) -> str | None:
-            i = cols.get(name)
-            return (row[i].strip() or None) if i is not None and i < len(row) else None
+            return row_cell(row, cols, name)
 
         ident = cell("incident_id")
         if not ident:
