@@ -43,6 +43,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Location", "/list.csv")
             self.end_headers()
             return
+        if self.path in ("/page", "/sneaky", "/typed"):
+            body = BODY if self.path == "/typed" else (
+                b"\n<!DOCTYPE html><html><body>Please sign in</body></html>")
+            self.send_response(200)
+            self.send_header("Content-Type", {"/page": "text/html; charset=utf-8",
+                                              "/sneaky": "application/octet-stream",
+                                              "/typed": "text/csv; charset=utf-8"}[self.path])
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path == "/huge":
             self.send_response(200)
             self.end_headers()
@@ -132,6 +142,20 @@ def test_a_misbehaving_server_gives_typed_errors(server: str, tmp_path: Path) ->
     moved = fetch(f"{server}/moved", tmp_path)  # a redirect within the server is followed
     assert moved.path.read_bytes() == BODY
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_web_pages_and_unexpected_content_types_are_refused(server: str,
+                                                            tmp_path: Path) -> None:
+    with pytest.raises(ReferenceDataError, match=r"web page \(text/html\)"):
+        fetch(f"{server}/page", tmp_path)
+    with pytest.raises(ReferenceDataError, match="web page, not a list"):
+        fetch(f"{server}/sneaky", tmp_path)  # declared as binary, but an HTML document
+    got = fetch(f"{server}/typed", tmp_path, accept=("text/csv",))
+    assert got.content_type == "text/csv" and got.path.read_bytes() == BODY
+    with pytest.raises(ReferenceDataError, match="answered text/csv; expected application/json"):
+        fetch(f"{server}/typed", tmp_path / "other", accept=("application/json",))
+    # only the accepted answer was cached
+    assert [p.name for p in tmp_path.rglob("*.body")] == [got.path.name]
 
 
 def test_a_tampered_cache_is_refused(server: str, tmp_path: Path) -> None:

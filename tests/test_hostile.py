@@ -182,3 +182,52 @@ def test_entities_are_never_expanded_or_fetched(corpus: dict[str, Path]) -> None
         text = read_template(corpus[name]).model_dump_json()
         assert "root:" not in text  # /etc/passwd was not read
         assert "lollollol" not in text  # the entities were not expanded
+
+
+DANGEROUS_NAMES = ["../../outside", "..", "CON", "nul ", "a/b\\c:d", "\u202eexe.txt",
+                   "Acme\u200b Example", "ACME EXAMPLE", ".hidden", "LPT1.csv", "x" * 300,
+                   "\x07\x1b[31m", "/etc/passwd"]
+
+
+def test_supplier_names_never_lead_feedback_out_of_its_folder(tmp_path: Path) -> None:
+    """Every supplier gets one feedback file, inside the feedback folder, whatever its name."""
+    import csv
+
+    from mineral_compliance.consolidation import consolidate
+    from mineral_compliance.outputs import write_consolidation
+    from mineral_compliance.rules import validate_file
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i, name in enumerate(DANGEROUS_NAMES):
+        patch_cells(DEMO, {"Declaration!D8": name}, inbox / f"{i:02d}.xlsx")
+    out = tmp_path / "sub" / "out"
+    c = consolidate([inbox], executor=None)
+    # a zero-width space does not make another supplier: one of the two Acme files is
+    # superseded by the other
+    assert len({f.supplier for f in c.files}) == len(DANGEROUS_NAMES) - 1
+    write_consolidation(c, out)
+    feedback = out / "feedback"
+    everything = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    outside = [p for p in everything if inbox not in p.parents and out not in p.parents]
+    assert outside == []
+    names = sorted(p.name for p in feedback.iterdir())
+    assert len(names) == len(DANGEROUS_NAMES)  # one per supplier, and the index
+    assert all(p.parent == feedback for p in feedback.rglob("*"))
+    for name in names:
+        stem = name.removesuffix(".csv")
+        assert not name.startswith(".") and len(name) <= 90, name
+        assert stem.split(" (")[0].upper() not in {"CON", "NUL", "LPT1", "PRN", "AUX"}, name
+        assert not any(ch in name for ch in '/\\:*?"<>|\x07\u202e\u200b'), name
+    with (feedback / "index.csv").open(encoding="utf-8") as handle:
+        index = list(csv.DictReader(handle))
+    assert sorted(r["feedback"] for r in index if r["status"] != "superseded") == sorted(
+        n for n in names if n != "index.csv")
+    assert len(index) == len(DANGEROUS_NAMES)  # every input accounted for
+    # each file lists exactly the findings validation gives for its workbook
+    row = next(r for r in index if r["file"].endswith("00.xlsx"))
+    with (feedback / row["feedback"]).open(encoding="utf-8") as handle:
+        listed = [(r["code"], r["sheet"], r["cell"]) for r in csv.DictReader(handle)]
+    expected = [(f.code, f.sheet or "", f.cell or "")
+                for f in validate_file(inbox / "00.xlsx").findings]
+    assert listed == expected and listed

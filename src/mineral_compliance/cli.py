@@ -392,8 +392,11 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
         written.append(target)
     for unreadable in (f for f in result.files if f.status.value == "unreadable"):
         print(f"  unreadable: {unreadable.message}", file=sys.stderr)
-    print(f"written to {args.out}: "
-          f"{', '.join(str(p.relative_to(args.out)) for p in written)}")
+    shown = [str(p.relative_to(args.out)) for p in written if p.parent.name != "feedback"]
+    for folder in sorted({p.parent for p in written if p.parent.name == "feedback"}):
+        count = sum(1 for p in written if p.parent == folder)
+        shown.append(f"{folder.relative_to(args.out)}/ ({count} files)")
+    print(f"written to {args.out}: {', '.join(shown)}")
     return 0
 
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import MineralComplianceError
-from .findings import Severity
+from .findings import Finding, Severity
 from .models.consolidation import (
     AnswerRollup,
     Comparison,
@@ -148,6 +148,7 @@ class _Loaded:
     errors: int
     warnings: int
     message: str | None
+    findings: tuple[Finding, ...] = ()
 
 
 def collect_inputs(inputs: Iterable[str | Path]) -> list[_Input]:
@@ -210,7 +211,8 @@ def _load(item: _Input) -> _Loaded:
         report = validate(decl, reference=reference)
         counts = report.summary()
         return _Loaded(item.label, _Digest.of(decl), reference.version if reference else None,
-                       counts[Severity.ERROR.value], counts[Severity.WARNING.value], None)
+                       counts[Severity.ERROR.value], counts[Severity.WARNING.value], None,
+                       report.findings)
     except MineralComplianceError as exc:
         return _Loaded(item.label, None, None, 0, 0, str(exc))
     except (OSError, zipfile.BadZipFile, KeyError) as exc:
@@ -313,7 +315,7 @@ def consolidate(
     for r in loaded:
         if r.decl is None:
             files.append(SupplierFile(file=r.label, status=FileStatus.UNREADABLE,
-                                      message=r.message))
+                                      message=r.message, findings=r.findings))
         else:
             readable.append(r)
     # suppliers: latest declaration per supplier and family
@@ -368,7 +370,7 @@ def consolidate(
             company=decl.company, unique_id=decl.unique_id,
             kind=decl.kind.value, version=decl.version, effective_date=decl.effective_date,
             errors=r.errors, warnings=r.warnings, smelter_rows=len(rows),
-            superseded_by=superseded.get(r.label)))
+            superseded_by=superseded.get(r.label), findings=r.findings))
         if r.label in superseded:
             continue
         for metal, name, country, smelter, sheet, cell in decl.mines:

@@ -15,6 +15,7 @@ reported as a finding. Exceptions are for inputs that cannot be read at all.
      |    +-- MalformedTemplateError     a recognised template whose parts are broken
      +-- ReferenceDataError             reference data (smelter look-up) cannot be used
      +-- ProfileError                   a company profile cannot be read or is invalid
+     +-- OutputError                    an output cannot be written where it was asked for
 
 Every exception carries context attributes (``path``, ``sheet``, ``cell``) where known and a
 ``hint`` telling the person who owns the file what to do.
@@ -30,6 +31,7 @@ __all__ = [
     "MalformedTemplateError",
     "MineralComplianceError",
     "NotAWorkbookError",
+    "OutputError",
     "ProfileError",
     "ReferenceDataError",
     "TemplateError",
@@ -141,3 +143,10 @@ class ProfileError(MineralComplianceError):
     every field at fault."""
 
     default_message = "the company profile cannot be used"
+
+
+class OutputError(MineralComplianceError):
+    """An output file cannot be written where it was asked for (for instance, a name taken
+    from supplier data that would leave the output folder)."""
+
+    default_message = "the output cannot be written"

@@ -7,6 +7,10 @@
   target, so a reader never sees half a file.
 * The same inputs give the same bytes: JSON keys in model order, rows in a fixed order, and
   the workbook's zip entries and document properties carry a fixed timestamp.
+* A file name taken from supplier data (a company name in the per-supplier feedback) is made
+  safe on every platform (``pathvalidate``, then leading dots, control, bidirectional and
+  zero-width characters and reserved device names dealt with), made unique, and checked to
+  resolve inside the output folder before anything is written.
 """
 
 from __future__ import annotations
@@ -17,14 +21,20 @@ import io
 import json
 import os
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .models.consolidation import Consolidation
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from pathvalidate import sanitize_filename
 
-__all__ = ["neutralise", "write_atomic", "write_consolidation"]
+from .errors import OutputError
+from .models.consolidation import Consolidation, FileStatus, SupplierFile
+
+__all__ = ["feedback_names", "neutralise", "safe_file_name", "write_atomic",
+           "write_consolidation", "write_feedback"]
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -34,6 +44,39 @@ def neutralise(value: Any) -> Any:
     """Text a spreadsheet would evaluate, made inert; other values unchanged."""
     if isinstance(value, str) and value.startswith(_DANGEROUS):
         return "'" + value
+    return value
+
+
+def safe_file_name(text: str | None, *, fallback: str = "supplier", max_len: int = 80) -> str:
+    """A file name (without folder) made from ``text`` that is valid on Windows, macOS and
+    Linux and cannot name a folder, a parent, a hidden file or a device."""
+    value = unicodedata.normalize("NFKC", text or "")
+    # control, format (bidirectional overrides, zero-width), private-use and unassigned
+    value = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in value)
+    value = " ".join(value.split())
+    value = sanitize_filename(value, replacement_text="_", platform="universal",
+                              max_len=max_len)
+    value = value.strip(" ._-")
+    # a second pass: stripping may have uncovered a reserved name ("NUL " -> "NUL")
+    value = sanitize_filename(value, platform="universal", max_len=max_len).strip(" .")
+    return value or fallback
+
+
+def _inside(folder: Path, name: str) -> Path:
+    path = folder / name
+    if path.resolve().parent != folder.resolve() or path.name != name:
+        raise OutputError(f"the file name {name!r} would leave the output folder",
+                          path=folder, hint="report this input; it should have been made safe")
+    return path
+
+
+def _cell_text(value: Any) -> Any:
+    """Characters a worksheet cannot hold (C0 controls other than tab, newline and carriage
+    return) shown as their Unicode control pictures, so the text stays visible; the JSON
+    output keeps the exact text."""
+    value = neutralise(value)
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
     return value
 
 
@@ -107,7 +150,7 @@ def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
         ws = wb.create_sheet(title)
         ws.append(header)
         for row in rows:
-            ws.append([neutralise(v) for v in row])
+            ws.append([_cell_text(v) for v in row])
     raw = io.BytesIO()
     wb.save(raw)
     # same bytes for the same content: fixed entry times, fixed order
@@ -123,7 +166,8 @@ def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
 
 def write_consolidation(c: Consolidation, outdir: str | Path) -> list[Path]:
     """``consolidation.json``, ``consolidation.xlsx`` (Summary, Suppliers, Smelters, Rejected,
-    Answers, Products) and one CSV per table, in ``outdir``."""
+    Answers, Products), one CSV per table and the per-supplier ``feedback/`` folder, in
+    ``outdir``."""
     folder = Path(outdir)
     tables = _tables(c)
     written = []
@@ -139,4 +183,60 @@ def write_consolidation(c: Consolidation, outdir: str | Path) -> list[Path]:
         path = folder / f"{title.lower()}.csv"
         write_atomic(path, _csv(header, rows))
         written.append(path)
+    written += write_feedback(c, folder / "feedback")
+    return written
+
+
+_FEEDBACK_HEADER = ["severity", "sheet", "cell", "code", "message", "what_to_do",
+                    "checker_item", "subject"]
+
+
+def feedback_names(c: Consolidation) -> dict[str, str]:
+    """File label -> feedback file name, for every file that is not superseded: the supplier's
+    company name made safe (the file's own name when it gives none), unique within the run."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for f in sorted(c.files, key=lambda f: f.file):
+        if f.status is FileStatus.SUPERSEDED:
+            continue
+        stem = safe_file_name(f.company or Path(f.file.split("!")[-1]).stem,
+                              fallback="supplier")
+        name, n = f"{stem}.csv", 1
+        while name.casefold() in taken or name.casefold() == "index.csv":
+            n += 1
+            name = f"{stem} ({n}).csv"
+        taken.add(name.casefold())
+        names[f.file] = name
+    return names
+
+
+def _feedback_rows(f: SupplierFile) -> list[list[Any]]:
+    if f.status is FileStatus.UNREADABLE:
+        return [["error", None, None, "unreadable", f.message, "send the file again as an "
+                 "unprotected .xlsx saved from the RMI template", None, None]]
+    return [[x.severity.value, x.sheet, x.cell, x.code, x.message, x.hint, x.checker_item,
+             x.subject] for x in f.findings]
+
+
+def write_feedback(c: Consolidation, outdir: str | Path) -> list[Path]:
+    """One CSV per supplier file (not superseded) listing what the supplier should fix, cell by
+    cell, in ``outdir``, and ``index.csv`` naming the feedback file of every input (superseded
+    files included, pointing at the file that replaced them)."""
+    folder = Path(outdir)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = feedback_names(c)
+    written = []
+    for f in c.files:
+        name = names.get(f.file)
+        if name is None:
+            continue
+        path = _inside(folder, name)
+        write_atomic(path, _csv(_FEEDBACK_HEADER, _feedback_rows(f)))
+        written.append(path)
+    index = folder / "index.csv"
+    write_atomic(index, _csv(
+        ["file", "status", "company", "errors", "warnings", "feedback", "superseded_by"],
+        [[f.file, f.status.value, f.company, f.errors, f.warnings, names.get(f.file),
+          f.superseded_by] for f in sorted(c.files, key=lambda f: f.file)]))
+    written.append(index)
     return written

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..findings import Finding
 from .matching import Candidate, MatchGrade, Snapshot, StatusKind
 
 __all__ = [
@@ -53,6 +54,8 @@ class SupplierFile(_Frozen):
     smelter_rows: int = 0
     superseded_by: str | None = None
     message: str | None = Field(default=None, description="Why the file could not be read.")
+    findings: tuple[Finding, ...] = Field(
+        default=(), description="The file's findings (validation), in workbook order.")
 
 
 class SmelterSource(_Frozen):

@@ -8,6 +8,9 @@ Last-Modified headers and sha256; the next call asks the server whether it chang
 (``If-None-Match`` / ``If-Modified-Since``) and a 304 answer reuses the cached bytes once
 they match the recorded sha256. TLS certificates are always verified (requests' default,
 never turned off here); a body shorter than its declared length is an error, not a list.
+No reference list is a web page: an answer declared as HTML, or whose body is an HTML
+document (a sign-in page, a captive portal, an error page served with 200), is refused, and a
+caller may name the content types it accepts.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +31,8 @@ from ..errors import ReferenceDataError
 __all__ = ["FetchedFile", "fetch"]
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+_WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml")
+_WEB_PAGE_STARTS = (b"<!doctype html", b"<html")
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class FetchedFile:
     fetched_at: str
     from_cache: bool
     """True when the server answered 304 Not Modified."""
+    content_type: str | None = None
 
 
 def _session(retries: int) -> requests.Session:
@@ -54,8 +61,11 @@ def _session(retries: int) -> requests.Session:
 
 def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None = None,
           timeout: float = 30.0, max_bytes: int = DEFAULT_MAX_BYTES,
-          retries: int = 3) -> FetchedFile:
-    """Download ``url`` into ``cache_dir`` (or confirm the cached copy is current)."""
+          retries: int = 3, accept: Collection[str] | None = None) -> FetchedFile:
+    """Download ``url`` into ``cache_dir`` (or confirm the cached copy is current).
+
+    ``accept``: the media types the caller can load (``"text/csv"``...); an answer of another
+    declared type is refused. HTML is refused whatever ``accept`` says."""
     cache = Path(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
     key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
@@ -66,7 +76,7 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except ValueError:
             meta = {}
-    headers = {}
+    headers = {"Accept": ", ".join(accept) if accept else "*/*"}
     if meta.get("etag"):
         headers["If-None-Match"] = str(meta["etag"])
     if meta.get("last_modified"):
@@ -84,10 +94,13 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
                         hint="delete the cache entry to download the list again")
                 return FetchedFile(url, body, digest, meta.get("etag"),
                                    meta.get("last_modified"), str(meta.get("fetched_at")),
-                                   True)
+                                   True, meta.get("content_type"))
             if response.status_code != 200:
                 raise ReferenceDataError(f"{url} answered HTTP {response.status_code}",
                                          hint="check the address, or try again later")
+            content_type = (response.headers.get("Content-Type") or "").split(";")[0]
+            content_type = content_type.strip().lower() or None
+            _check_type(url, content_type, accept)
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise ReferenceDataError(f"{url} is {declared} bytes, over the {max_bytes} "
@@ -105,12 +118,27 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
         raise ReferenceDataError(f"{url} could not be fetched ({type(exc).__name__}: {exc})",
                                  hint="check the network, or pass a local file") from exc
     data = b"".join(chunks)
+    if data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(_WEB_PAGE_STARTS):
+        raise ReferenceDataError(f"{url} answered with a web page, not a list",
+                                 hint="the address may need a sign-in, or may have moved; "
+                                 "download the list by hand and pass the file")
     fetched_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     partial = body.with_suffix(".part")
     partial.write_bytes(data)
     partial.replace(body)
     digest = hashlib.sha256(data).hexdigest()
     meta_path.write_text(json.dumps({"url": url, "etag": etag, "last_modified": last_modified,
-                                     "fetched_at": fetched_at, "sha256": digest}),
+                                     "fetched_at": fetched_at, "sha256": digest,
+                                     "content_type": content_type}),
                          encoding="utf-8")
-    return FetchedFile(url, body, digest, etag, last_modified, fetched_at, False)
+    return FetchedFile(url, body, digest, etag, last_modified, fetched_at, False, content_type)
+
+
+def _check_type(url: str, content_type: str | None, accept: Collection[str] | None) -> None:
+    if content_type in _WEB_PAGE_TYPES:
+        raise ReferenceDataError(f"{url} answered with a web page ({content_type}), not a list",
+                                 hint="the address may need a sign-in, or may have moved; "
+                                 "download the list by hand and pass the file")
+    if accept and content_type and content_type not in {a.lower() for a in accept}:
+        raise ReferenceDataError(f"{url} answered {content_type}; expected "
+                                 f"{' or '.join(accept)}")
