@@ -3,6 +3,7 @@ findings, never a traceback, within 2 s and 200 MB, each in its own process."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -231,3 +232,35 @@ def test_supplier_names_never_lead_feedback_out_of_its_folder(tmp_path: Path) ->
     expected = [(f.code, f.sheet or "", f.cell or "")
                 for f in validate_file(inbox / "00.xlsx").findings]
     assert listed == expected and listed
+
+
+def test_ids_and_dates_typed_every_way_are_understood(tmp_path: Path) -> None:
+    """IDs with spaces, lower case, dashes or non-ASCII digits name the same smelter; dates
+    typed as text or stored as text serials are read; an ambiguous one is not guessed."""
+    from mineral_compliance import read_template
+    from mineral_compliance.consolidation import consolidate
+    from mineral_compliance.models import MatchGrade
+
+    variants = ["cid900001", " CID 900 001 ", "CID-900001",
+                "cid\u0669\u0660\u0660\u0660\u0660\u0661",  # Arabic-Indic digits
+                "CID\uff19\uff10\uff10\uff10\uff10\uff11",  # full-width digits
+                "CID\u00a0900001"]
+    edits: dict[str, str | float] = {}
+    for i, typed in enumerate(variants):
+        edits[f"Smelter List!A{10 + i}"] = typed
+        edits[f"Smelter List!B{10 + i}"] = "Tin"
+    c = consolidate([patch_cells(DEMO, edits, tmp_path / "ids.xlsx")], executor=None)
+    rows = [(s.smelter_id, x.row, x.grade) for s in c.smelters for x in s.sources
+            if x.row is not None and x.row >= 10]
+    assert sorted(row for _, row, _ in rows) == list(range(10, 16))
+    assert {(sid, grade) for sid, _, grade in rows} == {("CID900001", MatchGrade.EXACT_ID)}
+
+    typed_dates: list[str | int] = ["31/03/2025", "2025-03-31", "March 31, 2025",
+                                    "31.03.2025", "20250331", "3/31/25", "45747", 45747]
+    for date in typed_dates:
+        path = patch_cells(DEMO, {"Declaration!D22": date}, tmp_path / "date.xlsx")
+        assert read_template(path).company.effective_date.value == dt.date(2025, 3, 31), date
+    ambiguous = patch_cells(DEMO, {"Declaration!D22": "05/10/2025"}, tmp_path / "amb.xlsx")
+    value = read_template(ambiguous).company.effective_date
+    assert value.value is None and value.status.value == "unrecognised"
+    assert value.raw == "05/10/2025"  # kept for the finding, not dropped

@@ -98,8 +98,8 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
             if response.status_code != 200:
                 raise ReferenceDataError(f"{url} answered HTTP {response.status_code}",
                                          hint="check the address, or try again later")
-            content_type = (response.headers.get("Content-Type") or "").split(";")[0]
-            content_type = content_type.strip().lower() or None
+            declared_type = (response.headers.get("Content-Type") or "").split(";")[0]
+            content_type = declared_type.strip().lower() or None
             _check_type(url, content_type, accept)
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:

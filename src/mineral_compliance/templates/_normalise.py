@@ -87,6 +87,10 @@ def excel_serial_to_date(serial: float, date1904: bool = False) -> dt.date | Non
     return epoch + dt.timedelta(days=int(serial))
 
 
+_TEXT_SERIAL = re.compile(r"[1-9][0-9]{4}(?:\.0+)?")
+"""Five digits: the serials of 1927 to 2173 (eight digits are read as YYYYMMDD instead)."""
+
+
 def _parse_text_date(text: str) -> dt.date | None:
     """A date typed as text. Ambiguous day/month orders (05/10/2024) are not guessed."""
     try:
@@ -100,7 +104,8 @@ def _parse_text_date(text: str) -> dt.date | None:
 
 
 def to_date(cell: RawCell | None, where: Provenance, date1904: bool) -> DateValue:
-    """A date input: an Excel serial, an ISO cell value, or unambiguous text."""
+    """A date input: an Excel serial (a number, or five digits stored as text), an ISO cell
+    value, or unambiguous text."""
     if cell is None:
         return DateValue(provenance=where)
     if cell.formula:
@@ -117,7 +122,10 @@ def to_date(cell: RawCell | None, where: Provenance, date1904: bool) -> DateValu
         text = clean_text(cell.value)
         if text is None:
             return DateValue(raw=cell.value, provenance=where)
-        value = _parse_text_date(text)
+        # a serial stored as text by a tool that dropped the cell's number format
+        serial = _TEXT_SERIAL.fullmatch(text)
+        value = (excel_serial_to_date(float(text), date1904) if serial
+                 else _parse_text_date(text))
     if value is None:
         return DateValue(raw=cell.value, origin=Origin.INPUT, status=Status.UNRECOGNISED,
                          provenance=where)

@@ -312,7 +312,14 @@ class Workbook:
         if info is None:
             raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
         data = self._read_part(info.part)
-        result = scan_sheet(data, self.shared_strings, key[1], path=self.path, sheet=sheet)
+        try:
+            result = scan_sheet(data, self.shared_strings, key[1], path=self.path, sheet=sheet)
+        except UnicodeDecodeError as exc:
+            raise MalformedTemplateError(
+                f"the sheet's text (part {info.part}, or the shared strings it uses) is not "
+                f"valid UTF-8 ({exc.reason} at byte {exc.start} of a value)", path=self.path,
+                sheet=sheet, hint="the file was damaged in transfer or by the tool that "
+                "saved it; ask the supplier to save it again from Excel") from exc
         self._sheet_cache[key] = result
         return result
 

@@ -104,8 +104,7 @@ def _declaration_sheet(decl: Declaration, layout: Layout, edits: _Edits) -> None
     for q in layout.questions:
         number_for = {lit: num for num, lit in q.numeric_literals.items()}
         for slot, row in enumerate(q.rows):
-            qa = decl.answers.get(minerals[slot], {}).get(q.key) if slot < len(minerals) \
-                else None
+            qa = decl.answers.get(_slot_name(minerals, slot), {}).get(q.key)
             answer = _input(qa.answer) if qa else None
             if q.stores_numbers and isinstance(answer, str) and answer in number_for:
                 answer = number_for[answer]
@@ -115,7 +114,7 @@ def _declaration_sheet(decl: Declaration, layout: Layout, edits: _Edits) -> None
         if cq.per_mineral_rows:
             per = decl.company_mineral_answers.get(cq.key, {})
             for slot, row in enumerate(cq.per_mineral_rows):
-                qa = per.get(minerals[slot]) if slot < len(minerals) else None
+                qa = per.get(_slot_name(minerals, slot))
                 edits.put(sheet, f"D{row}", _input(qa.answer) if qa else None)
                 edits.put(sheet, f"G{row}", _input(qa.comment) if qa else None)
             continue
@@ -123,6 +122,12 @@ def _declaration_sheet(decl: Declaration, layout: Layout, edits: _Edits) -> None
         edits.put(sheet, cq.cell, _input(qa.answer) if qa else None)
         if cq.comment_cell:
             edits.put(sheet, cq.comment_cell, _input(qa.comment) if qa else None)
+
+
+def _slot_name(minerals: Sequence[str], slot: int) -> str:
+    """The key the reader files a slot's answers under: its mineral, or "slot N" for answers
+    given where no mineral is selected (kept, so they are written back too)."""
+    return minerals[slot] if slot < len(minerals) else f"slot {slot + 1}"
 
 
 def _selector(decl: Declaration, layout: Layout, edits: _Edits) -> None:
