@@ -31,3 +31,25 @@ def reference_files(folder: str, pattern: str = "*") -> list[Path]:
     """Reference files for parametrisation (empty when ../shared is absent)."""
     base = REFERENCE / folder
     return sorted(base.glob(pattern)) if base.is_dir() else []
+
+
+def _browser() -> tuple[str, str] | None:
+    import shutil
+
+    browser = next((p for n in ("chromium", "chromium-browser", "google-chrome")
+                    if (p := shutil.which(n))), None)
+    driver = shutil.which("chromedriver")
+    return (browser, driver) if browser and driver else None
+
+
+BROWSER = _browser()
+"""(Chromium, chromedriver), or None."""
+
+needs_chromium = pytest.mark.skipif(
+    BROWSER is None,
+    reason="Chromium and chromedriver are not installed (.ci/run installs chromium and "
+    "chromium-driver)",
+)
+
+ARTIFACTS = ROOT / "test-artifacts"
+"""Files tests keep for people to look at (screenshots); not part of the repository."""

@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     read = sub.add_parser("read", help="read one template and print what it declares")
-    read.add_argument("file", type=Path)
+    read.add_argument("file", type=Path, help="the .xlsx template")
     read.add_argument("--json", action="store_true", help="print plain JSON values")
     read.add_argument(
         "--full", action="store_true",
@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("paths", nargs="*", type=Path,
                          help="files or folders (default: the embedded demo templates)")
-    summary.add_argument("--json", action="store_true")
+    summary.add_argument("--json", action="store_true", help="one JSON object per file")
 
     validate = sub.add_parser(
         "validate",
@@ -105,17 +105,17 @@ def _parser() -> argparse.ArgumentParser:
     smelters = sub.add_parser("smelters", help="smelter reference lists and matching")
     ssub = smelters.add_subparsers(dest="smelters_command", required=True)
     ref = ssub.add_parser("reference", help="export the Smelter Look-up of a template")
-    ref.add_argument("template", type=Path)
+    ref.add_argument("template", type=Path, help="an RMI template (blank or filled)")
     ref_fmt = ref.add_mutually_exclusive_group()
-    ref_fmt.add_argument("--json", action="store_true")
-    ref_fmt.add_argument("--csv", action="store_true")
+    ref_fmt.add_argument("--json", action="store_true", help="the list and its snapshot as JSON")
+    ref_fmt.add_argument("--csv", action="store_true", help="one CSV row per facility")
     match = ssub.add_parser("match", help="resolve smelter rows of a CSV (metal, name, "
                             "country, smelter_id) against a template's reference list")
-    match.add_argument("rows", type=Path)
+    match.add_argument("rows", type=Path, help="CSV of the rows to resolve")
     match.add_argument("--reference", type=Path, required=True,
                        help="the RMI template whose Smelter Look-up is the reference")
     _list_options(match)
-    match.add_argument("--json", action="store_true")
+    match.add_argument("--json", action="store_true", help="every result with its reasons")
     cross = sub.add_parser("crosscheck", help="resolve every Smelter List row of supplier "
                            "templates against reference and status lists")
     cross.add_argument("paths", nargs="*", help="files, folders or glob patterns "
@@ -124,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="template whose Smelter Look-up is the reference (default: the "
                             "newest template of each file's family among the inputs)")
     _list_options(cross)
-    cross.add_argument("--json", action="store_true")
+    cross.add_argument("--json", action="store_true", help="every row's result as JSON")
     cons = sub.add_parser("consolidate", help="consolidate supplier templates into the "
                           "company view (files, folders, globs, zip archives)")
     cons.add_argument("paths", nargs="*", help="inputs (default: the embedded demo templates)")
@@ -145,7 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     cons.add_argument("--product", action="append", default=[],
                       help="also write the subset for this product number (supplier's or "
                            "requester's) to OUTDIR/products/; repeatable")
-    cons.add_argument("--no-progress", action="store_true")
+    cons.add_argument("--no-progress", action="store_true",
+                      help="no progress bar even on a terminal")
     _list_options(cons)
     report = sub.add_parser("report", help="regulatory disclosures from a consolidation")
     rsub = report.add_subparsers(dest="report_command", required=True)
@@ -154,31 +155,97 @@ def _parser() -> argparse.ArgumentParser:
                      help="output folder of mineral-compliance consolidate")
     dfk.add_argument("--profile", type=Path, required=True,
                      help="the company profile (TOML or JSON)")
-    dfk.add_argument("-o", "--out", type=Path, default=Path("dodd-frank"))
+    dfk.add_argument("-o", "--out", type=Path, default=Path("dodd-frank"),
+                     help="output folder (default: ./dodd-frank)")
     reu = rsub.add_parser("eu", help="Regulation (EU) 2017/821: obligations checklist, "
                                      "Article 7(3) report, authority pack, custody records")
-    reu.add_argument("--consolidation", type=Path, required=True)
-    reu.add_argument("--profile", type=Path, required=True)
+    reu.add_argument("--consolidation", type=Path, required=True,
+                     help="output folder of mineral-compliance consolidate")
+    reu.add_argument("--profile", type=Path, required=True,
+                     help="the company profile (TOML or JSON)")
     reu.add_argument("--imports", type=Path, help="import records (CSV or XLSX)")
     reu.add_argument("--annex", type=Path, help="an updated Annex I table (JSON)")
     reu.add_argument("--cahra", type=Path, help="the EU CAHRA list (JSON)")
     reu.add_argument("--ipis", type=Path, help="IPIS mine-site open data (CSV), to link the "
                                               "mines suppliers declare")
-    reu.add_argument("-o", "--out", type=Path, default=Path("eu-report"))
+    reu.add_argument("-o", "--out", type=Path, default=Path("eu-report"),
+                     help="output folder (default: ./eu-report)")
+    rhtml = rsub.add_parser("html", help="the review report of a consolidation, again (for "
+                                         "instance against another previous run)")
+    rhtml.add_argument("--consolidation", type=Path, required=True,
+                       help="output folder (or consolidation.json) of mineral-compliance "
+                            "consolidate")
+    rhtml.add_argument("--previous", type=Path,
+                       help="an earlier consolidation, to show what changed")
+    rhtml.add_argument("-o", "--out", type=Path, default=None,
+                       help="the HTML file to write (default: report.html in the "
+                            "consolidation's folder)")
     eu = sub.add_parser("eu", help="Regulation (EU) 2017/821")
     eusub = eu.add_subparsers(dest="eu_command", required=True)
     eus = eusub.add_parser("scope", help="are the imports in scope, per year and Annex I line")
     eus.add_argument("imports", type=Path, help="import records (CSV or XLSX)")
     eus.add_argument("--annex", type=Path, help="an updated Annex I table (JSON)")
-    eus.add_argument("--json", action="store_true")
+    eus.add_argument("--json", action="store_true", help="the determination as JSON")
     up = sub.add_parser("upstream", help="upstream programme data")
     upsub = up.add_subparsers(dest="upstream_command", required=True)
     ups = upsub.add_parser("summarize", help="mine sites and Annex II risk indicators per "
                                              "area (IPIS open data)")
-    ups.add_argument("file", type=Path)
-    ups.add_argument("--by", choices=("province", "territoire"), default="territoire")
-    ups.add_argument("--json", action="store_true")
+    ups.add_argument("file", type=Path, help="the IPIS mine-site CSV")
+    ups.add_argument("--by", choices=("province", "territoire"), default="territoire",
+                     help="the area to summarise by (default: territoire)")
+    ups.add_argument("--json", action="store_true", help="the summary as JSON")
     return parser
+
+
+def _commands(parser: argparse.ArgumentParser,
+              path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str,
+                                                          argparse.ArgumentParser]]:
+    """(command words, help, parser) of every command that runs, depth first."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help or "" for a in action._choices_actions}
+            for name, child in action.choices.items():
+                words = (*path, name)
+                if any(isinstance(a, argparse._SubParsersAction) for a in child._actions):
+                    yield from _commands(child, words)
+                else:
+                    yield words, helps.get(name, ""), child
+
+
+def render_cli_reference() -> str:
+    """``docs/cli.md``: every command with its arguments, from the parser itself."""
+    home = str(Path.home())
+    lines = ["# Command-line reference", "",
+             "Generated from the command's own parser (`python scripts/export_docs.py`); do not "
+             "edit by hand. `mineral-compliance COMMAND --help` prints the same.", ""]
+    for words, text, parser in _commands(_parser()):
+        lines += [f"## `mineral-compliance {' '.join(words)}`", "", text[:1].upper() + text[1:]
+                  + ("." if text and not text.endswith(".") else ""), "",
+                  "| argument | meaning |", "|---|---|"]
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            if action.option_strings:
+                name = ", ".join(action.option_strings)
+                if action.nargs != 0:
+                    name += f" {action.metavar or action.dest.upper()}"
+            else:
+                name = action.dest + (" ..." if action.nargs in ("*", "+") else "")
+            parts = [(action.help or "").replace("|", "\\|")]
+            if action.choices:
+                parts.append(f"One of: {', '.join(map(str, action.choices))}")
+            if action.required and action.option_strings:
+                parts.append("Required")
+            if isinstance(action, argparse._AppendAction) and "repeatable" not in parts[0]:
+                parts.append("Repeatable")
+            if (action.default not in (None, False, [], "") and action.nargs != 0
+                    and "default" not in parts[0]):
+                parts.append(f"Default: `{str(action.default).replace(home, '~')}`")
+            meaning = ". ".join(p.strip().rstrip(".") for p in parts if p.strip())
+            meaning += "." if meaning else ""
+            lines.append(f"| `{name}` | {meaning.strip()} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _list_options(p: argparse.ArgumentParser) -> None:
@@ -358,7 +425,8 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
 
     result = consolidate(args.paths or [DEMO_DIR], references=references, status_lists=lists,
                          cahra=cahra, roster=roster, progress=progress)
-    written = write_consolidation(result, args.out)
+    changes = compare(previous, result) if previous is not None else None
+    written = write_consolidation(result, args.out, comparison=changes)
     s = result.summary()
     print(f"{s['files']} files: {s['files_valid']} valid, {s['files_warnings']} with warnings, "
           f"{s['files_errors']} with errors, {s['files_superseded']} superseded, "
@@ -366,10 +434,10 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
     print(f"{s['smelter_rows_read']} smelter rows read = {s['smelter_rows_attributed']} "
           f"attributed to {s['smelters']} smelters ({s['smelters_needing_review']} need review)"
           f" + {s['rows_rejected']} rejected")
-    if previous is not None:
-        changes = compare(previous, result)
+    if changes is not None:
         write_atomic(args.out / "comparison.json",
                      (changes.model_dump_json(indent=2) + "\n").encode("utf-8"))
+        written.append(args.out / "comparison.json")
         c = changes.summary()
         print(f"since {args.previous}: {c['added']} smelters added, {c['removed']} removed, "
               f"{c['status-changed']} changed status; {c['suppliers_new']} new suppliers, "
@@ -397,10 +465,29 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
         count = sum(1 for p in written if p.parent == folder)
         shown.append(f"{folder.relative_to(args.out)}/ ({count} files)")
     print(f"written to {args.out}: {', '.join(shown)}")
+    print(f"review report: {(args.out / 'report.html').resolve()}")
+    return 0
+
+
+def _cmd_report_html(args: argparse.Namespace) -> int:
+    from .review import write_report
+
+    try:
+        result = load_consolidation(args.consolidation)
+        previous = load_consolidation(args.previous) if args.previous else None
+    except MineralComplianceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    folder = args.consolidation if args.consolidation.is_dir() else args.consolidation.parent
+    target = write_report(result, args.out or folder / "report.html",
+                          comparison=compare(previous, result) if previous else None)
+    print(f"review report: {target.resolve()}")
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    if args.report_command == "html":
+        return _cmd_report_html(args)
     try:
         profile = load_profile(args.profile)
         result = load_consolidation(args.consolidation)

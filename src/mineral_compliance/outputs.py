@@ -31,7 +31,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pathvalidate import sanitize_filename
 
 from .errors import OutputError
-from .models.consolidation import Consolidation, FileStatus, SupplierFile
+from .models.consolidation import Comparison, Consolidation, FileStatus, SupplierFile
 
 __all__ = ["feedback_names", "neutralise", "safe_file_name", "write_atomic",
            "write_consolidation", "write_feedback"]
@@ -164,10 +164,14 @@ def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
     return out.getvalue()
 
 
-def write_consolidation(c: Consolidation, outdir: str | Path) -> list[Path]:
+def write_consolidation(c: Consolidation, outdir: str | Path, *,
+                        comparison: Comparison | None = None) -> list[Path]:
     """``consolidation.json``, ``consolidation.xlsx`` (Summary, Suppliers, Smelters, Rejected,
-    Answers, Products), one CSV per table and the per-supplier ``feedback/`` folder, in
-    ``outdir``."""
+    Answers, Products), one CSV per table, the per-supplier ``feedback/`` folder and the
+    review report ``report.html`` (with the changes since the previous consolidation when
+    ``comparison`` is given), in ``outdir``."""
+    from .review import write_report
+
     folder = Path(outdir)
     tables = _tables(c)
     written = []
@@ -184,6 +188,7 @@ def write_consolidation(c: Consolidation, outdir: str | Path) -> list[Path]:
         write_atomic(path, _csv(header, rows))
         written.append(path)
     written += write_feedback(c, folder / "feedback")
+    written.append(write_report(c, folder / "report.html", comparison=comparison))
     return written
 
 
