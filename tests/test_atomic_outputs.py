@@ -18,6 +18,10 @@ from .conftest import FIXTURES
 
 
 def _complete(path: Path) -> bool:
+    if path.is_dir():  # feedback/: every file in it under its final name is complete
+        return all(_complete(p) for p in path.iterdir() if not p.name.startswith("."))
+    if path.suffix == ".html":
+        return path.read_bytes().rstrip().endswith(b"</html>")
     if path.suffix == ".json":
         try:
             json.loads(path.read_text(encoding="utf-8"))

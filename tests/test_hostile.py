@@ -225,6 +225,11 @@ def test_supplier_names_never_lead_feedback_out_of_its_folder(tmp_path: Path) ->
     assert sorted(r["feedback"] for r in index if r["status"] != "superseded") == sorted(
         n for n in names if n != "index.csv")
     assert len(index) == len(DANGEROUS_NAMES)  # every input accounted for
+    # a second run with fewer suppliers leaves no stale feedback behind
+    again = consolidate(sorted(inbox.glob("0[0-2].xlsx")), executor=None)
+    write_consolidation(again, out)
+    assert len(list(feedback.iterdir())) == 3 + 1
+    write_consolidation(c, out)
     # each file lists exactly the findings validation gives for its workbook
     row = next(r for r in index if r["file"].endswith("00.xlsx"))
     with (feedback / row["feedback"]).open(encoding="utf-8") as handle:

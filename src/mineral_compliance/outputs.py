@@ -226,7 +226,9 @@ def _feedback_rows(f: SupplierFile) -> list[list[Any]]:
 def write_feedback(c: Consolidation, outdir: str | Path) -> list[Path]:
     """One CSV per supplier file (not superseded) listing what the supplier should fix, cell by
     cell, in ``outdir``, and ``index.csv`` naming the feedback file of every input (superseded
-    files included, pointing at the file that replaced them)."""
+    files included, pointing at the file that replaced them). Feedback files an earlier run
+    left in ``outdir`` for suppliers no longer in this one are removed, so the folder never
+    holds stale advice."""
     folder = Path(outdir)
     folder.mkdir(parents=True, exist_ok=True)
     names = feedback_names(c)
@@ -244,4 +246,6 @@ def write_feedback(c: Consolidation, outdir: str | Path) -> list[Path]:
         [[f.file, f.status.value, f.company, f.errors, f.warnings, names.get(f.file),
           f.superseded_by] for f in sorted(c.files, key=lambda f: f.file)]))
     written.append(index)
+    for stale in sorted(set(folder.glob("*.csv")) - set(written)):
+        stale.unlink()
     return written

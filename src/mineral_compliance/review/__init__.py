@@ -92,7 +92,8 @@ def _css_name(text: str) -> str:
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("mineral_compliance", "review"),
                       autoescape=select_autoescape(["html", "j2"], default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
     env.filters["basename"] = lambda p: Path(str(p).split("!")[-1]).name
     return env
 
