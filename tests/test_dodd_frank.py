@@ -100,6 +100,22 @@ def test_each_metal_is_determined_with_its_facts(tmp_path: Path) -> None:
     assert all(f.source for m in d.metals for f in m.facts)
 
 
+def test_an_answer_outside_the_templates_choices_does_not_rule_countries_out(
+        tmp_path: Path) -> None:
+    """Q3 "No" from one supplier and "Maybe" from another: the inquiry did not show there is
+    no reason to believe, so due diligence is required."""
+    a = _supplier(tmp_path, "Supplier A", {"D26": "Yes", "D27": "Yes", "D38": "No",
+                                           "D39": "No"})
+    b = _supplier(tmp_path, "Supplier B", {"D26": "Yes", "D27": "Yes", "D38": "Maybe",
+                                           "D39": "No"})
+    c = consolidate([a, b], executor=ThreadPoolExecutor(1))
+    profile = CompanyProfile.model_validate({**_base_profile(), "reporting_year": 2025})
+    by = {m.metal: m for m in determine(profile, c).metals}
+    assert (by["Tantalum"].rcoi, by["Tantalum"].due_diligence_required) == (Rcoi.REASON, True)
+    assert "Maybe" in " ".join(f.statement for f in by["Tantalum"].facts)
+    assert by["Tin"].rcoi is Rcoi.NO_REASON  # every answer "No"
+
+
 def test_recycled_only_and_pre_2013_stock_need_no_due_diligence(tmp_path: Path) -> None:
     a = _supplier(tmp_path, "Supplier A", {
         "D26": "Yes", "D27": "No", "D28": "Yes", "D29": "No", "D33": "No",  # tin not used

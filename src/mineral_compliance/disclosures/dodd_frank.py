@@ -223,9 +223,17 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
         return Rcoi.REASON, facts
     if not answered:
         return Rcoi.UNDETERMINABLE, facts
-    if answered.get("Unknown") or counts.get(""):
-        return Rcoi.REASON, facts
-    return Rcoi.NO_REASON, facts
+    if set(answered) == {"No"} and not counts.get(""):
+        return Rcoi.NO_REASON, facts
+    # "Unknown", a blank, or an answer that is none of the template's choices: the inquiry
+    # did not rule the covered countries out
+    unlisted = sorted(k for k in answered if k not in ("Yes", "No", "Unknown"))
+    if unlisted:
+        facts.append(Fact(statement=f"Question 3 for {metal} was also answered with text the "
+                                    f"template does not offer ({', '.join(unlisted)}), which "
+                                    "cannot rule the covered countries out.",
+                          source="consolidation, CMRT question 3"))
+    return Rcoi.REASON, facts
 
 
 def _counts(counts: dict[str, int]) -> str:
