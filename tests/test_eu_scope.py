@@ -146,3 +146,10 @@ def test_eu_documents_from_consolidation_imports_and_cahra(
     assert {r["annex_line"] for r in custody if r["cn_code"].startswith("8001")} == {"B10"}
     assert json.loads(files["competent-authority-pack.json"])["reporting_year"] == 2025
     assert render_eu(profile, c, scope(imports), load_cahra(cahra)) == files
+    # without the CAHRA list, nothing claims a screening that did not happen
+    unscreened = render_eu(profile, c, scope(imports), None)["eu-annual-report.md"]
+    assert "Import origins on the CAHRA list: not screened" in unscreened
+    assert "indicative CAHRA list: not screened" in unscreened  # c was made without one
+    assert "on the CAHRA list: none" not in unscreened
+    screened = files["eu-annual-report.md"]
+    assert "Import origins on the CAHRA list: MM" in screened

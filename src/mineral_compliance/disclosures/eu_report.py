@@ -94,11 +94,29 @@ def _data(profile: CompanyProfile, consolidation: Consolidation, scope: ScopeRep
         "suppliers_responded": len({f.supplier for f in consolidation.files
                                     if f.kind == "CMRT" and f.status.value not in
                                     ("superseded", "unreadable")}),
+        "smelters_screened": any(x.kind == "cahra" for x in consolidation.snapshots),
+        "origins_screened": cahra is not None,
         "snapshots": [s.model_dump(mode="json") for s in consolidation.snapshots]
         + ([scope.annex.model_dump(mode="json"), scope.imports.model_dump(mode="json")]
            if scope else [])
         + ([cahra.snapshot.model_dump(mode="json")] if cahra else []),
     }
+
+
+_NOT_SCREENED_SMELTERS = ("not screened (the consolidation was made without a CAHRA list; "
+                         "run consolidate with --cahra)")
+_NOT_SCREENED_ORIGINS = "not screened (no CAHRA list given; pass --cahra)"
+
+
+def _smelters_in_cahras(d: dict[str, Any]) -> str:
+    return str(d["smelters_flagged"]["cahra"]) if d["smelters_screened"] \
+        else _NOT_SCREENED_SMELTERS
+
+
+def _listed(d: dict[str, Any], key: str) -> str:
+    if not d["origins_screened"]:
+        return _NOT_SCREENED_ORIGINS
+    return ", ".join(d[key]) or "none"
 
 
 def _checklist(d: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -121,10 +139,11 @@ def _checklist(d: dict[str, Any]) -> list[tuple[str, str, str]]:
          f"{n} identified: {st['conformant']} conformant, {st['active']} active, "
          f"{st['non-conformant']} non-conformant, {st['unknown']} status unknown."),
         ("Art. 5", "Risk identification and response",
-         f"{d['smelters_flagged']['covered-country']} smelters in the DRC or a neighbour, "
-         f"{d['smelters_flagged']['cahra']} in a CAHRA-listed area, "
-         f"{d['smelters_flagged']['cahra-region']} in a country with listed regions; import "
-         f"origins on the CAHRA list: {', '.join(d['import_origins_in_cahra_list']) or 'none'}"
+         f"{d['smelters_flagged']['covered-country']} smelters in the DRC or a neighbour; "
+         + (f"{d['smelters_flagged']['cahra']} in a CAHRA-listed area, "
+            f"{d['smelters_flagged']['cahra-region']} in a country with listed regions"
+            if d["smelters_screened"] else f"CAHRA location {_NOT_SCREENED_SMELTERS}")
+         + f"; import origins on the CAHRA list: {_listed(d, 'import_origins_in_cahra_list')}"
          ". Response: company statement required."),
         ("Art. 6", "Independent third-party audit",
          f"{st['conformant']} smelters hold RMAP conformance; the importer's own audit: "
@@ -156,11 +175,11 @@ def _report_blocks(d: dict[str, Any]) -> list[Block]:
         ("h2", "3. Risks identified and the response"),
         ("p", f"Smelters and refiners in the supply chain located in the DRC or a neighbouring "
               f"country: {d['smelters_flagged']['covered-country']}; in an area on the EU "
-              f"indicative CAHRA list: {d['smelters_flagged']['cahra']}. Import origins on the "
-              f"CAHRA list: {', '.join(d['import_origins_in_cahra_list']) or 'none'}. Mine "
+              f"indicative CAHRA list: {_smelters_in_cahras(d)}. Import origins on the "
+              f"CAHRA list: {_listed(d, 'import_origins_in_cahra_list')}. Mine "
               "countries declared by suppliers on the CAHRA list (country, or a country "
               "with listed regions): "
-              f"{', '.join(d['declared_mines_in_cahra_list']) or 'none'}."),
+              f"{_listed(d, 'declared_mines_in_cahra_list')}."),
         ("slot", s["risk-response"]),
         ("h2", "4. Audit summary"),
         ("slot", s["audit"]),
