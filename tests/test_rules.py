@@ -250,3 +250,16 @@ def test_values_emails_products_and_template_age(tmp_path: Path) -> None:
     crt = validate_file(DEMO / "crt-2.21-cobalt.xlsx", today=TODAY)
     outdated = next(f for f in crt.findings if f.code == "template-outdated")
     assert "superseded by the EMRT" in outdated.message
+
+
+def test_a_release_read_with_an_assumed_layout_is_reported(tmp_path: Path) -> None:
+    from mineral_compliance.rules import validate_file
+    from mineral_compliance.templates._xlsx import patch_cells
+
+    demo = FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx"
+    newer = patch_cells(demo, {"Declaration!J3": "Revision 6.6\nMay 1, 2026"},
+                        tmp_path / "newer.xlsx")
+    hits = [f for f in validate_file(newer).findings if f.code == "layout-assumed"]
+    assert [(f.sheet, f.cell) for f in hits] == [("Declaration", "J3")]
+    assert "6.6" in hits[0].message and "cmrt-6.3" in hits[0].message
+    assert not [f for f in validate_file(demo).findings if f.code == "layout-assumed"]

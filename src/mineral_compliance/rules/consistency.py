@@ -125,6 +125,20 @@ def template_outdated(ctx: Context) -> Iterable[Hit]:
                   src, hint=f"ask the supplier to use {kind.value} {newest} next time")
 
 
+@rule("layout-assumed", Severity.WARNING, Basis.INSTRUCTIONS, tags=("template",))
+def layout_assumed(ctx: Context) -> Iterable[Hit]:
+    """The release is newer than every layout known for its major version.
+
+    It was read with the nearest earlier layout. Minor releases usually keep their cells, so the values are most likely right; a release
+    that moved a cell would put values in the wrong fields. Check the file by eye, or refuse
+    such files with ``strict_version=True``."""
+    t = ctx.decl.template
+    if t.layout_assumed:
+        yield Hit(f"{t.kind.value} {t.version} is newer than the releases this library knows; "
+                  f"it was read with the {t.layout} layout.", t.version_source,
+                  hint="check the values read against the file, or update mineral_compliance")
+
+
 @rule("value-not-in-list", Severity.WARNING, Basis.INSTRUCTIONS, tags=("answers",))
 def value_not_in_list(ctx: Context) -> Iterable[Hit]:
     """An answer is not one of the template's drop-down choices.
