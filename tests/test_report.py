@@ -94,6 +94,12 @@ def test_consolidate_writes_the_report_and_prints_its_path(
     assert main(["report", "html", "--consolidation", str(out)]) == 0
     assert (out / "report.html").read_bytes() == first  # same inputs, same bytes
     assert main(["report", "html", "--consolidation", str(tmp_path / "missing")]) == 2
+    # with and then without --previous: no comparison from the earlier run is left behind
+    assert main(["consolidate", "-o", str(out), "--no-progress", "--previous", str(out),
+                 str(DEMO)]) == 0
+    assert (out / "comparison.json").is_file()
+    assert main(["consolidate", "-o", str(out), "--no-progress", str(DEMO)]) == 0
+    assert not (out / "comparison.json").exists()
 
 
 def test_the_cli_reference_page_is_current_and_complete() -> None:

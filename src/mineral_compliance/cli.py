@@ -434,7 +434,10 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
     print(f"{s['smelter_rows_read']} smelter rows read = {s['smelter_rows_attributed']} "
           f"attributed to {s['smelters']} smelters ({s['smelters_needing_review']} need review)"
           f" + {s['rows_rejected']} rejected")
-    if changes is not None:
+    if changes is None:
+        # an earlier run's comparison would describe other inputs
+        (args.out / "comparison.json").unlink(missing_ok=True)
+    else:
         write_atomic(args.out / "comparison.json",
                      (changes.model_dump_json(indent=2) + "\n").encode("utf-8"))
         written.append(args.out / "comparison.json")
