@@ -129,9 +129,9 @@ def template_outdated(ctx: Context) -> Iterable[Hit]:
 def layout_assumed(ctx: Context) -> Iterable[Hit]:
     """The release is newer than every layout known for its major version.
 
-    It was read with the nearest earlier layout. Minor releases usually keep their cells, so the values are most likely right; a release
-    that moved a cell would put values in the wrong fields. Check the file by eye, or refuse
-    such files with ``strict_version=True``."""
+    It was read with the nearest earlier layout. Minor releases usually keep their cells, so
+    the values are most likely right; a release that moved a cell would put values in the
+    wrong fields. Check the file by eye, or refuse such files with ``strict_version=True``."""
     t = ctx.decl.template
     if t.layout_assumed:
         yield Hit(f"{t.kind.value} {t.version} is newer than the releases this library knows; "
