@@ -223,6 +223,13 @@ def test_any_declaration_reads_back_identical_from_the_demo_workbooks(
     check()
 
 
+def test_a_date_cell_holding_only_spaces_reads_back_the_same(tmp_path: Path) -> None:
+    """Found by the search above: a blank date cell with a space in it."""
+    blank = FIXTURES / "demo" / "amrt-1.3-other-minerals.xlsx"
+    cell = _layout(blank).company_cells["effective_date"]
+    _round_trip(blank, {f"Declaration!{cell}": " "}, tmp_path)
+
+
 @needs_reference
 @pytest.mark.parametrize("blank", BLANKS, ids=lambda p: p.name)
 def test_any_declaration_reads_back_identical_from_the_official_workbooks(

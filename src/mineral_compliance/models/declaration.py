@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .values import DateValue, Provenance, TextValue
+from .values import DateValue, Provenance, Status, TextValue
 
 __all__ = [
     "Company",
@@ -268,7 +268,9 @@ class Declaration(_Frozen):
                 "authorizer_email": c.authorizer_email.value,
                 "authorizer_phone": c.authorizer_phone.value,
                 "effective_date": eff.isoformat() if eff else None,
-                "effective_date_raw": None if eff else c.effective_date.raw,
+                # what was typed where no date could be read (a blank cell's spaces are not)
+                "effective_date_raw": c.effective_date.raw
+                if c.effective_date.status is Status.UNRECOGNISED else None,
             },
             "minerals": list(self.minerals),
             "minerals_selected": [m.value for m in self.minerals_selected if m.value],
