@@ -6,7 +6,8 @@ process pool; wall time, time per file and peak memory (the largest resident set
 parent and of any worker) are printed. Beside it, on the first 100 files, the loop a user
 would otherwise write: openpyxl (read-only) reading each file's Declaration and Smelter List
 rows, with no validation, matching or consolidation at all; the ratio of time per file is
-printed.
+printed. The outputs (tables, feedback files and the review report) are written and timed
+too, and the report alone once more.
 
 Run: ``python bench/bench_consolidate.py [--sizes 100,250,500,1000]``. Not part of the tests.
 """
@@ -37,7 +38,19 @@ result = consolidate(chosen)
 elapsed = time.perf_counter() - start
 s = result.summary()
 assert s["smelter_rows_read"] == s["smelter_rows_attributed"] + s["rows_rejected"]
+import tempfile
+from mineral_compliance.outputs import write_consolidation
+from mineral_compliance.review import write_report
+with tempfile.TemporaryDirectory() as out:
+    start = time.perf_counter()
+    write_consolidation(result, out)
+    outputs = time.perf_counter() - start
+    start = time.perf_counter()
+    report = write_report(result, Path(out) / "again.html")
+    report_s = time.perf_counter() - start
+    report_kb = report.stat().st_size / 1024
 print(json.dumps({"files": len(chosen), "seconds": elapsed, "summary": s,
+                  "outputs_s": outputs, "report_s": report_s, "report_kb": report_kb,
                   "parent_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "worker_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
@@ -74,7 +87,7 @@ def main() -> int:
         print(f"generate the files first: python bench/make_suppliers.py (found {available})")
         return 1
     print(f"{'files':>6} {'seconds':>8} {'ms/file':>8} {'parent MB':>10} {'worker MB':>10}"
-          f"  rows read = attributed + rejected")
+          f" {'outputs s':>9} {'report s':>8} {'report MB':>9}  rows read = attributed + rejected")
     per_file = {}
     for n in sizes:
         out = subprocess.run([sys.executable, "-c", _CHILD, str(SUPPLIERS), str(n)],
@@ -83,7 +96,8 @@ def main() -> int:
         s = r["summary"]
         per_file[n] = r["seconds"] / r["files"]
         print(f"{r['files']:>6} {r['seconds']:>8.1f} {per_file[n] * 1000:>8.1f} "
-              f"{r['parent_kb'] / 1024:>10.0f} {r['worker_kb'] / 1024:>10.0f}  "
+              f"{r['parent_kb'] / 1024:>10.0f} {r['worker_kb'] / 1024:>10.0f} "
+              f"{r['outputs_s']:>9.1f} {r['report_s']:>8.2f} {r['report_kb'] / 1024:>9.1f}  "
               f"{s['smelter_rows_read']} = {s['smelter_rows_attributed']} + "
               f"{s['rows_rejected']} ({s['smelters']} smelters, "
               f"{s['files_superseded']} superseded)")
