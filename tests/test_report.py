@@ -75,6 +75,19 @@ def test_figures_tables_and_charts_come_from_the_consolidation(season: Consolida
     for s in season.smelters:
         metals[s.metal] = metals.get(s.metal, 0) + 1
     assert per_metal == metals
+    # the table under the audit-status chart: one row per metal, one column per status
+    table = _x(doc, "//figure[@id='chart-status']//table")[0]
+    heads = [th.text_content() for th in _x(table, ".//thead//th")][1:-1]
+    shown_counts = {}
+    for row in _x(table, ".//tbody/tr"):
+        cells = [c.text_content() for c in _x(row, "./*")]
+        shown_counts.update({(cells[0], h): int(v) for h, v in zip(heads, cells[1:-1],
+                                                                    strict=True) if v != "0"})
+    expected_counts: dict[tuple[str, str], int] = {}
+    for s in season.smelters:
+        key = (s.metal, s.status.value)
+        expected_counts[key] = expected_counts.get(key, 0) + 1
+    assert shown_counts == expected_counts
     assert _x(doc, "//section[@id='changes']") == []  # no previous run given
 
 

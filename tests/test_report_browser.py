@@ -139,6 +139,15 @@ def test_headings_sort_and_the_box_filters(
     assert errors() == sorted(errors()) and heading.get_attribute("aria-sort") == "ascending"
     heading.click()
     assert errors() == sorted(errors(), reverse=True)
+    from selenium.webdriver.common.keys import Keys
+
+    warnings = page.find_element("xpath", "//table[@id='supplier-table']//th[.='Warnings']")
+    warnings.send_keys(Keys.ENTER)  # headings sort from the keyboard too
+    assert warnings.get_attribute("aria-sort") == "ascending"
+    assert heading.get_attribute("aria-sort") == "none"
+    shown = [int(r.find_elements("css selector", "td")[6].text)
+             for r in _rows(page, "supplier-table")]
+    assert shown == sorted(shown)
     box = page.find_elements("css selector", ".controls input")[0]
     box.send_keys("Acme")
     expected = sum(1 for f in c.files if f.company and "acme" in f.company.lower())

@@ -25,7 +25,8 @@ from ..upstream.link import screen_mines, upstream_summary
 from .dodd_frank import Determination, Rcoi, determine
 from .edgar import ascii_entities
 
-__all__ = ["Block", "Slot", "render_dodd_frank", "report_data", "write_dodd_frank"]
+__all__ = ["Block", "Slot", "render_dodd_frank", "report_data", "smelter_table",
+           "write_dodd_frank"]
 
 _RCOI_TEXT = {
     Rcoi.NO_REASON: "no reason to believe that the metal may have originated in the Covered "
@@ -255,9 +256,7 @@ def _report(data: dict[str, Any], slots: dict[str, Slot]) -> list[Block]:
               "table below."),
         ("p", "OECD step 5, annual reporting: this report and the Form SD."),
         ("h2", "4. Smelters and refiners"),
-        ("table", ("Metal", "Smelter or refiner", "Country", "Smelter ID", "Audit status"),
-         [(s["metal"], s["name"], s["country"] or "-", s["smelter_id"], s["status"])
-          for s in data["smelters"]]),
+        smelter_table(data["smelters"]),
         ("h2", "5. Countries of origin"),
         ("slot", slots["countries-of-origin"]),
         ("h2", "6. Efforts to determine the mine or location of origin"),
@@ -283,6 +282,14 @@ def _report(data: dict[str, Any], slots: dict[str, Slot]) -> list[Block]:
          "No independent private-sector audit of this report was obtained."),
     ]
     return blocks
+
+
+def smelter_table(smelters: list[dict[str, Any]]) -> Block:
+    """The table of smelters and refiners with their audit status, as both reports show it
+    (rows as the report data files hold them)."""
+    return ("table", ("Metal", "Smelter or refiner", "Country", "Smelter ID", "Audit status"),
+            [(x["metal"], x["name"], x["country"] or "-", x["smelter_id"], x["status"])
+             for x in smelters])
 
 
 def _marker(slot: Slot) -> str:

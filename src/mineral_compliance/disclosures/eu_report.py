@@ -25,7 +25,7 @@ from ..refdata.matching import metal_key
 from ..refdata.regions import CahraList
 from ..upstream.ipis import MineSite
 from ..upstream.link import screen_mines, upstream_summary
-from .documents import Block, Slot
+from .documents import Block, Slot, smelter_table
 from .documents import _html as render_html
 from .documents import _markdown as render_markdown
 from .eu import ScopeReport
@@ -184,9 +184,7 @@ def _report_blocks(d: dict[str, Any]) -> list[Block]:
         ("h2", "4. Audit summary"),
         ("slot", s["audit"]),
         ("h2", "5. Smelters and refiners"),
-        ("table", ("Metal", "Smelter or refiner", "Country", "Smelter ID", "Audit status"),
-         [(x["metal"], x["name"], x["country"] or "-", x["smelter_id"], x["status"])
-          for x in d["smelters"]]),
+        smelter_table(d["smelters"]),
         ("h2", "6. Information to downstream purchasers"),
         ("slot", s["downstream"]),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +23,7 @@ __all__ = [
     "SmelterRow",
     "TemplateIdentity",
     "TemplateKind",
+    "slot_key",
 ]
 
 
@@ -181,6 +183,13 @@ class MineralScopeRow(_Frozen):
     row: int
     mineral: TextValue
     reason: TextValue
+
+
+def slot_key(minerals: Sequence[str], slot: int) -> str:
+    """The key of a question row's answers in :attr:`Declaration.answers`: the mineral the
+    row asks about, or ``"slot N"`` (1-based) for a row with no mineral selected, so that
+    answers given there are kept rather than dropped."""
+    return minerals[slot] if slot < len(minerals) else f"slot {slot + 1}"
 
 
 class MineralOrder(StrEnum):

@@ -54,6 +54,7 @@ class _Bar:
     label: str
     total: int
     segments: tuple[_Segment, ...]
+    counts: dict[str, int]
 
 
 def _bars(counts: dict[str, Counter[str]], order: tuple[str, ...],
@@ -71,7 +72,8 @@ def _bars(counts: dict[str, Counter[str]], order: tuple[str, ...],
             width = 100.0 * n / largest
             segments.append(_Segment(label, n, round(x, 3), round(width, 3), css[label]))
             x += width
-        bars.append(_Bar(metal, sum(counts[metal].values()), tuple(segments)))
+        bars.append(_Bar(metal, sum(counts[metal].values()), tuple(segments),
+                         dict(counts[metal])))
     return tuple(bars)
 
 
@@ -119,8 +121,7 @@ def render_report(c: Consolidation, *, comparison: Comparison | None = None,
         file_statuses=[s.value for s in FILE_STATUS_ORDER],
         status_bars=_bars(status_counts, tuple(status_css), status_css),
         exposure_bars=_bars(exposure_counts, EXPOSURE_ORDER, exposure_css),
-        status_legend=[(k, v) for k, v in status_css.items()],
-        exposure_legend=[(k, v) for k, v in exposure_css.items()],
+        status_legend=list(status_css.items()), exposure_legend=list(exposure_css.items()),
         severities=[s.value for s in Severity], findings=findings,
         exposed=sum(1 for s in c.smelters if _exposure(s.flags) != "neither"),
         files=sorted(c.files, key=lambda f: (FILE_STATUS_ORDER.index(f.status), f.file)),

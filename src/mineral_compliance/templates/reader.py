@@ -25,6 +25,7 @@ from ..models.declaration import (
     QuestionAnswer,
     SmelterRow,
     TemplateIdentity,
+    slot_key,
 )
 from ..models.reference import LookupEntry, SmelterReference
 from ..models.values import Origin, Provenance, Status, TextValue
@@ -307,13 +308,9 @@ class _Reader:
                 choices = q.choices_for(slot)
                 answer = to_answer(self._cell(decl, a_ref), self.where(sheet, a_ref), choices)
                 comment = self._text(decl, sheet, c_ref)
-                if slot < len(minerals):
-                    mineral = minerals[slot]
-                elif answer.is_blank and comment.is_blank:
+                if slot >= len(minerals) and answer.is_blank and comment.is_blank:
                     continue
-                else:
-                    mineral = f"slot {slot + 1}"
-                per[mineral] = QuestionAnswer(
+                per[slot_key(minerals, slot)] = QuestionAnswer(
                     question=q.key, answer=answer, comment=comment, choices=choices
                 )
             out[q.key] = per
@@ -343,7 +340,7 @@ class _Reader:
         out: dict[str, dict[str, QuestionAnswer]] = {m: {} for m in minerals}
         for q in self.layout.questions:
             for slot, row in enumerate(q.rows):
-                mineral = minerals[slot] if slot < len(minerals) else f"slot {slot + 1}"
+                mineral = slot_key(minerals, slot)
                 a_ref, c_ref = f"{q.answer_col}{row}", f"{q.comment_col}{row}"
                 choices = q.choices_for(slot)
                 answer = to_answer(

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import TemplateError
-from ..models.declaration import Declaration, MineralScopeRow, MineRow
+from ..models.declaration import Declaration, MineralScopeRow, MineRow, slot_key
 from ..models.values import Origin, Status, Value
 from ._xlsx import CellInput, open_workbook, patch_cells
 from .detect import detect
@@ -104,7 +104,7 @@ def _declaration_sheet(decl: Declaration, layout: Layout, edits: _Edits) -> None
     for q in layout.questions:
         number_for = {lit: num for num, lit in q.numeric_literals.items()}
         for slot, row in enumerate(q.rows):
-            qa = decl.answers.get(_slot_name(minerals, slot), {}).get(q.key)
+            qa = decl.answers.get(slot_key(minerals, slot), {}).get(q.key)
             answer = _input(qa.answer) if qa else None
             if q.stores_numbers and isinstance(answer, str) and answer in number_for:
                 answer = number_for[answer]
@@ -114,7 +114,7 @@ def _declaration_sheet(decl: Declaration, layout: Layout, edits: _Edits) -> None
         if cq.per_mineral_rows:
             per = decl.company_mineral_answers.get(cq.key, {})
             for slot, row in enumerate(cq.per_mineral_rows):
-                qa = per.get(_slot_name(minerals, slot))
+                qa = per.get(slot_key(minerals, slot))
                 edits.put(sheet, f"D{row}", _input(qa.answer) if qa else None)
                 edits.put(sheet, f"G{row}", _input(qa.comment) if qa else None)
             continue
@@ -122,12 +122,6 @@ def _declaration_sheet(decl: Declaration, layout: Layout, edits: _Edits) -> None
         edits.put(sheet, cq.cell, _input(qa.answer) if qa else None)
         if cq.comment_cell:
             edits.put(sheet, cq.comment_cell, _input(qa.comment) if qa else None)
-
-
-def _slot_name(minerals: Sequence[str], slot: int) -> str:
-    """The key the reader files a slot's answers under: its mineral, or "slot N" for answers
-    given where no mineral is selected (kept, so they are written back too)."""
-    return minerals[slot] if slot < len(minerals) else f"slot {slot + 1}"
 
 
 def _selector(decl: Declaration, layout: Layout, edits: _Edits) -> None:
