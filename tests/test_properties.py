@@ -230,6 +230,16 @@ def test_a_date_cell_holding_only_spaces_reads_back_the_same(tmp_path: Path) -> 
     _round_trip(blank, {f"Declaration!{cell}": " "}, tmp_path)
 
 
+def test_a_typed_smelter_id_stays_in_the_input_column(tmp_path: Path) -> None:
+    """Found by the search above: an ID typed in the input column beside a look-up choice was
+    also written into the template's own ID column, which then hid the look-up's facts."""
+    blank = FIXTURES / "demo" / "cmrt-6.01-numeric-response-rate.xlsx"
+    spec = _layout(blank).smelter_list
+    row = spec.first_row + 1
+    _round_trip(blank, {f"{spec.sheet}!{spec.columns['smelter_id_input']}{row}": "0",
+                        f"{spec.sheet}!{spec.columns['country']}{row}": "0"}, tmp_path)
+
+
 @needs_reference
 @pytest.mark.parametrize("blank", BLANKS, ids=lambda p: p.name)
 def test_any_declaration_reads_back_identical_from_the_official_workbooks(

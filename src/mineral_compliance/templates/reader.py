@@ -422,14 +422,19 @@ class _Reader:
             placeholder = (
                 placeholders.get(lookup_name.value.casefold()) if lookup_name.value else None
             )
-            entry: _Ref | None = None
-            if self._needs_lookup(by_col, cols, id_input, lookup_name):
+            # The facility the row's ID or look-up choice names, resolved whether the template's
+            # formulas are intact or a tool stored their results as constants, so the standard
+            # name does not depend on how the file was saved.
+            resolved: _Ref | None = None
+            if id_input.value or lookup_name.value:
                 index = self.lookup()
                 if id_input.value and (metal.is_blank or lookup_name.is_blank):
-                    entry = index.by_id.get(id_input.value.casefold())
+                    resolved = index.by_id.get(id_input.value.casefold())
                 elif metal.value and lookup_name.value and placeholder is None:
                     key = (metal.value.casefold(), lookup_name.value.casefold())
-                    entry = index.by_name.get(key)
+                    resolved = index.by_name.get(key)
+            # Its facts fill only the cells the template would fill by formula.
+            entry = resolved if self._needs_lookup(by_col, cols, id_input, lookup_name) else None
             if entry is not None:
                 if metal.is_blank:
                     metal = _derived(entry["metal"], metal)
@@ -468,7 +473,7 @@ class _Reader:
                 recycled_scrap=to_answer(raw("recycled_scrap"), where("recycled_scrap"),
                                          layout.recycled_choices),
                 comments=text("comments"),
-                standard_name=entry["standard_name"] if entry is not None else None,
+                standard_name=resolved["standard_name"] if resolved is not None else None,
                 placeholder=placeholder,
             )
 

@@ -171,6 +171,10 @@ def _lists(decl: Declaration, layout: Layout, edits: _Edits) -> None:
     for s, row in zip(smelters, targets, strict=True):
         for fld, col in sl.columns.items():
             value = getattr(s, fld, None)
+            if (fld == "smelter_id" and "smelter_id_input" in sl.columns
+                    and isinstance(value, Value)
+                    and value.provenance == s.smelter_id_input.provenance):
+                continue  # the typed ID goes in the input column only, as the supplier typed it
             if isinstance(value, Value):
                 edits.put(sl.sheet, f"{col}{row}", _input(value))
     pl = layout.product_list
