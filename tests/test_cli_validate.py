@@ -134,3 +134,14 @@ def test_csv_output_makes_formula_like_supplier_text_inert(
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert {r["file"] for r in rows} == {"'=1+1.xlsx", "'@SUM(A1).xlsx"}
     assert all(not v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
+
+
+def test_counts_of_one_take_the_singular(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    one = DEMO / "cmrt-6.5-product-scope.xlsx"
+    assert main(["validate", str(one)]) == 0
+    assert "\n1 file: 1 valid" in capsys.readouterr().out
+    main(["consolidate", str(one), "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert out.startswith("1 file: ") and "; 1 supplier\n" in out
+    assert "1 files" not in out and "1 suppliers" not in out

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from tqdm import tqdm
 
 from . import __version__
+from ._words import counted
 from .consolidation import (
     company_declaration,
     compare,
@@ -393,7 +394,7 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(outputs, indent=2, ensure_ascii=False, default=str))
     else:
-        print(f"\n{len(files)} files: {len(files) - failed} cross-checked, {failed} not")
+        print(f"\n{counted(len(files), 'file')}: {len(files) - failed} cross-checked, {failed} not")
     return 2 if failed else 0
 
 
@@ -428,12 +429,14 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
     changes = compare(previous, result) if previous is not None else None
     written = write_consolidation(result, args.out, comparison=changes)
     s = result.summary()
-    print(f"{s['files']} files: {s['files_valid']} valid, {s['files_warnings']} with warnings, "
-          f"{s['files_errors']} with errors, {s['files_superseded']} superseded, "
-          f"{s['files_unreadable']} unreadable; {s['suppliers']} suppliers")
-    print(f"{s['smelter_rows_read']} smelter rows read = {s['smelter_rows_attributed']} "
-          f"attributed to {s['smelters']} smelters ({s['smelters_needing_review']} need review)"
-          f" + {s['rows_rejected']} rejected")
+    print(f"{counted(s['files'], 'file')}: {s['files_valid']} valid, "
+          f"{s['files_warnings']} with warnings, {s['files_errors']} with errors, "
+          f"{s['files_superseded']} superseded, {s['files_unreadable']} unreadable; "
+          f"{counted(s['suppliers'], 'supplier')}")
+    review = s["smelters_needing_review"]
+    print(f"{counted(s['smelter_rows_read'], 'smelter row')} read = "
+          f"{s['smelter_rows_attributed']} attributed to {counted(s['smelters'], 'smelter')} "
+          f"({review} {'needs' if review == 1 else 'need'} review) + {s['rows_rejected']} rejected")
     if changes is None:
         # an earlier run's comparison would describe other inputs
         (args.out / "comparison.json").unlink(missing_ok=True)
@@ -442,15 +445,15 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
                      (changes.model_dump_json(indent=2) + "\n").encode("utf-8"))
         written.append(args.out / "comparison.json")
         c = changes.summary()
-        print(f"since {args.previous}: {c['added']} smelters added, {c['removed']} removed, "
-              f"{c['status-changed']} changed status; {c['suppliers_new']} new suppliers, "
-              f"{c['suppliers_missing']} missing")
+        print(f"since {args.previous}: {counted(c['added'], 'smelter')} added, "
+              f"{c['removed']} removed, {c['status-changed']} changed status; "
+              f"{counted(c['suppliers_new'], 'new supplier')}, {c['suppliers_missing']} missing")
     if args.product:
         subset = product_subset(result, args.product)
         sub_written = write_consolidation(subset, args.out / "products")
         written.extend(sub_written)
         print(f"products {', '.join(args.product)}: {len(subset.files)} declarations, "
-              f"{len(subset.smelters)} smelters")
+              f"{counted(len(subset.smelters), 'smelter')}")
     for blank in args.template:
         try:
             decl = company_declaration(result, template=blank,
@@ -466,7 +469,7 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
     shown = [str(p.relative_to(args.out)) for p in written if p.parent.name != "feedback"]
     for folder in sorted({p.parent for p in written if p.parent.name == "feedback"}):
         count = sum(1 for p in written if p.parent == folder)
-        shown.append(f"{folder.relative_to(args.out)}/ ({count} files)")
+        shown.append(f"{folder.relative_to(args.out)}/ ({counted(count, 'file')})")
     print(f"written to {args.out}: {', '.join(shown)}")
     print(f"review report: {(args.out / 'report.html').resolve()}")
     return 0
@@ -543,7 +546,7 @@ def _cmd_eu(args: argparse.Namespace) -> int:
     for row, why in (*report.ambiguous, *report.invalid):
         print(f"row {row}: {why}")
     print(f"Annex I as of {report.annex.version} ({report.annex.source}); imports "
-          f"{report.imports.rows} rows, sha256 {report.imports.sha256[:12]}")
+          f"{counted(report.imports.rows, 'row')}, sha256 {report.imports.sha256[:12]}")
     return 0
 
 
@@ -568,7 +571,7 @@ def _cmd_upstream(args: argparse.Namespace) -> int:
               f"{a.public_security_forces:>7} {a.illegal_taxation:>5} {a.child_labour:>6} "
               f"{a.traceability_share:>6.0%}")
     print(f"{len(data.sites)} sites from {data.snapshot.rows} visits ({data.snapshot.version});"
-          f" {len(data.invalid)} rows unreadable")
+          f" {counted(len(data.invalid), 'row')} unreadable")
     for row, why in data.invalid:
         print(f"  row {row}: {why}")
     return 0
@@ -595,8 +598,8 @@ def _describe(decl: Declaration, out: TextIO) -> None:
     for s in plain["smelters"]:
         by_metal[s["metal"] or "?"] = by_metal.get(s["metal"] or "?", 0) + 1
     listing = ", ".join(f"{k} {v}" for k, v in sorted(by_metal.items())) or "none"
-    print(f"  smelters   {len(plain['smelters'])} rows ({listing})", file=out)
-    print(f"  products   {len(plain['products'])} rows", file=out)
+    print(f"  smelters   {counted(len(plain['smelters']), 'row')} ({listing})", file=out)
+    print(f"  products   {counted(len(plain['products']), 'row')}", file=out)
     if plain["unrecognised"]:
         cells = ", ".join(f"{u['sheet']}!{u['cell']}" for u in plain["unrecognised"])
         print(f"  unrecognised answers kept as typed: {cells}", file=out)
@@ -678,7 +681,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         print(json.dumps({"files": results, "total": len(files), "read": read_ok,
                           "unreadable": failed}, indent=2, ensure_ascii=False))
     else:
-        print(f"\n{len(files)} files: {read_ok} read, {failed} unreadable "
+        print(f"\n{counted(len(files), 'file')}: {read_ok} read, {failed} unreadable "
               "(mineral-compliance validate lists each finding)")
     return 1 if failed else 0
 
@@ -756,8 +759,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         _print_csv(results, sys.stdout)
     else:
         _print_table(results, sys.stdout)
-        print(f"\n{total} files: {total - unreadable - invalid} valid, {invalid} with errors, "
-              f"{unreadable} unreadable")
+        print(f"\n{counted(total, 'file')}: {total - unreadable - invalid} valid, "
+              f"{invalid} with errors, {unreadable} unreadable")
     if unreadable:
         return 2
     return 1 if invalid else 0

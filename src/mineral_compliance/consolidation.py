@@ -44,6 +44,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._words import counted
 from .errors import MineralComplianceError
 from .findings import Finding, Severity
 from .models.consolidation import (
@@ -451,7 +452,8 @@ def _merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]]) -> Consolid
         spellings = Counter((s.name or "", s.country) for s, _ in rows)
         # most_common keeps first-seen order among equal counts: ties go to the first file
         (name, country), count = spellings.most_common(1)[0]
-        representative = f"the spelling {count} of {len(rows)} rows use"
+        representative = (f"the spelling {count} of {counted(len(rows), 'row')} "
+                          f"{'uses' if count == 1 else 'use'}")
     return ConsolidatedSmelter(
         key=key, metal=best.metal or best_source.metal or "", smelter_id=best.smelter_id,
         name=name, country=country, grade=best.grade, needs_review=not best.accepted,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._words import counted
 from ..models.consolidation import Consolidation
 from ..models.matching import StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
@@ -230,9 +231,10 @@ def _report(data: dict[str, Any], slots: dict[str, Slot]) -> list[Block]:
           for p in reg["products"]]),
         ("slot", slots["products-description"]),
         ("h2", "2. Reasonable country of origin inquiry"),
-        ("p", f"The registrant surveyed "
-              f"{surveyed if surveyed is not None else '[see checklist]'} suppliers and "
-              f"received {stats['suppliers_responded']} responses"
+        ("p", "The registrant surveyed "
+              + (counted(surveyed, "supplier") if surveyed is not None
+                 else "[see checklist] suppliers")
+              + f" and received {counted(stats['suppliers_responded'], 'response')}"
               + (f" ({stats['response_rate']}%)" if stats["response_rate"] is not None
                  else "") + ", on "
               + ", ".join(f"{v} {k}" for k, v in stats["templates"].items()) + "."),

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._words import counted
 from ..models.consolidation import Consolidation
 from ..models.matching import StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
@@ -139,15 +140,16 @@ def _checklist(d: dict[str, Any]) -> list[tuple[str, str, str]]:
          f"{n} identified: {st['conformant']} conformant, {st['active']} active, "
          f"{st['non-conformant']} non-conformant, {st['unknown']} status unknown."),
         ("Art. 5", "Risk identification and response",
-         f"{d['smelters_flagged']['covered-country']} smelters in the DRC or a neighbour; "
+         f"{counted(d['smelters_flagged']['covered-country'], 'smelter')} in the DRC or a "
+         "neighbour; "
          + (f"{d['smelters_flagged']['cahra']} in a CAHRA-listed area, "
             f"{d['smelters_flagged']['cahra-region']} in a country with listed regions"
             if d["smelters_screened"] else f"CAHRA location {_NOT_SCREENED_SMELTERS}")
          + f"; import origins on the CAHRA list: {_listed(d, 'import_origins_in_cahra_list')}"
          ". Response: company statement required."),
         ("Art. 6", "Independent third-party audit",
-         f"{st['conformant']} smelters hold RMAP conformance; the importer's own audit: "
-         "company statement required."),
+         f"{counted(st['conformant'], 'smelter')} holding RMAP conformance; the importer's "
+         "own audit: company statement required."),
         ("Art. 7(1)", "Information for the competent authority", "Written as "
          "competent-authority-pack.json (audit reports to be added by the company)."),
         ("Art. 7(2)", "Information to downstream purchasers", "Company statement required."),

@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._words import counted
 from ..errors import TemplateError
 from ..models.declaration import Declaration, MineralScopeRow, MineRow, slot_key
 from ..models.values import Origin, Status, Value
@@ -157,7 +158,7 @@ def _placed(rows: Sequence[int], first: int, last: int, what: str) -> list[int]:
     """Target rows: the declared ones where they fit the sheet (a declaration read from a
     template keeps its row numbers), else consecutive rows from the first."""
     if len(rows) > last - first + 1:
-        raise TemplateError(f"{len(rows)} {what} rows do not fit the template's "
+        raise TemplateError(f"{counted(len(rows), f'{what} row')} do not fit the template's "
                             f"{last - first + 1}")
     if len(set(rows)) == len(rows) and all(first <= r <= last for r in rows):
         return list(rows)
