@@ -58,6 +58,9 @@ def test_scope_per_year_and_line(tmp_path: Path) -> None:
     assert by[(2025, "B8")].status == "below-threshold"  # 80 kg refined gold < 100 kg
     assert by[(2025, "A3")].status == "threshold-not-confirmed"
     assert by[(2026, "B18")].status == "in-scope"
+    annex = [line.id for line in load_annex().lines]
+    assert [(x.year, annex.index(x.line)) for x in report.lines] == sorted(
+        (x.year, annex.index(x.line)) for x in report.lines)  # the Annex's order: B8 before B10
     assert report.unmatched == ((9, "74031100"),)
     assert [row for row, _ in report.ambiguous] == [7]
     assert [row for row, _ in report.invalid] == [10]

@@ -250,8 +250,10 @@ def scope(imports: str | Path | _Loaded, annex: AnnexTable | None = None) -> Sco
         sums[(rec.date.year, hits[0].id)].append(rec)
         assigned[rec.row] = hits[0].id
     by_id = {line.id: line for line in table.lines}
+    annex_order = {line.id: i for i, line in enumerate(table.lines)}  # B2 before B10
     results = []
-    for (year, line_id), recs in sorted(sums.items()):
+    for (year, line_id), recs in sorted(sums.items(),
+                                        key=lambda kv: (kv[0][0], annex_order[kv[0][1]])):
         line = by_id[line_id]
         imported = sum(r.quantity_kg for r in recs)
         excluded = sum(r.quantity_kg for r in recs if r.recycled or r.pre_2013)
