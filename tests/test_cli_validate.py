@@ -34,7 +34,9 @@ def test_json_has_one_object_per_file_with_the_contract_keys(
     for item in out:
         assert {"file", "template", "valid", "findings"} <= set(item)
         for f in item["findings"]:
-            assert {"code", "severity", "message", "sheet", "cell", "subject"} <= set(f)
+            assert {"code", "severity", "message", "sheet", "cell", "subject", "basis",
+                    "checker_item"} <= set(f)
+            assert (f["checker_item"] is not None) == (f["basis"] == "checker")
     messy = next(i for i in out if str(i["file"]).endswith("cmrt-6.22-messy-answers.xlsx"))
     assert messy["valid"] is False and messy["template"] == {"kind": "CMRT", "version": "6.22"}
     assert code == 1  # a file with error findings
@@ -65,7 +67,9 @@ def test_csv_has_a_row_per_finding_and_per_unreadable_file(
     main(["validate", str(DEMO / "cmrt-6.22-messy-answers.xlsx"), str(REFUSED / "legacy.xls"),
           "--csv"])
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert any(r["code"] == "answer-missing" and r["cell"] == "D47" for r in rows)
+    d47 = next(r for r in rows if r["code"] == "answer-missing" and r["cell"] == "D47")
+    assert d47["basis"] == "checker" and d47["checker_item"]  # traceable to the Checker row
+    assert all(r["checker_item"] == "" for r in rows if r["basis"] == "consistency")
     assert any(r["code"] == "file-unreadable" and r["file"].endswith("legacy.xls") for r in rows)
 
 

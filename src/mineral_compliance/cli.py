@@ -734,17 +734,18 @@ def _print_table(results: list[dict[str, Any]], out: TextIO) -> None:
 def _print_csv(results: list[dict[str, Any]], out: TextIO) -> None:
     writer = csv.writer(out)
     writer.writerow(["file", "kind", "version", "severity", "code", "sheet", "cell",
-                     "subject", "message", "hint"])
+                     "subject", "message", "hint", "basis", "checker_item"])
     for r in results:
         t = r["template"] or {}
         if r["error"]:  # supplier text is made inert for spreadsheet programs
             writer.writerow([neutralise(v) for v in (
                 r["file"], "", "", "error", "file-unreadable", "", "", "",
-                r["error"]["message"], "")])
+                r["error"]["message"], "", "", "")])
         for f in r["findings"]:
             writer.writerow([neutralise(v) for v in (
                 r["file"], t.get("kind"), t.get("version"), f["severity"], f["code"],
-                f["sheet"], f["cell"], f["subject"], f["message"], f["hint"])])
+                f["sheet"], f["cell"], f["subject"], f["message"], f["hint"], f["basis"],
+                f["checker_item"])])
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

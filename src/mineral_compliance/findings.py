@@ -115,7 +115,7 @@ class Report(BaseModel):
             "findings": [
                 {"code": f.code, "severity": f.severity.value, "message": f.message,
                  "hint": f.hint, "basis": f.basis.value, "sheet": f.sheet, "cell": f.cell,
-                 "subject": f.subject}
+                 "subject": f.subject, "checker_item": f.checker_item}
                 for f in self.findings
             ],
         }
