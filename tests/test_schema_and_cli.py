@@ -57,7 +57,7 @@ def test_unreadable_file_is_a_message_and_exit_code_not_a_traceback() -> None:
          str(FIXTURES / "refused" / "encrypted.xlsx")],
         capture_output=True, text=True, check=False,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # as validate: an input could not be read
     assert "Traceback" not in proc.stderr
     assert "password-protected" in proc.stderr and "encrypted.xlsx" in proc.stderr
 
@@ -65,7 +65,7 @@ def test_unreadable_file_is_a_message_and_exit_code_not_a_traceback() -> None:
 def test_summary_accounts_for_every_input(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["summary", str(FIXTURES / "demo"), str(FIXTURES / "refused"), "--json"])
     out = json.loads(capsys.readouterr().out)
-    assert code == 1
+    assert code == 2
     assert out["total"] == len(out["files"]) == out["read"] + out["unreadable"]
     manifest = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))
     assert (out["read"], out["unreadable"]) == (len(manifest["demo"]), len(manifest["refused"]))

@@ -639,7 +639,7 @@ def _cmd_read(args: argparse.Namespace) -> int:
         decl = read_template(args.file, strict_version=args.strict_version)
     except MineralComplianceError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2
     if args.json:
         print(_plain_json(decl, args.full))
     else:
@@ -683,7 +683,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     else:
         print(f"\n{counted(len(files), 'file')}: {read_ok} read, {failed} unreadable "
               "(mineral-compliance validate lists each finding)")
-    return 1 if failed else 0
+    return 2 if failed else 0
 
 
 def _codes(text: str) -> list[str] | None:
