@@ -239,6 +239,30 @@ def test_supplier_names_never_lead_feedback_out_of_its_folder(tmp_path: Path) ->
     assert listed == expected and listed
 
 
+def test_feedback_for_an_unreadable_file_says_what_to_do_about_that_file(
+        tmp_path: Path) -> None:
+    """A password, a legacy .xls and a file that is no template each get their own advice."""
+    import csv
+
+    from mineral_compliance.consolidation import consolidate
+    from mineral_compliance.outputs import write_feedback
+
+    refused = FIXTURES / "refused"
+    c = consolidate([refused / n for n in ("encrypted.xlsx", "legacy.xls", "plain-workbook.xlsx")],
+                    executor=None)
+    write_feedback(c, tmp_path)
+    with (tmp_path / "index.csv").open(encoding="utf-8") as handle:
+        index = {Path(r["file"]).name: r["feedback"] for r in csv.DictReader(handle)}
+    advice = {}
+    for name, feedback in index.items():
+        with (tmp_path / feedback).open(encoding="utf-8") as handle:
+            (row,) = csv.DictReader(handle)
+        assert row["code"] == "unreadable" and name in row["message"]
+        advice[name] = row["what_to_do"]
+    assert "password" in advice["encrypted.xlsx"]
+    assert ".xlsx" in advice["legacy.xls"]
+    assert "CMRT" in advice["plain-workbook.xlsx"]
+    assert len(set(advice.values())) == 3
 def test_ids_and_dates_typed_every_way_are_understood(tmp_path: Path) -> None:
     """IDs with spaces, lower case, dashes or non-ASCII digits name the same smelter; dates
     typed as text or stored as text serials are read; an ambiguous one is not guessed."""

@@ -150,6 +150,7 @@ class _Loaded:
     warnings: int
     message: str | None
     findings: tuple[Finding, ...] = ()
+    hint: str | None = None
 
 
 def collect_inputs(inputs: Iterable[str | Path]) -> list[_Input]:
@@ -215,7 +216,7 @@ def _load(item: _Input) -> _Loaded:
                        counts[Severity.ERROR.value], counts[Severity.WARNING.value], None,
                        report.findings)
     except MineralComplianceError as exc:
-        return _Loaded(item.label, None, None, 0, 0, str(exc))
+        return _Loaded(item.label, None, None, 0, 0, str(exc), hint=exc.hint)
     except (OSError, zipfile.BadZipFile, KeyError) as exc:
         return _Loaded(item.label, None, None, 0, 0,
                        f"{item.label}: the file cannot be read ({exc})")
@@ -316,7 +317,8 @@ def consolidate(
     for r in loaded:
         if r.decl is None:
             files.append(SupplierFile(file=r.label, status=FileStatus.UNREADABLE,
-                                      message=r.message, findings=r.findings))
+                                      message=r.message, hint=r.hint,
+                                      findings=r.findings))
         else:
             readable.append(r)
     # suppliers: latest declaration per supplier and family

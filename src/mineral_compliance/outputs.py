@@ -215,10 +215,12 @@ def feedback_names(c: Consolidation) -> dict[str, str]:
     return names
 
 
+_RESEND = "send the file again as an unprotected .xlsx saved from the RMI template"
+
+
 def _feedback_rows(f: SupplierFile) -> list[list[Any]]:
     if f.status is FileStatus.UNREADABLE:
-        return [["error", None, None, "unreadable", f.message, "send the file again as an "
-                 "unprotected .xlsx saved from the RMI template", None, None]]
+        return [["error", None, None, "unreadable", f.message, f.hint or _RESEND, None, None]]
     return [[x.severity.value, x.sheet, x.cell, x.code, x.message, x.hint, x.checker_item,
              x.subject] for x in f.findings]
 

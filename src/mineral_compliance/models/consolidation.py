@@ -54,6 +54,8 @@ class SupplierFile(_Frozen):
     smelter_rows: int = 0
     superseded_by: str | None = None
     message: str | None = Field(default=None, description="Why the file could not be read.")
+    hint: str | None = Field(
+        default=None, description="What the supplier can do about it, where the reason says.")
     findings: tuple[Finding, ...] = Field(
         default=(), description="The file's findings (validation), in workbook order.")
 
