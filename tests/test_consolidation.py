@@ -254,3 +254,39 @@ def test_a_product_level_subset(tmp_path: Path) -> None:
     assert subset.summary()["smelter_rows_attributed"] + len(subset.rejected) == \
         subset.rows_read > 0
     assert product_subset(c, ["no-such-product"]).smelters == ()
+
+
+def test_a_smelter_resolved_to_an_id_this_year_is_identified_not_removed_and_added() -> None:
+    """Last year's reference list lacked the facility, so it was known by name only; this
+    year it resolves by ID. The comparison pairs the two and says so."""
+    from lxml import html
+
+    from mineral_compliance import reference_from_template
+    from mineral_compliance.consolidation import compare
+    from mineral_compliance.review import render_report
+
+    demo = DEMO / "cmrt-6.5-product-scope.xlsx"
+    full = reference_from_template(demo)
+    older = full.model_copy(update={"entries": tuple(
+        e for e in full.entries if e.smelter_id != "CID900001")})
+    last_year = consolidate([demo], references=[older], executor=None)
+    this_year = consolidate([demo], references=[full], executor=None)
+    assert [s.key for s in last_year.smelters] == ["name:tin|ets alias refinery|ID"]
+    assert [s.key for s in this_year.smelters] == ["CID900001"]
+    forward = compare(last_year, this_year)
+    assert [(c.change, c.previous_key, c.key) for c in forward.smelters] == [
+        ("identified", "name:tin|ets alias refinery|ID", "CID900001")]
+    assert forward.summary()["added"] == forward.summary()["removed"] == 0
+    page = html.fromstring(render_report(this_year, comparison=forward))
+    assert page.xpath("//*[@data-figure='changes_identified']/text()") == ["1"]
+    assert page.xpath("//table[@id='change-table']//td/text()")[:4] == [
+        "identified", "Tin", "Example Tin Smelting Co., Ltd.", "CID900001"]
+    backward = compare(this_year, last_year)
+    assert [(c.change, c.previous_key, c.key) for c in backward.smelters] == [
+        ("unidentified", "CID900001", "name:tin|ets alias refinery|ID")]
+    # a different facility under a new ID is still added, and the old name still removed
+    other = this_year.model_copy(update={"smelters": tuple(
+        s.model_copy(update={"sources": tuple(src.model_copy(update={"name": "Other Works"})
+                                              for src in s.sources)})
+        for s in this_year.smelters)})
+    assert {c.change for c in compare(last_year, other).smelters} == {"added", "removed"}

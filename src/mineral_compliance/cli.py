@@ -445,8 +445,9 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
                      (changes.model_dump_json(indent=2) + "\n").encode("utf-8"))
         written.append(args.out / "comparison.json")
         c = changes.summary()
+        rekeyed = "".join(f", {c[k]} {k}" for k in ("identified", "unidentified") if c[k])
         print(f"since {args.previous}: {counted(c['added'], 'smelter')} added, "
-              f"{c['removed']} removed, {c['status-changed']} changed status; "
+              f"{c['removed']} removed, {c['status-changed']} changed status{rekeyed}; "
               f"{counted(c['suppliers_new'], 'new supplier')}, {c['suppliers_missing']} missing")
     if args.product:
         subset = product_subset(result, args.product)

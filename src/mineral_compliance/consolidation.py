@@ -435,10 +435,14 @@ def _smelter_key(result: SmelterMatch) -> tuple[str | None, str]:
     if result.grade is MatchGrade.CONFLICTING:
         wrong_metal = any("facility but the row says" in r for r in result.reasons)
         return None, "wrong-metal" if wrong_metal else "conflicting"
-    mk, nk = metal_key(d.metal), name_key(d.name or "")
-    if not mk or not nk:
-        return None, "unresolvable"
-    return f"name:{mk}|{nk}|{country_code(d.country) or '-'}", ""
+    key = _name_key(d.metal, d.name, d.country)
+    return (key, "") if key else (None, "unresolvable")
+
+
+def _name_key(metal: str | None, name: str | None, country: str | None) -> str | None:
+    """The key of a smelter no reference list resolved: metal, normalised name, country."""
+    mk, nk = metal_key(metal), name_key(name or "")
+    return f"name:{mk}|{nk}|{country_code(country) or '-'}" if mk and nk else None
 
 
 def _merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]]) -> ConsolidatedSmelter:
@@ -575,15 +579,39 @@ def load_consolidation(path: str | Path) -> Consolidation:
 
 
 def compare(previous: Consolidation, current: Consolidation) -> Comparison:
-    """Smelters added, removed or whose status changed, and suppliers new or missing."""
+    """Smelters added, removed or whose status changed, and suppliers new or missing.
+
+    A smelter known by name only in one run and resolved to an ID in the other (a newer
+    reference list, a supplier adding the ID) is the same smelter, listed once as
+    ``identified`` (or ``unidentified`` the other way round), not as removed and added."""
     before = {s.key: s for s in previous.smelters}
     after = {s.key: s for s in current.smelters}
+    added, removed = after.keys() - before.keys(), before.keys() - after.keys()
+    pairs: list[tuple[str, str, str]] = []  # (previous key, current key, change)
+    for k in sorted(added):
+        if not _by_name(k):
+            was = next((n for n in sorted(removed & _spellings(after[k])) if _by_name(n)), None)
+            if was is not None:
+                removed.discard(was)
+                pairs.append((was, k, "identified"))
+    added -= {new for _, new, _ in pairs}
+    for k in sorted(removed):
+        if not _by_name(k):
+            now = next((n for n in sorted(added & _spellings(before[k])) if _by_name(n)), None)
+            if now is not None:
+                added.discard(now)
+                pairs.append((k, now, "unidentified"))
+    removed -= {old for old, _, _ in pairs}
     changes = [SmelterChange(key=k, metal=after[k].metal, name=after[k].name, change="added",
                              after=after[k].status.value)
-               for k in sorted(after.keys() - before.keys())]
+               for k in sorted(added)]
     changes += [SmelterChange(key=k, metal=before[k].metal, name=before[k].name,
                               change="removed", before=before[k].status.value)
-                for k in sorted(before.keys() - after.keys())]
+                for k in sorted(removed)]
+    changes += [SmelterChange(key=k, previous_key=was, metal=after[k].metal,
+                              name=after[k].name, change=change,
+                              before=before[was].status.value, after=after[k].status.value)
+                for was, k, change in sorted(pairs, key=lambda p: p[1])]
     changes += [SmelterChange(key=k, metal=after[k].metal, name=after[k].name,
                               change="status-changed", before=before[k].status.value,
                               after=after[k].status.value)
@@ -597,6 +625,16 @@ def compare(previous: Consolidation, current: Consolidation) -> Comparison:
     old, new = suppliers(previous), suppliers(current)
     return Comparison(smelters=tuple(changes), suppliers_new=tuple(sorted(new - old)),
                       suppliers_missing=tuple(sorted(old - new)))
+
+
+def _by_name(key: str) -> bool:
+    return key.startswith("name:")
+
+
+def _spellings(s: ConsolidatedSmelter) -> set[str]:
+    """The name keys of every spelling the smelter's rows declared."""
+    keys = {_name_key(src.metal or s.metal, src.name, src.country) for src in s.sources}
+    return {k for k in keys if k}
 
 
 def company_declaration(

@@ -165,9 +165,13 @@ class Consolidation(_Frozen):
 
 class SmelterChange(_Frozen):
     key: str
+    previous_key: str | None = Field(
+        default=None, description="The key in the previous consolidation, where it differs "
+        "(identified, unidentified).")
     metal: str
     name: str
-    change: str = Field(description="added, removed or status-changed")
+    change: str = Field(description="added, removed, status-changed, identified (known by "
+                        "name only before, by ID now) or unidentified (the reverse)")
     before: str | None = None
     after: str | None = None
 
@@ -180,7 +184,8 @@ class Comparison(_Frozen):
     suppliers_missing: tuple[str, ...]
 
     def summary(self) -> dict[str, int]:
-        counts = {"added": 0, "removed": 0, "status-changed": 0}
+        counts = {"added": 0, "removed": 0, "status-changed": 0, "identified": 0,
+                  "unidentified": 0}
         for c in self.smelters:
             counts[c.change] += 1
         return {**counts, "suppliers_new": len(self.suppliers_new),
