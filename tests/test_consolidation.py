@@ -10,6 +10,7 @@ import shutil
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import cast
 
 import pytest
 from openpyxl import load_workbook
@@ -279,8 +280,8 @@ def test_a_smelter_resolved_to_an_id_this_year_is_identified_not_removed_and_add
     assert forward.summary()["added"] == forward.summary()["removed"] == 0
     page = html.fromstring(render_report(this_year, comparison=forward))
     assert page.xpath("//*[@data-figure='changes_identified']/text()") == ["1"]
-    assert page.xpath("//table[@id='change-table']//td/text()")[:4] == [
-        "identified", "Tin", "Example Tin Smelting Co., Ltd.", "CID900001"]
+    cells = [str(t) for t in cast(list[str], page.xpath("//table[@id='change-table']//td/text()"))]
+    assert cells[:4] == ["identified", "Tin", "Example Tin Smelting Co., Ltd.", "CID900001"]
     backward = compare(this_year, last_year)
     assert [(c.change, c.previous_key, c.key) for c in backward.smelters] == [
         ("unidentified", "CID900001", "name:tin|ets alias refinery|ID")]
@@ -290,3 +291,17 @@ def test_a_smelter_resolved_to_an_id_this_year_is_identified_not_removed_and_add
                                               for src in s.sources)})
         for s in this_year.smelters)})
     assert {c.change for c in compare(last_year, other).smelters} == {"added", "removed"}
+
+
+def test_the_rollup_leaves_follow_up_questions_blank_for_a_mineral_nobody_uses(
+        tmp_path: Path) -> None:
+    """Every supplier says it does not use tantalum and lists no tantalum smelter: question 1
+    rolls up to No and the follow-up questions are left blank, not answered Unknown."""
+    cmrt = DEMO / "cmrt-6.5-product-scope.xlsx"
+    c = consolidate([cmrt], executor=None)
+    by = {(a.mineral, a.question): a for a in c.answers if a.family == "CMRT"}
+    assert by[("Tantalum", "1")].answer == "No"
+    follow_ups = [a for (m, q), a in by.items() if m == "Tantalum" and q not in ("1", "2")]
+    assert follow_ups and all(a.answer is None for a in follow_ups)
+    assert all(a.rule == "left blank: no supplier uses Tantalum" for a in follow_ups)
+    assert by[("Tin", "1")].answer == "Yes" and by[("Tin", "3")].answer is not None

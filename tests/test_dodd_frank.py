@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -70,11 +71,13 @@ def test_profiles_load_from_toml_and_json_and_name_every_fault(tmp_path: Path) -
         load_profile(tmp_path / "missing.toml")
 
 
-def _supplier(tmp_path: Path, name: str, edits: dict[str, str]) -> Path:
+def _supplier(tmp_path: Path, name: str, edits: dict[str, str],
+              more: Mapping[str, str | None] | None = None) -> Path:
     base = FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx"
     # Q1 D26-29, Q2 D32-35, Q3 D38-41, Q5 D50-53: Tantalum, Tin, Gold, Tungsten
-    cells = {"Declaration!D8": name, "Declaration!D12": name}
+    cells: dict[str, str | None] = {"Declaration!D8": name, "Declaration!D12": name}
     cells.update({f"Declaration!{k}": v for k, v in edits.items()})
+    cells.update(more or {})
     return patch_cells(base, cells, tmp_path / f"{name}.xlsx")
 
 
@@ -117,16 +120,26 @@ def test_an_answer_outside_the_templates_choices_does_not_rule_countries_out(
 
 
 def test_recycled_only_and_pre_2013_stock_need_no_due_diligence(tmp_path: Path) -> None:
-    a = _supplier(tmp_path, "Supplier A", {
-        "D26": "Yes", "D27": "No", "D28": "Yes", "D29": "No", "D33": "No",  # tin not used
-        "D38": "Unknown", "D40": "Yes", "D52": "Yes"})
+    answers = {"D26": "Yes", "D27": "No", "D28": "Yes", "D29": "No", "D33": "No",  # tin not used
+               "D38": "Unknown", "D40": "Yes", "D52": "Yes"}
+    no_tin_rows = {f"Smelter List!{col}{row}": None for col in "ABCDEFGHIJKLMNOPQ"
+                   for row in (5, 6, 7)}
+    a = _supplier(tmp_path, "Supplier A", answers, no_tin_rows)
     c = consolidate([a], executor=ThreadPoolExecutor(1))
     profile = CompanyProfile.model_validate({**_base_profile(),
                                              "pre_2013_stock": ["Tantalum"]})
     by = {m.metal: m for m in determine(profile, c).metals}
     assert by["Gold"].recycled_only and not by["Gold"].due_diligence_required
     assert by["Tantalum"].excluded_pre_2013 and not by["Tantalum"].due_diligence_required
+    assert not by["Tin"].in_scope
     assert not determine(profile, c).report_required
+    # the same answers with the tin smelter rows left in: a supplier saying it does not use
+    # tin while listing tin smelters is taken to use it, and the facts say why
+    listed = consolidate([_supplier(tmp_path, "Supplier B", answers)],
+                         executor=ThreadPoolExecutor(1))
+    tin = next(m for m in determine(profile, listed).metals if m.metal == "Tin")
+    assert tin.in_scope and determine(profile, listed).report_required
+    assert any("lists a smelter" in f.source for f in tin.facts)
 
 
 def _base_profile() -> dict[str, object]:

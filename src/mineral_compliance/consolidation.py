@@ -20,7 +20,9 @@ Rules, in the order they apply:
 * **Nothing lost.** Every row read appears once, in a smelter's sources or among the rejected
   rows; :func:`consolidate` checks this on every run and raises if it does not hold.
 * **Answers.** Per family, mineral and question, from the consolidated suppliers that use the
-  mineral (question 1 "Yes"): "used" questions are "Yes" if any supplier says so; covered
+  mineral (question 1 "Yes"): "used" questions are "Yes" if any supplier says so or lists a
+  smelter of the mineral (whatever it answered), and when question 1 rolls up to "No" the
+  questions after the "used" ones are left blank; covered
   countries and CAHRA sourcing are "Yes" if any supplier says so or any consolidated smelter
   of the metal is flagged, else "Unknown" if any answer is not "No", else "No"; 100 %
   recycled, all smelters identified and all information reported are "Yes" only when every
@@ -492,12 +494,21 @@ def _rollup(decls: Sequence[_Digest], smelters: Sequence[ConsolidatedSmelter],
         for mineral in minerals:
             flagged = {f for s in smelters if metal_key(s.metal) == metal_key(mineral)
                        and not s.needs_review for f in s.flags}
+            listed = any(metal_key(row.metal) == metal_key(mineral)
+                         for d in members for row in d.rows)
+            unused = False
             for q in layout.questions:
                 got = _answers(members, roles, mineral, q.key,
                                only_users=q.key not in roles.used)
                 counts = dict(sorted(Counter(got).items()))
-                choices = q.choices_for(0)
-                answer, rule = _rule(q.key, roles, got, choices, flagged, roster, members)
+                if unused and q.key not in roles.used:
+                    answer: str | None = None
+                    rule = f"left blank: no supplier uses {mineral}"
+                else:
+                    answer, rule = _rule(q.key, roles, got, q.choices_for(0), flagged, roster,
+                                         members, listed=listed)
+                if q.key == roles.used[0]:
+                    unused = answer == "No"
                 yield AnswerRollup(family=family.value, mineral=mineral, question=q.key,
                                    answer=answer, rule=rule, counts=counts)
 
@@ -519,7 +530,7 @@ def _answers(members: Sequence[_Digest], roles: QuestionRoles, mineral: str, q: 
 
 def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ...],
           flagged: set[str], roster: Sequence[str] | None,
-          members: Sequence[_Digest]) -> tuple[str | None, str]:
+          members: Sequence[_Digest], *, listed: bool) -> tuple[str | None, str]:
 
     def literal(text: str) -> str | None:
         return text if text in choices else None
@@ -527,6 +538,8 @@ def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ..
     if key in roles.used:
         if "Yes" in got:
             return "Yes", "Yes if any supplier says Yes"
+        if listed:
+            return "Yes", "Yes: a supplier lists a smelter for it, whatever its answer"
         if got and all(a == "No" for a in got):
             return "No", "No when every supplier says No"
         return literal("Unknown"), "Unknown otherwise (left blank where not a choice)"
