@@ -255,6 +255,8 @@ def test_a_product_level_subset(tmp_path: Path) -> None:
     assert subset.summary()["smelter_rows_attributed"] + len(subset.rejected) == \
         subset.rows_read > 0
     assert product_subset(c, ["no-such-product"]).smelters == ()
+    # the roll-up speaks for every supplier, so the subset does not claim it
+    assert c.answers and subset.answers == () and subset.families == ("CMRT",)
 
 
 def test_a_smelter_resolved_to_an_id_this_year_is_identified_not_removed_and_added() -> None:

@@ -745,7 +745,9 @@ def _blank_answer(key: str, where: object, choices: tuple[str, ...]) -> Question
 def product_subset(result: Consolidation, numbers: Iterable[str]) -> Consolidation:
     """The part of a consolidation that concerns some products: the product-scope (B)
     declarations listing one of ``numbers`` (as the supplier's product number or the
-    requester's), their smelters and rejected rows. The row invariant holds for the subset."""
+    requester's), their smelters, rejected rows and mines. The row invariant holds for the
+    subset. The answer roll-up is not carried over: it speaks for every consolidated
+    supplier, not for these products."""
     wanted = {n.strip().casefold() for n in numbers if n.strip()}
 
     def hit(p: ProductSmelters) -> bool:
@@ -760,8 +762,10 @@ def product_subset(result: Consolidation, numbers: Iterable[str]) -> Consolidati
             smelters.append(s.model_copy(update={
                 "sources": sources, "suppliers": tuple(sorted({x.supplier for x in sources}))}))
     rejected = tuple(r for r in result.rejected if r.source.file in files)
+    kept = tuple(f for f in result.files if f.file in files)
     return result.model_copy(update={
-        "files": tuple(f for f in result.files if f.file in files),
+        "files": kept, "families": tuple(sorted({f.kind for f in kept if f.kind})),
+        "answers": (), "mines": tuple(m for m in result.mines if m.file in files),
         "smelters": tuple(smelters), "rejected": rejected,
         "products": tuple(p for p in result.products if hit(p)),
         "rows_read": sum(len(s.sources) for s in smelters) + len(rejected)})
