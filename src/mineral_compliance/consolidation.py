@@ -495,7 +495,7 @@ def _rollup(decls: Sequence[_Digest], smelters: Sequence[ConsolidatedSmelter],
             flagged = {f for s in smelters if metal_key(s.metal) == metal_key(mineral)
                        and not s.needs_review for f in s.flags}
             listed = any(metal_key(row.metal) == metal_key(mineral)
-                         for d in members for row in d.rows)
+                         and (row.name or row.smelter_id) for d in members for row in d.rows)
             unused = False
             for q in layout.questions:
                 got = _answers(members, roles, mineral, q.key,
