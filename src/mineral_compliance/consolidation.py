@@ -600,21 +600,14 @@ def compare(previous: Consolidation, current: Consolidation) -> Comparison:
     before = {s.key: s for s in previous.smelters}
     after = {s.key: s for s in current.smelters}
     added, removed = after.keys() - before.keys(), before.keys() - after.keys()
-    pairs: list[tuple[str, str, str]] = []  # (previous key, current key, change)
-    for k in sorted(added):
-        if not _by_name(k):
-            was = next((n for n in sorted(removed & _spellings(after[k])) if _by_name(n)), None)
-            if was is not None:
-                removed.discard(was)
-                pairs.append((was, k, "identified"))
-    added -= {new for _, new, _ in pairs}
-    for k in sorted(removed):
-        if not _by_name(k):
-            now = next((n for n in sorted(added & _spellings(before[k])) if _by_name(n)), None)
-            if now is not None:
-                added.discard(now)
-                pairs.append((k, now, "unidentified"))
-    removed -= {old for old, _, _ in pairs}
+    identified = _spelled_by(added, removed, after)  # new ID key -> last run's name key
+    removed -= set(identified.values())
+    added -= identified.keys()
+    unidentified = _spelled_by(removed, added, before)  # last run's ID key -> new name key
+    added -= set(unidentified.values())
+    removed -= unidentified.keys()
+    pairs = [(was, k, "identified") for k, was in identified.items()]
+    pairs += [(k, now, "unidentified") for k, now in unidentified.items()]
     changes = [SmelterChange(key=k, metal=after[k].metal, name=after[k].name, change="added",
                              after=after[k].status.value)
                for k in sorted(added)]
@@ -640,14 +633,21 @@ def compare(previous: Consolidation, current: Consolidation) -> Comparison:
                       suppliers_missing=tuple(sorted(old - new)))
 
 
-def _by_name(key: str) -> bool:
-    return key.startswith("name:")
-
-
-def _spellings(s: ConsolidatedSmelter) -> set[str]:
-    """The name keys of every spelling the smelter's rows declared."""
-    keys = {_name_key(src.metal or s.metal, src.name, src.country) for src in s.sources}
-    return {k for k in keys if k}
+def _spelled_by(keys: Iterable[str], pool: set[str],
+                smelters: dict[str, ConsolidatedSmelter]) -> dict[str, str]:
+    """Each ID key among ``keys`` -> the name-only key in ``pool`` that one of its rows spells
+    (metal, normalised name and country alike), each name-only key paired at most once."""
+    found: dict[str, str] = {}
+    for k in sorted(keys):
+        if k.startswith("name:"):
+            continue
+        spelled = {_name_key(src.metal or smelters[k].metal, src.name, src.country)
+                   for src in smelters[k].sources}
+        match = min((n for n in pool & spelled if n and n not in found.values()
+                     and n.startswith("name:")), default=None)
+        if match is not None:
+            found[k] = match
+    return found
 
 
 def company_declaration(
