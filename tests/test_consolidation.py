@@ -307,3 +307,19 @@ def test_the_rollup_leaves_follow_up_questions_blank_for_a_mineral_nobody_uses(
     assert follow_ups and all(a.answer is None for a in follow_ups)
     assert all(a.rule == "left blank: no supplier uses Tantalum" for a in follow_ups)
     assert by[("Tin", "1")].answer == "Yes" and by[("Tin", "3")].answer is not None
+
+
+@pytest.mark.parametrize("path", sorted(DEMO.glob("*.xlsx")), ids=lambda p: p.name)
+def test_one_opening_reads_the_declaration_and_its_reference(path: Path) -> None:
+    """Consolidation reads each file once for both; the result is the two separate reads'."""
+    from mineral_compliance import read_template, reference_from_template
+    from mineral_compliance.errors import MalformedTemplateError
+    from mineral_compliance.templates.reader import read_with_reference
+
+    decl, reference = read_with_reference(path)
+    assert decl == read_template(path)
+    if reference is None:  # a release without a Smelter Look-up
+        with pytest.raises(MalformedTemplateError, match="no Smelter Look-up"):
+            reference_from_template(path)
+    else:
+        assert reference == reference_from_template(path)

@@ -77,6 +77,7 @@ from .templates import read_template, reference_from_template
 from .templates.detect import version_key
 from .templates.layouts import LAYOUTS
 from .templates.layouts.base import RESPONSE_RATE, QuestionRoles
+from .templates.reader import read_with_reference
 
 __all__ = [
     "collect_inputs",
@@ -148,11 +149,17 @@ class _Loaded:
     reference: str | None
     """The version of the file's own Smelter Look-up (the list itself stays in the worker;
     the parent loads only the one it needs)."""
-    errors: int
-    warnings: int
     message: str | None
     findings: tuple[Finding, ...] = ()
     hint: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity is Severity.WARNING for f in self.findings)
 
 
 def collect_inputs(inputs: Iterable[str | Path]) -> list[_Input]:
@@ -203,27 +210,16 @@ def _load(item: _Input) -> _Loaded:
             data = Path(item.path).read_bytes()
         stream = io.BytesIO(data)
         stream.name = item.label
-        decl = read_template(stream)
-        reference = None
-        if _LAYOUTS[decl.template.layout].lookup is not None:
-            try:
-                ref_stream = io.BytesIO(data)
-                ref_stream.name = item.label
-                reference = reference_from_template(ref_stream)
-            except MineralComplianceError:
-                reference = None
+        decl, reference = read_with_reference(stream)
         report = validate(decl, reference=reference)
-        counts = report.summary()
         return _Loaded(item.label, _Digest.of(decl), reference.version if reference else None,
-                       counts[Severity.ERROR.value], counts[Severity.WARNING.value], None,
-                       report.findings)
+                       None, report.findings)
     except MineralComplianceError as exc:
-        return _Loaded(item.label, None, None, 0, 0, str(exc), hint=exc.hint)
+        return _Loaded(item.label, None, None, str(exc), hint=exc.hint)
     except (OSError, zipfile.BadZipFile, KeyError) as exc:
-        return _Loaded(item.label, None, None, 0, 0,
-                       f"{item.label}: the file cannot be read ({exc})")
+        return _Loaded(item.label, None, None, f"{item.label}: the file cannot be read ({exc})")
     except Exception as exc:  # one broken file must not end the run
-        return _Loaded(item.label, None, None, 0, 0,
+        return _Loaded(item.label, None, None,
                        f"{item.label}: unexpected {type(exc).__name__}: {exc}")
 
 

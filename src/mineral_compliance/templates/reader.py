@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from ..errors import MalformedTemplateError
+from ..errors import MalformedTemplateError, MineralComplianceError
 from ..models.declaration import (
     Company,
     Declaration,
@@ -63,13 +63,36 @@ def reference_from_template(source: str | Path | IO[bytes]) -> SmelterReference:
     """
     wb = open_workbook(source)
     found = detect(wb)
-    spec = found.layout.lookup
-    if spec is None or not wb.has_sheet(spec.sheet):
+    reference = _reference(wb, found)
+    if reference is None:
         raise MalformedTemplateError(
             f"{found.kind.value} {found.version} has no Smelter Look-up sheet",
             path=wb.path,
             hint="use a template release that ships a Smelter Look-up",
         )
+    return reference
+
+
+def read_with_reference(
+    source: str | Path | IO[bytes],
+) -> tuple[Declaration, SmelterReference | None]:
+    """:func:`read_template` and :func:`reference_from_template` on one opening of the
+    workbook. The reference is None when the template ships no Smelter Look-up, or one that
+    cannot be read: the declaration stands without it."""
+    wb = open_workbook(source)
+    found = detect(wb)
+    decl = _Reader(wb, found).read()
+    try:
+        reference = _reference(wb, found)
+    except MineralComplianceError:
+        reference = None
+    return decl, reference
+
+
+def _reference(wb: Workbook, found: Detection) -> SmelterReference | None:
+    spec = found.layout.lookup
+    if spec is None or not wb.has_sheet(spec.sheet):
+        return None
     return SmelterReference(
         kind=found.kind,
         version=found.version,
