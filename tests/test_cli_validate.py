@@ -103,12 +103,25 @@ def test_without_paths_the_demo_templates_are_validated(
 
 
 def test_summary_counts_the_findings_validate_lists(capsys: pytest.CaptureFixture[str]) -> None:
-    target = str(DEMO / "cmrt-6.22-messy-answers.xlsx")
-    assert main(["summary", target, "--json"]) == 0  # findings do not fail a summary
-    counts = json.loads(capsys.readouterr().out)["files"][0]["findings"]
-    _code, out = run_json(capsys, target)
-    assert counts == out[0]["summary"]
-    assert counts["error"] > 0
+    """Every demo file, so the checks against the file's own Smelter Look-up count too."""
+    assert main(["summary", str(DEMO), "--json"]) == 0  # findings do not fail a summary
+    summary = {Path(f["file"]).name: f["findings"]
+               for f in json.loads(capsys.readouterr().out)["files"]}
+    _code, out = run_json(capsys, str(DEMO))
+    assert summary == {Path(r["file"]).name: r["summary"] for r in out}
+    assert summary["cmrt-6.22-messy-answers.xlsx"]["error"] > 0
+    assert summary["cmrt-6.5-product-scope.xlsx"]["warning"] == 2  # one is smelter-id-unknown
+
+
+def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(
+        tmp_path: Path) -> None:
+    taken = tmp_path / "a-file"
+    taken.write_text("not a folder", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "mineral_compliance", "consolidate",
+                           str(DEMO / "cmrt-6.5-product-scope.xlsx"), "-o", str(taken / "out"),
+                           "--no-progress"], capture_output=True, text=True, check=False)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "error:" in proc.stderr
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

@@ -238,6 +238,9 @@ def test_a_typed_smelter_id_stays_in_the_input_column(tmp_path: Path) -> None:
     row = spec.first_row + 1
     _round_trip(blank, {f"{spec.sheet}!{spec.columns['smelter_id_input']}{row}": "0",
                         f"{spec.sheet}!{spec.columns['country']}{row}": "0"}, tmp_path)
+    written = _xlsx.open_workbook(tmp_path / "written.xlsx").cells(spec.sheet)
+    assert written[(row, spec.columns["smelter_id_input"])].value == "0"
+    assert (row, spec.columns["smelter_id"]) not in written  # the template's own column
 
 
 @needs_reference

@@ -120,9 +120,11 @@ def test_key_figures_equal_the_consolidation(
 
 def test_supplier_text_stays_text(page: Any) -> None:
     assert page.execute_script("return window.__pwned === undefined")
-    assert page.find_elements("css selector", "#suppliers img, #smelters b") == []
+    assert page.find_elements("css selector", "#suppliers img, #smelters b, #rejected b") == []
     table = page.find_element("id", "supplier-table").text
     assert "<script>window.__pwned = 1</script>" in table
+    # the hostile smelter name cannot be resolved, so it is shown among the rejected rows
+    assert "Smelter <b>bold</b> & co" in page.find_element("id", "rejected-table").text
 
 
 def test_headings_sort_and_the_box_filters(

@@ -54,6 +54,7 @@ from .refdata.crosscheck import (
 from .rules import registry, validate, validate_file
 from .templates import read_template, reference_from_template, write_template
 from .templates.detect import version_key
+from .templates.reader import read_with_reference
 from .upstream import load_ipis, summarise
 
 __all__ = ["main"]
@@ -606,13 +607,9 @@ def _describe(decl: Declaration, out: TextIO) -> None:
         print(f"  unrecognised answers kept as typed: {cells}", file=out)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def _counted(counts: dict[str, int]) -> str:
-    return (f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
-            f"{_plural(counts['info'], 'note')}")
+    return (f"{counted(counts['error'], 'error')}, {counted(counts['warning'], 'warning')}, "
+            f"{counted(counts['info'], 'note')}")
 
 
 def _collect(paths: Sequence[Path | str]) -> list[Path]:
@@ -654,7 +651,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     failed = 0
     for path in files:
         try:
-            decl = read_template(path)
+            decl, reference = read_with_reference(path)
         except MineralComplianceError as exc:
             failed += 1
             results.append({"file": str(path), "status": "unreadable",
@@ -663,7 +660,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
                 print(f"{path}\n  unreadable: {exc}")
             continue
         plain = decl.to_plain()
-        counts = validate(decl).summary()
+        counts = validate(decl, reference=reference).summary()
         results.append({
             "file": str(path),
             "status": "read",
@@ -789,6 +786,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "upstream":
             return _cmd_upstream(args)
         return _cmd_summary(args)
+    except MineralComplianceError as exc:  # one a command did not handle itself
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # the reader of our output (``| head``) went away: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -82,8 +82,12 @@ def _cell_text(value: Any) -> Any:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write here ({exc.strerror or exc})", path=path,
+                          hint="choose an output folder you can write to") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

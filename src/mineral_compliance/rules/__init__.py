@@ -12,12 +12,11 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import IO
 
-from ..errors import MalformedTemplateError
 from ..findings import Basis, Finding, Report, Severity
 from ..models.declaration import Declaration
 from ..models.reference import LookupEntry, SmelterReference
-from ..templates import read_template, reference_from_template
 from ..templates.layouts import LAYOUTS, Layout
+from ..templates.reader import read_with_reference
 from . import checker, consistency  # noqa: F401  (registers the rules)
 from ._registry import Context, Hit, Rule, registry
 
@@ -98,11 +97,5 @@ def validate_file(
 
     Raises a :class:`~mineral_compliance.errors.TemplateError` when the file cannot be read.
     """
-    decl = read_template(source)
-    reference: SmelterReference | None = None
-    if _BY_NAME[decl.template.layout].lookup is not None:
-        try:
-            reference = reference_from_template(decl.file)
-        except MalformedTemplateError:
-            reference = None
+    decl, reference = read_with_reference(source)
     return validate(decl, reference=reference, select=select, ignore=ignore, today=today)
