@@ -1,0 +1,33 @@
+"""Bounded, safe input and output primitives shared by every layer.
+
+* :mod:`.files`: only regular files are opened, every byte source is capped while it is read
+  (never read whole and measured afterwards), zip members are inflated through a cap.
+* :mod:`.text`: text that any output format can carry (lone surrogates replaced), and the
+  length cap applied to text carried from inputs into outputs.
+
+Nothing here knows about templates, smelters or reports; the callers choose the error type so
+that a refused file is reported in the words of what it was meant to be.
+"""
+
+from .files import (
+    FileRefused,
+    NotARegularFile,
+    TooLarge,
+    read_capped,
+    read_member,
+    regular_file,
+)
+from .text import MAX_TEXT_CHARS, cap_text, has_lone_surrogate, scrub
+
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "FileRefused",
+    "NotARegularFile",
+    "TooLarge",
+    "cap_text",
+    "has_lone_surrogate",
+    "read_capped",
+    "read_member",
+    "regular_file",
+    "scrub",
+]

@@ -1,0 +1,125 @@
+"""Reading untrusted files: regular files only, bounded while reading.
+
+A name given by a user, found by a glob or reached through a symbolic link may be a FIFO (a
+read blocks forever), a device (``/dev/zero`` never ends) or a socket. :func:`regular_file`
+decides from ``stat`` alone, before anything is opened, and :func:`read_capped` opens without
+blocking and checks the opened descriptor again, so a file swapped for a FIFO between the two
+is refused too. Bytes are read in chunks up to one past the limit: a file that grows while it
+is read, or whose size the file system misreports, still cannot make us hold more than the
+limit.
+
+Errors are :class:`FileRefused` subclasses carrying the path and a short reason; callers turn
+them into their own typed error (a template, a status list, a profile) with
+``raise TheirError(str(exc), path=exc.path) from exc``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+__all__ = ["FileRefused", "NotARegularFile", "TooLarge", "read_capped", "read_member",
+           "regular_file"]
+
+_CHUNK = 1 << 20
+
+
+class FileRefused(Exception):
+    """A file that is not read, with the reason (``str(exc)``) and its ``path``."""
+
+    def __init__(self, reason: str, path: str | Path) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.path = str(path)
+
+
+class NotARegularFile(FileRefused):
+    """A FIFO, device, socket, folder or missing file."""
+
+
+class TooLarge(FileRefused):
+    """More bytes than the caller's limit."""
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def regular_file(path: str | Path) -> os.stat_result:
+    """The ``stat`` of ``path`` (following symbolic links) if it is a regular file; otherwise
+    :class:`NotARegularFile`, decided without opening it."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as exc:
+        raise NotARegularFile("no such file", path) from exc
+    except OSError as exc:
+        raise NotARegularFile(f"cannot be read ({exc.strerror or exc})", path) from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise NotARegularFile(f"this is {_kind(st.st_mode)}, not a file; only regular files "
+                              "are read", path)
+    return st
+
+
+def read_capped(path: str | Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path``: :class:`TooLarge` past ``limit`` bytes (known
+    from its size before reading, or found while reading), :class:`NotARegularFile` for
+    anything that is not a regular file."""
+    st = regular_file(path)
+    if st.st_size > limit:
+        raise TooLarge(f"the file is {st.st_size:,} bytes, over the {limit:,} byte limit", path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise NotARegularFile(f"cannot be read ({exc.strerror or exc})", path) from exc
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):  # swapped between the stat and the open
+            raise NotARegularFile(f"this is {_kind(opened.st_mode)}, not a file", path)
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            try:
+                chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+            except OSError as exc:
+                raise NotARegularFile(f"cannot be read ({exc.strerror or exc})", path) from exc
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise TooLarge(f"the file grew past the {limit:,} byte limit while it was read",
+                               path)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
+                label: str | Path) -> bytes:
+    """One member of an opened zip archive, inflated through a cap of ``limit`` bytes whatever
+    its header claims (a compression bomb stops at the limit). Damaged members raise
+    :class:`FileRefused` naming ``label``."""
+    if info.file_size > limit:
+        raise TooLarge(f"the archive member is {info.file_size:,} bytes uncompressed, over the "
+                       f"{limit:,} byte limit", label)
+    try:
+        with archive.open(info) as stream:
+            data = stream.read(limit + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+            NotImplementedError, RuntimeError) as exc:
+        # RuntimeError: an encrypted member without a password
+        raise FileRefused(f"the archive member cannot be extracted ({exc})", label) from exc
+    if len(data) > limit:
+        raise TooLarge(f"the archive member inflates past the {limit:,} byte limit", label)
+    return data

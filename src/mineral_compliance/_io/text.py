@@ -1,0 +1,41 @@
+"""Text that every output can carry, and the cap on text carried from inputs.
+
+Python strings may hold lone surrogates (U+D800 to U+DFFF unpaired), which no UTF-8 encoder
+accepts: they reach us through the OOXML ``_xHHHH_`` escape or a caller's own strings. They
+are replaced by U+FFFD, the replacement character, wherever text leaves the library.
+
+Text read from a supplier's file is capped at :data:`MAX_TEXT_CHARS` characters: no field of
+an RMI template needs more, and a 50 MB company name must not become a 450 MB set of outputs.
+Callers that cap say so in a finding.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["MAX_TEXT_CHARS", "cap_text", "has_lone_surrogate", "scrub"]
+
+MAX_TEXT_CHARS = 4000
+"""The longest text kept from one input cell or field (the longest comments and addresses in
+real templates are well under 1,000 characters)."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True when ``text`` holds a code point UTF-8 cannot encode."""
+    return _SURROGATE.search(text) is not None
+
+
+def scrub(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (other characters unchanged)."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def cap_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, bool]:
+    """``text`` cut to ``limit`` characters (ending in an ellipsis), and whether it was cut."""
+    if len(text) <= limit:
+        return text, False
+    return text[: limit - 1] + "\u2026", True
