@@ -10,20 +10,26 @@ that a refused file is reported in the words of what it was meant to be.
 """
 
 from .files import (
-    FileRefused,
-    NotARegularFile,
-    TooLarge,
+    FileRefusedError,
+    NotARegularFileError,
+    TooLargeError,
     read_capped,
     read_member,
     regular_file,
 )
 from .text import MAX_TEXT_CHARS, cap_text, has_lone_surrogate, scrub
 
+# earlier spellings, kept while callers move to the names above
+FileRefused = FileRefusedError
+NotARegularFile = NotARegularFileError
+TooLarge = TooLargeError
+
 __all__ = [
     "MAX_TEXT_CHARS",
     "FileRefused",
-    "NotARegularFile",
-    "TooLarge",
+    "FileRefusedError",
+    "NotARegularFileError",
+    "TooLargeError",
     "cap_text",
     "has_lone_surrogate",
     "read_capped",

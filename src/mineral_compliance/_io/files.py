@@ -8,7 +8,7 @@ is refused too. Bytes are read in chunks up to one past the limit: a file that g
 is read, or whose size the file system misreports, still cannot make us hold more than the
 limit.
 
-Errors are :class:`FileRefused` subclasses carrying the path and a short reason; callers turn
+Errors are :class:`FileRefusedError` subclasses carrying the path and a short reason; callers turn
 them into their own typed error (a template, a status list, a profile) with
 ``raise TheirError(str(exc), path=exc.path) from exc``.
 """
@@ -20,13 +20,13 @@ import stat
 import zipfile
 from pathlib import Path
 
-__all__ = ["FileRefused", "NotARegularFile", "TooLarge", "read_capped", "read_member",
-           "regular_file"]
+__all__ = ["FileRefusedError", "NotARegularFileError", "TooLargeError", "read_capped",
+           "read_member", "regular_file"]
 
 _CHUNK = 1 << 20
 
 
-class FileRefused(Exception):
+class FileRefusedError(Exception):
     """A file that is not read, with the reason (``str(exc)``) and its ``path``."""
 
     def __init__(self, reason: str, path: str | Path) -> None:
@@ -35,11 +35,11 @@ class FileRefused(Exception):
         self.path = str(path)
 
 
-class NotARegularFile(FileRefused):
+class NotARegularFileError(FileRefusedError):
     """A FIFO, device, socket, folder or missing file."""
 
 
-class TooLarge(FileRefused):
+class TooLargeError(FileRefusedError):
     """More bytes than the caller's limit."""
 
 
@@ -57,49 +57,50 @@ def _kind(mode: int) -> str:
 
 def regular_file(path: str | Path) -> os.stat_result:
     """The ``stat`` of ``path`` (following symbolic links) if it is a regular file; otherwise
-    :class:`NotARegularFile`, decided without opening it."""
+    :class:`NotARegularFileError`, decided without opening it."""
     try:
-        st = os.stat(path)
+        st = Path(path).stat()
     except FileNotFoundError as exc:
-        raise NotARegularFile("no such file", path) from exc
+        raise NotARegularFileError("no such file", path) from exc
     except OSError as exc:
-        raise NotARegularFile(f"cannot be read ({exc.strerror or exc})", path) from exc
+        raise NotARegularFileError(f"cannot be read ({exc.strerror or exc})", path) from exc
     if not stat.S_ISREG(st.st_mode):
-        raise NotARegularFile(f"this is {_kind(st.st_mode)}, not a file; only regular files "
+        raise NotARegularFileError(f"this is {_kind(st.st_mode)}, not a file; only regular files "
                               "are read", path)
     return st
 
 
 def read_capped(path: str | Path, limit: int) -> bytes:
-    """The bytes of the regular file ``path``: :class:`TooLarge` past ``limit`` bytes (known
-    from its size before reading, or found while reading), :class:`NotARegularFile` for
+    """The bytes of the regular file ``path``: :class:`TooLargeError` past ``limit`` bytes (known
+    from its size before reading, or found while reading), :class:`NotARegularFileError` for
     anything that is not a regular file."""
     st = regular_file(path)
     if st.st_size > limit:
-        raise TooLarge(f"the file is {st.st_size:,} bytes, over the {limit:,} byte limit", path)
+        raise TooLargeError(f"the file is {st.st_size:,} bytes, over the {limit:,} byte limit",
+                            path)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
                      | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise NotARegularFile(f"cannot be read ({exc.strerror or exc})", path) from exc
+        raise NotARegularFileError(f"cannot be read ({exc.strerror or exc})", path) from exc
     try:
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):  # swapped between the stat and the open
-            raise NotARegularFile(f"this is {_kind(opened.st_mode)}, not a file", path)
+            raise NotARegularFileError(f"this is {_kind(opened.st_mode)}, not a file", path)
         chunks: list[bytes] = []
         total = 0
         while True:
             try:
                 chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
             except OSError as exc:
-                raise NotARegularFile(f"cannot be read ({exc.strerror or exc})", path) from exc
+                raise NotARegularFileError(f"cannot be read ({exc.strerror or exc})", path) from exc
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise TooLarge(f"the file grew past the {limit:,} byte limit while it was read",
-                               path)
+                raise TooLargeError(
+                    f"the file grew past the {limit:,} byte limit while it was read", path)
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -109,17 +110,17 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
                 label: str | Path) -> bytes:
     """One member of an opened zip archive, inflated through a cap of ``limit`` bytes whatever
     its header claims (a compression bomb stops at the limit). Damaged members raise
-    :class:`FileRefused` naming ``label``."""
+    :class:`FileRefusedError` naming ``label``."""
     if info.file_size > limit:
-        raise TooLarge(f"the archive member is {info.file_size:,} bytes uncompressed, over the "
-                       f"{limit:,} byte limit", label)
+        raise TooLargeError(f"the archive member is {info.file_size:,} bytes uncompressed, over "
+                            f"the {limit:,} byte limit", label)
     try:
         with archive.open(info) as stream:
             data = stream.read(limit + 1)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
             NotImplementedError, RuntimeError) as exc:
         # RuntimeError: an encrypted member without a password
-        raise FileRefused(f"the archive member cannot be extracted ({exc})", label) from exc
+        raise FileRefusedError(f"the archive member cannot be extracted ({exc})", label) from exc
     if len(data) > limit:
-        raise TooLarge(f"the archive member inflates past the {limit:,} byte limit", label)
+        raise TooLargeError(f"the archive member inflates past the {limit:,} byte limit", label)
     return data
