@@ -34,21 +34,19 @@ Rules, in the order they apply:
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
-import glob
-import io
 import os
 import re
-import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._isolation import WorkerLimits, run_isolated
 from ._words import counted
 from .errors import MineralComplianceError
 from .findings import Finding, Severity
+from .inputs import Input, close_archives, collect_inputs, input_stream
 from .models.consolidation import (
     AnswerRollup,
     Comparison,
@@ -90,14 +88,6 @@ __all__ = [
 
 _LAYOUTS = {layout.name: layout for layout in LAYOUTS}
 _SUFFIXES = (".xlsx", ".xlsm")
-
-
-@dataclass(frozen=True)
-class _Input:
-    label: str
-    path: str
-    member: str | None = None
-    """The member of a zip archive, when the template sits in one."""
 
 
 @dataclass(frozen=True)
@@ -162,65 +152,33 @@ class _Loaded:
         return sum(f.severity is Severity.WARNING for f in self.findings)
 
 
-def collect_inputs(inputs: Iterable[str | Path]) -> list[_Input]:
-    """Files, folders, glob patterns and zip archives, in order, each once. A name that
-    matches nothing is kept, so that it is reported as unreadable rather than dropped."""
-    out: list[_Input] = []
-
-    def add(path: Path) -> None:
-        if path.suffix.lower() == ".zip" and path.is_file():
-            try:
-                with zipfile.ZipFile(path) as z:
-                    members = sorted(n for n in z.namelist()
-                                     if n.lower().endswith(_SUFFIXES)
-                                     and not n.startswith("__MACOSX/"))
-            except (zipfile.BadZipFile, OSError):
-                out.append(_Input(str(path), str(path)))
-                return
-            out.extend(_Input(f"{path}!{m}", str(path), m) for m in members)
-            return
-        out.append(_Input(str(path), str(path)))
-
-    for given in inputs:
-        path = Path(given)
-        if not path.exists() and glob.has_magic(str(given)):
-            matches = sorted(glob.glob(str(given), recursive=True))  # noqa: PTH207
-            if not matches:
-                out.append(_Input(str(given), str(given)))
-            for m in matches:
-                add(Path(m))
-        elif path.is_dir():
-            for p in sorted(path.rglob("*")):
-                if p.is_file() and (p.suffix.lower() in (*_SUFFIXES, ".zip", ".xls")) \
-                        and not fnmatch.fnmatch(p.name, "~$*"):
-                    add(p)
-        else:
-            add(path)
-    seen: set[str] = set()
-    return [i for i in out if not (i.label in seen or seen.add(i.label))]  # type: ignore[func-returns-value]
-
-
-def _load(item: _Input) -> _Loaded:
+def _load(item: Input) -> _Loaded:
     """Read and validate one template (runs in a worker process)."""
     try:
-        if item.member is not None:
-            with zipfile.ZipFile(item.path) as z:
-                data = z.read(item.member)
-        else:
-            data = Path(item.path).read_bytes()
-        stream = io.BytesIO(data)
-        stream.name = item.label
-        decl, reference = read_with_reference(stream)
+        decl, reference = read_with_reference(input_stream(item))
         report = validate(decl, reference=reference)
         return _Loaded(item.label, _Digest.of(decl), reference.version if reference else None,
                        None, report.findings)
     except MineralComplianceError as exc:
         return _Loaded(item.label, None, None, str(exc), hint=exc.hint)
-    except (OSError, zipfile.BadZipFile, KeyError) as exc:
-        return _Loaded(item.label, None, None, f"{item.label}: the file cannot be read ({exc})")
+    except MemoryError:
+        return _Loaded(item.label, None, None, f"{item.label}: reading it needed more memory "
+                       "than a worker may use per file",
+                       hint="ask the supplier to send the template again, saved from Excel")
     except Exception as exc:  # one broken file must not end the run
         return _Loaded(item.label, None, None,
                        f"{item.label}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _died(item: Input, reason: str) -> _Loaded:
+    return _Loaded(item.label, None, None, f"{item.label}: {reason}",
+                   hint="the file was not read; ask the supplier to save it again from Excel, "
+                   "and report it if it is a real template")
+
+
+def _failed(item: Input, exc: BaseException) -> _Loaded:
+    return _Loaded(item.label, None, None,
+                   f"{item.label}: the worker could not read it ({type(exc).__name__}: {exc})")
 
 
 _RECYCLED_WORDS = ("recycl", "scrap")
@@ -256,13 +214,8 @@ def _mine_declarations(decl: Declaration) -> Iterator[_MineTuple]:
                where.sheet, where.cell)
 
 
-def _reference_of(item: _Input) -> SmelterReference:
-    if item.member is not None:
-        with zipfile.ZipFile(item.path) as z:
-            stream = io.BytesIO(z.read(item.member))
-        stream.name = item.label
-        return reference_from_template(stream)
-    return reference_from_template(item.path)
+def _reference_of(item: Input) -> SmelterReference:
+    return reference_from_template(input_stream(item))
 
 
 def _supplier_key(decl: _Digest) -> str:
@@ -273,26 +226,30 @@ def _supplier_key(decl: _Digest) -> str:
     return f"name:{name_key(name)}" if name and name_key(name) else f"file:{decl.file}"
 
 
-def _load_all(items: Sequence[_Input], executor: Executor | None,
-              progress: Callable[[Iterator[_Loaded], int], Iterator[_Loaded]] | None
-              ) -> list[_Loaded]:
-    own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
-    try:
-        chunk = max(1, len(items) // ((os.cpu_count() or 1) * 8))
-        mapped: Iterator[_Loaded] = (pool.map(_load, items, chunksize=chunk)
-                                     if isinstance(pool, ProcessPoolExecutor)
-                                     else pool.map(_load, items))
-        if progress is not None:
-            mapped = progress(mapped, len(items))
-        return list(mapped)
-    finally:
-        if own:
-            pool.shutdown()
+def _load_all(items: Sequence[Input], executor: Executor | None,
+              progress: Callable[[Iterator[_Loaded], int], Iterator[_Loaded]] | None,
+              limits: WorkerLimits | None) -> list[_Loaded]:
+    slots: list[_Loaded | None] = [None] * len(items)
+
+    def results() -> Iterator[_Loaded]:
+        for i, loaded in run_isolated(_load, items, on_death=_died, on_error=_failed,
+                                      limits=limits, executor=executor):
+            slots[i] = loaded
+            yield loaded
+
+    mapped: Iterator[_Loaded] = results()
+    if progress is not None:
+        mapped = progress(mapped, len(items))
+    for _ in mapped:
+        pass
+    missing = [items[i].label for i, r in enumerate(slots) if r is None]
+    if missing:  # the invariant: every input accounted for
+        raise AssertionError(f"no result for {len(missing)} inputs: {missing[:3]}")
+    return [r for r in slots if r is not None]
 
 
 def consolidate(
-    inputs: Iterable[str | Path],
+    inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     references: Sequence[SmelterReference] = (),
     status_lists: Sequence[StatusList] = (),
@@ -300,6 +257,8 @@ def consolidate(
     roster: Sequence[str] | None = None,
     executor: Executor | None = None,
     progress: Callable[[Iterator[_Loaded], int], Iterator[_Loaded]] | None = None,
+    exclude: Iterable[str | Path] = (),
+    limits: WorkerLimits | None = None,
 ) -> Consolidation:
     """Consolidate supplier templates (see the module documentation for every rule).
 
@@ -307,9 +266,16 @@ def consolidate(
     newest template of each family among the inputs). ``roster``: the suppliers surveyed
     (company names or unique IDs), for the response-rate question. ``executor``: where files
     are read and validated (default: a process pool sized to the machine; any
-    ``concurrent.futures.Executor``, a Dask client's included)."""
-    items = collect_inputs(inputs)
-    loaded = _load_all(items, executor, progress)
+    ``concurrent.futures.Executor``, a Dask client's included). ``inputs``: one path or
+    several (files, folders, globs, zip archives; see :mod:`mineral_compliance.inputs`).
+    ``exclude``: folders never read as inputs (the output folder). ``limits``: what one file
+    may cost a worker of the default pool (a file over them is listed as unreadable with the
+    reason, and the run goes on)."""
+    items = collect_inputs(inputs, exclude=exclude)
+    try:
+        loaded = _load_all(items, executor, progress, limits)
+    finally:
+        close_archives()
     files: list[SupplierFile] = []
     readable: list[_Loaded] = []
     for r in loaded:

@@ -26,8 +26,8 @@ so ``validate inbox/`` and ``consolidate inbox/`` see the same files. The rules:
 
 from __future__ import annotations
 
+import collections
 import fnmatch
-import functools
 import glob
 import io
 import json
@@ -48,6 +48,7 @@ __all__ = [
     "MAX_ARCHIVE_MEMBERS",
     "MAX_TEMPLATE_BYTES",
     "Input",
+    "close_archives",
     "collect_inputs",
     "input_stream",
     "read_input",
@@ -130,20 +131,63 @@ def _open_zip(stream: io.BufferedIOBase | io.BytesIO, label: str) -> zipfile.Zip
         raise FileRefusedError(f"the archive is damaged ({exc})", label) from exc
 
 
-@functools.lru_cache(maxsize=4)
-def _archive(path: str, mtime_ns: int, size: int) -> zipfile.ZipFile:
-    """An archive opened once per process (workers read many members of one archive)."""
-    handle = Path(path).open("rb")  # noqa: SIM115 - kept open with the cached archive
-    try:
-        return _open_zip(handle, path)
-    except BaseException:
+class _OpenArchives:
+    """Archives opened once per process (a worker reads many members of one archive), the
+    least recently used closed when more than a few are open."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self.pid = os.getpid()
+        self.open: collections.OrderedDict[tuple[str, int, int], zipfile.ZipFile] = \
+            collections.OrderedDict()
+
+    def get(self, path: str, mtime_ns: int, size: int) -> zipfile.ZipFile:
+        if self.pid != os.getpid():
+            # a forked worker: its inherited descriptors share their file offsets with the
+            # parent's, so reading through them would race; open its own
+            self.close()
+            self.pid = os.getpid()
+        key = (path, mtime_ns, size)
+        hit = self.open.get(key)
+        if hit is not None:
+            self.open.move_to_end(key)
+            return hit
+        handle = Path(path).open("rb")  # noqa: SIM115 - closed with the archive
+        try:
+            archive = _open_zip(handle, path)
+        except BaseException:
+            handle.close()
+            raise
+        self.open[key] = archive
+        while len(self.open) > self.size:
+            _key, old = self.open.popitem(last=False)
+            _close(old)
+        return archive
+
+    def close(self) -> None:
+        while self.open:
+            _key, old = self.open.popitem()
+            _close(old)
+
+
+def _close(archive: zipfile.ZipFile) -> None:
+    handle = archive.fp
+    archive.close()
+    if handle is not None:
         handle.close()
-        raise
+
+
+_ARCHIVES = _OpenArchives()
+
+
+def close_archives() -> None:
+    """Close the archives this process keeps open for reading their members."""
+    _ARCHIVES.close()
 
 
 def _outer_archive(path: str) -> zipfile.ZipFile:
     st = regular_file(path)
-    return _archive(path, st.st_mtime_ns, st.st_size)
+    return _ARCHIVES.get(path, st.st_mtime_ns, st.st_size)
 
 
 def _is_symlink(info: zipfile.ZipInfo) -> bool:
@@ -248,7 +292,7 @@ class _Collector:
             self.out.append(_refused(label, label, f"cannot be read ({exc.strerror or exc})"))
             return
         if stat.S_ISDIR(st.st_mode):
-            self.add_folder(path)
+            self.add_folder(path, named=named)
             return
         if not named and self._is_excluded(path):
             return
@@ -262,9 +306,9 @@ class _Collector:
         else:
             self.out.append(Input(label, label))
 
-    def add_folder(self, folder: Path) -> None:
-        if self._inside_output(folder):
-            return
+    def add_folder(self, folder: Path, *, named: bool = False) -> None:
+        if not named and self._inside_output(folder):
+            return  # found while walking; an output folder named as input is walked
         try:
             st = folder.stat()
         except OSError:

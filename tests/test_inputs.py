@@ -1,0 +1,190 @@
+"""Collecting batch inputs: regular files only, every archive member accounted for, the output
+folder never read, and the same files for every command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import stat
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mineral_compliance import inputs as inputs_module
+from mineral_compliance.errors import NotAWorkbookError
+from mineral_compliance.inputs import Input, close_archives, collect_inputs, read_input
+
+from .conftest import FIXTURES
+
+DEMO = FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx"
+
+
+@pytest.fixture(autouse=True)
+def _closed_archives() -> Iterator[None]:
+    yield
+    close_archives()
+
+
+def _problems(found: list[Input]) -> dict[str, str | None]:
+    return {Path(i.label).name if "!" not in i.label else i.label.split("!", 1)[1]: i.problem
+            for i in found}
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Iterator[Path]:
+    box = tmp_path / "inbox"
+    (box / "sub").mkdir(parents=True)
+    shutil.copy(DEMO, box / "a.xlsx")
+    shutil.copy(DEMO, box / "sub" / "c.xlsm")
+    (box / "~$a.xlsx").write_bytes(b"lock")
+    (box / "._a.xlsx").write_bytes(b"resource fork")
+    (box / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)
+    (box / "notes.txt").write_text("not an input")
+    os.mkfifo(box / "pipe.xlsx")
+    (box / "zero.xlsx").symlink_to("/dev/zero")
+    (box / "dangling.xlsx").symlink_to(box / "gone.xlsx")
+    (box / "sub" / "loop").symlink_to(box)  # a folder link back to its parent
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(box / "sock.xlsx"))
+    try:
+        yield box
+    finally:
+        sock.close()
+
+
+def test_a_folder_gives_templates_and_refuses_what_is_not_a_regular_file(inbox: Path) -> None:
+    found = collect_inputs(inbox)
+    problems = _problems(found)
+    assert set(problems) == {"a.xlsx", "c.xlsm", "old.xls", "pipe.xlsx", "zero.xlsx",
+                             "dangling.xlsx", "sock.xlsx"}
+    assert problems["a.xlsx"] is None and problems["c.xlsm"] is None
+    assert problems["old.xls"] is None  # read, then reported as a legacy workbook
+    assert "named pipe" in (problems["pipe.xlsx"] or "")
+    assert "device" in (problems["zero.xlsx"] or "")
+    assert "socket" in (problems["sock.xlsx"] or "")
+    assert "symbolic link to nothing" in (problems["dangling.xlsx"] or "")
+    # a refused input is an unreadable input, named, never opened
+    fifo = next(i for i in found if i.label.endswith("pipe.xlsx"))
+    with pytest.raises(NotAWorkbookError, match="pipe.xlsx.*named pipe"):
+        read_input(fifo)
+
+
+def test_a_fifo_named_or_globbed_is_refused_without_blocking(inbox: Path) -> None:
+    for given in (inbox / "pipe.xlsx", str(inbox / "pipe*.xlsx")):
+        (item,) = collect_inputs([given])
+        assert item.problem and "named pipe" in item.problem
+
+
+def test_one_string_is_one_path_not_its_characters(inbox: Path) -> None:
+    assert collect_inputs(str(inbox)) == collect_inputs([inbox])
+    with pytest.raises(TypeError):
+        collect_inputs([b"inbox"])  # type: ignore[list-item]
+
+
+def test_nothing_matching_and_missing_names_are_reported(tmp_path: Path) -> None:
+    found = collect_inputs([tmp_path / "missing.xlsx", str(tmp_path / "none-*.xlsx")])
+    assert [i.problem for i in found] == ["no such file or folder", "the pattern matches no file"]
+    assert collect_inputs(tmp_path) == []  # an empty folder: the caller says "no input found"
+
+
+def _archive(path: Path, members: list[tuple[str, bytes | None]]) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members:
+            if data is None:  # a symbolic link member
+                info = zipfile.ZipInfo(name)
+                info.create_system = 3
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                z.writestr(info, "/etc/passwd")
+            else:
+                z.writestr(name, data)
+    return path
+
+
+def test_every_archive_member_is_accounted_for(tmp_path: Path) -> None:
+    template = DEMO.read_bytes()
+    inner = tmp_path / "inner.zip"
+    _archive(inner, [("deep.xlsx", template)])
+    archive = tmp_path / "batch.zip"
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        _archive(archive, [("a.xlsx", template), ("a.xlsx", b"second copy"),
+                           ("legacy.xls", b"\xd0\xcf\x11\xe0"), ("link.xlsx", None),
+                           ("__MACOSX/._a.xlsx", b"fork"), ("dir/~$lock.xlsx", b"lock"),
+                           ("readme.txt", b"text"), ("inner.zip", inner.read_bytes())])
+    found = collect_inputs(archive)
+    problems = _problems(found)
+    assert list(problems) == ["a.xlsx", "a.xlsx#2", "legacy.xls", "link.xlsx",
+                              "inner.zip!deep.xlsx"]
+    assert problems["link.xlsx"] == "a symbolic link inside the archive, not a file"
+    first, second = (next(i for i in found if i.label.endswith(n)) for n in ("a.xlsx",
+                                                                             "a.xlsx#2"))
+    assert read_input(first) == template
+    assert read_input(second) == b"second copy"  # the duplicate is read, not the first again
+    deep = next(i for i in found if i.label.endswith("deep.xlsx"))
+    assert read_input(deep) == template
+
+
+def test_archives_nested_too_deep_and_damaged_ones_are_reported(tmp_path: Path) -> None:
+    data = DEMO.read_bytes()
+    for depth in range(5):
+        path = _archive(tmp_path / f"level{depth}.zip",
+                        [("t.xlsx" if depth == 0 else f"level{depth - 1}.zip", data)])
+        data = path.read_bytes()
+    (item,) = collect_inputs(tmp_path / "level4.zip")
+    assert item.problem and "nested more than" in item.problem
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
+    (item,) = collect_inputs(tmp_path / "broken.zip")
+    assert item.problem and "damaged" in item.problem
+    _archive(tmp_path / "nothing.zip", [("readme.txt", b"x")])
+    (item,) = collect_inputs(tmp_path / "nothing.zip")
+    assert item.problem == "the archive holds no .xlsx, .xlsm or .xls file"
+
+
+def test_an_archive_is_opened_once_for_all_its_members(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = _archive(tmp_path / "many.zip", [(f"f{i:03}.xlsx", b"x" * i) for i in range(200)])
+    opened = []
+    real = zipfile.ZipFile
+
+    def counting(*args: object, **kwargs: object) -> zipfile.ZipFile:
+        opened.append(args[0])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    close_archives()
+    monkeypatch.setattr(inputs_module.zipfile, "ZipFile", counting)
+    found = collect_inputs(archive)
+    assert [len(read_input(i)) for i in found] == list(range(200))
+    assert len(opened) == 1
+
+
+def test_an_archive_declaring_too_many_entries_is_refused_before_parsing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = _archive(tmp_path / "wide.zip", [(f"f{i}.xlsx", b"") for i in range(30)])
+    monkeypatch.setattr(inputs_module, "MAX_ARCHIVE_MEMBERS", 20)
+    close_archives()
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the central directory was parsed")
+
+    monkeypatch.setattr(inputs_module.zipfile, "ZipFile", never)
+    (item,) = collect_inputs(archive)
+    assert item.problem == "the archive declares 30 entries, over the 20 limit"
+
+
+def test_the_output_folder_and_what_earlier_runs_wrote_are_never_inputs(tmp_path: Path) -> None:
+    shutil.copy(DEMO, tmp_path / "supplier.xlsx")
+    out = tmp_path / "consolidation"
+    out.mkdir()
+    shutil.copy(DEMO, out / "company-cmrt.xlsx")
+    (tmp_path / ".mineral-compliance-run-1234").mkdir()
+    shutil.copy(DEMO, tmp_path / ".mineral-compliance-run-1234" / "staged.xlsx")
+    assert [Path(i.label).name for i in collect_inputs(tmp_path, exclude=[out])] == [
+        "supplier.xlsx"]
+    # writing into the input folder itself: the manifest names what the library wrote
+    shutil.copy(DEMO, tmp_path / "company-emrt.xlsx")
+    (tmp_path / inputs_module.MANIFEST_NAME).write_text(
+        '{"files": [{"name": "company-emrt.xlsx"}]}')
+    names = [Path(i.label).name for i in collect_inputs(tmp_path, exclude=[tmp_path])]
+    assert names == ["company-cmrt.xlsx", "supplier.xlsx"]

@@ -1,0 +1,132 @@
+"""Worker isolation: a worker that dies costs one input, limits hold per input, and no worker
+outlives its parent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from mineral_compliance import consolidation
+from mineral_compliance._isolation import WorkerLimits, run_isolated
+from mineral_compliance.inputs import Input
+from mineral_compliance.models.consolidation import FileStatus
+
+from .conftest import FIXTURES
+
+
+def _work(item: int) -> str:
+    if item == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    if item == 5:
+        while True:  # a runaway loop: only the CPU limit ends it
+            pass
+    if item == 7:
+        try:
+            bytearray(2 * 1024**3)
+        except MemoryError:
+            return "out of memory"
+        return "allocated"
+    return f"done {item}"
+
+
+def _death(item: int, reason: str) -> str:
+    return f"died {item}: {reason}"
+
+
+def _error(item: int, exc: BaseException) -> str:
+    return f"error {item}: {exc}"
+
+
+def test_dead_workers_cost_their_own_input_and_the_batch_goes_on() -> None:
+    limits = WorkerLimits(cpu_seconds=1, memory_bytes=512 * 1024**2, workers=2)
+    results = dict(run_isolated(_work, list(range(12)), on_death=_death, on_error=_error,
+                                limits=limits))
+    assert sorted(results) == list(range(12))
+    assert results[3].startswith("died 3: the worker process reading it was killed (SIGKILL")
+    assert results[5] == "died 5: reading it took more than the 1 s of CPU time allowed per file"
+    assert results[7] == "out of memory"  # the address-space cap, not the OOM killer
+    assert all(results[i] == f"done {i}" for i in range(12) if i not in (3, 5, 7))
+
+
+_REAL_LOAD = consolidation._load
+
+
+def _killing_load(item: Input) -> consolidation._Loaded:
+    if "crt-2.21" in item.label:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _REAL_LOAD(item)
+
+
+def test_a_consolidation_survives_a_worker_killed_mid_file(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(consolidation, "_load", _killing_load)  # forked workers inherit it
+    result = consolidation.consolidate(FIXTURES / "demo")
+    by_name = {Path(f.file).name: f for f in result.files}
+    assert len(by_name) == len(list((FIXTURES / "demo").glob("*.xlsx")))
+    dead = by_name["crt-2.21-cobalt.xlsx"]
+    assert dead.status is FileStatus.UNREADABLE
+    assert dead.message and "killed (SIGKILL" in dead.message
+    assert all(f.status is not FileStatus.UNREADABLE for n, f in by_name.items()
+               if n != "crt-2.21-cobalt.xlsx")
+
+
+_ORPHAN_PARENT = textwrap.dedent("""
+    import sys, time
+    from mineral_compliance._isolation import run_isolated, WorkerLimits
+    print("started", flush=True)
+    for _ in run_isolated(time.sleep, [60.0] * 4, on_death=repr, on_error=repr,
+                          limits=WorkerLimits(workers=2)):
+        pass
+""")
+
+
+def _children(pid: int) -> set[int]:
+    out: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text()
+        out |= {int(p) for p in text.split()}
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_no_worker_outlives_a_parent_killed_with_sigkill() -> None:
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN_PARENT], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert parent.stdout is not None and parent.stdout.readline().strip() == "started"
+        deadline = time.monotonic() + 20
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline:
+            workers = {c for c in _children(parent.pid) if _alive(c)}
+            time.sleep(0.05)
+        assert len(workers) >= 2, "the pool did not start"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        survivors = [w for w in workers if _alive(w)]
+        for w in survivors:  # never leave them behind, even when the test fails
+            os.kill(w, signal.SIGKILL)
+        assert survivors == []
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
