@@ -68,7 +68,7 @@ def test_a_folder_gives_templates_and_refuses_what_is_not_a_regular_file(inbox: 
     assert "symbolic link to nothing" in (problems["dangling.xlsx"] or "")
     # a refused input is an unreadable input, named, never opened
     fifo = next(i for i in found if i.label.endswith("pipe.xlsx"))
-    with pytest.raises(NotAWorkbookError, match="pipe.xlsx.*named pipe"):
+    with pytest.raises(NotAWorkbookError, match=r"pipe\.xlsx.*named pipe"):
         read_input(fifo)
 
 

@@ -1,22 +1,26 @@
 """Command-line interface: parses arguments, calls the public API, prints, sets the exit code.
 
-Exit codes: ``read`` and ``summary``: 0 success, 1 some input could not be read, 2 usage
-error (``summary`` counts findings but does not fail on them). ``validate``: 0 no file has
-error findings, 1 some file has error findings, 2 some input could not be read or the usage
-is wrong. ``consolidate``: 0 when the consolidation was written (unreadable inputs are listed
-in it), 2 when a list or reference given cannot be read. ``smelters`` and ``crosscheck``: 0
-success, 2 some input or reference list could not be read (each is named; the other files are
-still cross-checked). Every input is accounted for in the output.
+Exit codes, one policy for every command:
+
+* 0: every input was read (and, for ``validate``, no file has findings at error level);
+* 1: ``validate`` only: some file has findings at error level;
+* 2: some input could not be read (each is named, and the others are still processed and
+  written), no input was found at all, a list, reference or profile given cannot be used, an
+  output cannot be written, or the command line is wrong;
+* 130: interrupted (Ctrl-C).
+
+An unexpected failure ends in one line naming the command and its inputs and asking for a
+report; ``--debug`` shows the traceback as well.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import glob
 import json
 import os
 import sys
+import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -39,6 +43,7 @@ from .disclosures.eu import scope as eu_scope
 from .disclosures.eu_report import write_eu
 from .errors import MineralComplianceError
 from .findings import Report
+from .inputs import Input, close_archives, collect_inputs, input_stream
 from .models.declaration import Declaration
 from .models.matching import SmelterMatch
 from .models.reference import SmelterReference
@@ -57,12 +62,31 @@ from .templates.detect import version_key
 from .templates.reader import read_with_reference
 from .upstream import load_ipis, summarise
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "main"]
+
+EXIT_CODES = (
+    (0, "every input was read (and, for `validate`, no file has findings at error level)"),
+    (1, "`validate` only: some file has findings at error level"),
+    (2, "some input could not be read (each is named; the others are still processed and "
+        "their outputs written), no input was found at all, a list, reference or profile "
+        "given cannot be used, an output cannot be written, or the command line is wrong"),
+    (130, "interrupted (Ctrl-C); nothing half-written is left"),
+)
+"""The exit-code policy of every command, as ``docs/cli.md`` lists it."""
 
 _PACKAGED_DEMO = Path(__file__).resolve().parent / "demo"
 _SOURCE_DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 DEMO_DIR = _PACKAGED_DEMO if _PACKAGED_DEMO.is_dir() else _SOURCE_DEMO
 """The synthetic supplier templates shipped with the package (``fixtures/demo`` in a checkout)."""
+
+
+class _Command(argparse.ArgumentParser):
+    """A command's parser: ``--debug`` is accepted after the command name too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help="show the traceback of an unexpected failure")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Read and check RMI responsible-minerals reporting templates.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an unexpected failure")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Command)
 
     read = sub.add_parser("read", help="read one template and print what it declares")
     read.add_argument("file", type=Path, help="the .xlsx template")
@@ -219,7 +245,13 @@ def render_cli_reference() -> str:
     home = str(Path.home())
     lines = ["# Command-line reference", "",
              "Generated from the command's own parser (`python scripts/export_docs.py`); do not "
-             "edit by hand. `mineral-compliance COMMAND --help` prints the same.", ""]
+             "edit by hand. `mineral-compliance COMMAND --help` prints the same.", "",
+             "## Exit codes", "", "The same for every command:", "",
+             "| code | meaning |", "|---|---|"]
+    lines += [f"| {code} | {meaning} |" for code, meaning in EXIT_CODES]
+    lines += ["", "An unexpected failure (a bug) ends in one line naming the command and its "
+              "inputs; `--debug`, before or after the command name, shows the traceback too.",
+              ""]
     for words, text, parser in _commands(_parser()):
         lines += [f"## `mineral-compliance {' '.join(words)}`", "", text[:1].upper() + text[1:]
                   + ("." if text and not text.endswith(".") else ""), "",
@@ -338,64 +370,69 @@ def _print_matches(results: Sequence[SmelterMatch], matcher: SmelterMatcher, as_
 
 
 def _cmd_crosscheck(args: argparse.Namespace) -> int:
-    files = _collect(args.paths or [DEMO_DIR])
-    decls: dict[Path, Declaration] = {}
-    failed = 0
-    for path in files:
+    items = _inputs(args.paths)
+    if not items:
+        return _no_input(args.paths)
+    decls: dict[str, tuple[Declaration, SmelterReference | None]] = {}
+    unreadable: list[dict[str, Any]] = []
+    for item in items:
         try:
-            decls[path] = read_template(path)
+            decls[item.label] = read_with_reference(input_stream(item))
         except MineralComplianceError as exc:
+            unreadable.append(_unreadable(item.label, exc))
+            if not args.json:
+                print(f"{item.label}\n  unreadable: {exc}", file=sys.stderr)
+    close_archives()
+    named = reference_from_template(args.reference) if args.reference else None
+    refs: dict[str, SmelterReference] = {}
+    for _decl, candidate in decls.values():
+        if named is None and candidate is not None:
+            kind = candidate.kind.value
+            if kind not in refs or version_key(candidate.version) > version_key(
+                    refs[kind].version):
+                refs[kind] = candidate
+    matchers: dict[str, SmelterMatcher] = {}
+    outputs: list[dict[str, Any]] = []
+    failed = len(unreadable)
+    for label, (decl, _own) in decls.items():
+        reference = named or refs.get(decl.template.kind.value)
+        if reference is None:
+            message = (f"no reference list: no {decl.template.kind.value} template among the "
+                       "inputs has a Smelter Look-up (use --reference)")
             failed += 1
-            print(f"{path}\n  unreadable: {exc}", file=sys.stderr)
-    try:
-        named = reference_from_template(args.reference) if args.reference else None
-        refs: dict[str, SmelterReference] = {}
-        for path in decls:
-            if named is None:
-                try:
-                    candidate = reference_from_template(path)
-                except MineralComplianceError:
-                    continue
-                kind = candidate.kind.value
-                if kind not in refs or version_key(candidate.version) > version_key(
-                        refs[kind].version):
-                    refs[kind] = candidate
-        matchers: dict[str, SmelterMatcher] = {}
-        outputs: list[dict[str, Any]] = []
-        for path, decl in decls.items():
-            reference = named or refs.get(decl.template.kind.value)
-            if reference is None:
-                print(f"{path}\n  no reference list: no {decl.template.kind.value} template "
-                      "among the inputs has a Smelter Look-up (use --reference)",
-                      file=sys.stderr)
-                failed += 1
-                continue
-            matcher = matchers.get(reference.sha256)
-            if matcher is None:
-                matcher = matchers[reference.sha256] = _matcher(args, reference)
-            results = matcher.match_all(declared_rows(decl))
             if args.json:
-                grades: dict[str, int] = {}
-                for r in results:
-                    grades[r.grade.value] = grades.get(r.grade.value, 0) + 1
-                outputs.append({
-                    "file": str(path),
-                    "template": {"kind": decl.template.kind.value,
-                                 "version": decl.template.version},
-                    "summary": {"rows": len(results), "grades": grades,
-                                "accepted": sum(r.accepted for r in results),
-                                "flagged": sum(bool(r.flags) for r in results)},
-                    "snapshots": snapshots_plain(matcher),
-                    "rows": [match_plain(r) for r in results]})
+                outputs.append({"file": label, "error": {"type": "ReferenceDataError",
+                                                         "message": message}})
             else:
-                _print_matches(results, matcher, False, str(path))
-    except MineralComplianceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+                print(f"{label}\n  {message}", file=sys.stderr)
+            continue
+        matcher = matchers.get(reference.sha256)
+        if matcher is None:
+            matcher = matchers[reference.sha256] = _matcher(args, reference)
+        results = matcher.match_all(declared_rows(decl))
+        if args.json:
+            grades: dict[str, int] = {}
+            for r in results:
+                grades[r.grade.value] = grades.get(r.grade.value, 0) + 1
+            outputs.append({
+                "file": label,
+                "error": None,
+                "template": {"kind": decl.template.kind.value,
+                             "version": decl.template.version},
+                "summary": {"rows": len(results), "grades": grades,
+                            "accepted": sum(r.accepted for r in results),
+                            "flagged": sum(bool(r.flags) for r in results)},
+                "snapshots": snapshots_plain(matcher),
+                "rows": [match_plain(r) for r in results]})
+        else:
+            _print_matches(results, matcher, False, label)
     if args.json:
-        print(json.dumps(outputs, indent=2, ensure_ascii=False, default=str))
+        order = {item.label: n for n, item in enumerate(items)}
+        everything = sorted(outputs + unreadable, key=lambda o: order.get(o["file"], 0))
+        print(json.dumps(everything, indent=2, ensure_ascii=False, default=str))
     else:
-        print(f"\n{counted(len(files), 'file')}: {len(files) - failed} cross-checked, {failed} not")
+        print(f"\n{counted(len(items), 'file')}: {len(items) - failed} cross-checked, "
+              f"{failed} not")
     return 2 if failed else 0
 
 
@@ -426,7 +463,9 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
                          file=sys.stderr))
 
     result = consolidate(args.paths or [DEMO_DIR], references=references, status_lists=lists,
-                         cahra=cahra, roster=roster, progress=progress)
+                         cahra=cahra, roster=roster, progress=progress, exclude=[args.out])
+    if not result.files:
+        return _no_input(args.paths)
     changes = compare(previous, result) if previous is not None else None
     written = write_consolidation(result, args.out, comparison=changes)
     s = result.summary()
@@ -474,7 +513,8 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
         shown.append(f"{folder.relative_to(args.out)}/ ({counted(count, 'file')})")
     print(f"written to {args.out}: {', '.join(shown)}")
     print(f"review report: {(args.out / 'report.html').resolve()}")
-    return 0
+    unreadable_count = s["files_unreadable"]
+    return 2 if unreadable_count else 0
 
 
 def _cmd_report_html(args: argparse.Namespace) -> int:
@@ -612,24 +652,17 @@ def _counted(counts: dict[str, int]) -> str:
             f"{counted(counts['info'], 'note')}")
 
 
-def _collect(paths: Sequence[Path | str]) -> list[Path]:
-    """Files named, found in folders, or matched by glob patterns, in order, each once.
-    A name that matches nothing is kept, so it is reported as unreadable, not dropped."""
-    out: list[Path] = []
-    for given in paths:
-        path = Path(given)
-        if not path.exists() and glob.has_magic(str(given)):
-            # absolute patterns are common here, which Path.glob does not take
-            matches = sorted(Path(m) for m in glob.glob(str(given), recursive=True))  # noqa: PTH207
-            out.extend(_collect(matches) if matches else [path])
-            continue
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file()
-                              and p.suffix.lower() in (".xlsx", ".xlsm", ".xls")))
-        else:
-            out.append(path)
-    seen: set[Path] = set()
-    return [p for p in out if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+def _inputs(paths: Sequence[Path | str], exclude: Sequence[Path] = ()) -> list[Input]:
+    """The inputs named (the demo templates when none are), found by the one collector every
+    batch command shares."""
+    return collect_inputs(list(paths) or [DEMO_DIR], exclude=exclude)
+
+
+def _no_input(paths: Sequence[Path | str]) -> int:
+    named = ", ".join(str(p) for p in paths) or str(DEMO_DIR)
+    print(f"error: no input found in {named} (looked for .xlsx, .xlsm and .xls templates "
+          "and .zip archives of them)", file=sys.stderr)
+    return 2
 
 
 def _cmd_read(args: argparse.Namespace) -> int:
@@ -646,23 +679,25 @@ def _cmd_read(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    files = _collect(args.paths or [DEMO_DIR])
+    items = _inputs(args.paths)
+    if not items:
+        return _no_input(args.paths)
     results: list[dict[str, Any]] = []
     failed = 0
-    for path in files:
+    for item in items:
         try:
-            decl, reference = read_with_reference(path)
+            decl, reference = read_with_reference(input_stream(item))
         except MineralComplianceError as exc:
             failed += 1
-            results.append({"file": str(path), "status": "unreadable",
+            results.append({"file": item.label, "status": "unreadable",
                             "error": type(exc).__name__, "message": str(exc)})
             if not args.json:
-                print(f"{path}\n  unreadable: {exc}")
+                print(f"{item.label}\n  unreadable: {exc}")
             continue
         plain = decl.to_plain()
         counts = validate(decl, reference=reference).summary()
         results.append({
-            "file": str(path),
+            "file": item.label,
             "status": "read",
             "kind": plain["template"]["kind"],
             "version": plain["template"]["version"],
@@ -674,12 +709,13 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         if not args.json:
             _describe(decl, sys.stdout)
             print(f"  findings   {_counted(counts)}")
-    read_ok = len(files) - failed
+    close_archives()
+    read_ok = len(items) - failed
     if args.json:
-        print(json.dumps({"files": results, "total": len(files), "read": read_ok,
+        print(json.dumps({"files": results, "total": len(items), "read": read_ok,
                           "unreadable": failed}, indent=2, ensure_ascii=False))
     else:
-        print(f"\n{counted(len(files), 'file')}: {read_ok} read, {failed} unreadable "
+        print(f"\n{counted(len(items), 'file')}: {read_ok} read, {failed} unreadable "
               "(mineral-compliance validate lists each finding)")
     return 2 if failed else 0
 
@@ -689,14 +725,15 @@ def _codes(text: str) -> list[str] | None:
     return codes or None
 
 
-def _unreadable(path: Path, exc: BaseException) -> dict[str, Any]:
-    return {"file": str(path), "template": None, "valid": False,
-            "error": {"type": type(exc).__name__, "message": str(exc)},
+def _unreadable(label: str, exc: BaseException) -> dict[str, Any]:
+    message = str(exc) if isinstance(exc, MineralComplianceError) else \
+        f"{label}: unexpected {type(exc).__name__}: {exc}"
+    return {"file": label, "template": None, "valid": False,
+            "error": {"type": type(exc).__name__, "message": message},
             "summary": None, "findings": []}
 
 
 def _validate_all(args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:
-    files = _collect(args.paths or [DEMO_DIR])
     select, ignore = _codes(args.select), _codes(args.ignore)
     known = set(registry())
     unknown = sorted({*(select or ()), *(ignore or ())} - known)
@@ -704,16 +741,18 @@ def _validate_all(args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:
         print(f"error: unknown rule code(s): {', '.join(unknown)} "
               f"(see docs/findings.md)", file=sys.stderr)
         return [], -1
-    show = not args.no_progress and sys.stderr.isatty() and len(files) > 1
+    items = _inputs(args.paths)
+    show = not args.no_progress and sys.stderr.isatty() and len(items) > 1
     results: list[dict[str, Any]] = []
-    for path in tqdm(files, desc="validating", unit="file", disable=not show, file=sys.stderr):
+    for item in tqdm(items, desc="validating", unit="file", disable=not show, file=sys.stderr):
         try:
-            report: Report = validate_file(path, select=select, ignore=ignore)
+            report: Report = validate_file(input_stream(item), select=select, ignore=ignore)
         except Exception as exc:  # a typed error, or anything else: it must not end the batch
-            results.append(_unreadable(path, exc))
+            results.append(_unreadable(item.label, exc))
             continue
-        results.append({**report.to_plain(), "file": str(path), "error": None})
-    return results, len(files)
+        results.append({**report.to_plain(), "file": item.label, "error": None})
+    close_archives()
+    return results, len(items)
 
 
 def _print_table(results: list[dict[str, Any]], out: TextIO) -> None:
@@ -750,6 +789,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     results, total = _validate_all(args)
     if total < 0:
         return 2
+    if total == 0:
+        return _no_input(args.paths)
     unreadable = sum(1 for r in results if r["error"])
     invalid = sum(1 for r in results if not r["error"] and not r["valid"])
     if args.json:
@@ -765,9 +806,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if invalid else 0
 
 
+def _named_inputs(args: argparse.Namespace) -> str:
+    """The inputs of a command line, for a message about it."""
+    named: list[str] = []
+    for attr in ("file", "paths", "rows", "template", "consolidation", "imports"):
+        value = getattr(args, attr, None)
+        if isinstance(value, (list, tuple)):
+            named.extend(str(v) for v in value)
+        elif value is not None:
+            named.append(str(value))
+    return ", ".join(named) or "the embedded demo data"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mineral-compliance`` command."""
     args = _parser().parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
     try:
         if args.command == "read":
             return _cmd_read(args)
@@ -786,13 +840,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "upstream":
             return _cmd_upstream(args)
         return _cmd_summary(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     except MineralComplianceError as exc:  # one a command did not handle itself
+        if debug:
+            traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader of our output (``| head``) went away: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug of ours: one line, the traceback only when asked
+        if debug:
+            traceback.print_exc()
+        detail = "" if debug else " (run again with --debug for the traceback)"
+        print(f"error: unexpected {type(exc).__name__} in 'mineral-compliance {args.command}' "
+              f"on {_named_inputs(args)}: {exc}. This is a bug in mineral-compliance: please "
+              f"report it with the command line and, if you can, the input{detail}",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
