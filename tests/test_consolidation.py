@@ -105,6 +105,12 @@ def test_answers_roll_up_by_the_documented_rules(demo: object) -> None:
     rate = next(a for a in roster.answers if a.question == "4")
     assert (rate.answer, rate.rule) == ("50% or less",
                                         "1 of 2 suppliers on the roster responded")
+    # one supplier spelt two ways is one supplier, in the count and in the rate alike
+    twice = consolidate([DEMO / "crt-2.21-cobalt.xlsx"], executor=ThreadPoolExecutor(1),
+                        roster=["Cathode Example Ltd.", "CATHODE EXAMPLE", "Someone Else"])
+    rate = next(a for a in twice.answers if a.question == "4")
+    assert twice.suppliers_surveyed == 2
+    assert rate.rule == "1 of 2 suppliers on the roster responded"
 
 
 def test_outputs_are_reproducible_neutralised_and_complete(demo: object, tmp_path: Path) -> None:

@@ -386,8 +386,7 @@ def consolidate(
         files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
         products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read,
         mines=tuple(mines),
-        suppliers_surveyed=len({r.strip().casefold() for r in roster if r.strip()})
-        if roster is not None else None)
+        suppliers_surveyed=len(_roster_keys(roster)) if roster is not None else None)
 
 
 def _smelter_key(result: SmelterMatch) -> tuple[str | None, str]:
@@ -521,17 +520,28 @@ def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ..
     if key == roles.response_rate:
         if roster is None:
             return None, "left to the user (no supplier roster given)"
-        surveyed = {name_key(r) or r.strip().casefold() for r in roster if r.strip()}
+        surveyed = _roster_keys(roster)
         responded = set()
         for d in members:
             for text in (d.unique_id, d.company):
-                key = (name_key(text) or text.strip().casefold()) if text else ""
+                key = _roster_key(text) if text else ""
                 if key in surveyed:
                     responded.add(key)
         rate = len(responded) / len(surveyed) if surveyed else 0.0
         return _bucket(rate), (f"{len(responded)} of {len(surveyed)} suppliers on the roster "
                                "responded")
     return None, "no roll-up rule for this question: left to the user"
+
+
+def _roster_key(text: str) -> str:
+    """A roster entry or a supplier's name or ID as compared: the normalised company name
+    (legal forms, case, accents and punctuation aside), else the text itself."""
+    return name_key(text) or text.strip().casefold()
+
+
+def _roster_keys(roster: Sequence[str]) -> set[str]:
+    """The suppliers a roster names, each once however it is spelt."""
+    return {_roster_key(r) for r in roster if r.strip()}
 
 
 def load_consolidation(path: str | Path) -> Consolidation:
