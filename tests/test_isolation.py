@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mineral_compliance import consolidation
+from mineral_compliance import batch, consolidation
 from mineral_compliance._isolation import WorkerLimits, run_isolated
 from mineral_compliance.inputs import Input
 from mineral_compliance.models.consolidation import FileStatus
@@ -130,3 +130,24 @@ def test_no_worker_outlives_a_parent_killed_with_sigkill() -> None:
             parent.wait()
         if parent.stdout is not None:
             parent.stdout.close()
+
+
+_REAL_VALIDATE = batch._validate
+
+
+def _killing_validate(job: batch._Job) -> batch.Validated:
+    if "emrt-2.1" in job.item.label:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _REAL_VALIDATE(job)
+
+
+def test_validate_by_the_thousand_survives_a_worker_killed_mid_file(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "_validate", _killing_validate)
+    done = batch.validate_inputs(FIXTURES / "demo")
+    assert [Path(d.label).name for d in done] == sorted(
+        p.name for p in (FIXTURES / "demo").glob("*.xlsx"))
+    dead = next(d for d in done if "emrt-2.1" in d.label)
+    assert dead.report is None and dead.error_type == "WorkerDied"
+    assert dead.error and "killed (SIGKILL" in dead.error
+    assert all(d.report is not None for d in done if d is not dead)

@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from . import __version__
 from ._words import counted
+from .batch import Validated, validate_inputs
 from .consolidation import (
     company_declaration,
     compare,
@@ -42,7 +43,6 @@ from .disclosures.eu import load_annex
 from .disclosures.eu import scope as eu_scope
 from .disclosures.eu_report import write_eu
 from .errors import MineralComplianceError
-from .findings import Report
 from .inputs import Input, close_archives, collect_inputs, input_stream
 from .models.declaration import Declaration
 from .models.matching import SmelterMatch
@@ -56,7 +56,7 @@ from .refdata.crosscheck import (
     read_rows_csv_plain,
     snapshots_plain,
 )
-from .rules import registry, validate, validate_file
+from .rules import registry, validate
 from .templates import read_template, reference_from_template, write_template
 from .templates.detect import version_key
 from .templates.reader import read_with_reference
@@ -743,15 +743,19 @@ def _validate_all(args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:
         return [], -1
     items = _inputs(args.paths)
     show = not args.no_progress and sys.stderr.isatty() and len(items) > 1
+
+    def progress(results: Iterator[Validated], total: int) -> Iterator[Validated]:
+        return iter(tqdm(results, total=total, desc="validating", unit="file",
+                         disable=not show, file=sys.stderr))
+
     results: list[dict[str, Any]] = []
-    for item in tqdm(items, desc="validating", unit="file", disable=not show, file=sys.stderr):
-        try:
-            report: Report = validate_file(input_stream(item), select=select, ignore=ignore)
-        except Exception as exc:  # a typed error, or anything else: it must not end the batch
-            results.append(_unreadable(item.label, exc))
-            continue
-        results.append({**report.to_plain(), "file": item.label, "error": None})
-    close_archives()
+    for done in validate_inputs(items, select=select, ignore=ignore, progress=progress):
+        if done.report is None:
+            results.append({"file": done.label, "template": None, "valid": False,
+                            "error": {"type": done.error_type, "message": done.error},
+                            "summary": None, "findings": []})
+        else:
+            results.append({**done.report.to_plain(), "file": done.label, "error": None})
     return results, len(items)
 
 
