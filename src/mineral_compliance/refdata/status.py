@@ -19,7 +19,13 @@ from lxml import etree
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot, StatusKind
-from ._files import read_capped, table_rows
+from ._files import (
+    MAX_TABLE_CELLS,
+    MAX_TABLE_COLUMNS,
+    MAX_TABLE_ROWS,
+    read_capped,
+    table_rows,
+)
 from ._text import country_code, file_date, name_key
 from .matching import metal_key, normalise_id
 
@@ -102,7 +108,21 @@ def _status(raw: str | None, default: StatusKind | None) -> StatusKind:
     return default or StatusKind.UNKNOWN
 
 
+def _counter(raw: str, attribute: str, low: int, high: int, where: str, path: Path) -> int:
+    """An ``ss:Index`` or ``ss:MergeAcross`` value, checked to lie in ``low`` to ``high``
+    before anything is allocated for it."""
+    text = raw.strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ReferenceDataError(
+            f"{where}: ss:{attribute}={raw[:20]!r} is not a number from {low:,} to {high:,} "
+            "(a list is read up to row 200,000 and column 500, in order)", path=path)
+    return int(text)
+
+
 def _rows_spreadsheetml(data: bytes, path: Path) -> list[list[str]]:
+    """The rows of a SpreadsheetML 2003 worksheet (the first ``Table``). Rows and cells that
+    skip ahead (``ss:Index``) and merged cells (``ss:MergeAcross``) keep later values in
+    their own row and column; every counter is bounded by the caps on tables."""
     try:
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
@@ -110,16 +130,41 @@ def _rows_spreadsheetml(data: bytes, path: Path) -> list[list[str]]:
     table = root.find(f".//{{{_SS_NS}}}Table")
     if table is None:
         raise ReferenceDataError("the XML holds no SpreadsheetML worksheet table", path=path)
+    index_attr, merge_attr = f"{{{_SS_NS}}}Index", f"{{{_SS_NS}}}MergeAcross"
     rows: list[list[str]] = []
+    cells = 0
     for row in table.iterfind(f"{{{_SS_NS}}}Row"):
+        skip_to = row.get(index_attr)
+        if skip_to is not None:  # a run of empty rows before this one
+            number = _counter(skip_to, "Index", len(rows) + 1, MAX_TABLE_ROWS,
+                              f"the row after row {len(rows)}", path)
+            rows.extend([] for _ in range(number - 1 - len(rows)))
+        if len(rows) >= MAX_TABLE_ROWS:
+            raise ReferenceDataError(f"the worksheet has more than {MAX_TABLE_ROWS:,} rows",
+                                     path=path)
+        where = f"row {len(rows) + 1}"
         values: list[str] = []
         for cell in row.iterfind(f"{{{_SS_NS}}}Cell"):
-            index = cell.get(f"{{{_SS_NS}}}Index")
-            if index and index.isdigit():  # a skipped run of empty cells
-                values.extend([""] * (int(index) - 1 - len(values)))
+            column = cell.get(index_attr)
+            if column is not None:  # a run of empty cells before this one
+                number = _counter(column, "Index", len(values) + 1, MAX_TABLE_COLUMNS, where,
+                                  path)
+                values.extend([""] * (number - 1 - len(values)))
+            if len(values) >= MAX_TABLE_COLUMNS:
+                raise ReferenceDataError(f"{where} has more than {MAX_TABLE_COLUMNS} columns",
+                                         path=path)
             data_el = cell.find(f"{{{_SS_NS}}}Data")
             values.append("".join(str(t) for t in data_el.itertext()).strip()
                           if data_el is not None else "")
+            merged = cell.get(merge_attr)
+            if merged is not None:  # the cell spans this many more columns
+                extra = _counter(merged, "MergeAcross", 0, MAX_TABLE_COLUMNS - len(values),
+                                 where, path)
+                values.extend([""] * extra)
+        cells += len(values)
+        if cells > MAX_TABLE_CELLS:
+            raise ReferenceDataError(f"the worksheet has more than {MAX_TABLE_CELLS:,} cells",
+                                     path=path)
         rows.append(values)
     return rows
 
