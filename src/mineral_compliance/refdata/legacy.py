@@ -8,16 +8,14 @@ are kept when their headers say so or, for header-less files, by position before
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
-from ._files import decode_text, read_capped
+from ._files import MAX_TABLE_COLUMNS, csv_rows, read_capped
 from ._text import file_date
 
 __all__ = ["LegacyEntry", "LegacyIds", "load_legacy_ids"]
@@ -62,8 +60,12 @@ def load_legacy_ids(path: str | Path) -> LegacyIds:
     """Read a legacy-ID translation table from a CSV file."""
     path = Path(path)
     data = read_capped(path, _MAX_BYTES)
-    rows = list(csv.reader(io.StringIO(decode_text(data, path))))
+    rows = csv_rows(data, path)
     width = max((len(r) for r in rows), default=0)
+    if width > MAX_TABLE_COLUMNS:
+        line = next(n for n, r in enumerate(rows, start=1) if len(r) == width)
+        raise ReferenceDataError(f"record {line} has {width:,} fields, more than the "
+                                 f"{MAX_TABLE_COLUMNS} columns read from a table", path=path)
 
     def share(col: int, pattern: re.Pattern[str]) -> int:
         return sum(1 for r in rows if col < len(r) and pattern.match(r[col].strip().upper()))

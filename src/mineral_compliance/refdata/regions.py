@@ -71,31 +71,72 @@ class CahraList:
         return frozenset(a.country for a in self.areas)
 
 
+def _flag(value: object, where: str, path: Path) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ReferenceDataError(f"{where} is {value!r}, not true, false or null", path=path)
+
+
+def _text(value: object, where: str, path: Path) -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise ReferenceDataError(f"{where} is {str(value)[:40]!r}, not a text", path=path)
+
+
 def load_cahra(path: str | Path) -> CahraList:
     """Read the CAHRA list's JSON form (``{"meta": {...}, "entries": [...]}``)."""
     path = Path(path)
     data = read_capped(path, _MAX_BYTES)
     try:
         doc = json.loads(data)
-        if isinstance(doc, list):  # a bare list of country entries
-            meta, entries = {}, doc
-        else:
-            meta = doc.get("meta", {})
-            entries = next(doc[k] for k in ("entries", "data", "cahras", "items") if k in doc)
-        areas: list[CahraArea] = []
-        for entry in entries:
-            iso2 = str(entry["iso2"]).upper()
-            regions = entry.get("regions") or []
-            if entry.get("wholeCountry") or not regions:
-                areas.append(CahraArea(iso2, None, str(entry.get("countryName", iso2)),
-                                       entry.get("conflictAffected"), entry.get("highRisk")))
-            for r in regions:
-                areas.append(CahraArea(iso2, str(r["code"]).upper(), str(r["name"]),
-                                       bool(r.get("conflictAffected")),
-                                       bool(r.get("highRisk"))))
-    except (ValueError, KeyError, TypeError, AttributeError, StopIteration) as exc:
+    except RecursionError as exc:
+        raise ReferenceDataError("the JSON is nested too deeply to be the CAHRA list",
+                                 path=path) from exc
+    except ValueError as exc:  # not JSON, or not UTF-8/16/32 text
         raise ReferenceDataError(f"the file is not the CAHRA list's JSON form ({exc})",
                                  path=path) from exc
+    meta: object = {}
+    if isinstance(doc, list):  # a bare list of country entries
+        entries: object = doc
+    elif isinstance(doc, dict):
+        meta = doc.get("meta") or {}
+        key = next((k for k in ("entries", "data", "cahras", "items") if k in doc), None)
+        if key is None:
+            raise ReferenceDataError("the file is not the CAHRA list's JSON form (no entries, "
+                                     "data, cahras or items)", path=path)
+        entries = doc[key]
+    else:
+        raise ReferenceDataError("the file is not the CAHRA list's JSON form (neither an "
+                                 "object nor a list)", path=path)
+    if not isinstance(meta, dict) or not isinstance(entries, list):
+        raise ReferenceDataError("the file is not the CAHRA list's JSON form (meta must be an "
+                                 "object and the entries a list)", path=path)
+    areas: list[CahraArea] = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"entry {number}"
+        if not isinstance(entry, dict):
+            raise ReferenceDataError(f"{where} is not an object", path=path)
+        iso2 = _text(entry.get("iso2"), f"{where}: iso2", path).upper()
+        regions = entry.get("regions") or []
+        if not isinstance(regions, list):
+            raise ReferenceDataError(f"{where}: regions is not a list", path=path)
+        if entry.get("wholeCountry") or not regions:
+            name = entry.get("countryName")
+            areas.append(CahraArea(iso2, None,
+                                   _text(name, f"{where}: countryName", path) if name else iso2,
+                                   _flag(entry.get("conflictAffected"),
+                                         f"{where}: conflictAffected", path),
+                                   _flag(entry.get("highRisk"), f"{where}: highRisk", path)))
+        for r_number, r in enumerate(regions, start=1):
+            r_where = f"{where}, region {r_number}"
+            if not isinstance(r, dict):
+                raise ReferenceDataError(f"{r_where} is not an object", path=path)
+            areas.append(CahraArea(iso2, _text(r.get("code"), f"{r_where}: code", path).upper(),
+                                   _text(r.get("name"), f"{r_where}: name", path),
+                                   bool(_flag(r.get("conflictAffected"),
+                                              f"{r_where}: conflictAffected", path)),
+                                   bool(_flag(r.get("highRisk"), f"{r_where}: highRisk",
+                                              path))))
     version = (meta.get("version") or meta.get("dataUpdated") or meta.get("retrieved")
                or file_date(path))
     snapshot = Snapshot(kind="cahra", source=str(meta.get("source") or path),
