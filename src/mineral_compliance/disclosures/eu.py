@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -26,13 +27,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dateutil import parser as date_parser
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
+from ..refdata._files import (
+    CellValueError,
+    NumberText,
+    header_columns,
+    parse_date,
+    read_capped,
+    read_table,
+)
 from ..refdata._files import cell as row_cell
-from ..refdata._files import header_columns, read_capped, read_table
 from ..refdata._text import country_code
 
 __all__ = [
@@ -43,6 +50,7 @@ __all__ = [
     "ScopeReport",
     "load_annex",
     "load_imports",
+    "quantity_kg",
     "scope",
 ]
 
@@ -166,6 +174,101 @@ def load_annex(path: str | Path | None = None) -> AnnexTable:
     return table.model_copy(update={"snapshot": snap})
 
 
+_GROUPING = " \u00a0\u202f\u2009'\u2019"
+"""Spaces (plain, no-break, narrow no-break, thin) and apostrophes group thousands."""
+_DIGITS_AND_MARKS = re.compile(r"[0-9][0-9.,]*")
+_SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+")
+
+
+def _grouped(digits: str, mark: str) -> str | None:
+    """``1.234.567`` (``mark`` ``.``) -> ``1234567``, or None unless every group after the
+    first (one to three digits) has exactly three."""
+    groups = digits.split(mark)
+    if not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:]):
+        return None
+    return "".join(groups)
+
+
+def quantity_kg(text: str | None) -> float:
+    """A quantity as written in an import record, in kilograms.
+
+    Read: plain numbers (``6000``, ``6000.5``, ``1.5e3``), numbers with both marks, the last
+    one being the decimal mark (``6.000,5`` and ``6,000.5`` are 6000.5), thousands grouped by
+    spaces or apostrophes (``1 234,5``), a repeated mark grouping thousands (``1,234,567``),
+    a single comma or point followed by other than three digits, or after a leading zero
+    (``6,5``, ``0,125``: decimal). Refused, with :class:`CellValueError`: a single mark
+    followed by exactly three digits (``6,000`` and ``6.000`` are six thousand in one country
+    and six in another), groups of other than three digits, empty cells, text, ``nan``,
+    infinities, numbers too large for a float (``1e400``) and negative quantities. A number
+    stored as a number in a worksheet is taken as stored."""
+    if isinstance(text, NumberText):
+        value = text.number
+        shown = str(text)
+    else:
+        shown = (text or "").strip()
+        if not shown:
+            raise CellValueError("the quantity is empty")
+        value = _read_quantity(shown)
+    if not math.isfinite(value):
+        raise CellValueError(f"the quantity {shown!r} is not a finite number of kilograms")
+    if value < 0:
+        raise CellValueError(f"the quantity {shown!r} is negative")
+    return value if value else 0.0  # -0 is 0
+
+
+def _read_quantity(shown: str) -> float:
+    sign = "-" if shown.startswith("-") else ""
+    body = shown[1:] if shown[:1] in "+-" else shown
+    not_a_number = CellValueError(f"the quantity {shown!r} is not a number")
+    if _SCIENTIFIC.fullmatch(body):
+        number = sign + body
+    elif any(ch in body for ch in _GROUPING):
+        spacer = next(ch for ch in _GROUPING if ch in body)
+        cut = max(body.rfind("."), body.rfind(","))
+        whole, fraction = (body[:cut], body[cut + 1:]) if cut >= 0 else (body, "")
+        digits = _grouped(whole, spacer)
+        if (digits is None or not digits.isdigit() or (cut >= 0 and not fraction.isdigit())):
+            raise not_a_number
+        number = f"{sign}{digits}.{fraction}" if fraction else sign + digits
+    elif not _DIGITS_AND_MARKS.fullmatch(body):
+        raise not_a_number
+    elif "." in body and "," in body:
+        decimal = "." if body.rfind(".") > body.rfind(",") else ","
+        whole, _, fraction = body.rpartition(decimal)
+        digits = _grouped(whole, "," if decimal == "." else ".")
+        if digits is None or not digits.isdigit() or not fraction.isdigit():
+            raise CellValueError(f"the quantity {shown!r} is not a number: its thousands "
+                                 "groups or its decimal mark are out of place")
+        number = f"{sign}{digits}.{fraction}"
+    elif body.count(".") + body.count(",") > 1:
+        mark = "." if "." in body else ","
+        digits = _grouped(body, mark)
+        if digits is None or not digits.isdigit():
+            raise CellValueError(f"the quantity {shown!r} is not a number: its thousands "
+                                 "groups are out of place")
+        number = sign + digits
+    elif "." in body or "," in body:
+        mark = "." if "." in body else ","
+        whole, _, fraction = body.partition(mark)
+        if not whole.isdigit() or not fraction.isdigit():
+            raise not_a_number
+        if len(fraction) == 3 and whole.lstrip("0"):
+            decimal_form = f"{whole}.{fraction}".rstrip("0").rstrip(".")
+            if len(decimal_form.partition(".")[2]) == 3:
+                decimal_form += "0"
+            raise CellValueError(
+                f"the quantity {shown!r} is ambiguous: {mark!r} may group thousands "
+                f"({whole}{fraction}) or mark decimals ({decimal_form}); write it without a "
+                f"thousands separator, such as {whole}{fraction} or {decimal_form}")
+        number = f"{sign}{whole}.{fraction}"
+    else:
+        number = sign + body
+    try:
+        return float(number)
+    except ValueError as exc:
+        raise not_a_number from exc
+
+
 def _flag(text: str | None) -> bool:
     return (text or "").strip().casefold() in _YES
 
@@ -200,17 +303,10 @@ def load_imports(path: str | Path) -> _Loaded:
             return row_cell(row, cols, fld)
 
         try:
-            when = date_parser.parse(cell("date") or "").date()
-        except (ValueError, OverflowError):
-            invalid.append((number, f"the date {cell('date')!r} cannot be read"))
-            continue
-        try:
-            qty = float((cell("quantity_kg") or "").replace(",", ""))
-        except ValueError:
-            invalid.append((number, f"the quantity {cell('quantity_kg')!r} is not a number"))
-            continue
-        if qty < 0:
-            invalid.append((number, f"the quantity {qty} is negative"))
+            when = parse_date(cell("date"))
+            qty = quantity_kg(cell("quantity_kg"))
+        except CellValueError as exc:
+            invalid.append((number, str(exc)))
             continue
         cn = re.sub(r"\D", "", cell("cn") or "")
         if len(cn) < 4:

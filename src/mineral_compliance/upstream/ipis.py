@@ -18,10 +18,9 @@ are reported with their row number, never dropped.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
-from ..refdata._files import decode_text, read_capped
+from ..refdata._files import CellValueError, csv_rows, read_capped
 
 __all__ = ["AreaRisk", "ArmedActor", "MineSite", "MineVisit", "load_ipis", "summarise"]
 
@@ -135,11 +134,20 @@ def _flag(text: str) -> bool | None:
     return None if text == "" else text == "1"
 
 
-def _number(text: str, kind: type[int] | type[float]) -> int | float | None:
-    try:
-        return kind(float(text)) if text.strip() else None
-    except ValueError:
+def _number(row: dict[str, str], column: str, low: float, high: float) -> float | None:
+    """The number in ``column``, None when blank; text, ``nan``, infinities and values
+    outside ``low`` to ``high`` raise :class:`CellValueError`."""
+    text = (row.get(column) or "").strip()
+    if not text:
         return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not low <= value <= high:
+        raise CellValueError(f"the {column} {text[:40]!r} is not a number from {low:g} to "
+                             f"{high:g}")
+    return value
 
 
 _FORMS = ("taxation", "commerce_taxation", "entrance_taxation", "monopoly",
@@ -179,14 +187,17 @@ def _visits(rows: Iterable[tuple[int, dict[str, str]]]
             for m in (row.get(f"mineral{i}") or "" for i in (1, 2, 3)) if m.strip()))
         services = tuple(s.strip() for s in (row.get(f"state_service{i}") or ""
                                              for i in (1, 2, 3, 4)) if s.strip())
-        lat, lon = _number(row.get("latitude", ""), float), _number(row.get("longitude", ""),
-                                                                   float)
-        workers = _number(row.get("workers_numb", ""), int)
+        try:
+            lat = _number(row, "latitude", -90, 90)
+            lon = _number(row, "longitude", -180, 180)
+            workers = _number(row, "workers_numb", 0, 10_000_000)
+        except CellValueError as exc:
+            invalid.append((number, str(exc)))
+            continue
         visits.append(MineVisit(
             row=number, site=site, name=(row.get("name") or None), date=date,
             province=(row.get("province") or None), territoire=(row.get("territoire") or None),
-            latitude=float(lat) if lat is not None else None,
-            longitude=float(lon) if lon is not None else None,
+            latitude=lat, longitude=lon,
             workers=int(workers) if workers is not None else None, minerals=minerals,
             actors=_actors(row), traceability=(row.get("traceability") or None),
             state_services=services, children_under_15=_flag(row.get("childunder15", "")),
@@ -198,12 +209,14 @@ def load_ipis(path: str | Path) -> IpisData:
     """Read the IPIS mine-site open data (CSV), grouped into sites."""
     source = Path(path)
     data = read_capped(source, 500 * 1024 * 1024)
-    reader = csv.DictReader(io.StringIO(decode_text(data, source)))
-    if not reader.fieldnames or "pcode" not in reader.fieldnames or \
-            "visit_date" not in reader.fieldnames:
+    rows = csv_rows(data, source)
+    header = [h.strip() for h in rows[0]] if rows else []
+    if "pcode" not in header or "visit_date" not in header:
         raise ReferenceDataError("not the IPIS mine-site data: no pcode and visit_date "
                                  "columns", path=source)
-    visits, invalid = _visits((n, row) for n, row in enumerate(reader, start=2))
+    records = ((n, {name: (r[i] if i < len(r) else "") for i, name in enumerate(header)})
+               for n, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r))
+    visits, invalid = _visits(records)
     by_site: dict[str, list[MineVisit]] = defaultdict(list)
     for v in visits:
         by_site[v.site].append(v)

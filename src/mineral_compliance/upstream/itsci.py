@@ -25,23 +25,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dateutil import parser as date_parser
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
+from ..refdata._files import CellValueError, header_columns, parse_date, read_table
 from ..refdata._files import cell as row_cell
-from ..refdata._files import header_columns, read_table
 from ..refdata._text import country_code
 from .ipis import MineSite
 
 __all__ = ["Incident", "RiskArea", "load_incidents", "risk_register"]
 
+_LEVEL = re.compile(r"(?i)(?:level\s*)?([123])(?:\.0*)?")
+"""``1``, ``Level 2``, ``3.0`` (a level stored as a number in a worksheet)."""
 _COLUMNS = ("incident_id", "date", "country", "province", "site", "annex_ii_category",
             "level", "status", "mitigation")
 
@@ -109,18 +111,18 @@ def load_incidents(path: str | Path) -> Incidents:
             invalid.append((number, "no incident identifier"))
             continue
         try:
-            when = date_parser.parse(cell("date") or "").date()
-        except (ValueError, OverflowError):
-            invalid.append((number, f"the date {cell('date')!r} cannot be read"))
+            when = parse_date(cell("date"))
+        except CellValueError as exc:
+            invalid.append((number, str(exc)))
             continue
         level_text = cell("level")
         level = None
         if level_text:
-            digits = "".join(c for c in level_text if c.isdigit())
-            if not digits:
+            found = _LEVEL.fullmatch(level_text)
+            if found is None:
                 invalid.append((number, f"the level {level_text!r} is not 1, 2 or 3"))
                 continue
-            level = int(digits)
+            level = int(found.group(1))
         country = cell("country")
         out.append(Incident(
             row=number, incident_id=ident, date=when, country=country,
