@@ -37,9 +37,11 @@ from typing import Any
 import holidays
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..errors import ProfileError
+from .. import _io
+from ..errors import ProfileError, ReferenceDataError
 from ..models.consolidation import Consolidation
 from ..models.profile import THREE_TG, CompanyProfile
+from ..refdata._files import decode_text
 from ..refdata.matching import metal_key
 from ..refdata.regions import COVERED_COUNTRY_CODES
 
@@ -95,15 +97,34 @@ class Determination(BaseModel):
     facts: tuple[Fact, ...]
 
 
+_MAX_PROFILE_BYTES = 1024 * 1024
+"""A profile is a page of facts; a larger file is not one."""
+
+
 def load_profile(path: str | Path) -> CompanyProfile:
-    """Read a company profile from a ``.toml`` or ``.json`` file."""
+    """Read a company profile from a ``.toml`` or ``.json`` file (UTF-8, or UTF-16 with a
+    byte-order mark; at most 1 MB; a regular file)."""
     source = Path(path)
     try:
-        raw = source.read_bytes()
-        data: Any = (tomllib.loads(raw.decode("utf-8")) if source.suffix.lower() == ".toml"
-                     else json.loads(raw))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
+        raw = _io.read_capped(source, _MAX_PROFILE_BYTES)
+    except _io.TooLargeError as exc:
+        raise ProfileError(exc.reason, path=source) from exc
+    except _io.FileRefusedError as exc:
+        raise ProfileError(f"the profile cannot be read ({exc.reason})", path=source) from exc
+    try:
+        text = decode_text(raw, source)
+    except ReferenceDataError as exc:
+        raise ProfileError(exc.message, path=source, hint=exc.hint) from exc
+    try:
+        data: Any = (tomllib.loads(text) if source.suffix.lower() == ".toml"
+                     else json.loads(text))
+    except RecursionError as exc:
+        raise ProfileError("the profile is nested too deeply to be read", path=source) from exc
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
         raise ProfileError(f"the profile cannot be read ({exc})", path=source) from exc
+    if not isinstance(data, dict):
+        raise ProfileError("the profile is not a table of fields (a JSON object)", path=source,
+                           hint="see the CompanyProfile fields in the documentation")
     try:
         return CompanyProfile.model_validate(data)
     except ValidationError as exc:
