@@ -11,11 +11,13 @@ from .regions import (
     fetch_cahra,
     load_cahra,
 )
+from .roster import ROSTER_HEADERS, load_roster
 from .status import StatusEntry, StatusList, load_status_list
 
 __all__ = [
     "CAHRA_API_URL",
     "COVERED_COUNTRY_CODES",
+    "ROSTER_HEADERS",
     "SUGGEST_THRESHOLD",
     "CahraArea",
     "CahraList",
@@ -30,6 +32,7 @@ __all__ = [
     "is_placeholder",
     "load_cahra",
     "load_legacy_ids",
+    "load_roster",
     "load_status_list",
     "metal_key",
     "normalise_id",
