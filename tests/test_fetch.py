@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -10,9 +12,11 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+import requests
+from requests.adapters import HTTPAdapter
 
 from mineral_compliance.errors import ReferenceDataError
-from mineral_compliance.refdata.fetch import fetch
+from mineral_compliance.refdata.fetch import fetch, redirect_refused
 
 BODY = b"Smelter ID,Standard Smelter Name,Status\nCID000202,Example,Conformant\n"
 
@@ -52,6 +56,18 @@ class _Handler(BaseHTTPRequestHandler):
                                               "/typed": "text/csv; charset=utf-8"}[self.path])
             self.end_headers()
             self.wfile.write(body)
+            return
+        if self.path == "/drip":  # a byte at a time, each well within the read timeout
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(1000):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:  # the client hung up
+                pass
             return
         if self.path == "/huge":
             self.send_response(200)
@@ -163,3 +179,88 @@ def test_a_tampered_cache_is_refused(server: str, tmp_path: Path) -> None:
     first.path.write_bytes(b"Smelter ID,Status\nCID999999,Conformant\n")  # edited by hand
     with pytest.raises(ReferenceDataError, match="no longer matches the sha256"):
         fetch(f"{server}/list.csv", tmp_path)
+
+
+def test_a_server_dripping_bytes_is_cut_off_at_the_deadline(server: str, tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(ReferenceDataError, match=r"longer than the 1 s allowed"):
+        fetch(f"{server}/drip", tmp_path, timeout=2, deadline=1, retries=0)
+    assert time.monotonic() - started < 4
+    assert not list(tmp_path.glob("*.body"))
+
+
+def test_the_redirect_policy() -> None:
+    assert redirect_refused("https://example.org/a", "https://mirror.example.org/a") is None
+    assert redirect_refused("http://example.org/a", "https://example.org/a") is None
+    assert redirect_refused("http://example.org/a", "http://example.org/b") is None
+    assert "from https to unencrypted http" in (
+        redirect_refused("https://example.org/a", "http://example.org/a") or "")
+    assert "file address" in (redirect_refused("http://example.org/a", "file:///etc/passwd")
+                              or "")
+
+
+class _TlsRedirect(HTTPAdapter):
+    """Stands in for an https server that redirects to ``target``: no TLS is needed to test
+    what the client does with the answer."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target = target
+
+    def send(self, request: requests.PreparedRequest, *args: object, **kwargs: object
+             ) -> requests.Response:
+        response = requests.Response()
+        response.status_code = 302
+        response.headers["Location"] = self.target
+        response.url = request.url or ""
+        response.request = request
+        response.raw = io.BytesIO(b"")
+        return response
+
+
+def test_a_redirect_from_https_to_http_is_not_followed(server: str, tmp_path: Path) -> None:
+    session = requests.Session()
+    session.mount("https://", _TlsRedirect(f"{server}/list.csv"))
+    with pytest.raises(ReferenceDataError, match="from https to unencrypted http"):
+        fetch("https://lists.example.org/list.csv", tmp_path, session=session)
+    assert _Handler.hits == []  # the plain-http address was never asked
+    session.mount("https://", _TlsRedirect("https://lists.example.org/moved.csv"))
+    with pytest.raises(ReferenceDataError, match="could not be fetched"):
+        fetch("https://lists.example.org/list.csv", tmp_path, session=session)  # loops: allowed
+
+
+def test_an_unusable_cache_folder_is_a_typed_error(server: str, tmp_path: Path) -> None:
+    taken = tmp_path / "cache"
+    taken.write_text("not a folder", encoding="utf-8")
+    for folder in (taken, taken / "below"):
+        with pytest.raises(ReferenceDataError, match="cache folder cannot be used") as info:
+            fetch(f"{server}/list.csv", folder)
+        assert info.value.path == str(folder)
+    assert _Handler.hits == []  # refused before anything was downloaded
+
+
+@pytest.mark.parametrize(("damage", "why"), [
+    ("not json", "not JSON"), ("[]", "not a JSON object"), ('{"sha256": 5}', "sha256 is not text"),
+    ('{"etag": "x"}', "no sha256"), ("body", "the body"),
+])
+def test_a_damaged_cache_record_is_a_typed_error(server: str, tmp_path: Path, damage: str,
+                                                 why: str) -> None:
+    first = fetch(f"{server}/list.csv", tmp_path)
+    record = first.path.with_suffix(".json")
+    if damage == "body":
+        first.path.unlink()
+        first.path.mkdir()  # what was the body is now a folder
+    else:
+        record.write_text(damage, encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=f"cache record .* is damaged .*{why}") as info:
+        fetch(f"{server}/list.csv", tmp_path)
+    assert info.value.path == str(record) and info.value.hint and "delete" in info.value.hint
+
+
+def test_an_interrupted_download_is_downloaded_again(server: str, tmp_path: Path) -> None:
+    first = fetch(f"{server}/list.csv", tmp_path)
+    first.path.with_suffix(".json").unlink()  # the body is there, its record is not
+    again = fetch(f"{server}/list.csv", tmp_path)
+    assert not again.from_cache and again.path.read_bytes() == BODY
+    assert json.loads(again.path.with_suffix(".json").read_text(encoding="utf-8"))[
+        "sha256"] == again.sha256
