@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mineral_compliance.disclosures.dodd_frank import load_profile
-from mineral_compliance.disclosures.eu import load_imports, quantity_kg, scope
+from mineral_compliance.disclosures.eu import load_annex, load_imports, quantity_kg, scope
 from mineral_compliance.errors import ProfileError, ReferenceDataError
 from mineral_compliance.refdata import (
     load_cahra,
@@ -406,6 +406,10 @@ def test_deeply_nested_profiles_and_cahra_lists(tmp_path: Path) -> None:
     cahra.write_text('{"entries": ' + "[" * 100_000, encoding="utf-8")
     with pytest.raises(ReferenceDataError, match="nested too deeply"):
         load_cahra(cahra)
+    annex = tmp_path / "annex.json"
+    annex.write_text('{"lines": ' + "[" * 100_000, encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match="nested too deeply"):
+        load_annex(annex)
     listed = tmp_path / "list.json"
     listed.write_text('[1, 2]', encoding="utf-8")
     with pytest.raises(ProfileError, match="not a table of fields"):

@@ -167,6 +167,9 @@ def load_annex(path: str | Path | None = None) -> AnnexTable:
         source = str(path)
     try:
         table = AnnexTable.model_validate(json.loads(data))
+    except RecursionError as exc:
+        raise ReferenceDataError("not an Annex I table (the JSON is nested too deeply)",
+                                 path=source) from exc
     except ValueError as exc:
         raise ReferenceDataError(f"not an Annex I table ({exc})", path=source) from exc
     snap = Snapshot(kind="eu-annex-i", source=source, version=table.as_of,
