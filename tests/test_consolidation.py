@@ -329,3 +329,28 @@ def test_one_opening_reads_the_declaration_and_its_reference(path: Path) -> None
             reference_from_template(path)
     else:
         assert reference == reference_from_template(path)
+
+
+@pytest.mark.parametrize("content", [
+    b"[" * 100_000 + b"]" * 100_000,  # nested past the recursion limit
+    b"[1, 2]", b"{", b"\xff\xfe{}", b'{"files": 3}',
+])
+def test_a_damaged_earlier_consolidation_is_a_typed_error(tmp_path: Path,
+                                                          content: bytes) -> None:
+    from mineral_compliance.consolidation import load_consolidation
+    from mineral_compliance.errors import ReferenceDataError
+
+    (tmp_path / "consolidation.json").write_bytes(content)
+    with pytest.raises(ReferenceDataError, match="no readable consolidation here"):
+        load_consolidation(tmp_path)
+
+
+def test_an_earlier_consolidation_that_is_a_fifo_is_refused_unopened(tmp_path: Path) -> None:
+    import os
+
+    from mineral_compliance.consolidation import load_consolidation
+    from mineral_compliance.errors import ReferenceDataError
+
+    os.mkfifo(tmp_path / "consolidation.json")
+    with pytest.raises(ReferenceDataError, match="named pipe"):
+        load_consolidation(tmp_path)

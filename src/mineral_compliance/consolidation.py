@@ -42,6 +42,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._io import FileRefusedError, read_capped
 from ._isolation import WorkerLimits, run_isolated
 from ._words import counted
 from .errors import MineralComplianceError
@@ -87,7 +88,8 @@ __all__ = [
 ]
 
 _LAYOUTS = {layout.name: layout for layout in LAYOUTS}
-_SUFFIXES = (".xlsx", ".xlsm")
+MAX_CONSOLIDATION_BYTES = 2 * 1024**3
+"""The largest ``consolidation.json`` read back (about 200,000 supplier files' worth)."""
 
 
 @dataclass(frozen=True)
@@ -555,11 +557,15 @@ def load_consolidation(path: str | Path) -> Consolidation:
     if target.is_dir():
         target = target / "consolidation.json"
     try:
-        data = json.loads(target.read_text(encoding="utf-8"))
+        data = json.loads(read_capped(target, MAX_CONSOLIDATION_BYTES).decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("the file holds no consolidation object")
         data.pop("summary", None)
         return Consolidation.model_validate(data)
-    except (OSError, ValueError) as exc:
-        raise ReferenceDataError(f"no readable consolidation here ({exc})", path=target,
+    except (FileRefusedError, ValueError, RecursionError) as exc:
+        # ValueError covers bad UTF-8, bad JSON and pydantic's validation errors
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ReferenceDataError(f"no readable consolidation here ({reason})", path=target,
                                  hint="point at the output folder of an earlier run") from exc
 
 
