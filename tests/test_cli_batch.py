@@ -152,3 +152,17 @@ def test_ctrl_c_ends_with_one_line_exit_130_and_no_worker_left(tmp_path: Path) -
     assert not (out / "consolidation.json").exists()
     with pytest.raises(ProcessLookupError):
         os.killpg(proc.pid, 0)  # nothing of the group is left
+
+
+def test_a_roster_saved_as_utf16_counts_its_suppliers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes("supplier\r\nCathode Example Ltd.\r\nSomeone Who Did Not Answer\r\n"
+                       .encode("utf-16"))  # with its byte-order mark, as Excel saves it
+    out = tmp_path / "out"
+    assert main(["consolidate", str(DEMO / "crt-2.21-cobalt.xlsx"), "-o", str(out),
+                 "--roster", str(roster), "--no-progress"]) == 0
+    capsys.readouterr()
+    data = json.loads((out / "consolidation.json").read_text(encoding="utf-8"))
+    rate = next(a for a in data["answers"] if a["question"] == "4")
+    assert rate["rule"] == "1 of 2 suppliers on the roster responded"

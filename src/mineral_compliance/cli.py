@@ -48,12 +48,18 @@ from .models.declaration import Declaration
 from .models.matching import SmelterMatch
 from .models.reference import SmelterReference
 from .outputs import neutralise, write_atomic, write_consolidation
-from .refdata import SmelterMatcher, fetch, load_cahra, load_legacy_ids, load_status_list
+from .refdata import (
+    SmelterMatcher,
+    fetch,
+    load_cahra,
+    load_legacy_ids,
+    load_roster,
+    load_status_list,
+)
 from .refdata.crosscheck import (
     declared_rows,
     match_plain,
     read_rows_csv,
-    read_rows_csv_plain,
     snapshots_plain,
 )
 from .rules import registry, validate
@@ -436,14 +442,6 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _roster(path: Path) -> list[str]:
-    rows = read_rows_csv_plain(path)
-    first = rows[0][0].strip().casefold() if rows and rows[0] else ""
-    body = rows[1:] if first in ("supplier", "name", "company", "company name", "unique id",
-                                 "supplier name") else rows
-    return [r[0] for r in body if r and r[0].strip()]
-
-
 def _cmd_consolidate(args: argparse.Namespace) -> int:
     try:
         lists = [load_status_list(_local(p, args)) for p in args.status_list]
@@ -451,7 +449,7 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
         lists += [load_status_list(_local(p, args), kind="rjc") for p in args.rjc]
         cahra = load_cahra(_local(args.cahra, args)) if args.cahra else None
         references = [reference_from_template(p) for p in args.reference]
-        roster = _roster(args.roster) if args.roster else None
+        roster = load_roster(args.roster) if args.roster else None
         previous = load_consolidation(args.previous) if args.previous else None
     except MineralComplianceError as exc:
         print(f"error: {exc}", file=sys.stderr)
