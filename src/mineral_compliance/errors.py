@@ -16,6 +16,7 @@ reported as a finding. Exceptions are for inputs that cannot be read at all.
      +-- ReferenceDataError             reference data (smelter look-up) cannot be used
      +-- ProfileError                   a company profile cannot be read or is invalid
      +-- OutputError                    an output cannot be written where it was asked for
+          +-- OutputLockedError          another run is writing into the same folder
 
 Every exception carries context attributes (``path``, ``sheet``, ``cell``) where known and a
 ``hint`` telling the person who owns the file what to do.
@@ -32,6 +33,7 @@ __all__ = [
     "MineralComplianceError",
     "NotAWorkbookError",
     "OutputError",
+    "OutputLockedError",
     "ProfileError",
     "ReferenceDataError",
     "TemplateError",
@@ -150,3 +152,21 @@ class OutputError(MineralComplianceError):
     from supplier data that would leave the output folder)."""
 
     default_message = "the output cannot be written"
+
+
+class OutputLockedError(OutputError):
+    """Another run holds the output folder's lock; ``holder`` is what its lock file says
+    (``pid``, ``host``, ``started``) when it could be read."""
+
+    default_message = "another run is writing into this output folder"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        path: str | Path | None = None,
+        hint: str | None = None,
+        holder: dict[str, object] | None = None,
+    ) -> None:
+        self.holder = holder
+        super().__init__(message, path=path, hint=hint)
