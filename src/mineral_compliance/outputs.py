@@ -3,8 +3,18 @@
 * Any text from supplier data that a spreadsheet program would run as a formula (starting
   with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading
   apostrophe, in every spreadsheet and CSV.
-* Every file is written to a temporary file in the target folder, then renamed over the
-  target, so a reader never sees half a file.
+* Any character a value can hold is written: lone surrogates become U+FFFD everywhere (no
+  encoder accepts them); the JSON keeps every other character exactly; in the workbook and
+  the CSV files, C0 control characters other than tab, newline and carriage return are shown
+  as their control pictures (a worksheet cannot hold them, and spreadsheet programs mangle
+  them in CSV); the workbook also replaces U+FFFE and U+FFFF, which XML cannot carry, and
+  escapes literal ``_xHHHH_`` text, which Excel would otherwise decode. The review report
+  isolates and shows them (see :mod:`mineral_compliance.review`).
+* The files of one call are written as one run (:mod:`mineral_compliance._io.run`): staged
+  inside the output folder, then renamed into place together, so the folder never holds
+  some new and some old outputs, and a second run into the same folder at the same time is
+  refused. Every failure is an :class:`~mineral_compliance.errors.OutputError` naming the
+  path.
 * The same inputs give the same bytes: JSON keys in model order, rows in a fixed order, and
   the workbook's zip entries and document properties carry a fixed timestamp.
 * A file name taken from supplier data (a company name in the per-supplier feedback) is made
@@ -19,8 +29,7 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import tempfile
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -30,11 +39,13 @@ from typing import Any
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pathvalidate import sanitize_filename
 
+from ._io.run import output_run, write_atomic
+from ._io.text import scrub
 from .errors import OutputError
 from .models.consolidation import Comparison, Consolidation, FileStatus, SupplierFile
 
-__all__ = ["feedback_names", "neutralise", "safe_file_name", "write_atomic",
-           "write_consolidation", "write_feedback"]
+__all__ = ["feedback_names", "neutralise", "output_run", "safe_file_name", "spreadsheet_text",
+           "write_atomic", "write_consolidation", "write_feedback", "write_json"]
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -70,30 +81,56 @@ def _inside(folder: Path, name: str) -> Path:
     return path
 
 
-def _cell_text(value: Any) -> Any:
-    """Characters a worksheet cannot hold (C0 controls other than tab, newline and carriage
-    return) shown as their Unicode control pictures, so the text stays visible; the JSON
-    output keeps the exact text."""
+_XML_NONCHARACTERS = re.compile("[\ufffe\uffff]")
+_LOOKS_ESCAPED = re.compile("(_x[0-9A-Fa-f]{4}_)")
+_CELL_LIMIT = 32767
+"""The most characters an Excel cell holds."""
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """Text as a spreadsheet (a CSV file opened in one, or a worksheet) can carry it: formula
+    made inert, lone surrogates replaced by U+FFFD, C0 control characters other than tab,
+    newline and carriage return shown as their Unicode control pictures (U+2400 to U+241F),
+    so the text stays visible; other values unchanged."""
     value = neutralise(value)
-    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
-        return ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
+    if not isinstance(value, str):
+        return value
+    value = scrub(value)
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
     return value
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write here ({exc.strerror or exc})", path=path,
-                          hint="choose an output folder you can write to") from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).replace(path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+def _cell_text(value: Any) -> Any:
+    """:func:`spreadsheet_text`, and what a worksheet's XML cannot carry: U+FFFE and U+FFFF
+    replaced by U+FFFD, literal ``_xHHHH_`` escaped (Excel reads it as a character), and text
+    cut to the 32,767 characters of a cell."""
+    value = spreadsheet_text(value)
+    if not isinstance(value, str):
+        return value
+    value = _XML_NONCHARACTERS.sub("\ufffd", value)
+    if "_x" in value:
+        value = _LOOKS_ESCAPED.sub(r"_x005F\1", value)
+    if len(value) > _CELL_LIMIT:
+        value = value[: _CELL_LIMIT - 1] + "\u2026"
+    return value
+
+
+def _json_bytes(data: Any) -> bytes:
+    """Indented UTF-8 JSON keeping every character of the text exactly, except lone
+    surrogates (U+FFFD)."""
+    return scrub(json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write a model (pydantic) or plain JSON data to ``path`` as indented UTF-8 JSON, inside
+    the enclosing run if any. Unlike ``model_dump_json``, text with a lone surrogate is
+    written (as U+FFFD) rather than refused."""
+    if hasattr(data, "model_dump"):
+        data = data.model_dump(mode="json")
+    target = Path(path)
+    write_atomic(target, _json_bytes(data))
+    return target
 
 
 def _tables(c: Consolidation) -> dict[str, tuple[list[str], list[list[Any]]]]:
@@ -134,12 +171,20 @@ def _tables(c: Consolidation) -> dict[str, tuple[list[str], list[list[Any]]]]:
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """Comma-separated UTF-8 with newline line ends. The writer is told the line end is a
+    carriage return and a newline so that it quotes fields holding either (it quotes only
+    the characters of its line terminator): an unquoted carriage return ends the record for
+    Python's reader and for spreadsheet programs."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
-    return buffer.getvalue().encode("utf-8")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    out = []
+    for row in [list(header), *(["" if v is None else spreadsheet_text(v) for v in r]
+                                for r in rows)]:
+        writer.writerow(row)
+        out.append(buffer.getvalue()[:-2] + "\n")
+        buffer.seek(0)
+        buffer.truncate()
+    return "".join(out).encode("utf-8")
 
 
 def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
@@ -156,7 +201,7 @@ def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
         for row in rows:
             ws.append([_cell_text(v) for v in row])
     raw = io.BytesIO()
-    wb.save(raw)
+    wb.save(raw)  # stamps the time of saving as the modified date: fixed again below
     # same bytes for the same content: fixed entry times, fixed order
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -164,8 +209,14 @@ def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
             entry = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info))
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = _CORE_MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            dst.writestr(entry, data)
     return out.getvalue()
+
+
+_CORE_MODIFIED = re.compile(rb"(<dcterms:modified\b[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def write_consolidation(c: Consolidation, outdir: str | Path, *,
@@ -179,20 +230,21 @@ def write_consolidation(c: Consolidation, outdir: str | Path, *,
     folder = Path(outdir)
     tables = _tables(c)
     written = []
-    path = folder / "consolidation.json"
     data = c.model_dump(mode="json")
     data["summary"] = c.summary()
-    write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    written.append(path)
-    path = folder / "consolidation.xlsx"
-    write_atomic(path, _xlsx(tables))
-    written.append(path)
-    for title, (header, rows) in tables.items():
-        path = folder / f"{title.lower()}.csv"
-        write_atomic(path, _csv(header, rows))
+    with output_run(folder, name="consolidation"):
+        path = folder / "consolidation.json"
+        write_atomic(path, _json_bytes(data))
         written.append(path)
-    written += write_feedback(c, folder / "feedback")
-    written.append(write_report(c, folder / "report.html", comparison=comparison))
+        path = folder / "consolidation.xlsx"
+        write_atomic(path, _xlsx(tables))
+        written.append(path)
+        for title, (header, rows) in tables.items():
+            path = folder / f"{title.lower()}.csv"
+            write_atomic(path, _csv(header, rows))
+            written.append(path)
+        written += write_feedback(c, folder / "feedback")
+        written.append(write_report(c, folder / "report.html", comparison=comparison))
     return written
 
 
@@ -233,25 +285,23 @@ def write_feedback(c: Consolidation, outdir: str | Path) -> list[Path]:
     """One CSV per supplier file (not superseded) listing what the supplier should fix, cell by
     cell, in ``outdir``, and ``index.csv`` naming the feedback file of every input (superseded
     files included, pointing at the file that replaced them). Feedback files an earlier run
-    left in ``outdir`` for suppliers no longer in this one are removed, so the folder never
-    holds stale advice."""
+    wrote in ``outdir`` for suppliers no longer in this one are removed (those named in the
+    run manifest that still hold what was written), so the folder never holds stale advice."""
     folder = Path(outdir)
-    folder.mkdir(parents=True, exist_ok=True)
     names = feedback_names(c)
     written = []
-    for f in c.files:
-        name = names.get(f.file)
-        if name is None:
-            continue
-        path = _inside(folder, name)
-        write_atomic(path, _csv(_FEEDBACK_HEADER, _feedback_rows(f)))
-        written.append(path)
-    index = folder / "index.csv"
-    write_atomic(index, _csv(
-        ["file", "status", "company", "errors", "warnings", "feedback", "superseded_by"],
-        [[f.file, f.status.value, f.company, f.errors, f.warnings, names.get(f.file),
-          f.superseded_by] for f in sorted(c.files, key=lambda f: f.file)]))
-    written.append(index)
-    for stale in sorted(set(folder.glob("*.csv")) - set(written)):
-        stale.unlink()
+    with output_run(folder, name="feedback"):
+        for f in c.files:
+            name = names.get(f.file)
+            if name is None:
+                continue
+            path = _inside(folder, name)
+            write_atomic(path, _csv(_FEEDBACK_HEADER, _feedback_rows(f)))
+            written.append(path)
+        index = folder / "index.csv"
+        write_atomic(index, _csv(
+            ["file", "status", "company", "errors", "warnings", "feedback", "superseded_by"],
+            [[f.file, f.status.value, f.company, f.errors, f.warnings, names.get(f.file),
+              f.superseded_by] for f in sorted(c.files, key=lambda f: f.file)]))
+        written.append(index)
     return written
