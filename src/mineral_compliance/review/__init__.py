@@ -5,8 +5,12 @@ filtering script and the charts (inline SVG) are all in the file. A Content Secu
 forbids anything else; it names the hashes of the one style sheet and the one script, so no
 other script could run even if one got into the page. Every text that comes from supplier
 data is escaped by the template engine (Jinja2 with autoescaping), so a company name cannot
-become markup. Tables are plain HTML and read in full without the script; with it, column
-headings sort and a box above each table filters its rows.
+become markup. Characters that would act unseen are shown instead (see :func:`visible`):
+a right-to-left override in a smelter name cannot reorder the page, a zero-width space or
+a NUL cannot hide in a name; and each piece of supplier text sits in its own ``<bdi>``
+(bidirectional isolation), so right-to-left text reads correctly without pulling the
+figures beside it out of order. Tables are plain HTML and read in full without the script;
+with it, column headings sort and a box above each table filters its rows.
 
 Every figure in the page is computed here from the consolidation (and the comparison with the
 previous one, when given), so the page and ``consolidation.json`` agree by construction; the
@@ -18,20 +22,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from .. import __version__
+from .._io.text import scrub
 from ..findings import Severity
 from ..models.consolidation import Comparison, Consolidation, FileStatus
 from ..models.matching import StatusKind
-from ..outputs import write_atomic
+from ..outputs import output_run, write_atomic
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["render_report", "visible", "write_report"]
 
 STATUS_ORDER = (StatusKind.CONFORMANT, StatusKind.ACTIVE, StatusKind.NON_CONFORMANT,
                 StatusKind.NOT_ENROLLED, StatusKind.UNKNOWN)
@@ -91,12 +98,65 @@ def _css_name(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+_KEPT_FORMAT = {"\u200c", "\u200d"}
+"""Zero-width non-joiner and joiner: format characters that Persian, Indic scripts and emoji
+need to be written correctly; they cannot reorder text."""
+
+_HIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891"
+    "\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\U000110bd"
+    "\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e007f]")
+"""Every control (Cc) and format (Cf) character, and a few unassigned neighbours that
+:func:`_shown` passes through (a test checks the class against the Unicode database)."""
+
+
+def _shown(match: re.Match[str]) -> str:
+    ch = match.group()
+    cp = ord(ch)
+    if cp < 0x20:
+        return chr(0x2400 + cp)
+    if cp == 0x7F:
+        return "\u2421"
+    if ch in _KEPT_FORMAT or unicodedata.category(ch) not in ("Cc", "Cf"):
+        return ch
+    return f"[U+{cp:04X}]"
+
+
+def visible(text: str) -> str:
+    """``text`` as the report shows it: lone surrogates as U+FFFD; C0 controls (other than
+    tab and newline) as their control pictures (U+2400 to U+241F, DEL as U+2421); other
+    control and format characters (C1 controls, bidirectional embeddings, overrides, isolates
+    and marks, zero-width space, word joiner, byte order mark, tag characters...) as
+    ``[U+XXXX]``, so nothing in supplier text acts on the page unseen. Zero-width joiner and
+    non-joiner are kept (scripts need them)."""
+    text = scrub(text)
+    return _HIDDEN.sub(_shown, text) if _HIDDEN.search(text) else text
+
+
+def _finalize(value: object) -> object:
+    """Every expression the template prints: text made visible (markup the template built
+    itself passes through)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
+
+
+def _bdi(value: object) -> Markup:
+    """Supplier text, made visible, escaped and isolated in its own ``<bdi>``; nothing for
+    None or empty text."""
+    if value is None or value == "":
+        return Markup("")
+    return Markup("<bdi>{}</bdi>").format(escape(visible(str(value))))
+
+
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("mineral_compliance", "review"),
                       autoescape=select_autoescape(["html", "j2"], default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, finalize=_finalize)
     env.filters["basename"] = lambda p: Path(str(p).split("!")[-1]).name
+    env.filters["bdi"] = _bdi
     return env
 
 
@@ -137,7 +197,11 @@ def _csp_hash(text: str) -> str:
 
 def write_report(c: Consolidation, path: str | Path, *,
                  comparison: Comparison | None = None) -> Path:
-    """Write the review report to ``path`` (atomically) and return the path."""
+    """Write the review report to ``path`` and return the path: as part of the enclosing
+    output run, or as a run of its own in the report's folder (other files there are left
+    alone)."""
     target = Path(path)
-    write_atomic(target, render_report(c, comparison=comparison).encode("utf-8"))
+    text = render_report(c, comparison=comparison)
+    with output_run(target.parent, name="report"):
+        write_atomic(target, text)
     return target
