@@ -20,7 +20,7 @@ from .._words import counted
 from ..models.consolidation import Consolidation
 from ..models.matching import StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
-from ..outputs import write_atomic
+from ..outputs import output_run, write_atomic
 from ..refdata.matching import metal_key
 from ..upstream.link import screen_mines, upstream_summary
 from .dodd_frank import Determination, Rcoi, determine
@@ -380,10 +380,14 @@ def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation
 
 def write_dodd_frank(profile: CompanyProfile, consolidation: Consolidation,
                      outdir: str | Path) -> list[Path]:
-    """Write the draft (see :func:`render_dodd_frank`) into ``outdir``, atomically."""
+    """Write the draft (see :func:`render_dodd_frank`) into ``outdir`` as one run: every
+    document or none, and a document an earlier draft had and this one has not (the
+    Exhibit when no report is required any more) removed."""
     folder = Path(outdir)
     written = []
-    for name, text in render_dodd_frank(profile, consolidation).items():
-        write_atomic(folder / name, text.encode("utf-8"))
-        written.append(folder / name)
+    files = render_dodd_frank(profile, consolidation)
+    with output_run(folder, name="dodd-frank"):
+        for name, text in files.items():
+            write_atomic(folder / name, text)
+            written.append(folder / name)
     return written

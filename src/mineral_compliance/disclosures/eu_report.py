@@ -21,7 +21,7 @@ from .._words import counted
 from ..models.consolidation import Consolidation
 from ..models.matching import StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
-from ..outputs import neutralise, write_atomic
+from ..outputs import neutralise, output_run, write_atomic
 from ..refdata.matching import metal_key
 from ..refdata.regions import CahraList
 from ..upstream.ipis import MineSite
@@ -238,9 +238,13 @@ def render_eu(profile: CompanyProfile, consolidation: Consolidation,
 def write_eu(profile: CompanyProfile, consolidation: Consolidation, outdir: str | Path,
              scope: ScopeReport | None = None, cahra: CahraList | None = None,
              sites: Sequence[MineSite] = ()) -> list[Path]:
+    """Write the EU documents (see :func:`render_eu`) into ``outdir`` as one run: all of
+    them or none."""
     folder = Path(outdir)
     written = []
-    for name, text in render_eu(profile, consolidation, scope, cahra, sites).items():
-        write_atomic(folder / name, text.encode("utf-8"))
-        written.append(folder / name)
+    files = render_eu(profile, consolidation, scope, cahra, sites)
+    with output_run(folder, name="eu"):
+        for name, text in files.items():
+            write_atomic(folder / name, text)
+            written.append(folder / name)
     return written

@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._io.run import atomic_path
 from .._words import counted
 from ..errors import TemplateError
 from ..models.declaration import Declaration, MineralScopeRow, MineRow, slot_key
@@ -84,12 +85,8 @@ def write_template(declaration: Declaration, *, template: str | Path, out: str |
     _declaration_sheet(declaration, layout, edits)
     _lists(declaration, layout, edits)
     target = Path(out)
-    partial = target.with_name(f".{target.name}.part")
-    try:
+    with atomic_path(target) as partial:  # staged when inside an output run
         patch_cells(template, edits.cells, partial)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
     return target
 
 
