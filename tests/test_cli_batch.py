@@ -166,3 +166,32 @@ def test_a_roster_saved_as_utf16_counts_its_suppliers(
     data = json.loads((out / "consolidation.json").read_text(encoding="utf-8"))
     rate = next(a for a in data["answers"] if a["question"] == "4")
     assert rate["rule"] == "1 of 2 suppliers on the roster responded"
+
+
+def test_a_consolidate_that_fails_part_way_leaves_the_previous_outputs_as_they_were(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    assert main(["consolidate", str(DEMO), "-o", str(out), "--no-progress"]) == 0
+
+    def snapshot() -> dict[str, bytes]:
+        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+                if p.is_file()}
+
+    before = snapshot()
+    # a blank template that cannot be used: refused before anything is written
+    assert main(["consolidate", str(CMRT), "-o", str(out), "--no-progress",
+                 "--template", str(FIXTURES / "refused" / "legacy.xls")]) == 2
+    assert snapshot() == before
+    # a failure while the company template is written, after the consolidation was staged
+    from mineral_compliance.errors import OutputError
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise OutputError("the disk is full", path=out / "company-cmrt.xlsx")
+
+    monkeypatch.setattr(cli, "write_template", failing)
+    assert main(["consolidate", str(CMRT), "-o", str(out), "--no-progress",
+                 "--template", str(CMRT)]) == 2
+    assert "the disk is full" in capsys.readouterr().err
+    assert snapshot() == before
+    assert not any(p.name.startswith(".mineral-compliance-run-") for p in out.iterdir())

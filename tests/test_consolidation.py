@@ -167,8 +167,9 @@ def test_command_line_consolidation_with_roster_and_previous_run(
     assert main(["consolidate", str(DEMO / "crt-2.21-cobalt.xlsx"), "-o", str(first),
                  "--no-progress"]) == 0
     second = tmp_path / "2026"
+    # an unreadable input makes the exit code 2; everything else is still consolidated
     assert main(["consolidate", str(DEMO), str(REFUSED / "legacy.xls"), "-o", str(second),
-                 "--roster", str(roster), "--previous", str(first), "--no-progress"]) == 0
+                 "--roster", str(roster), "--previous", str(first), "--no-progress"]) == 2
     out = capsys.readouterr()
     assert "1 unreadable" in out.out and "legacy.xls" in out.err
     data = json.loads((second / "consolidation.json").read_text())

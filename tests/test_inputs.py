@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mineral_compliance import inputs as inputs_module
+from mineral_compliance._io.run import output_run, write_atomic
 from mineral_compliance.errors import NotAWorkbookError
 from mineral_compliance.inputs import Input, close_archives, collect_inputs, read_input
 
@@ -183,8 +184,8 @@ def test_the_output_folder_and_what_earlier_runs_wrote_are_never_inputs(tmp_path
     assert [Path(i.label).name for i in collect_inputs(tmp_path, exclude=[out])] == [
         "supplier.xlsx"]
     # writing into the input folder itself: the manifest names what the library wrote
-    shutil.copy(DEMO, tmp_path / "company-emrt.xlsx")
-    (tmp_path / inputs_module.MANIFEST_NAME).write_text(
-        '{"files": [{"name": "company-emrt.xlsx"}]}')
+    with output_run(tmp_path, name="consolidation"):
+        write_atomic(tmp_path / "company-emrt.xlsx", DEMO.read_bytes())
+    assert (tmp_path / "company-emrt.xlsx").is_file()
     names = [Path(i.label).name for i in collect_inputs(tmp_path, exclude=[tmp_path])]
     assert names == ["company-cmrt.xlsx", "supplier.xlsx"]

@@ -47,7 +47,7 @@ from .inputs import Input, close_archives, collect_inputs, input_stream
 from .models.declaration import Declaration
 from .models.matching import SmelterMatch
 from .models.reference import SmelterReference
-from .outputs import neutralise, write_atomic, write_consolidation
+from .outputs import neutralise, output_run, write_consolidation, write_json
 from .refdata import (
     SmelterMatcher,
     fetch,
@@ -465,7 +465,22 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
     if not result.files:
         return _no_input(args.paths)
     changes = compare(previous, result) if previous is not None else None
-    written = write_consolidation(result, args.out, comparison=changes)
+    subset = product_subset(result, args.product) if args.product else None
+    targets: list[tuple[Declaration, Path, Path]] = []
+    for blank in args.template:  # built before anything is written: a bad one writes nothing
+        decl = company_declaration(result, template=blank,
+                                   company={"name": args.company} if args.company else None)
+        targets.append((decl, blank, args.out / f"company-{decl.template.kind.value.lower()}.xlsx"))
+    # one run: every file below lands together, or (on any error) none does
+    with output_run(args.out, name="consolidation"):
+        written = write_consolidation(result, args.out, comparison=changes)
+        if changes is not None:
+            written.append(write_json(args.out / "comparison.json", changes))
+        if subset is not None:
+            written.extend(write_consolidation(subset, args.out / "products"))
+        for decl, blank, target in targets:
+            write_template(decl, template=blank, out=target)
+            written.append(target)
     s = result.summary()
     print(f"{counted(s['files'], 'file')}: {s['files_valid']} valid, "
           f"{s['files_warnings']} with warnings, {s['files_errors']} with errors, "
@@ -475,34 +490,15 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
     print(f"{counted(s['smelter_rows_read'], 'smelter row')} read = "
           f"{s['smelter_rows_attributed']} attributed to {counted(s['smelters'], 'smelter')} "
           f"({review} {'needs' if review == 1 else 'need'} review) + {s['rows_rejected']} rejected")
-    if changes is None:
-        # an earlier run's comparison would describe other inputs
-        (args.out / "comparison.json").unlink(missing_ok=True)
-    else:
-        write_atomic(args.out / "comparison.json",
-                     (changes.model_dump_json(indent=2) + "\n").encode("utf-8"))
-        written.append(args.out / "comparison.json")
+    if changes is not None:
         c = changes.summary()
         rekeyed = "".join(f", {c[k]} {k}" for k in ("identified", "unidentified") if c[k])
         print(f"since {args.previous}: {counted(c['added'], 'smelter')} added, "
               f"{c['removed']} removed, {c['status-changed']} changed status{rekeyed}; "
               f"{counted(c['suppliers_new'], 'new supplier')}, {c['suppliers_missing']} missing")
-    if args.product:
-        subset = product_subset(result, args.product)
-        sub_written = write_consolidation(subset, args.out / "products")
-        written.extend(sub_written)
+    if subset is not None:
         print(f"products {', '.join(args.product)}: {len(subset.files)} declarations, "
               f"{counted(len(subset.smelters), 'smelter')}")
-    for blank in args.template:
-        try:
-            decl = company_declaration(result, template=blank,
-                                       company={"name": args.company} if args.company else None)
-            target = args.out / f"company-{decl.template.kind.value.lower()}.xlsx"
-            write_template(decl, template=blank, out=target)
-        except MineralComplianceError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        written.append(target)
     for unreadable in (f for f in result.files if f.status.value == "unreadable"):
         print(f"  unreadable: {unreadable.message}", file=sys.stderr)
     shown = [str(p.relative_to(args.out)) for p in written if p.parent.name != "feedback"]
@@ -511,8 +507,7 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
         shown.append(f"{folder.relative_to(args.out)}/ ({counted(count, 'file')})")
     print(f"written to {args.out}: {', '.join(shown)}")
     print(f"review report: {(args.out / 'report.html').resolve()}")
-    unreadable_count = s["files_unreadable"]
-    return 2 if unreadable_count else 0
+    return 2 if s["files_unreadable"] else 0
 
 
 def _cmd_report_html(args: argparse.Namespace) -> int:

@@ -30,7 +30,6 @@ import collections
 import fnmatch
 import glob
 import io
-import json
 import os
 import stat
 import struct
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._io import FileRefusedError, read_capped, read_member, regular_file
+from ._io.run import MANIFEST_NAME, STAGING_PREFIX, written_files
 from .errors import NotAWorkbookError
 
 __all__ = [
@@ -63,9 +63,6 @@ MAX_ARCHIVE_MEMBERS = 100_000
 (which costs about a kilobyte of memory per entry)."""
 MAX_ARCHIVE_DEPTH = 3
 """Zip archives inside zip archives are opened to this depth (the outermost is depth 1)."""
-MANIFEST_NAME = ".mineral-compliance-manifest.json"
-"""The file in an output folder naming the files the library wrote there."""
-_RUN_FOLDER_PREFIX = ".mineral-compliance-run-"
 
 
 @dataclass(frozen=True)
@@ -246,21 +243,6 @@ def _archive_inputs(path: Path) -> list[Input]:
                               "the archive holds no .xlsx, .xlsm or .xls file")]
 
 
-def _written_by_us(folder: Path) -> set[Path]:
-    """The files an earlier run wrote into ``folder``, from its manifest."""
-    try:
-        data = read_capped(folder / MANIFEST_NAME, 16 * 1024 * 1024)
-        names = json.loads(data).get("files", [])
-    except (FileRefusedError, ValueError, AttributeError, RecursionError):
-        return set()
-    out: set[Path] = set()
-    for entry in names if isinstance(names, list) else []:
-        name = entry.get("name") if isinstance(entry, dict) else entry
-        if isinstance(name, str):
-            out.add((folder / name).resolve())
-    return out
-
-
 class _Collector:
     def __init__(self, exclude: Iterable[str | Path]) -> None:
         self.out: list[Input] = []
@@ -268,13 +250,13 @@ class _Collector:
         self.ours: set[Path] = set()
         self.visited: set[tuple[int, int]] = set()
         for folder in self.excluded:
-            self.ours |= _written_by_us(folder)
+            self.ours |= {p.resolve() for p in written_files(folder)}
 
     def _is_excluded(self, path: Path) -> bool:
         resolved = path.resolve()
         if resolved in self.ours:
             return True
-        return any(part.startswith(_RUN_FOLDER_PREFIX) for part in resolved.parts)
+        return any(part.startswith(STAGING_PREFIX) for part in resolved.parts)
 
     def _inside_output(self, folder: Path) -> bool:
         return folder.resolve() in self.excluded
@@ -325,7 +307,7 @@ class _Collector:
             return
         for entry in entries:
             name = entry.name
-            if name.startswith(_RUN_FOLDER_PREFIX):
+            if name.startswith(STAGING_PREFIX):
                 continue
             try:
                 is_dir = entry.is_dir()

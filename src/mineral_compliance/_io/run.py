@@ -61,8 +61,19 @@ from typing import Any
 from ..errors import OutputError, OutputLockedError
 from .text import scrub
 
-__all__ = ["LOCK_NAME", "MANIFEST_NAME", "STAGING_PREFIX", "OutputRun", "active_run",
-           "atomic_path", "current_umask", "output_run", "recover", "write_atomic"]
+__all__ = [
+    "LOCK_NAME",
+    "MANIFEST_NAME",
+    "STAGING_PREFIX",
+    "OutputRun",
+    "active_run",
+    "atomic_path",
+    "current_umask",
+    "output_run",
+    "recover",
+    "write_atomic",
+    "written_files",
+]
 
 MANIFEST_NAME = ".mineral-compliance-manifest.json"
 LOCK_NAME = ".mineral-compliance.lock"
@@ -455,6 +466,13 @@ def _read_manifest(folder: Path) -> dict[str, dict[str, str]]:
         if isinstance(sha, str) and isinstance(by, str):
             kept[rel] = {"sha256": sha, "run": by}
     return kept
+
+
+def written_files(folder: str | Path) -> set[Path]:
+    """The files earlier runs wrote into ``folder``, as its manifest names them (empty when
+    there is no readable manifest): what a command must never read back as input."""
+    base = _absolute(folder)
+    return {base / rel for rel in _read_manifest(base)}
 
 
 def _ours(path: Path, sha256: str) -> bool:
