@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mineral_compliance._io import scrub
 from mineral_compliance.templates._xlsx import patch_cells
 
 from .conftest import FIXTURES
@@ -30,7 +32,8 @@ before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 try:
     report = validate_file(path)
-    outcome = {"kind": "findings", "count": len(report.findings)}
+    outcome = {"kind": "findings", "count": len(report.findings),
+               "codes": sorted({f.code for f in report.findings})}
 except MineralComplianceError as exc:
     outcome = {"kind": "error", "type": type(exc).__name__, "message": str(exc)}
 elapsed = time.perf_counter() - start
@@ -293,3 +296,91 @@ def test_ids_and_dates_typed_every_way_are_understood(tmp_path: Path) -> None:
     value = read_template(ambiguous).company.effective_date
     assert value.value is None and value.status.value == "unrecognised"
     assert value.raw == "05/10/2025"  # kept for the finding, not dropped
+
+
+def _hostile_inbox(folder: Path) -> tuple[Path, set[str]]:
+    """An inbox holding every kind of input a batch must survive, and the labels it must
+    account for."""
+    inbox = folder / "inbox"
+    inbox.mkdir()
+    expected: set[str] = set()
+
+    def add(path: Path) -> None:
+        expected.add(str(path))
+
+    marked = patch_cells(DEMO, {"Declaration!D8": "Acme LONE-HIGH Ltd",
+                                "Smelter List!D9": "Lone LONE-LOW Smelter"},
+                         folder / "marked.xlsx")
+    with zipfile.ZipFile(marked) as zin, \
+            zipfile.ZipFile(inbox / "surrogates.xlsx", "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():  # as a tool that escapes lone surrogates stores them
+            zout.writestr(info, zin.read(info).replace(b"LONE-HIGH", b"_xD800_")
+                          .replace(b"LONE-LOW", b"_xDFFF_"))
+    add(inbox / "surrogates.xlsx")
+    add(patch_cells(DEMO, {"Declaration!D8": "Bidi \u202eevil\u202c \x00\x1b[2J Ltd"},
+                    inbox / "controls.xlsx"))
+    shutil.copy(DEMO, inbox / "good.xlsx")
+    add(inbox / "good.xlsx")
+    odd_name = os.fsdecode(os.fsencode(str(inbox)) + b"/\xff\xfe-undecodable.xlsx")
+    shutil.copy(DEMO, odd_name)
+    add(Path(odd_name))
+    os.mkfifo(inbox / "pipe.xlsx")
+    add(inbox / "pipe.xlsx")
+    (inbox / "zero.xlsx").symlink_to("/dev/zero")
+    add(inbox / "zero.xlsx")
+    (inbox / "folder.xlsx").mkdir()  # a folder: walked, holds nothing
+    (inbox / "~$good.xlsx").write_bytes(b"lock file")  # never an input
+    archive = inbox / "batch.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(DEMO, "a.xlsx")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            z.writestr("a.xlsx", b"second member of the same name")
+        z.writestr("legacy.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+        link = zipfile.ZipInfo("link.xlsx")
+        link.create_system, link.external_attr = 3, (0o120777 << 16)
+        z.writestr(link, "/etc/passwd")
+        with z.open("bomb.xlsx", "w", force_zip64=True) as out:  # 200 MB of zeros
+            chunk = b"\0" * (1 << 20)
+            for _ in range(200):
+                out.write(chunk)
+    for member in ("a.xlsx", "a.xlsx#2", "legacy.xls", "link.xlsx", "bomb.xlsx"):
+        expected.add(f"{archive}!{member}")
+    return inbox, expected
+
+
+def test_a_hostile_inbox_is_consolidated_with_every_input_accounted_for(
+        tmp_path: Path) -> None:
+    """The command a user runs, on the worst inbox: every input listed once, every output
+    written and readable back, exit 2 for the unreadable ones, no traceback, bounded time."""
+    import csv
+
+    from lxml import html
+    from openpyxl import load_workbook
+
+    inbox, expected = _hostile_inbox(tmp_path)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "mineral_compliance", "consolidate",
+                           str(inbox), "-o", str(out), "--no-progress"],
+                          capture_output=True, text=True, timeout=300, check=False,
+                          errors="replace")
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2, proc.stderr  # some inputs are unreadable
+    data = json.loads((out / "consolidation.json").read_text(encoding="utf-8"))
+    labels = [f["file"] for f in data["files"]]
+    assert len(labels) == len(set(labels)) == len(expected)
+    # a file name that is not UTF-8 is shown with U+FFFD where its bytes could not be decoded
+    assert set(labels) == {scrub(e) for e in expected}
+    status = {Path(f["file"]).name: f["status"] for f in data["files"]}
+    assert status["good.xlsx"] != "unreadable" and status["surrogates.xlsx"] != "unreadable"
+    for name in ("pipe.xlsx", "zero.xlsx", "batch.zip!link.xlsx", "batch.zip!bomb.xlsx",
+                 "batch.zip!a.xlsx#2", "batch.zip!legacy.xls"):
+        entry = next(f for f in data["files"] if f["file"].endswith(name.split("!")[-1])
+                     and ("!" in name) == ("!" in f["file"]))
+        assert entry["status"] == "unreadable" and entry["message"], name
+    # every output reads back
+    for path in out.rglob("*.csv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            list(csv.reader(handle))
+    load_workbook(out / "consolidation.xlsx").close()
+    page = html.fromstring((out / "report.html").read_bytes())
+    assert "good.xlsx" in page.text_content()
