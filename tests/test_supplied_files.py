@@ -428,3 +428,31 @@ def test_a_legacy_xls_is_refused_as_such(tmp_path: Path) -> None:
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     with pytest.raises(ReferenceDataError, match=r"Excel 97-2003 \(.xls\)"):
         load_imports(path)
+
+
+# -- quoting, roster rows, CAHRA field types, IPIS dates, profile encodings ---------------------
+
+
+def test_an_unterminated_quote_is_refused_at_the_line_it_opens(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_bytes(b'Supplier\nAcme\n"Beta Metals\nGamma\nDelta\n')
+    with pytest.raises(ReferenceDataError, match=r"line 3: .*quote .* never closed") as info:
+        load_roster(path)
+    assert info.value.path == str(path)
+    path.write_bytes(b'Supplier\n"Acme, Inc."\n"Beta ""Metals"""\n')  # closed quotes still read
+    assert load_roster(path) == ["Acme, Inc.", 'Beta "Metals"']
+
+
+def test_ipis_visit_dates_are_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "ipis.csv"
+    path.write_text("pcode,visit_date\n"
+                    "s1,2022-01-01\n"
+                    "s2,2022-01-01garbage\n"
+                    "s3,2022-02-30\n"
+                    "s4,2022-03-04T10:15:00\n", encoding="utf-8")
+    data = load_ipis(path)
+    assert [(s.code, s.latest.date.isoformat()) for s in data.sites] == [
+        ("s1", "2022-01-01"), ("s4", "2022-03-04")]
+    why = dict(data.invalid)
+    assert list(why) == [3, 4]
+    assert "2022-01-01garbage" in why[3] and "not a day of the calendar" in why[4]

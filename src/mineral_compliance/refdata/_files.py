@@ -164,20 +164,26 @@ def decode_text(data: bytes, path: Path) -> str:
 
 
 def csv_rows(data: bytes, path: Path) -> list[list[str]]:
-    """The records of CSV bytes (encoding as :func:`decode_text`); a field too long or
+    """The records of CSV bytes (encoding as :func:`decode_text`); a field too long, a quote
+    never closed (which would otherwise swallow every line after it into one field) or
     quoting the parser cannot follow is refused with its line number."""
     text = decode_text(data, path)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
+    record_start = 1  # the line the record being read begins on
     try:
         for row in reader:
             rows.append(row)
+            record_start = reader.line_num + 1
     except csv.Error as exc:
-        why = str(exc)
+        why, line, hint = str(exc), reader.line_num, None
         if "field larger than field limit" in why:
             why = f"a field is longer than {csv.field_size_limit():,} characters"
-        raise ReferenceDataError(f"line {reader.line_num}: the CSV cannot be read ({why})",
-                                 path=path) from exc
+        elif "unexpected end of data" in why:
+            why, line = "a quote opened on this line is never closed", record_start
+            hint = "close the quote, or save the file again as CSV from the program it came from"
+        raise ReferenceDataError(f"line {line}: the CSV cannot be read ({why})", path=path,
+                                 hint=hint) from exc
     return rows
 
 
@@ -387,14 +393,17 @@ def cell(row: Sequence[str], cols: Mapping[str, int], fld: str) -> str | None:
     return value.strip() or None
 
 
-_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?")
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"
+                      r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"  # a time of day
+                      r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")  # and its offset
 
 
 def parse_date(text: str | None) -> dt.date:
-    """The calendar date a cell states: ISO (``2025-02-03``, a time after it ignored) or any
-    form that names day, month and year (``3 Feb 2025``, ``02/03/2025`` read month first).
-    A date without a year, month or day (``5 March``: a parser would fill in the current
-    year), a number, or an impossible date raises :class:`CellValueError`."""
+    """The calendar date a cell states: ISO (``2025-02-03``, a time of day after it ignored)
+    or any form that names day, month and year (``3 Feb 2025``, ``02/03/2025`` read month
+    first). A date without a year, month or day (``5 March``: a parser would fill in the
+    current year), a number, an impossible date or text left over after the date
+    (``2025-02-03garbage``) raises :class:`CellValueError`."""
     if isinstance(text, NumberText):
         if text.date_format:
             raise CellValueError(f"the date cell holds {text}, which is no date of the 1900 or "

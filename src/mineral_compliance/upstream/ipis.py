@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
-from ..refdata._files import CellValueError, csv_rows, read_capped
+from ..refdata._files import CellValueError, csv_rows, parse_date, read_capped
 
 __all__ = ["AreaRisk", "ArmedActor", "MineSite", "MineVisit", "load_ipis", "summarise"]
 
@@ -177,10 +177,9 @@ def _visits(rows: Iterable[tuple[int, dict[str, str]]]
             invalid.append((number, "no site code (pcode)"))
             continue
         try:
-            date = dt.date.fromisoformat((row.get("visit_date") or "").strip()[:10])
-        except ValueError:
-            invalid.append((number, f"the visit date {row.get('visit_date')!r} cannot be "
-                                    "read"))
+            date = parse_date(row.get("visit_date"))
+        except CellValueError as exc:
+            invalid.append((number, f"visit_date: {exc}"))
             continue
         minerals = tuple(dict.fromkeys(
             _MINERALS.get(m.strip().casefold(), m.strip())
