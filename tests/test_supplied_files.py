@@ -443,6 +443,34 @@ def test_an_unterminated_quote_is_refused_at_the_line_it_opens(tmp_path: Path) -
     assert load_roster(path) == ["Acme, Inc.", 'Beta "Metals"']
 
 
+@pytest.mark.parametrize(("doc", "why"), [
+    ({"meta": {"version": {"x": 1}}, "entries": [{"iso2": "CD"}]}, "meta: version"),
+    ({"meta": {"version": 2024}, "entries": [{"iso2": "CD"}]}, "meta: version"),
+    ({"meta": {"source": ["a"]}, "entries": [{"iso2": "CD"}]}, "meta: source"),
+    ({"meta": {"dataUpdated": True}, "entries": [{"iso2": "CD"}]}, "meta: dataUpdated"),
+    ({"entries": [{"iso2": "CD", "countryName": 0}]}, "entry 1: countryName"),
+    ({"entries": [{"iso2": "CD", "wholeCountry": "no",
+                   "regions": [{"code": "CD-NK", "name": "Nord-Kivu"}]}]},
+     "entry 1: wholeCountry"),
+])
+def test_cahra_fields_of_the_wrong_type_are_refused_naming_them(tmp_path: Path, doc: object,
+                                                               why: str) -> None:
+    path = tmp_path / "cahra.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=why):
+        load_cahra(path)
+
+
+def test_cahra_whole_country_false_lists_only_the_regions(tmp_path: Path) -> None:
+    path = tmp_path / "cahra.json"
+    path.write_text(json.dumps({"meta": {"version": "v1", "source": "unit"}, "entries": [
+        {"iso2": "CD", "wholeCountry": False,
+         "regions": [{"code": "CD-NK", "name": "Nord-Kivu"}]}]}), encoding="utf-8")
+    cahra = load_cahra(path)
+    assert [(a.country, a.region) for a in cahra.areas] == [("CD", "CD-NK")]
+    assert (cahra.snapshot.version, cahra.snapshot.source) == ("v1", "unit")
+
+
 def test_ipis_visit_dates_are_read_whole(tmp_path: Path) -> None:
     path = tmp_path / "ipis.csv"
     path.write_text("pcode,visit_date\n"

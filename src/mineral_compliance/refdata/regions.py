@@ -80,7 +80,14 @@ def _flag(value: object, where: str, path: Path) -> bool | None:
 def _text(value: object, where: str, path: Path) -> str:
     if isinstance(value, str) and value.strip():
         return value.strip()
-    raise ReferenceDataError(f"{where} is {str(value)[:40]!r}, not a text", path=path)
+    raise ReferenceDataError(f"{where} is {repr(value)[:40]}, not a text", path=path)
+
+
+def _optional_text(value: object, where: str, path: Path) -> str | None:
+    """Text, or None when the field is null or blank; any other value raises."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _text(value, where, path)
 
 
 def load_cahra(path: str | Path) -> CahraList:
@@ -120,10 +127,10 @@ def load_cahra(path: str | Path) -> CahraList:
         regions = entry.get("regions") or []
         if not isinstance(regions, list):
             raise ReferenceDataError(f"{where}: regions is not a list", path=path)
-        if entry.get("wholeCountry") or not regions:
-            name = entry.get("countryName")
-            areas.append(CahraArea(iso2, None,
-                                   _text(name, f"{where}: countryName", path) if name else iso2,
+        whole = _flag(entry.get("wholeCountry"), f"{where}: wholeCountry", path)
+        name = _optional_text(entry.get("countryName"), f"{where}: countryName", path)
+        if whole or not regions:
+            areas.append(CahraArea(iso2, None, name or iso2,
                                    _flag(entry.get("conflictAffected"),
                                          f"{where}: conflictAffected", path),
                                    _flag(entry.get("highRisk"), f"{where}: highRisk", path)))
@@ -137,10 +144,12 @@ def load_cahra(path: str | Path) -> CahraList:
                                               f"{r_where}: conflictAffected", path)),
                                    bool(_flag(r.get("highRisk"), f"{r_where}: highRisk",
                                               path))))
-    version = (meta.get("version") or meta.get("dataUpdated") or meta.get("retrieved")
+    stated = {key: _optional_text(meta.get(key), f"meta: {key}", path)
+              for key in ("version", "dataUpdated", "retrieved", "source")}
+    version = (stated["version"] or stated["dataUpdated"] or stated["retrieved"]
                or file_date(path))
-    snapshot = Snapshot(kind="cahra", source=str(meta.get("source") or path),
-                        version=str(version) if version else None,
+    snapshot = Snapshot(kind="cahra", source=stated["source"] or str(path),
+                        version=version or None,
                         sha256=hashlib.sha256(data).hexdigest(), rows=len(areas))
     return CahraList(tuple(areas), snapshot)
 
