@@ -443,6 +443,39 @@ def test_an_unterminated_quote_is_refused_at_the_line_it_opens(tmp_path: Path) -
     assert load_roster(path) == ["Acme, Inc.", 'Beta "Metals"']
 
 
+def test_a_roster_row_with_only_a_unique_id_is_a_supplier(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text("Supplier,Unique ID\n,ACME-1\nBeta,B-2\n,\n", encoding="utf-8")
+    assert load_roster(path) == ["ACME-1", "Beta"]  # the empty line is blank, not a supplier
+    path.write_text("Supplier,Contact\nAcme,a@example.com\n,b@example.com\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=r"line 3 names no supplier .*b@example\.com"):
+        load_roster(path)
+
+
+@pytest.mark.parametrize("header", ["Supplier name (legal entity)", "Company (legal name)",
+                                    "Name of supplier", "Supplier's unique ID"])
+def test_roster_headers_are_recognised_by_their_words(tmp_path: Path, header: str) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(f"{header}\nAcme\nBeta\n", encoding="utf-8")
+    assert load_roster(path) == ["Acme", "Beta"]
+    path.write_text(f"Email,{header}\na@example.com,Acme\n", encoding="utf-8")
+    assert load_roster(path) == ["Acme"]
+
+
+def test_a_first_line_that_may_be_a_header_or_a_supplier_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text("Supplier Services Ltd\nAcme\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=r"line 1 .*header or a supplier"):
+        load_roster(path)
+    path.write_text("Contact name\nJohn Smith\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=r"line 1 \('Contact name'\) may be a header"):
+        load_roster(path)
+    path.write_text("Example Metals AG\nAcme\n", encoding="utf-8")  # no header word: a name
+    assert load_roster(path) == ["Example Metals AG", "Acme"]
+    path.write_text("Contact name,Unique ID\nJohn Smith,ACME-1\n", encoding="utf-8")
+    assert load_roster(path) == ["ACME-1"]  # a contact's name is not the supplier's
+
+
 @pytest.mark.parametrize(("doc", "why"), [
     ({"meta": {"version": {"x": 1}}, "entries": [{"iso2": "CD"}]}, "meta: version"),
     ({"meta": {"version": 2024}, "entries": [{"iso2": "CD"}]}, "meta: version"),
