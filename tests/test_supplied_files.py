@@ -517,3 +517,16 @@ def test_ipis_visit_dates_are_read_whole(tmp_path: Path) -> None:
     why = dict(data.invalid)
     assert list(why) == [3, 4]
     assert "2022-01-01garbage" in why[3] and "not a day of the calendar" in why[4]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "utf-16-be", "cp1252"])
+def test_a_profile_is_read_in_the_encodings_its_docstring_names(tmp_path: Path,
+                                                                encoding: str) -> None:
+    path = tmp_path / "company.json"
+    path.write_bytes(json.dumps({
+        "registrant_name": "Société Exemple", "state_of_incorporation": "Delaware",
+        "address": "1 Example Way", "contact_name": "Compliance", "contact_phone": "+1 555",
+        "reporting_year": 2025,
+        "products": [{"name": "Controllers", "metals": ["Tin"], "manufactured": True}]},
+        ensure_ascii=False).encode(encoding))
+    assert load_profile(path).registrant_name == "Société Exemple"

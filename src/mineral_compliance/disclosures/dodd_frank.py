@@ -102,8 +102,9 @@ _MAX_PROFILE_BYTES = 1024 * 1024
 
 
 def load_profile(path: str | Path) -> CompanyProfile:
-    """Read a company profile from a ``.toml`` or ``.json`` file (UTF-8, or UTF-16 with a
-    byte-order mark; at most 1 MB; a regular file)."""
+    """Read a company profile from a ``.toml`` or ``.json`` file: a regular file of at most
+    1 MB, decoded as every supplied text file is (UTF-8 or UTF-16 as a byte-order mark says,
+    UTF-16 without one recognised from its NUL bytes, else UTF-8, else Windows-1252)."""
     source = Path(path)
     try:
         raw = _io.read_capped(source, _MAX_PROFILE_BYTES)
