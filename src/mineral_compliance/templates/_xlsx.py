@@ -12,8 +12,15 @@ the parts a caller asks for and never builds a whole-workbook object model:
   with lxml instead, cell by cell, giving the same result;
 * shared strings are split once and decoded on demand.
 
+Every scanner is a single forward pass over the part: on broken markup (unclosed elements,
+tags without their ``>``, many values in one cell) the work stays proportional to the size of
+the part, and a sheet the fast scanner cannot follow goes to lxml, which is linear too.
+
 Cells come back as :class:`RawCell` with the value as stored, whether the cell holds a formula
-(so callers can treat cached results as evidence only) and the cell type.
+(so callers can treat cached results as evidence only) and the cell type. Text is made safe to
+carry on the way out: an escaped surrogate pair (``_xD83D__xDE00_``) becomes its character, a
+lone surrogate becomes U+FFFD, and text longer than :data:`~mineral_compliance._io.MAX_TEXT_CHARS`
+characters is cut; a cell changed in either way says so in :attr:`RawCell.repair`.
 """
 
 from __future__ import annotations
@@ -22,9 +29,11 @@ import datetime as dt
 import hashlib
 import html
 import io
+import os
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +41,7 @@ from typing import IO, NamedTuple
 
 from lxml import etree
 
+from .._io import MAX_TEXT_CHARS, FileRefused, TooLarge, cap_text, read_capped, read_member
 from ..errors import (
     EncryptedWorkbookError,
     LegacyFormatError,
@@ -43,6 +53,7 @@ __all__ = [
     "CellInput",
     "RawCell",
     "SheetCells",
+    "TextRepair",
     "Workbook",
     "col_to_index",
     "index_to_col",
@@ -61,7 +72,22 @@ _MAX_FILE_BYTES = 100 * 1024 * 1024
 
 _REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
 _ATTR = re.compile(rb'(?:^|\s)(r|t)\s*=\s*"([^"]*)"')
-_XSTR_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_XSTR_ESCAPE = re.compile(
+    r"_x([dD][89abAB][0-9A-Fa-f]{2})__x([dD][c-fC-F][0-9A-Fa-f]{2})_|_x([0-9A-Fa-f]{4})_")
+"""An OOXML ``_xHHHH_`` escape; a high and a low surrogate escaped one after the other (how
+Excel stores a character beyond the Basic Multilingual Plane) are matched as one pair."""
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,10}));")
+
+
+class TextRepair(NamedTuple):
+    """What the reader changed in a cell's text so that every output can carry it."""
+
+    length: int
+    """Characters of the text as stored (after decoding), before any cut."""
+    truncated: bool
+    """Cut to :data:`~mineral_compliance._io.MAX_TEXT_CHARS` characters."""
+    replaced: bool
+    """Code points no encoding can carry (lone surrogates) were replaced by U+FFFD."""
 
 
 class RawCell(NamedTuple):
@@ -75,6 +101,8 @@ class RawCell(NamedTuple):
     """'s' text, 'n' number, 'b' boolean, 'e' error, 'd' ISO date text."""
     formula: bool
     """True when the cell holds a formula: ``value`` is then only the cached result."""
+    repair: TextRepair | None = None
+    """Set when the text of ``value`` was cut or had characters replaced."""
 
     @property
     def ref(self) -> str:
@@ -101,15 +129,81 @@ def index_to_col(index: int) -> str:
     return out
 
 
-def _unescape(text: str) -> str:
-    """Decode what an XML parser would: line ends, entities, then OOXML ``_xHHHH_`` escapes."""
+def _decode_escapes(text: str) -> tuple[str, bool]:
+    """``text`` with its OOXML ``_xHHHH_`` escapes decoded, and whether a lone surrogate was
+    among them (it is decoded to U+FFFD: no encoding can carry it)."""
+    if "_x" not in text:
+        return text, False
+    replaced = False
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal replaced
+        high, low, single = m.groups()
+        if high is not None:
+            return chr(0x10000 + ((int(high, 16) - 0xD800) << 10) + int(low, 16) - 0xDC00)
+        code = int(single, 16)
+        if 0xD800 <= code <= 0xDFFF:
+            replaced = True
+            return "\ufffd"
+        return chr(code)
+
+    return _XSTR_ESCAPE.sub(one, text), replaced
+
+
+def _surrogate_refs(text: str) -> bool:
+    """Whether ``text`` holds a numeric character reference to a surrogate (which
+    :func:`html.unescape` turns into U+FFFD)."""
+    for m in _CHAR_REF.finditer(text):
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        if 0xD800 <= code <= 0xDFFF:
+            return True
+    return False
+
+
+def _unescape(text: str) -> tuple[str, bool]:
+    """Decode what an XML parser would: line ends, entities, then OOXML ``_xHHHH_`` escapes;
+    and whether a code point had to be replaced by U+FFFD."""
+    replaced = False
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text:
+        replaced = "&#" in text and _surrogate_refs(text)
         text = html.unescape(text)
     if "_x" in text:
-        text = _XSTR_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    return text
+        text, lone = _decode_escapes(text)
+        replaced = replaced or lone
+    return text, replaced
+
+
+def _finish(text: str, replaced: bool) -> tuple[str, TextRepair | None]:
+    """Decoded text capped at ``MAX_TEXT_CHARS``, with the record of what was changed."""
+    if len(text) <= MAX_TEXT_CHARS and not replaced:
+        return text, None
+    kept, cut = cap_text(text, MAX_TEXT_CHARS)
+    return kept, TextRepair(len(text), cut, replaced)
+
+
+def _text_of(raw: str) -> tuple[str, TextRepair | None]:
+    """Stored (still escaped) text as the value to return."""
+    return _finish(*_unescape(raw))
+
+
+_TAG_PATTERNS: dict[tuple[bytes, bytes], re.Pattern[bytes]] = {}
+
+
+def _tags(prefix: bytes, names: bytes) -> re.Pattern[bytes]:
+    """Openings and closings of the elements ``names`` (a regex alternation) with ``prefix``.
+
+    The attribute part stops at the next ``<``, so a tag without its ``>`` costs only the
+    bytes up to the next tag, never a scan to the end of the part. Groups: the closing slash,
+    the name, the attributes, the ``>`` (empty when the tag is broken)."""
+    key = (prefix, names)
+    pattern = _TAG_PATTERNS.get(key)
+    if pattern is None:
+        pattern = re.compile(
+            rb"<(/?)" + re.escape(prefix) + rb"(" + names + rb")(?=[\s/>])([^<>]*)(>?)")
+        _TAG_PATTERNS[key] = pattern
+    return pattern
 
 
 @dataclass
@@ -118,10 +212,15 @@ class _SharedStrings:
 
     bodies: list[bytes]
     prefix: bytes
-    _cache: dict[int, str] = field(default_factory=dict)
+    _cache: dict[int, tuple[str, TextRepair | None]] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, data: bytes) -> _SharedStrings:
+        """Split the table into item bodies in one forward pass.
+
+        An item runs from its ``<si>`` to the last ``</si>`` before the next ``<si``; one left
+        unclosed runs to the next item, so a damaged item never shifts the indexes of the
+        items after it."""
         m = re.search(rb"<(\w+:)?sst\b", data[:4096])
         prefix = (m.group(1) or b"") if m else b""
         open_si, close_si = b"<" + prefix + b"si>", b"</" + prefix + b"si>"
@@ -129,30 +228,66 @@ class _SharedStrings:
             # every item is a plain <si>...</si>: splitting is much faster than a regex
             parts = data.split(open_si)[1:]
             return cls([p[: p.rfind(close_si)] if close_si in p else p for p in parts], prefix)
-        p = re.escape(prefix)
-        pattern = rb"<" + p + rb"si\b[^>]*?(?:/>|>(.*?)</" + p + rb"si>)"
-        bodies = [b or b"" for b in re.findall(pattern, data, re.S)]
+        bodies: list[bytes] = []
+        start = last_close = -1
+        for tag in _tags(prefix, b"si").finditer(data):
+            closing, _name, attrs, gt = tag.groups()
+            if closing:
+                if start >= 0:
+                    last_close = tag.start()
+                continue
+            if start >= 0:
+                bodies.append(data[start : last_close if last_close >= 0 else tag.start()])
+                start = -1
+            if gt and attrs.endswith(b"/"):
+                bodies.append(b"")
+            else:  # an item (a broken opening tag still starts one, to keep the indexes)
+                start, last_close = tag.end(), -1
+        if start >= 0:
+            bodies.append(data[start : last_close if last_close >= 0 else len(data)])
         return cls(bodies, prefix)
 
     def __len__(self) -> int:
         return len(self.bodies)
 
-    def get(self, index: int) -> str:
+    def entry(self, index: int) -> tuple[str, TextRepair | None]:
+        """The text of item ``index`` and what was changed in it (``IndexError`` past the
+        end)."""
         hit = self._cache.get(index)
         if hit is None:
-            hit = _rich_text(self.bodies[index], self.prefix)
+            hit = _finish(*_rich_text(self.bodies[index], self.prefix))
             self._cache[index] = hit
         return hit
 
+    def get(self, index: int) -> str:
+        return self.entry(index)[0]
 
-def _rich_text(body: bytes, prefix: bytes) -> str:
-    """Text of an <si> or <is> body: plain <t> or rich runs, without phonetic runs."""
+
+def _rich_text(body: bytes, prefix: bytes) -> tuple[str, bool]:
+    """Text of an <si> or <is> body: plain <t> or rich runs, without phonetic runs; and
+    whether a code point had to be replaced.
+
+    One forward pass over the tags: the text of every ``<t>`` element outside ``<rPh>``
+    (phonetic guides). A ``<t>`` left unclosed contributes nothing; an unclosed ``<rPh>``
+    hides the runs after it."""
     if body[:3] == b"<t>" and body.find(b"<", 3) == len(body) - 4:
         return _unescape(body[3:-4].decode("utf-8"))  # the common case: one plain <t>
-    p = re.escape(prefix)
-    if b"rPh" in body:
-        body = re.sub(rb"<" + p + rb"rPh\b.*?</" + p + rb"rPh>", b"", body, flags=re.S)
-    parts = re.findall(rb"<" + p + rb"t(?:\s[^>]*)?>(.*?)</" + p + rb"t>", body, re.S)
+    parts: list[bytes] = []
+    start = -1
+    phonetic = False
+    for tag in _tags(prefix, b"t|rPh").finditer(body):
+        closing, name, attrs, gt = tag.groups()
+        empty = attrs.endswith(b"/")
+        if name == b"rPh":
+            if gt and not empty:
+                phonetic = not closing
+            start = -1
+        elif closing:
+            if start >= 0 and gt:
+                parts.append(body[start : tag.start()])
+            start = -1
+        else:
+            start = tag.end() if gt and not empty and not phonetic else -1
     return _unescape(b"".join(parts).decode("utf-8"))
 
 
@@ -179,7 +314,7 @@ class Workbook:
             ) from exc
         self._names = set(self._zip.namelist())
         self._shared: _SharedStrings | None = None
-        self._sheet_cache: dict[tuple[str, frozenset[str] | None], SheetCells] = {}
+        self._sheet_cache: dict[tuple[str, frozenset[str] | None, int | None], SheetCells] = {}
         self.workbook_part = self._find_workbook_part()
         self.sheets, self.date1904, self._shared_part = self._read_workbook()
 
@@ -200,17 +335,19 @@ class Workbook:
             )
         try:
             # the header's size may lie: decompress at most one byte past the limit
-            with self._zip.open(info) as stream:
-                data = stream.read(_MAX_PART_BYTES + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            return read_member(self._zip, info, _MAX_PART_BYTES, self.path)
+        except TooLarge as exc:
+            raise MalformedTemplateError(
+                f"the workbook part {name} inflates past the {_MAX_PART_BYTES} byte limit "
+                "(a compressed-size bomb, or a damaged file)", path=self.path) from exc
+        except FileRefused as exc:
+            raise MalformedTemplateError(
+                f"the workbook part {name} cannot be decompressed ({exc.reason})", path=self.path
+            ) from exc
+        except zlib.error as exc:  # damaged deflate data
             raise MalformedTemplateError(
                 f"the workbook part {name} cannot be decompressed ({exc})", path=self.path
             ) from exc
-        if len(data) > _MAX_PART_BYTES:
-            raise MalformedTemplateError(
-                f"the workbook part {name} inflates past the {_MAX_PART_BYTES} byte limit "
-                "(a compressed-size bomb, or a damaged file)", path=self.path)
-        return data
 
     def _xml(self, name: str) -> etree._Element:
         data = self._read_part(name)
@@ -299,12 +436,15 @@ class Workbook:
             raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
         return hashlib.sha256(self._read_part(info.part)).hexdigest()
 
-    def cells(self, sheet: str, columns: Iterable[str] | None = None) -> SheetCells:
+    def cells(self, sheet: str, columns: Iterable[str] | None = None,
+              max_rows: int | None = None) -> SheetCells:
         """Every cell of ``sheet`` that holds a value, keyed by (row, column).
 
-        ``columns`` limits the result to those column letters.
+        ``columns`` limits the result to those column letters. ``max_rows`` stops the scan
+        (in document order) before the first cell of the row after ``max_rows`` rows holding
+        an input: a cell that is not a formula, not an error and not blank text.
         """
-        key = (sheet, frozenset(columns) if columns is not None else None)
+        key = (sheet, frozenset(columns) if columns is not None else None, max_rows)
         hit = self._sheet_cache.get(key)
         if hit is not None:
             return hit
@@ -313,7 +453,8 @@ class Workbook:
             raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
         data = self._read_part(info.part)
         try:
-            result = scan_sheet(data, self.shared_strings, key[1], path=self.path, sheet=sheet)
+            result = scan_sheet(data, self.shared_strings, key[1], path=self.path, sheet=sheet,
+                                max_rows=max_rows)
         except UnicodeDecodeError as exc:
             raise MalformedTemplateError(
                 f"the sheet's text (part {info.part}, or the shared strings it uses) is not "
@@ -324,23 +465,50 @@ class Workbook:
         return result
 
 
-def open_workbook(source: str | Path | IO[bytes]) -> Workbook:
-    """Open an .xlsx file, refusing legacy, encrypted and non-zip files with typed errors."""
-    if isinstance(source, (str, Path)):
-        path = Path(source)
+def _source_bytes(source: object) -> tuple[Path, bytes]:
+    """The bytes of a path or of a binary stream, read through the file-size cap."""
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        if not isinstance(name, str):
+            raise TypeError("a workbook path must be text (str or os.PathLike[str]), not bytes")
+        path = Path(name)
         try:
-            if path.is_file() and path.stat().st_size > _MAX_FILE_BYTES:
-                raise NotAWorkbookError(
-                    f"the file is {path.stat().st_size} bytes, over the {_MAX_FILE_BYTES} "
-                    "byte limit for a reporting template", path=path)
-            data = path.read_bytes()
-        except IsADirectoryError as exc:
-            raise NotAWorkbookError("this is a folder, not a file", path=path) from exc
-        except OSError as exc:
-            raise NotAWorkbookError(f"the file cannot be read ({exc.strerror})", path=path) from exc
-    else:
-        path = Path(getattr(source, "name", "<stream>"))
-        data = source.read()
+            return path, read_capped(path, _MAX_FILE_BYTES)
+        except TooLarge as exc:
+            raise NotAWorkbookError(f"{exc.reason} for a reporting template",
+                                    path=path) from exc
+        except FileRefused as exc:
+            raise NotAWorkbookError(exc.reason, path=path,
+                                    hint="give the path of an .xlsx file") from exc
+    read = getattr(source, "read", None)
+    if not callable(read) or isinstance(source, io.TextIOBase):
+        raise TypeError("a workbook is read from a path (str or os.PathLike) or a binary file "
+                        f"object, not {type(source).__name__}")
+    label = getattr(source, "name", None)
+    path = Path(label if isinstance(label, str) and label else "<stream>")
+    try:
+        data = read(_MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise NotAWorkbookError(f"the stream cannot be read ({exc})", path=path) from exc
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    if not isinstance(data, bytes):
+        raise TypeError("the file object's read() must return bytes (open the file in binary "
+                        f"mode, 'rb'), not {type(data).__name__}")
+    if len(data) > _MAX_FILE_BYTES:
+        raise NotAWorkbookError(f"the stream holds more than {_MAX_FILE_BYTES:,} bytes, over the "
+                                "limit for a reporting template", path=path)
+    return path, data
+
+
+def open_workbook(source: str | os.PathLike[str] | IO[bytes]) -> Workbook:
+    """Open an .xlsx file, refusing legacy, encrypted and non-zip files with typed errors.
+
+    ``source`` is a path (``str`` or ``os.PathLike``: only regular files are read, so a FIFO
+    or a device is refused without blocking) or a binary file object (``read`` returning
+    bytes). Either is read up to the 100 MB cap; anything else is a ``TypeError``.
+    """
+    path, data = _source_bytes(source)
     head = data[:8]
     if head == _OLE_MAGIC:
         if "EncryptionInfo".encode("utf-16-le") in data:  # the OLE stream of an encrypted OOXML
@@ -373,52 +541,91 @@ def scan_sheet(
     *,
     path: Path,
     sheet: str,
+    max_rows: int | None = None,
 ) -> SheetCells:
-    """Cells with a value, found by anchoring on value elements; lxml when markup is unusual."""
+    """Cells with a value, found by anchoring on value elements; lxml when markup is unusual.
+
+    ``max_rows``: stop before the first cell of the row after ``max_rows`` input rows (see
+    :meth:`Workbook.cells`)."""
     m = re.search(rb"<(\w+:)?worksheet\b", data[:4096])
     if m is None:
         raise MalformedTemplateError("the worksheet part has no <worksheet> root", path=path,
                                      sheet=sheet)
     prefix = m.group(1) or b""
-    fast = _scan_fast(data, prefix, shared, columns)
+    fast = _scan_fast(data, prefix, shared, columns, max_rows)
     if fast is not None:
         return fast
-    return _scan_lxml(data, shared, columns, path=path, sheet=sheet)
+    return _scan_lxml(data, shared, columns, path=path, sheet=sheet, max_rows=max_rows)
 
 
-def _convert(
-    kind: bytes, raw: str, shared: _SharedStrings
-) -> tuple[str | float | bool, str] | None:
+class _RowBudget:
+    """Counts the rows that hold an input, in document order, up to a limit."""
+
+    __slots__ = ("left", "row")
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+        self.row = -1
+
+    def spent(self, row: int, value: _Value, formula: bool) -> bool:
+        """Whether the cell at ``row`` opens a row past the limit."""
+        if row == self.row or formula or value[1] == "e":
+            return False
+        text = value[0]
+        if isinstance(text, str) and not text.strip():
+            return False
+        if self.left == 0:
+            return True
+        self.left -= 1
+        self.row = row
+        return False
+
+
+_Value = tuple[str | float | bool, str, TextRepair | None]
+"""A cell's typed value, its kind and what was changed in its text."""
+
+
+def _convert(kind: bytes, raw: str, shared: _SharedStrings) -> _Value | None:
     """Typed value of a cell from its t attribute and <v> text; None for empty/broken."""
     if kind == b"s":
         try:
-            return shared.get(int(raw)), "s"
+            text, repair = shared.entry(int(raw))
         except (ValueError, IndexError):
             return None
+        return text, "s", repair
     if kind in (b"str", b"inlineStr"):
-        return _unescape(raw), "s"
+        return _as_text(raw)
     if kind == b"b":
-        return raw.strip() in ("1", "true"), "b"
-    if kind == b"e":
-        return raw, "e"
-    if kind == b"d":
-        return raw, "d"
+        return raw.strip() in ("1", "true"), "b", None
+    if kind in (b"e", b"d"):
+        text, repair = _text_of(raw)
+        return text, kind.decode(), repair
     try:
-        return float(raw), "n"
+        return float(raw), "n", None
     except ValueError:
-        return _unescape(raw), "s"
+        return _as_text(raw)
+
+
+def _as_text(raw: str) -> _Value:
+    text, repair = _text_of(raw)
+    return text, "s", repair
 
 
 _END_PATTERNS: dict[bytes, re.Pattern[bytes]] = {}
+_MAX_COL_LETTERS = 3
+_MAX_ROW_DIGITS = 7
 
 
 def _scan_fast(
-    data: bytes, prefix: bytes, shared: _SharedStrings, columns: frozenset[str] | None
+    data: bytes, prefix: bytes, shared: _SharedStrings, columns: frozenset[str] | None,
+    max_rows: int | None = None,
 ) -> SheetCells | None:
     """Anchor on the end of every non-empty value element and walk back to its cell.
 
-    Returns None when the markup is not what this scanner expects, so the caller can parse the
-    sheet with lxml instead.
+    Each walk back stops at the end of the previous value element, so every byte of the part
+    is looked at a bounded number of times: a value element with no cell opening since the
+    previous one (two values in one cell, a stray ``</v>``) is markup this scanner does not
+    expect. Returns None then, so the caller can parse the sheet with lxml instead.
     """
     out: SheetCells = {}
     ends = _END_PATTERNS.get(prefix)
@@ -437,15 +644,20 @@ def _scan_fast(
     cell_opening = _CELL_OPENING.search
     empty_v = b"<" + prefix + b"v>"
     empty_len = len(empty_v)
+    previous = 0  # where the previous value element ended: no cell of ours starts before it
+    budget = None if max_rows is None else _RowBudget(max_rows)
+    names: dict[bytes, str] = {}
     for m in ends.finditer(data):
         end = m.start()
+        floor, previous = previous, m.end()
         if data[end - empty_len : end] == empty_v:
             continue  # <v></v>: an empty cached result, as some writers save
-        start = rfind(c_open, 0, end)
+        start = rfind(c_open, floor, end)
         if start < 0:
-            return None
-        head_end = find(b">", start)
-        if data[head_end - 1] == 47 or cell_opening(data, start + 1, end) is not None:
+            return None  # no cell opens since the previous value: not markup we expect
+        head_end = find(b">", start, end + 1)
+        if (head_end < 0 or data[head_end - 1] == 47
+                or cell_opening(data, start + 1, end) is not None):
             return None  # another cell opens in between: markup this scanner does not expect
         head = data[start + c_len : head_end]
         if head.startswith(b'r="'):
@@ -461,35 +673,46 @@ def _scan_fast(
         if wanted is not None and col_b not in wanted:
             continue
         row_b = ref[len(col_b):]
-        if not col_b or not row_b or not col_b.isalpha() or not row_b.isdigit():
+        if (not col_b or not row_b or not col_b.isalpha() or not row_b.isdigit()
+                or len(col_b) > _MAX_COL_LETTERS or len(row_b) > _MAX_ROW_DIGITS):
             return None
         body_start = head_end + 1
+        value: _Value | None
         if m.group(0)[-3:] == b"is>":
             i = rfind(is_open, body_start, end)
             if i < 0:
                 return None
-            text = _rich_text(data[i + len(is_open) : end], prefix)
+            text, replaced = _rich_text(data[i + len(is_open) : end], prefix)
             if not text:
                 continue
-            value: tuple[str | float | bool, str] | None = (text, "s")
+            kept, repair = _finish(text, replaced)
+            value = (kept, "s", repair)
             formula = find(f_open, body_start, i) >= 0
         else:
             i = rfind(v_open, body_start, end)
             if i < 0:
                 return None
-            raw = data[find(b">", i) + 1 : end].decode("utf-8")
+            gt = find(b">", i, end)
+            if gt < 0:
+                return None
+            raw = data[gt + 1 : end].decode("utf-8")
             if not raw:
                 continue
             formula = find(f_open, body_start, i) >= 0
             value = _convert(kind, raw, shared)
-            if value is None:
-                continue
         if value is None:
             continue
         row = int(row_b)
-        col = col_b.decode()
-        out[(row, col)] = RawCell(row, col, value[0], value[1], formula)
+        if budget is not None and budget.spent(row, value, formula):
+            break
+        col = names.get(col_b)
+        if col is None:
+            col = names[col_b] = col_b.decode()
+        out[(row, col)] = RawCell(row, col, value[0], value[1], formula, value[2])
     return out
+
+
+_ROW_NUMBER = re.compile(r"[0-9]{1,7}")
 
 
 def _scan_lxml(
@@ -499,10 +722,12 @@ def _scan_lxml(
     *,
     path: Path,
     sheet: str,
+    max_rows: int | None = None,
 ) -> SheetCells:
     out: SheetCells = {}
     row_no = 0
     col_no = 0
+    budget = None if max_rows is None else _RowBudget(max_rows)
     try:
         ctx = etree.iterparse(
             io.BytesIO(data), events=("start", "end"), resolve_entities=False, no_network=True
@@ -511,7 +736,7 @@ def _scan_lxml(
             local = etree.QName(el).localname
             if local == "row" and event == "start":
                 r = el.get("r")
-                row_no = int(r) if r and r.isdigit() else row_no + 1
+                row_no = int(r) if r and _ROW_NUMBER.fullmatch(r) else row_no + 1
                 col_no = 0
             elif local == "c" and event == "end":
                 ref = el.get("r")
@@ -529,6 +754,9 @@ def _scan_lxml(
                 if columns is None or col in columns:
                     cell = _lxml_cell(el, row, col, shared)
                     if cell is not None:
+                        if budget is not None and budget.spent(
+                                row, (cell.value, cell.kind, None), cell.formula):
+                            break
                         out[(row, col)] = cell
                 el.clear()
             elif local == "row" and event == "end":
@@ -557,22 +785,25 @@ def _lxml_cell(el: etree._Element, row: int, col: str, shared: _SharedStrings) -
                 and etree.QName(t.getparent()).localname != "rPh"
             )
     if inline is not None:
-        inline = _XSTR_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), inline)
-        return RawCell(row, col, inline, "s", formula) if inline else None
+        if not inline:
+            return None
+        text, repair = _finish(*_decode_escapes(inline))
+        return RawCell(row, col, text, "s", formula, repair)
     if not v_text:
         return None
     kind = (el.get("t") or "n").encode()
-    if kind in (b"str", b"inlineStr", b"e", b"d"):
-        value: tuple[str | float | bool, str] | None = (
-            (v_text, kind.decode())
-            if kind in (b"e", b"d")
-            else (_XSTR_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), v_text), "s")
-        )
+    value: _Value | None
+    if kind in (b"str", b"inlineStr"):
+        text, repair = _finish(*_decode_escapes(v_text))
+        value = (text, "s", repair)
+    elif kind in (b"e", b"d"):
+        text, repair = _finish(v_text, False)
+        value = (text, kind.decode(), repair)
     else:
         value = _convert(kind, v_text, shared)
     if value is None:
         return None
-    return RawCell(row, col, value[0], value[1], formula)
+    return RawCell(row, col, value[0], value[1], formula, value[2])
 
 
 def iter_rows(cells: SheetCells) -> Iterator[tuple[int, dict[str, RawCell]]]:
@@ -593,7 +824,9 @@ number) or ``None`` to empty the cell (its style is kept)."""
 _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})$")
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry, stored with the ``_xHHHH_`` escape: controls, the two
+non-characters and surrogates (which the reader decodes back, a lone one to U+FFFD)."""
 _LOOKS_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _WORKBOOK_BEFORE_CALC = ("sheets", "functionGroups", "externalReferences", "definedNames")
 
