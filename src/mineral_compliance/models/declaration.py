@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +20,8 @@ __all__ = [
     "PlaceholderKind",
     "ProductRow",
     "QuestionAnswer",
+    "ReadNote",
+    "ReadNoteCode",
     "SmelterRow",
     "TemplateIdentity",
     "TemplateKind",
@@ -52,6 +54,21 @@ class PlaceholderKind(StrEnum):
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+    @classmethod
+    def build(cls, **fields: Any) -> Self:
+        """The model validated from ``fields`` like the keyword constructor, recording every
+        field as set in one record shared by all instances of the class: list rows are built
+        by the thousand, and a record of their own would cost 2 KB each."""
+        made = cls.__pydantic_validator__.validate_python(fields)
+        shared = _FIELDS_SET.get(cls)
+        if shared is None:
+            shared = _FIELDS_SET.setdefault(cls, set(cls.model_fields))
+        object.__setattr__(made, "__pydantic_fields_set__", shared)
+        return made  # type: ignore[no-any-return]
+
+
+_FIELDS_SET: dict[type[BaseModel], set[str]] = {}
 
 
 class TemplateIdentity(_Frozen):
@@ -185,6 +202,35 @@ class MineralScopeRow(_Frozen):
     reason: TextValue
 
 
+class ReadNoteCode(StrEnum):
+    """What the reader had to change or leave out to read a file within its bounds."""
+
+    TEXT_TRUNCATED = "text-truncated"
+    """A cell's text was longer than the reader keeps and was cut."""
+    TEXT_REPLACED = "text-replaced"
+    """A cell's text held code points no encoding can carry (lone UTF-16 surrogates, stored
+    with the ``_xD800_`` escape); each was replaced by U+FFFD."""
+    ROWS_CAPPED = "rows-capped"
+    """A list sheet held more filled rows than the reader reads; the rows after the cap were
+    not read."""
+
+
+class ReadNote(_Frozen):
+    """One place where the declaration differs from the file because the reader kept within
+    its bounds; the rules turn each note into a finding."""
+
+    code: ReadNoteCode
+    provenance: Provenance = Field(
+        description="The cell changed; for rows-capped, the first cell of the first row not "
+        "read.")
+    detail: str = Field(description="What was changed, in words.")
+    found: int | None = Field(
+        default=None, description="Text: characters in the file; rows-capped: filled rows on "
+        "the sheet.")
+    kept: int | None = Field(
+        default=None, description="Text: characters kept; rows-capped: rows read.")
+
+
 def slot_key(minerals: Sequence[str], slot: int) -> str:
     """The key of a question row's answers in :attr:`Declaration.answers`: the mineral the
     row asks about, or ``"slot N"`` (1-based) for a row with no mineral selected, so that
@@ -239,6 +285,11 @@ class Declaration(_Frozen):
         default_factory=dict,
         description="Cells on rows the template hides that its Checker still reads "
         "(leftovers of the layout it was copied from), by Declaration cell reference.",
+    )
+    notes: tuple[ReadNote, ...] = Field(
+        default=(),
+        description="Where the reader changed or left out content to stay within its bounds "
+        "(text cut or with characters replaced, list rows past the cap), in reading order.",
     )
 
     def to_plain(self) -> dict[str, Any]:

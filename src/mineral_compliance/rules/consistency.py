@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from ..findings import Basis, Severity
-from ..models.declaration import PlaceholderKind, SmelterRow, TemplateKind
+from ..models.declaration import PlaceholderKind, ReadNoteCode, SmelterRow, TemplateKind
 from ..models.reference import LookupEntry
 from ..models.values import Status
 from ..templates.detect import version_key
@@ -373,3 +373,52 @@ def duplicate_smelter_row(ctx: Context) -> Iterable[Hit]:
                       subject=s.smelter_id.value or s.name, hint="remove the repeated row")
         else:
             seen[key] = s.row
+
+
+# -- what the reader changed to stay within its bounds -----------------------------------------
+
+
+@rule("text-truncated", Severity.WARNING, Basis.CONSISTENCY, tags=("reading",))
+def text_truncated(ctx: Context) -> Iterable[Hit]:
+    """A cell holds more text than the reader keeps; only its beginning was read.
+
+    No field of an RMI template needs thousands of characters, and text carried from a
+    supplier's file into every report is capped so that one oversized cell cannot swell them;
+    the finding gives the cell's length and the length kept."""
+    for note in ctx.decl.notes:
+        if note.code is ReadNoteCode.TEXT_TRUNCATED:
+            yield Hit(f"The text is {note.found or 0:,} characters long; only the first "
+                      f"{note.kept or 0:,} were kept.", note.provenance,
+                      hint="shorten the entry; long explanations belong in a separate document")
+
+
+@rule("text-replaced", Severity.WARNING, Basis.CONSISTENCY, tags=("reading",))
+def text_replaced(ctx: Context) -> Iterable[Hit]:
+    """A cell holds characters that cannot be encoded; each was replaced by U+FFFD.
+
+    The workbook stores half of a character pair on its own (a lone UTF-16 surrogate, left
+    by a damaged copy and paste or by a tool that cut text between the two halves). No UTF-8
+    output can carry it, so the reader puts the replacement character in its place."""
+    for note in ctx.decl.notes:
+        if note.code is ReadNoteCode.TEXT_REPLACED:
+            yield Hit("The text holds characters that cannot be encoded; they were replaced by "
+                      "the replacement character (U+FFFD).", note.provenance,
+                      hint="retype the entry in the template")
+
+
+@rule("rows-capped", Severity.ERROR, Basis.INSTRUCTIONS, tags=("reading",))
+def rows_capped(ctx: Context) -> Iterable[Hit]:
+    """A list sheet has more filled rows than the reader reads.
+
+    The rows after the cap are missing from the declaration. An error, not a warning: the
+    template's formulas and Checker cover about 2,500 rows and the cap is four times that, so
+    the file is not a completed template, and whatever the rows past the cap declare
+    (smelters, mines, products) is absent from every check and consolidation of the file."""
+    for note in ctx.decl.notes:
+        if note.code is ReadNoteCode.ROWS_CAPPED:
+            yield Hit(f"The {note.provenance.sheet} sheet has more than {note.kept or 0:,} "
+                      f"filled rows; only the first {note.kept or 0:,} were read, none from "
+                      f"row {note.provenance.cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')} on.",
+                      note.provenance,
+                      hint="check the file: a list this long is not a completed RMI template; "
+                      "split it, or remove rows that were filled by mistake")

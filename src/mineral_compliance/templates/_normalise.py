@@ -35,14 +35,13 @@ def _raw(cell: RawCell | None) -> str | float | bool | None:
 def to_text(cell: RawCell | None, where: Provenance) -> TextValue:
     """A free-text input. Formula cells are not inputs: their cached result is kept as evidence."""
     if cell is None:
-        return TextValue(provenance=where)
+        return TextValue.of(where)
     if cell.formula:
-        return TextValue(provenance=where, cached=cell.value, formula=True)
+        return TextValue.of(where, cached=cell.value, formula=True)
     text = clean_text(cell.value) if cell.kind != "e" else None
     if text is None:
-        return TextValue(raw=cell.value, provenance=where)
-    return TextValue(value=text, raw=cell.value, origin=Origin.INPUT, status=Status.OK,
-                     provenance=where)
+        return TextValue.of(where, raw=cell.value)
+    return TextValue.of(where, text, cell.value, Origin.INPUT, Status.OK)
 
 
 def _fold(text: str) -> str:
@@ -61,22 +60,19 @@ def to_answer(
     matches no literal is kept (stripped) with status ``unrecognised``.
     """
     if cell is None:
-        return TextValue(provenance=where)
+        return TextValue.of(where)
     if cell.formula:
-        return TextValue(provenance=where, cached=cell.value, formula=True)
+        return TextValue.of(where, cached=cell.value, formula=True)
     if isinstance(cell.value, float) and numeric and cell.value in numeric:
-        return TextValue(value=numeric[cell.value], raw=cell.value, origin=Origin.INPUT,
-                         status=Status.OK, provenance=where)
+        return TextValue.of(where, numeric[cell.value], cell.value, Origin.INPUT, Status.OK)
     text = clean_text(cell.value) if cell.kind != "e" else str(cell.value)
     if text is None:
-        return TextValue(raw=cell.value, provenance=where)
+        return TextValue.of(where, raw=cell.value)
     folded = _fold(text)
     for choice in choices:
         if _fold(choice) == folded:
-            return TextValue(value=choice, raw=cell.value, origin=Origin.INPUT, status=Status.OK,
-                             provenance=where)
-    return TextValue(value=text, raw=cell.value, origin=Origin.INPUT,
-                     status=Status.UNRECOGNISED, provenance=where)
+            return TextValue.of(where, choice, cell.value, Origin.INPUT, Status.OK)
+    return TextValue.of(where, text, cell.value, Origin.INPUT, Status.UNRECOGNISED)
 
 
 def excel_serial_to_date(serial: float, date1904: bool = False) -> dt.date | None:

@@ -4,15 +4,23 @@ The reader walks the layout table chosen by :mod:`.detect`; it holds no version 
 own. Columns the template fills by formula from the smelter ID are re-derived from the
 supplier's inputs and the workbook's own Smelter Look-up, the way the template's formulas would,
 because files saved by other tools carry no cached formula results (and Excel's may be stale).
+
+The reader keeps within bounds and says where. Text cut at
+:data:`~mineral_compliance._io.MAX_TEXT_CHARS` characters or holding code points no encoding
+can carry, and list sheets (Smelter, Mine, Product List, Minerals Scope) read only up to
+:data:`MAX_LIST_ROWS` filled rows: each becomes a
+:class:`~mineral_compliance.models.declaration.ReadNote` in ``Declaration.notes``, which the
+rules report.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 
+from .._io import MAX_TEXT_CHARS
 from ..errors import MalformedTemplateError, MineralComplianceError
 from ..models.declaration import (
     Company,
@@ -23,6 +31,8 @@ from ..models.declaration import (
     PlaceholderKind,
     ProductRow,
     QuestionAnswer,
+    ReadNote,
+    ReadNoteCode,
     SmelterRow,
     TemplateIdentity,
     slot_key,
@@ -35,17 +45,29 @@ from .detect import Detection, detect
 from .layouts import Layout, ListSheet, LookupSheet
 from .layouts.base import COMPANY_FIELDS
 
-__all__ = ["read_template", "reference_from_template"]
+__all__ = ["MAX_LIST_ROWS", "read_template", "reference_from_template"]
+
+MAX_LIST_ROWS = 10_000
+"""The most filled rows read from one list sheet. The RMI templates pre-format about 2,500
+Smelter List rows and 2,000 Product List rows, and their formulas and Checker look no further;
+the cap is four times that, so no real declaration reaches it, while a generated file of a
+million rows costs no more to read than ten thousand."""
+
+Source = str | os.PathLike[str] | IO[bytes]
+"""A workbook path (``str`` or ``os.PathLike``) or a binary file object."""
 
 
-def read_template(
-    source: str | Path | IO[bytes], *, strict_version: bool = False
-) -> Declaration:
+def read_template(source: Source, *, strict_version: bool = False) -> Declaration:
     """Read one supplier template (CMRT, EMRT, CRT or AMRT .xlsx).
 
     The family and version are detected from the workbook. Raises a
     :class:`~mineral_compliance.errors.TemplateError` subclass when the file cannot be read as a
     supported template; a supplier's odd answers never raise, they are kept and marked.
+
+    ``source`` is a path (``str`` or ``os.PathLike``; only regular files are read, so a FIFO or
+    a device is refused with :class:`~mineral_compliance.errors.NotAWorkbookError` without
+    blocking) or a binary file object whose ``read`` returns bytes; either is read up to the
+    100 MB cap. Anything else (a text stream, a list, a number) is a ``TypeError``.
 
     ``strict_version``: refuse a newer minor release of a supported major version instead of
     reading it with the newest known layout (``template.layout_assumed`` says when that happened).
@@ -55,7 +77,7 @@ def read_template(
     return _Reader(wb, found).read()
 
 
-def reference_from_template(source: str | Path | IO[bytes]) -> SmelterReference:
+def reference_from_template(source: Source) -> SmelterReference:
     """The Smelter Look-up sheet of an RMI template as a typed reference list.
 
     Every row is kept (standard names and aliases alike), stamped with the template kind and
@@ -73,9 +95,7 @@ def reference_from_template(source: str | Path | IO[bytes]) -> SmelterReference:
     return reference
 
 
-def read_with_reference(
-    source: str | Path | IO[bytes],
-) -> tuple[Declaration, SmelterReference | None]:
+def read_with_reference(source: Source) -> tuple[Declaration, SmelterReference | None]:
     """:func:`read_template` and :func:`reference_from_template` on one opening of the
     workbook. The reference is None when the template ships no Smelter Look-up, or one that
     cannot be read: the declaration stands without it."""
@@ -190,11 +210,31 @@ class _Reader:
         self.file = str(wb.path)
         self._lookup: _LookupIndex | None = None
         self._metal_choices: tuple[str, ...] = found.layout.metal_choices
+        self.notes: list[ReadNote] = []
+        self._noted: set[tuple[str, str]] = set()
 
     # -- helpers ---------------------------------------------------------------------------
 
     def where(self, sheet: str, ref: str) -> Provenance:
-        return Provenance(file=self.file, sheet=sheet, cell=ref)
+        return Provenance.at(self.file, sheet, ref)
+
+    def note_repair(self, sheet: str, cell: RawCell) -> None:
+        """Record what was changed in a cell's text, once per cell."""
+        repair = cell.repair
+        if repair is None or (sheet, cell.ref) in self._noted:
+            return
+        self._noted.add((sheet, cell.ref))
+        where = self.where(sheet, cell.ref)
+        if repair.replaced:
+            self.notes.append(ReadNote(
+                code=ReadNoteCode.TEXT_REPLACED, provenance=where,
+                detail="characters that cannot be encoded (lone UTF-16 surrogates) were "
+                "replaced by U+FFFD"))
+        if repair.truncated:
+            self.notes.append(ReadNote(
+                code=ReadNoteCode.TEXT_TRUNCATED, provenance=where,
+                detail=f"{repair.length:,} characters, cut to the first {MAX_TEXT_CHARS:,}",
+                found=repair.length, kept=MAX_TEXT_CHARS))
 
     def lookup(self) -> _LookupIndex:
         if self._lookup is None:
@@ -254,11 +294,15 @@ class _Reader:
                 ref: self._text(decl, sheet, ref)
                 for ref in (layout.checker.hidden_cells if layout.checker else ())
             },
+            notes=tuple(self.notes),  # last: every section above adds to them
         )
 
     def _cell(self, cells: SheetCells, ref: str) -> RawCell | None:
         col = ref.rstrip("0123456789")
-        return cells.get((int(ref[len(col):]), col))
+        cell = cells.get((int(ref[len(col):]), col))
+        if cell is not None and cell.repair is not None:
+            self.note_repair(self.layout.declaration_sheet, cell)
+        return cell
 
     def _text(self, cells: SheetCells, sheet: str, ref: str) -> TextValue:
         return to_text(self._cell(cells, ref), self.where(sheet, ref))
@@ -400,7 +444,9 @@ class _Reader:
         """Rows of a list sheet that hold at least one supplier input, found by content."""
         if not self.wb.has_sheet(spec.sheet):
             return
-        cells = self.wb.cells(spec.sheet, columns=spec.columns.values())
+        # Rows above the list (its headings) hold inputs too: read past them to the cap.
+        cells = self.wb.cells(spec.sheet, columns=spec.columns.values(),
+                              max_rows=spec.first_row + MAX_LIST_ROWS)
         footer_row = None
         if spec.footer_text:
             marks = [
@@ -409,6 +455,8 @@ class _Reader:
                 and row >= spec.first_row
             ]
             footer_row = min(marks) if marks else None
+        read = 0
+        first_unread: int | None = None
         for row, by_col in iter_rows(cells):
             if row < spec.first_row or (footer_row is not None and row >= footer_row):
                 continue
@@ -416,7 +464,22 @@ class _Reader:
                 not c.formula and c.kind != "e" and clean_text(c.value) is not None
                 for c in by_col.values()
             ):
+                read += 1
+                if read > MAX_LIST_ROWS:
+                    if first_unread is None:
+                        first_unread = row
+                    continue  # past the cap: only counted
+                for cell in by_col.values():
+                    if cell.repair is not None:
+                        self.note_repair(spec.sheet, cell)
                 yield row, by_col
+        if first_unread is not None:
+            column = min(spec.columns.values(), key=lambda c: (len(c), c))
+            self.notes.append(ReadNote(
+                code=ReadNoteCode.ROWS_CAPPED,
+                provenance=self.where(spec.sheet, f"{column}{first_unread}"),
+                detail=f"more than {MAX_LIST_ROWS:,} filled rows: the first {MAX_LIST_ROWS:,} "
+                f"were read, none from row {first_unread} on", kept=MAX_LIST_ROWS))
 
     def _smelters(self) -> Iterable[SmelterRow]:
         spec = self.layout.smelter_list
@@ -476,7 +539,7 @@ class _Reader:
                 return value
 
             smelter_id = id_input if id_input.value else filled("smelter_id", "smelter_id")
-            yield SmelterRow(
+            yield SmelterRow.build(
                 row=row,
                 smelter_id_input=id_input,
                 metal=metal,
@@ -528,12 +591,12 @@ class _Reader:
                 field: to_text(by_col.get(col), self.where(spec.sheet, f"{col}{row}"))
                 for field, col in cols.items()
             }
-            yield ProductRow(
+            yield ProductRow.build(
                 row=row,
                 number=values["number"],
                 name=values["name"],
                 comments=values.get("comments")
-                or TextValue(provenance=self.where(spec.sheet, f"-{row}")),
+                or TextValue.of(self.where(spec.sheet, f"-{row}")),
                 extra={k: v for k, v in values.items() if k not in known},
             )
 
@@ -554,8 +617,8 @@ class _Reader:
                 )
             for field in MineRow.model_fields:
                 if field != "row" and field not in values:
-                    values[field] = TextValue(provenance=self.where(spec.sheet, f"-{row}"))
-            yield MineRow.model_validate({"row": row, **values})
+                    values[field] = TextValue.of(self.where(spec.sheet, f"-{row}"))
+            yield MineRow.build(row=row, **values)
 
     def _minerals_scope(self, minerals: tuple[str, ...]) -> Iterable[MineralScopeRow]:
         spec = self.layout.minerals_scope
@@ -564,7 +627,7 @@ class _Reader:
         cols = spec.columns
         for row, by_col in self._list_rows(spec):
             m_ref, r_ref = f"{cols['mineral']}{row}", f"{cols['reason']}{row}"
-            yield MineralScopeRow(
+            yield MineralScopeRow.build(
                 row=row,
                 mineral=to_answer(by_col.get(cols["mineral"]), self.where(spec.sheet, m_ref),
                                   minerals),
@@ -576,11 +639,5 @@ def _derived(value: str | None, blank: TextValue) -> TextValue:
     """A value re-derived from the look-up, at the cell the template's formula fills."""
     if value is None:
         return blank
-    return TextValue(
-        value=value,
-        origin=Origin.DERIVED,
-        status=Status.OK,
-        cached=blank.cached,
-        formula=blank.formula,
-        provenance=blank.provenance,
-    )
+    return TextValue.of(blank.provenance, value, None, Origin.DERIVED, Status.OK, blank.cached,
+                        blank.formula)
