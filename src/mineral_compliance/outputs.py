@@ -208,6 +208,7 @@ def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 3  # Unix, as the mode bits below are; Windows would say 0
             entry.external_attr = 0o644 << 16
             data = src.read(info)
             if info.filename == "docProps/core.xml":
@@ -257,15 +258,21 @@ def feedback_names(c: Consolidation) -> dict[str, str]:
     company name made safe (the file's own name when it gives none), unique within the run."""
     names: dict[str, str] = {}
     taken: set[str] = set()
+    # per stem (ignoring case), the number it last got: every smaller one is taken, and
+    # stays taken, so the search for a free number resumes there (linear, not quadratic,
+    # when thousands of files share one company name)
+    last: dict[str, int] = {}
     for f in sorted(c.files, key=lambda f: f.file):
         if f.status is FileStatus.SUPERSEDED:
             continue
         stem = safe_file_name(f.company or Path(f.file.split("!")[-1]).stem,
                               fallback="supplier")
-        name, n = f"{stem}.csv", 1
+        n = last.get(stem.casefold(), 1)
+        name = f"{stem}.csv" if n == 1 else f"{stem} ({n}).csv"
         while name.casefold() in taken or name.casefold() == "index.csv":
             n += 1
             name = f"{stem} ({n}).csv"
+        last[stem.casefold()] = n
         taken.add(name.casefold())
         names[f.file] = name
     return names
