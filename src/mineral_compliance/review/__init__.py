@@ -198,10 +198,10 @@ def _csp_hash(text: str) -> str:
 def write_report(c: Consolidation, path: str | Path, *,
                  comparison: Comparison | None = None) -> Path:
     """Write the review report to ``path`` and return the path: as part of the enclosing
-    output run, or as a run of its own in the report's folder (other files there are left
-    alone)."""
+    output run, or as a run of its own in the report's folder, named after the report's file
+    (so other files there, other reports included, are left alone)."""
     target = Path(path)
     text = render_report(c, comparison=comparison)
-    with output_run(target.parent, name="report"):
+    with output_run(target.parent, name=f"report {target.name}"):
         write_atomic(target, text)
     return target
