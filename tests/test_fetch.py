@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,8 +26,49 @@ BODY = b"Smelter ID,Standard Smelter Name,Status\nCID000202,Example,Conformant\n
 class _Handler(BaseHTTPRequestHandler):
     hits: ClassVar[list[tuple[str, str | None]]] = []
 
+    encodings: ClassVar[list[str | None]] = []
+
+    def _for_a_while(self, piece: bytes, pause: float, seconds: float = 6.0) -> None:
+        """Send ``piece`` every ``pause`` seconds for ``seconds`` (or until the client hangs
+        up), so that a client that does not stop by itself still ends the test."""
+        until = time.monotonic() + seconds
+        try:
+            while time.monotonic() < until:
+                self.wfile.write(piece)
+                self.wfile.flush()
+                time.sleep(pause)
+        except OSError:
+            pass
+
     def do_GET(self) -> None:
         self.hits.append((self.path, self.headers.get("If-None-Match")))
+        self.encodings.append(self.headers.get("Accept-Encoding"))
+        if self.path == "/slow-headers":  # one header line at a time, never the blank line
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self._for_a_while(b"X-Slow: a\r\n", 0.2)
+            return
+        if self.path in ("/empty-blocks", "/redirect-forever"):
+            redirect = self.path == "/redirect-forever"
+            self.send_response(302 if redirect else 200)
+            if redirect:
+                self.send_header("Location", "/list.csv")
+            else:
+                self.send_header("Content-Encoding", "deflate")
+            self.end_headers()
+            self.wfile.write(b"\x78\x01")  # a zlib stream, then stored blocks of nothing
+            self._for_a_while(b"\x00\x00\x00\xff\xff" * 2000, 0.01)
+            return
+        if self.path in ("/gzip", "/bomb", "/brotli", "/cut-gzip"):
+            body = {"/gzip": gzip.compress(BODY), "/bomb": zlib.compress(b"x" * 5_000_000),
+                    "/brotli": BODY, "/cut-gzip": gzip.compress(BODY)[:-12]}[self.path]
+            self.send_response(200)
+            self.send_header("Content-Encoding", {"/gzip": "gzip", "/bomb": "deflate",
+                                                  "/brotli": "br", "/cut-gzip": "gzip"
+                                                  }[self.path])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path == "/broken":
             self.send_response(500)
             self.end_headers()
@@ -92,6 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     _Handler.hits = []
+    _Handler.encodings = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -183,7 +227,7 @@ def test_a_tampered_cache_is_refused(server: str, tmp_path: Path) -> None:
 
 def test_a_server_dripping_bytes_is_cut_off_at_the_deadline(server: str, tmp_path: Path) -> None:
     started = time.monotonic()
-    with pytest.raises(ReferenceDataError, match=r"longer than the 1 s allowed"):
+    with pytest.raises(ReferenceDataError, match=r"did not finish within 1 s"):
         fetch(f"{server}/drip", tmp_path, timeout=2, deadline=1, retries=0)
     assert time.monotonic() - started < 4
     assert not list(tmp_path.glob("*.body"))
@@ -264,3 +308,57 @@ def test_an_interrupted_download_is_downloaded_again(server: str, tmp_path: Path
     assert not again.from_cache and again.path.read_bytes() == BODY
     assert json.loads(again.path.with_suffix(".json").read_text(encoding="utf-8"))[
         "sha256"] == again.sha256
+
+
+# -- the deadline and the size cap hold whatever the server sends ------------------------------
+
+
+def test_headers_sent_a_line_at_a_time_are_cut_off_at_the_deadline(server: str,
+                                                                   tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(ReferenceDataError, match=r"did not finish within 1 s"):
+        fetch(f"{server}/slow-headers", tmp_path, timeout=5, deadline=1, retries=0)
+    assert time.monotonic() - started < 3
+    assert not list(tmp_path.glob("*.body"))
+
+
+def test_the_deadline_covers_every_retry(server: str, tmp_path: Path) -> None:
+    started = time.monotonic()  # /slow answers after 1.5 s: each try times out at 0.6 s
+    with pytest.raises(ReferenceDataError, match=r"did not finish within 1 s"):
+        fetch(f"{server}/slow", tmp_path, timeout=0.6, deadline=1, retries=5)
+    assert time.monotonic() - started < 2.5
+
+
+def test_compressed_data_that_decodes_to_nothing_is_cut_off(server: str,
+                                                            tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(ReferenceDataError, match=r"did not finish within 1 s"):
+        fetch(f"{server}/empty-blocks", tmp_path, timeout=5, deadline=1, retries=0)
+    assert time.monotonic() - started < 3
+    started = time.monotonic()  # the bytes that arrive count, not only those they decode to
+    with pytest.raises(ReferenceDataError, match="over the 1,000 byte limit"):
+        fetch(f"{server}/empty-blocks", tmp_path, timeout=5, deadline=30, max_bytes=1000,
+              retries=0)
+    assert time.monotonic() - started < 3
+    assert not list(tmp_path.glob("*.body"))
+
+
+def test_a_redirect_body_is_not_read(server: str, tmp_path: Path) -> None:
+    started = time.monotonic()  # the redirect's own body would go on for 6 s
+    got = fetch(f"{server}/redirect-forever", tmp_path, timeout=5, deadline=30, retries=0)
+    assert got.path.read_bytes() == BODY and time.monotonic() - started < 3
+
+
+def test_content_encodings_are_asked_against_and_decoded_within_the_cap(
+        server: str, tmp_path: Path) -> None:
+    assert fetch(f"{server}/gzip", tmp_path).path.read_bytes() == BODY  # sent all the same
+    assert set(_Handler.encodings) == {"identity"}
+    with pytest.raises(ReferenceDataError, match="over the 100,000 byte limit"):
+        fetch(f"{server}/bomb", tmp_path, max_bytes=100_000)  # 5 MB in 5 KB
+    with pytest.raises(ReferenceDataError, match=r"content encoding br"):
+        fetch(f"{server}/brotli", tmp_path)
+    with pytest.raises(ReferenceDataError, match="ends before its compressed data"):
+        fetch(f"{server}/cut-gzip", tmp_path)
+    assert [p.name for p in tmp_path.glob("*.body")] == [
+        fetch(f"{server}/gzip", tmp_path).path.name]
+

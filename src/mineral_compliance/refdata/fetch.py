@@ -9,9 +9,14 @@ Last-Modified headers and sha256; the next call asks the server whether it chang
 they match the recorded sha256. TLS certificates are always verified (requests' default,
 never turned off here), and a redirect from https to plain http is refused; a body shorter
 than its declared length is an error, not a list. Besides the timeout of each network read,
-an overall deadline bounds the whole body, so a server that sends a byte at a time cannot
-hold the caller for ever. A cache folder that cannot be used, or a cache record that cannot
-be trusted (not JSON, no sha256, its body missing or changed), is a typed error naming it.
+an overall deadline bounds the whole download (connecting, the headers, every retry and the
+body), so a server that sends a byte or a header line at a time cannot hold the caller for
+ever: when it passes, the connection is shut down and the download is a typed error. The
+server is asked not to compress the body; a gzip or deflate body sent all the same is
+inflated here, with the size cap applied both to the bytes that arrive and to what they
+inflate to (another encoding is refused). A redirect's own body is never read. A cache
+folder that cannot be used, or a cache record that cannot be trusted (not JSON, no sha256,
+its body missing or changed), is a typed error naming it.
 No reference list is a web page: an answer declared as HTML, or whose body is an HTML
 document (a sign-in page, a captive portal, an error page served with 200), is refused, and a
 caller may name the content types it accepts.
@@ -19,19 +24,27 @@ caller may name the content types it accepts.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import re
+import socket
+import threading
 import time
-from collections.abc import Collection
+import zlib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from .. import _io
@@ -45,6 +58,7 @@ DEFAULT_DEADLINE = 600.0
 _MAX_RECORD_BYTES = 64 * 1024
 _WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml")
 _WEB_PAGE_STARTS = (b"<!doctype html", b"<html")
+_CHUNK = 65536
 
 
 @dataclass(frozen=True)
@@ -61,11 +75,121 @@ class FetchedFile:
     content_type: str | None = None
 
 
-def _session(retries: int) -> requests.Session:
+class _Watchdog:
+    """The deadline of one download. When it passes, every connection the download opened
+    is shut down, so that a read blocked on the headers or the body returns at once, and no
+    further connection (a retry) is opened."""
+
+    def __init__(self, seconds: float, *, started: float) -> None:
+        self.seconds = seconds
+        """The whole deadline, counted from ``started`` (a ``time.monotonic()``)."""
+        self._ends = started + seconds
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.fired = False
+        self._timer = threading.Timer(max(self.remaining(), 0.0), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._timer.cancel()
+        with self._lock:
+            watched, self._sockets = self._sockets, []
+        for sock in watched:
+            sock.close()
+
+    def remaining(self) -> float:
+        return self._ends - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.fired or self.remaining() <= 0
+
+    def watch(self, sock: socket.socket) -> None:
+        """Shut ``sock`` down when the deadline passes. A second descriptor of the same
+        socket is kept (a TLS wrapper takes over the first), and closed at the end."""
+        try:
+            twin = socket.fromfd(sock.fileno(), sock.family, sock.type)
+        except (OSError, ValueError):
+            return
+        with self._lock:
+            self._sockets.append(twin)
+            fired = self.fired
+        if fired:
+            _shut(twin)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            watched = list(self._sockets)
+        for sock in watched:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the other end
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _too_slow(url: str, deadline: float, arrived: int | None = None) -> ReferenceDataError:
+    so_far = f" ({arrived:,} bytes arrived)" if arrived else ""
+    return ReferenceDataError(f"{url} did not finish within {deadline:g} s, the time allowed "
+                              f"for a download{so_far}",
+                              hint="try again later, or download the list by hand and pass "
+                                   "the file")
+
+
+def _open_watched(conn: HTTPConnection, watchdog: _Watchdog,
+                  opener: Callable[[], socket.socket]) -> socket.socket:
+    """Open the connection's socket within the deadline, and watch it."""
+    left = watchdog.remaining()
+    if watchdog.passed():
+        # not an OSError: urllib3 would retry one, this ends the download
+        raise ReferenceDataError(f"the deadline of {watchdog.seconds:g} s has passed")
+    if not isinstance(conn.timeout, (int, float)) or conn.timeout > left:
+        conn.timeout = left  # the connect timeout, no longer than the time left
+    sock = opener()
+    watchdog.watch(sock)
+    return sock
+
+
+def _session(retries: int, watchdog: _Watchdog) -> requests.Session:
+    class Watched(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            return _open_watched(self, watchdog, super()._new_conn)
+
+    class WatchedTls(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            return _open_watched(self, watchdog, super()._new_conn)
+
+    class Pool(HTTPConnectionPool):
+        ConnectionCls = Watched
+
+    class TlsPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedTls
+
+    pools: dict[str, type[HTTPConnectionPool]] = {"http": Pool, "https": TlsPool}
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> urllib3.ProxyManager:
+            manager: urllib3.ProxyManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+            if isinstance(manager, urllib3.ProxyManager):  # not a SOCKS one, which has its own
+                manager.pool_classes_by_scheme = pools
+            return manager
+
     session = requests.Session()
+    # a Retry-After header is not obeyed: it could ask for a wait longer than the deadline
     retry = Retry(total=retries, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504),
-                  allowed_methods=("GET",), raise_on_status=False)
-    adapter = HTTPAdapter(max_retries=retry)
+                  allowed_methods=("GET",), raise_on_status=False,
+                  respect_retry_after_header=False)
+    adapter = Adapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -89,10 +213,13 @@ def _refuse_downgrade(response: requests.Response, *args: object, **kwargs: obje
     """A ``requests`` response hook, run on every answer of a redirect chain before the next
     request is made."""
     if response.is_redirect:
+        # the body of a redirect is not read (it could be endless or a decompression bomb):
+        # it counts as read, and the connection is closed rather than drained for reuse
+        response._content = b""
+        response.close()
         target = urljoin(response.url, response.headers.get("Location", ""))
         why = redirect_refused(response.url, target)
         if why is not None:
-            response.close()
             raise ReferenceDataError(why, hint="download the list by hand and pass the file")
     return response
 
@@ -143,27 +270,113 @@ def _record(meta_path: Path, body: Path, url: str) -> dict[str, str | None]:
     return meta
 
 
-def _body(response: requests.Response, url: str, max_bytes: int, started: float,
-          deadline: float) -> bytes:
-    """The body, read as it arrives (each read returns what one network read brought) so
-    that the overall deadline is checked between reads, and capped at ``max_bytes``."""
-    raw = response.raw
-    read1 = getattr(raw, "read1", None)
+class _Inflater:
+    """A gzip or deflate body inflated a network read at a time, never to more than the
+    room left under the size cap (a few kilobytes can inflate to gigabytes)."""
+
+    def __init__(self, encoding: str) -> None:
+        self.gzip = encoding == "gzip"
+        self._wbits = 16 + zlib.MAX_WBITS if self.gzip else zlib.MAX_WBITS
+        self._stream = zlib.decompressobj(self._wbits)
+        self._started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """What ``data`` inflates to, at most ``room + 1`` bytes (one more than the room
+        says the cap is passed)."""
+        out = b""
+        while data and len(out) <= room:
+            if self._stream.eof:
+                if not self.gzip:
+                    raise zlib.error("data after the end of the deflate stream")
+                self._stream = zlib.decompressobj(self._wbits)  # a further gzip member
+            try:
+                piece = self._stream.decompress(data, room + 1 - len(out))
+            except zlib.error:
+                if self._started or self.gzip:
+                    raise
+                # "deflate" is meant to be zlib-wrapped, but some servers send it raw
+                self._wbits = -zlib.MAX_WBITS
+                self._stream = zlib.decompressobj(self._wbits)
+                piece = self._stream.decompress(data, room + 1 - len(out))
+            self._started = True
+            out += piece
+            data = self._stream.unconsumed_tail or self._stream.unused_data
+        return out
+
+    def complete(self) -> bool:
+        return self._started and self._stream.eof
+
+
+def _reader(raw: object) -> Callable[[], bytes]:
+    """Reads of the body as it arrived (compressed, if it was): each returns what about one
+    network read brought, b"" at its end."""
+    if isinstance(raw, urllib3.HTTPResponse):
+        if hasattr(raw, "read1"):
+            return lambda: raw.read1(_CHUNK, decode_content=False)
+        return lambda: raw.read(_CHUNK, decode_content=False)  # urllib3 1.26
+    read = getattr(raw, "read", None)
+    if not callable(read):
+        raise ReferenceDataError("the answer has no body that can be read")
+    return lambda: bytes(read(_CHUNK) or b"")
+
+
+def _inflater(url: str, response: requests.Response) -> _Inflater | None:
+    encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return _Inflater("deflate" if encoding == "deflate" else "gzip")
+    raise ReferenceDataError(f"{url} answered in the content encoding {encoding[:40]}, which "
+                             "is not read (it was asked for the list uncompressed)",
+                             hint="download the list by hand and pass the file")
+
+
+def _body(response: requests.Response, url: str, max_bytes: int,
+          watchdog: _Watchdog) -> bytes:
+    """The body, read as it arrives so that the deadline is checked between reads, and
+    capped at ``max_bytes``: both the bytes that arrive and, when the body is compressed,
+    the bytes they inflate to."""
+    read = _reader(response.raw)
+    inflater = _inflater(url, response)
     chunks: list[bytes] = []
-    size = 0
-    pieces = (iter(lambda: read1(65536, decode_content=True), b"") if callable(read1)
-              else response.iter_content(chunk_size=65536))
-    for chunk in pieces:
+    arrived = size = 0
+
+    def over() -> ReferenceDataError:
+        return ReferenceDataError(f"{url} is over the {max_bytes:,} byte limit")
+
+    while True:
+        chunk = read()
+        if watchdog.passed():
+            raise _too_slow(url, watchdog.seconds, arrived + len(chunk))
+        if not chunk:
+            break
+        arrived += len(chunk)
+        if arrived > max_bytes:
+            raise over()
+        if inflater is not None:
+            try:
+                chunk = inflater.feed(chunk, max_bytes - size)
+            except zlib.error as exc:
+                kind = "gzip" if inflater.gzip else "deflate"
+                raise ReferenceDataError(f"{url} sent a damaged {kind} body ({exc})") from exc
         size += len(chunk)
         if size > max_bytes:
-            raise ReferenceDataError(f"{url} is over the {max_bytes:,} byte limit")
+            raise over()
         chunks.append(chunk)
-        if time.monotonic() - started > deadline:
-            raise ReferenceDataError(
-                f"{url} took longer than the {deadline:g} s allowed for a download "
-                f"({size:,} bytes arrived)", hint="try again later, or download the list by "
-                "hand and pass the file")
+    if inflater is not None and not inflater.complete():
+        raise ReferenceDataError(f"{url} ends before its compressed data does (the download "
+                                 "was cut short)", hint="try again later")
     return b"".join(chunks)
+
+
+def _watch_response(response: requests.Response, watchdog: _Watchdog) -> None:
+    """Watch the socket of an answer from a session the caller passed (a session made here
+    watches its sockets from the moment they are opened)."""
+    raw = response.raw
+    connection = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if isinstance(sock, socket.socket):
+        watchdog.watch(sock)
 
 
 def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None = None,
@@ -175,7 +388,10 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
     ``timeout``: seconds to connect and for each read; ``deadline``: seconds for the whole
     download, however slowly the server sends. ``accept``: the media types the caller can
     load (``"text/csv"``...); an answer of another declared type is refused. HTML is refused
-    whatever ``accept`` says. Redirects are followed except from https to http."""
+    whatever ``accept`` says. Redirects are followed except from https to http.
+
+    With a ``session`` of the caller's, the deadline is enforced from the moment the answer
+    arrives (its connections are the session's own); with none, from the first connection."""
     started = time.monotonic()
     cache = Path(cache_dir)
     try:
@@ -190,36 +406,23 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
     key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
     body, meta_path = cache / f"{key}.body", cache / f"{key}.json"
     meta = _record(meta_path, body, url)
-    headers = {"Accept": ", ".join(accept) if accept else "*/*"}
+    headers = {"Accept": ", ".join(accept) if accept else "*/*", "Accept-Encoding": "identity"}
     if meta.get("etag"):
         headers["If-None-Match"] = str(meta["etag"])
     if meta.get("last_modified"):
         headers["If-Modified-Since"] = str(meta["last_modified"])
-    http = session or _session(retries)
+    watchdog = _Watchdog(deadline, started=started)
+    http = session or _session(retries, watchdog)
     try:
-        with http.get(url, headers=headers, timeout=timeout, stream=True,
-                      hooks={"response": [_refuse_downgrade]}) as response:
-            if response.status_code == 304 and meta:
-                return _cached(url, body, meta, max_bytes)
-            if response.status_code != 200:
-                raise ReferenceDataError(f"{url} answered HTTP {response.status_code}",
-                                         hint="check the address, or try again later")
-            declared_type = (response.headers.get("Content-Type") or "").split(";")[0]
-            content_type = declared_type.strip().lower() or None
-            _check_type(url, content_type, accept)
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise ReferenceDataError(f"{url} is {declared} bytes, over the {max_bytes} "
-                                         "byte limit")
-            data = _body(response, url, max_bytes, started, deadline)
-            etag = response.headers.get("ETag")
-            last_modified = response.headers.get("Last-Modified")
-    except requests.RequestException as exc:
-        raise ReferenceDataError(f"{url} could not be fetched ({type(exc).__name__}: {exc})",
-                                 hint="check the network, or pass a local file") from exc
-    except (urllib3.exceptions.HTTPError, OSError) as exc:  # raised by the raw reads
-        raise ReferenceDataError(f"{url} could not be fetched ({type(exc).__name__}: {exc})",
-                                 hint="check the network, or pass a local file") from exc
+        with watchdog:
+            got = _download(http, url, headers, timeout, max_bytes, accept, meta, body,
+                            watchdog, watched=session is None)
+    finally:
+        if session is None:
+            http.close()
+    if isinstance(got, FetchedFile):
+        return got
+    data, etag, last_modified, content_type = got
     if data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(_WEB_PAGE_STARTS):
         raise ReferenceDataError(f"{url} answered with a web page, not a list",
                                  hint="the address may need a sign-in, or may have moved; "
@@ -243,6 +446,51 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
                                  f"({exc.strerror or exc})", path=cache,
                                  hint="pass a writable folder as the cache") from exc
     return FetchedFile(url, body, digest, etag, last_modified, fetched_at, False, content_type)
+
+
+_Download = tuple[bytes, str | None, str | None, str | None]
+
+
+def _download(http: requests.Session, url: str, headers: dict[str, str], timeout: float,
+              max_bytes: int, accept: Collection[str] | None, meta: dict[str, str | None],
+              body: Path, watchdog: _Watchdog, *, watched: bool) -> FetchedFile | _Download:
+    """The body and headers of the answer, or the cached copy when the server says it has
+    not changed; every failure, and the deadline passing, is a typed error."""
+    try:
+        with http.get(url, headers=headers, timeout=timeout, stream=True,
+                      hooks={"response": [_refuse_downgrade]}) as response:
+            if not watched:
+                _watch_response(response, watchdog)
+            outcome: FetchedFile | _Download
+            if response.status_code == 304 and meta:
+                outcome = _cached(url, body, meta, max_bytes)
+            else:
+                if response.status_code != 200:
+                    raise ReferenceDataError(f"{url} answered HTTP {response.status_code}",
+                                             hint="check the address, or try again later")
+                declared_type = (response.headers.get("Content-Type") or "").split(";")[0]
+                content_type = declared_type.strip().lower() or None
+                _check_type(url, content_type, accept)
+                declared = response.headers.get("Content-Length")
+                if declared and declared.isdigit() and int(declared) > max_bytes:
+                    raise ReferenceDataError(f"{url} is {declared} bytes, over the "
+                                             f"{max_bytes} byte limit")
+                data = _body(response, url, max_bytes, watchdog)
+                outcome = (data, response.headers.get("ETag"),
+                           response.headers.get("Last-Modified"), content_type)
+    except ReferenceDataError as exc:
+        if watchdog.fired and "did not finish within" not in exc.message:
+            raise _too_slow(url, watchdog.seconds) from exc  # cut off, whatever it then said
+        raise
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        # OSError and urllib3's errors are raised by the raw reads
+        if watchdog.fired:
+            raise _too_slow(url, watchdog.seconds) from exc
+        raise ReferenceDataError(f"{url} could not be fetched ({type(exc).__name__}: {exc})",
+                                 hint="check the network, or pass a local file") from exc
+    if watchdog.fired:  # shut down mid-answer: what arrived may look complete, it is not
+        raise _too_slow(url, watchdog.seconds)
+    return outcome
 
 
 def _cached(url: str, body: Path, meta: dict[str, str | None], max_bytes: int) -> FetchedFile:
