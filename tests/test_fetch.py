@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import threading
 import time
 import zlib
@@ -362,3 +363,46 @@ def test_content_encodings_are_asked_against_and_decoded_within_the_cap(
     assert [p.name for p in tmp_path.glob("*.body")] == [
         fetch(f"{server}/gzip", tmp_path).path.name]
 
+
+def test_two_fetches_of_one_address_do_not_collide(server: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second fetch of the same address runs to its end between the first one's write of
+    the body and its rename into place."""
+    replace = os.replace
+    other: list[object] = []
+
+    def interleaved(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if not other and str(dst).endswith(".body"):
+            def second() -> None:
+                try:
+                    other.append(fetch(f"{server}/list.csv", tmp_path))
+                except ReferenceDataError as exc:
+                    other.append(exc)
+            other.append("started")
+            thread = threading.Thread(target=second)
+            thread.start()
+            thread.join(10)
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", interleaved)
+    first = fetch(f"{server}/list.csv", tmp_path)
+    monkeypatch.undo()
+    assert len(other) == 2 and not isinstance(other[1], ReferenceDataError), other
+    assert first.path.read_bytes() == BODY
+    record = json.loads(first.path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert record["sha256"] == first.sha256
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [first.path.name, first.path.with_suffix(".json").name])  # no temporary file left
+
+
+def test_a_cache_inside_the_output_being_written_is_refused(server: str,
+                                                            tmp_path: Path) -> None:
+    from mineral_compliance._io.run import output_run
+
+    with output_run(tmp_path / "out", name="test"), pytest.raises(
+            ReferenceDataError, match="inside the output folder"):
+        fetch(f"{server}/list.csv", tmp_path / "out" / "cache")
+    assert not (tmp_path / "out" / "cache").exists()
+    with output_run(tmp_path / "out", name="test"):  # a cache elsewhere is written at once
+        got = fetch(f"{server}/list.csv", tmp_path / "cache")
+        assert got.path.read_bytes() == BODY

@@ -48,7 +48,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from .. import _io
-from ..errors import ReferenceDataError
+from .._io.run import active_run, write_atomic
+from ..errors import MineralComplianceError, ReferenceDataError
 
 __all__ = ["DEFAULT_DEADLINE", "DEFAULT_MAX_BYTES", "FetchedFile", "fetch", "redirect_refused"]
 
@@ -394,6 +395,12 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
     arrives (its connections are the session's own); with none, from the first connection."""
     started = time.monotonic()
     cache = Path(cache_dir)
+    run = active_run()
+    if run is not None and run.covers(cache):
+        # the run would hold the download back until it ends, and count it among its outputs
+        raise ReferenceDataError("the cache folder lies inside the output folder being "
+                                 "written", path=cache,
+                                 hint="keep the cache outside the output folder")
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -434,16 +441,16 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
                          "content_type": content_type})
     try:
         # the record goes first and comes back last: an interrupted write leaves a body
-        # without a record, which the next call downloads again
+        # without a record, which the next call downloads again. Each file is written to a
+        # temporary file of its own and renamed, so two fetches of one address at once
+        # never write into the same file.
         meta_path.unlink(missing_ok=True)
-        partial, partial_meta = body.with_suffix(".part"), meta_path.with_suffix(".part-json")
-        partial.write_bytes(data)
-        partial.replace(body)
-        partial_meta.write_text(record, encoding="utf-8")
-        partial_meta.replace(meta_path)
-    except OSError as exc:
+        write_atomic(body, data)
+        write_atomic(meta_path, record)
+    except (OSError, MineralComplianceError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else exc.message
         raise ReferenceDataError(f"the download of {url} cannot be stored in the cache "
-                                 f"({exc.strerror or exc})", path=cache,
+                                 f"({why or exc})", path=cache,
                                  hint="pass a writable folder as the cache") from exc
     return FetchedFile(url, body, digest, etag, last_modified, fetched_at, False, content_type)
 
