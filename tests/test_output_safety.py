@@ -562,13 +562,6 @@ def test_the_lock_of_a_process_that_died_is_taken_over(tmp_path: Path) -> None:
     assert (out / "consolidation.json").is_file()
 
 
-def test_a_lock_from_another_host_is_never_taken_over(tmp_path: Path) -> None:
-    (tmp_path / LOCK_NAME).write_text(json.dumps(
-        {"pid": 1, "host": "some-other-machine.invalid", "started": "2026-01-01T00:00:00"}))
-    with pytest.raises(OutputLockedError, match="some-other-machine"):
-        write_consolidation(_consolidation(), tmp_path)
-
-
 # -- 5. umask ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
