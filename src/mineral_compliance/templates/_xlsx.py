@@ -32,6 +32,7 @@ import io
 import os
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -306,7 +307,8 @@ class Workbook:
         self.sha256 = hashlib.sha256(data).hexdigest()
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+                NotImplementedError, struct.error) as exc:  # unsupported zip version and kin
             raise NotAWorkbookError(
                 f"the zip container is damaged ({exc})",
                 path=path,
