@@ -75,7 +75,6 @@ _SST_SHAPES: dict[str, Callable[[int], bytes]] = {
     # the first item has an attribute, so the table cannot simply be split on "<si>"
     "items never closed": lambda n: _sst(b'<si a="1"><t>x</t></si>' + b"<si><t>abc" * n),
     "openings without their >": lambda n: _sst(b"<si/>" + b'<si a="1" ' * n),
-    "closings without openings": lambda n: _sst(b"<si/>" + b"</si>" * n),
     "one item of unclosed runs": lambda n: _sst(b"<si/><si>" + b"<r><t>abc" * n + b"</si>"),
 }
 
@@ -97,7 +96,6 @@ _RUN_SHAPES: dict[str, Callable[[int], bytes]] = {
     "phonetic runs never closed": lambda n: b'<t>a</t><rPh sb="0">' * n,
     "run openings without their >": lambda n: b"<t>a</t>" + b"<t a" * n,
     "phonetic openings without their >": lambda n: b"<t>a</t>" + b"<rPh " * n,
-    "closings without openings": lambda n: b"<t>a</t>" + b"</t></rPh>" * n,
 }
 
 
@@ -130,14 +128,12 @@ _SHEET_SHAPES: dict[str, Callable[[int], bytes]] = {
         b'<c r="A1"><v>1</v></c>' + b"</v>" * n),
     "one inline string of unclosed runs": lambda n: _worksheet(
         b'<c r="A1" t="inlineStr"><is>' + b"<t>x" * n + b"</is></c>"),
-    "cell openings without their >": lambda n: _worksheet(
-        b'<c r="A1"><v>1</v></c>' + b'<c r="B1" ' * n + b"<v>1</v>"),
 }
 
 
 @pytest.mark.parametrize("shape", sorted(_SHEET_SHAPES))
 def test_worksheets_scan_in_linear_time(shape: str) -> None:
-    _assert_linear(_scan, _SHEET_SHAPES[shape], 20_000)
+    _assert_linear(_scan, _SHEET_SHAPES[shape], 10_000)
 
 
 # -- text made safe: surrogates ---------------------------------------------------------------

@@ -10,6 +10,8 @@ import datetime as dt
 import io
 import os
 import re
+import struct
+import warnings
 import zipfile
 from dataclasses import dataclass
 from functools import cache
@@ -21,10 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mineral_compliance import read_template, write_template
+from mineral_compliance._io import MAX_TEXT_CHARS, cap_text
 from mineral_compliance.errors import MineralComplianceError
 from mineral_compliance.models import Declaration
 from mineral_compliance.rules import validate
 from mineral_compliance.templates import _xlsx
+from mineral_compliance.templates._normalise import clean_text
 from mineral_compliance.templates.detect import detect
 from mineral_compliance.templates.layouts.base import Layout
 
@@ -253,3 +257,128 @@ def test_any_declaration_reads_back_identical_from_the_official_workbooks(
         _round_trip(blank, cells, tmp_path_factory.mktemp("trip"))
 
     check()
+
+
+# -- any text, from every Unicode category ---------------------------------------------------
+
+_ANY_CHAR = st.characters(categories=(  # every category: surrogates, controls, format
+    "Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe",
+    "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn"))
+"""Any code point: letters to symbols, and surrogates (Cs), controls and NUL (Cc), bidi and
+other format controls (Cf), private use (Co) and unassigned ones (Cn)."""
+_ANY_TEXT = st.one_of(
+    st.text(_ANY_CHAR, min_size=1, max_size=40),
+    st.text(st.sampled_from("\x00\x1f\x7f\u202e\u200f\ufeff\ud800\udfff\ud83d\ude00\ue000"
+                            "\ufffe\uffff\U0010ffff_x"), min_size=1, max_size=20),
+    # around the cap: just under, at and just over it, in characters after decoding
+    st.builds(lambda unit, n: unit * n, st.text(_ANY_CHAR, min_size=1, max_size=2),
+              st.integers(MAX_TEXT_CHARS // 2 - 2, MAX_TEXT_CHARS + 4)),
+)
+
+
+def _as_read(text: str) -> str | None:
+    """What the reader makes of ``text`` typed in a cell: adjacent high and low surrogates
+    joined into their character and every other surrogate replaced by U+FFFD (the OOXML file
+    stores text as UTF-16 code units), cut to the cap, surrounding blanks removed."""
+    units = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return clean_text(cap_text(units)[0])
+
+
+@given(_ANY_TEXT)
+@settings(max_examples=_examples(40))
+def test_any_text_reads_back_safe_and_capped_and_then_round_trips(
+        tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    """The reader's view of any text is safe to encode, capped and marked where it differs
+    from what was typed; written back, it reads back identical and without notes."""
+    blank = FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx"
+    layout = _layout(blank)
+    name = layout.company_cells["name"]
+    spec = layout.smelter_list
+    comment = f"{spec.columns['comments']}{spec.first_row}"  # a filled row of the demo
+    folder = tmp_path_factory.mktemp("text")
+    filled = _xlsx.patch_cells(blank, {f"Declaration!{name}": text,
+                                       f"{spec.sheet}!{comment}": text}, folder / "filled.xlsx")
+    decl = read_template(filled)
+    expected = _as_read(text)
+    assert decl.company.name.value == expected
+    assert decl.smelters[0].comments.value == expected
+    decl.model_dump_json().encode("utf-8")
+
+    units = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    codes = set()
+    if units.count("\ufffd") > text.count("\ufffd"):
+        codes.add("text-replaced")
+    if len(units) > MAX_TEXT_CHARS:
+        codes.add("text-truncated")
+    for cell in (name, comment):
+        assert {n.code.value for n in decl.notes if n.provenance.cell == cell} == codes
+
+    written = write_template(decl, template=blank, out=folder / "written.xlsx")
+    again = read_template(written)
+    assert _plain(again) == _plain(decl) and again.notes == ()
+
+
+# -- damaged zip containers ------------------------------------------------------------------
+
+_CENTRAL, _LOCAL = b"PK\x01\x02", b"PK\x03\x04"
+
+
+def _headers(data: bytes, signature: bytes) -> list[int]:
+    found, at = [], data.find(signature)
+    while at >= 0:
+        found.append(at)
+        at = data.find(signature, at + 1)
+    return found
+
+
+@st.composite
+def _damaged_container(draw: st.DrawFn) -> _Damaged:
+    """A workbook whose zip structure, not its XML, is damaged."""
+    source = draw(st.sampled_from(DEMO))
+    raw = source.read_bytes()
+    kind = draw(st.sampled_from(["truncate", "flip central", "flip local", "duplicate",
+                                 "size lies"]))
+    if kind == "truncate":
+        return _Damaged(f"{source.name}:{kind}", raw[:draw(st.integers(0, len(raw) - 1))])
+    if kind in ("flip central", "flip local", "size lies"):
+        signature = _LOCAL if kind == "flip local" else _CENTRAL
+        starts = _headers(raw, signature)
+        start = draw(st.sampled_from(starts))
+        buf = bytearray(raw)
+        if kind == "size lies":
+            # compressed and uncompressed sizes sit at 20 and 24 in a central entry
+            field = start + draw(st.sampled_from([20, 24]))
+            buf[field:field + 4] = struct.pack("<I", draw(st.sampled_from(
+                [0, 1, 100, 2**31 - 1, 2**32 - 1, 64 * 1024 * 1024 + 1])))
+            if draw(st.booleans()):  # and the local header says the same, at 18 and 22
+                local = draw(st.sampled_from(_headers(raw, _LOCAL)))
+                at = local + draw(st.sampled_from([18, 22]))
+                buf[at:at + 4] = struct.pack("<I", draw(st.integers(0, 2**32 - 1)))
+        else:
+            size = 46 if signature == _CENTRAL else 30
+            for _ in range(draw(st.integers(1, 4))):
+                at = start + draw(st.integers(0, size - 1))
+                buf[at] ^= draw(st.integers(1, 255))
+        return _Damaged(f"{source.name}:{kind}", bytes(buf))
+    entries = _parts(source)
+    twin = draw(st.integers(0, len(entries) - 1))
+    body = draw(st.sampled_from([b"", b"<worksheet/>", entries[twin][1][:100],
+                                 entries[draw(st.integers(0, len(entries) - 1))][1]]))
+    before = draw(st.booleans())
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for i, (info, data) in enumerate(entries):
+                if i == twin and before:
+                    z.writestr(info.filename, body)
+                z.writestr(info.filename, data)
+                if i == twin and not before:
+                    z.writestr(info.filename, body)
+    return _Damaged(f"{source.name}:{entries[twin][0].filename}:{kind}", out.getvalue())
+
+
+@given(_damaged_container())
+@settings(max_examples=_examples(150))
+def test_damaged_zip_containers_never_crash_the_reader(case: _Damaged) -> None:
+    _reads_or_refuses(case.data, "damaged.xlsx")
