@@ -10,6 +10,7 @@ import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -146,15 +147,15 @@ def test_archives_nested_too_deep_and_damaged_ones_are_reported(tmp_path: Path) 
 def test_an_archive_is_opened_once_for_all_its_members(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     archive = _archive(tmp_path / "many.zip", [(f"f{i:03}.xlsx", b"x" * i) for i in range(200)])
-    opened = []
+    opened: list[object] = []
     real = zipfile.ZipFile
 
-    def counting(*args: object, **kwargs: object) -> zipfile.ZipFile:
-        opened.append(args[0])
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def counting(file: Any, *args: Any, **kwargs: Any) -> zipfile.ZipFile:
+        opened.append(file)
+        return real(file, *args, **kwargs)
 
     close_archives()
-    monkeypatch.setattr(inputs_module.zipfile, "ZipFile", counting)
+    monkeypatch.setattr(zipfile, "ZipFile", counting)
     found = collect_inputs(archive)
     assert [len(read_input(i)) for i in found] == list(range(200))
     assert len(opened) == 1
@@ -169,7 +170,7 @@ def test_an_archive_declaring_too_many_entries_is_refused_before_parsing(
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("the central directory was parsed")
 
-    monkeypatch.setattr(inputs_module.zipfile, "ZipFile", never)
+    monkeypatch.setattr(zipfile, "ZipFile", never)
     (item,) = collect_inputs(archive)
     assert item.problem == "the archive declares 30 entries, over the 20 limit"
 

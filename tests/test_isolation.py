@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from mineral_compliance import batch, consolidation
+import mineral_compliance.batch as batch
+from mineral_compliance import consolidation
 from mineral_compliance._isolation import WorkerLimits, run_isolated
 from mineral_compliance.inputs import Input
 from mineral_compliance.models.consolidation import FileStatus
