@@ -383,4 +383,4 @@ def test_a_hostile_inbox_is_consolidated_with_every_input_accounted_for(
             list(csv.reader(handle))
     load_workbook(out / "consolidation.xlsx").close()
     page = html.document_fromstring((out / "report.html").read_bytes().decode("utf-8"))
-    assert "good.xlsx" in "".join(page.itertext())
+    assert "good.xlsx" in "".join(str(t) for t in page.itertext())
