@@ -9,6 +9,7 @@ measure is the fastest of several runs, so a busy machine slows both sides alike
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import os
 import threading
@@ -418,3 +419,51 @@ def test_a_device_is_refused_by_name() -> None:
     with pytest.raises(NotAWorkbookError, match="device") as caught:
         read_template("/dev/zero")
     assert "/dev/zero" in str(caught.value)
+
+
+@pytest.mark.parametrize("stored", ["nan", "NaN", "inf", "-inf", "1e999", "1_000", "0x10",
+                                    "\u0661\u0662"])
+def test_a_numeric_cell_python_would_misread_is_kept_as_text(tmp_path: Path,
+                                                             stored: str) -> None:
+    """SpreadsheetML numbers have no NaN, infinity, underscores or other digits; float()
+    takes them all. Such a cell is kept as typed, so a date there is reported, not crashed
+    on or read as another day."""
+    path = _with_raw_text(tmp_path, {"Declaration!D22": "MARKER"},
+                          {'t="inlineStr"><is><t>MARKER</t></is>':
+                           f"><v>{stored}</v>".encode()})
+    decl = read_template(path)
+    date = decl.company.effective_date
+    assert date.value is None and date.raw == stored and date.status.value == "unrecognised"
+    codes = [(f.code, f.cell) for f in validate(decl).findings if f.cell == "D22"]
+    assert ("effective-date-invalid", "D22") in codes
+
+
+def test_date_serials_follow_both_excel_date_systems() -> None:
+    from mineral_compliance.templates._normalise import excel_serial_to_date as day
+
+    assert day(1) == dt.date(1900, 1, 1) and day(59) == dt.date(1900, 2, 28)
+    assert day(60) is None  # Excel's 29 February 1900, a day that never was
+    assert day(61) == dt.date(1900, 3, 1) and day(45747) == dt.date(2025, 3, 31)
+    assert day(2958465) == dt.date(9999, 12, 31) and day(2958466) is None
+    assert day(0, date1904=True) == dt.date(1904, 1, 1)
+    assert day(45747, date1904=True) == dt.date(2029, 4, 1)
+    assert day(2957003, date1904=True) == dt.date(9999, 12, 31)
+    assert day(2957004, date1904=True) is None
+    for nameless in (float("nan"), float("inf"), -1.0, 1e300):
+        assert day(nameless) is None and day(nameless, date1904=True) is None
+
+
+def test_a_padded_sheet_is_refused_by_name_before_it_fills_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_xlsx, "MAX_SHEET_CELLS", 1_000)
+    rows = b"".join(b'<row r="%d"><c r="D%d"><v>1</v></c></row>' % (i, i)
+                    for i in range(100, 1_200))
+    part = next(s.part for s in _xlsx.open_workbook(DEMO).sheets if s.name == "Declaration")
+    padded = tmp_path / "padded.xlsx"
+    with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(padded, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, b"<worksheet " + _NS + b"><sheetData>" + rows
+                         + b"</sheetData></worksheet>" if info.filename == part
+                         else src.read(info))
+    with pytest.raises(MineralComplianceError, match=r"\[Declaration\].*more than 1,000 cells"):
+        read_template(padded)

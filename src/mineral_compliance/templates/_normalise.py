@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 
@@ -76,11 +77,22 @@ def to_answer(
 
 
 def excel_serial_to_date(serial: float, date1904: bool = False) -> dt.date | None:
-    """The calendar date of an Excel date serial (1900 or 1904 system)."""
-    if serial < 1 or serial > 2958465:  # 9999-12-31
+    """The calendar date of an Excel date serial (1900 or 1904 system); None for a serial
+    that names no date (NaN, infinite, before the epoch, after 9999-12-31, and 60 in the
+    1900 system, Excel's 29 February 1900, a day that never was)."""
+    if not math.isfinite(serial) or serial < (0 if date1904 else 1):
         return None
-    epoch = _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH
-    return epoch + dt.timedelta(days=int(serial))
+    days = int(serial)
+    if date1904:
+        epoch = _EXCEL_EPOCH_1904
+    elif days == 60:
+        return None
+    else:  # serials before the phantom leap day count from 31 December 1899
+        epoch = _EXCEL_EPOCH if days > 60 else _EXCEL_EPOCH + dt.timedelta(days=1)
+    try:
+        return epoch + dt.timedelta(days=days)
+    except OverflowError:  # past 9999-12-31
+        return None
 
 
 _TEXT_SERIAL = re.compile(r"[1-9][0-9]{4}(?:\.0+)?")

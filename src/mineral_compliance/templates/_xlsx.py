@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import html
 import io
+import math
 import os
 import posixpath
 import re
@@ -554,10 +555,27 @@ def scan_sheet(
         raise MalformedTemplateError("the worksheet part has no <worksheet> root", path=path,
                                      sheet=sheet)
     prefix = m.group(1) or b""
-    fast = _scan_fast(data, prefix, shared, columns, max_rows)
-    if fast is not None:
-        return fast
-    return _scan_lxml(data, shared, columns, path=path, sheet=sheet, max_rows=max_rows)
+    try:
+        fast = _scan_fast(data, prefix, shared, columns, max_rows)
+        if fast is not None:
+            return fast
+        return _scan_lxml(data, shared, columns, path=path, sheet=sheet, max_rows=max_rows)
+    except _TooManyCellsError:
+        raise MalformedTemplateError(
+            f"the sheet holds more than {MAX_SHEET_CELLS:,} cells with a value (an RMI "
+            "template's largest sheet holds about 20,000)", path=path, sheet=sheet,
+            hint="the file was padded by the tool that saved it, or damaged; ask the "
+            "supplier to fill in a fresh copy of the template") from None
+
+
+class _TooManyCellsError(Exception):
+    """A sheet past :data:`MAX_SHEET_CELLS` (turned into a typed error with its name)."""
+
+
+MAX_SHEET_CELLS = 500_000
+"""The most cells with a value read from one worksheet: 25 times the largest sheet of any
+real RMI template, and with the reader's row cap more than any list can fill; it bounds the
+memory a padded sheet can take."""
 
 
 class _RowBudget:
@@ -590,6 +608,8 @@ _Value = tuple[str | float | bool, str, TextRepair | None]
 def _convert(kind: bytes, raw: str, shared: _SharedStrings) -> _Value | None:
     """Typed value of a cell from its t attribute and <v> text; None for empty/broken."""
     if kind == b"s":
+        if not raw.isascii() or not raw.isdigit():  # int() would take " 5", "1_0", "٣"
+            return None
         try:
             text, repair = shared.entry(int(raw))
         except (ValueError, IndexError):
@@ -602,10 +622,18 @@ def _convert(kind: bytes, raw: str, shared: _SharedStrings) -> _Value | None:
     if kind in (b"e", b"d"):
         text, repair = _text_of(raw)
         return text, kind.decode(), repair
-    try:
-        return float(raw), "n", None
-    except ValueError:
+    if _NUMBER.fullmatch(raw) is None:
+        # not a number as SpreadsheetML writes one (Python's float() would also take "nan",
+        # "inf", "1_000" and other digits): kept as the text it is
         return _as_text(raw)
+    number = float(raw)
+    if not math.isfinite(number):  # 1e999 overflows to infinity
+        return _as_text(raw)
+    return number, "n", None
+
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""A numeric cell value as SpreadsheetML stores it (xsd:double without INF and NaN)."""
 
 
 def _as_text(raw: str) -> _Value:
@@ -711,6 +739,8 @@ def _scan_fast(
         if col is None:
             col = names[col_b] = col_b.decode()
         out[(row, col)] = RawCell(row, col, value[0], value[1], formula, value[2])
+        if len(out) > MAX_SHEET_CELLS:
+            raise _TooManyCellsError
     return out
 
 
@@ -760,6 +790,8 @@ def _scan_lxml(
                                 row, (cell.value, cell.kind, None), cell.formula):
                             break
                         out[(row, col)] = cell
+                        if len(out) > MAX_SHEET_CELLS:
+                            raise _TooManyCellsError
                 el.clear()
             elif local == "row" and event == "end":
                 el.clear()
