@@ -19,14 +19,8 @@ from .files import (
 )
 from .text import MAX_TEXT_CHARS, cap_text, has_lone_surrogate, scrub
 
-# earlier spellings, kept while callers move to the names above
-FileRefused = FileRefusedError
-NotARegularFile = NotARegularFileError
-TooLarge = TooLargeError
-
 __all__ = [
     "MAX_TEXT_CHARS",
-    "FileRefused",
     "FileRefusedError",
     "NotARegularFileError",
     "TooLargeError",

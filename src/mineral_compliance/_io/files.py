@@ -81,8 +81,8 @@ def read_capped(path: str | Path, limit: int) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
                      | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
-    except OSError as exc:
-        raise NotARegularFileError(f"cannot be read ({exc.strerror or exc})", path) from exc
+    except OSError as exc:  # permissions, or it vanished since the stat
+        raise FileRefusedError(f"cannot be read ({exc.strerror or exc})", path) from exc
     try:
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):  # swapped between the stat and the open
@@ -93,7 +93,7 @@ def read_capped(path: str | Path, limit: int) -> bytes:
             try:
                 chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
             except OSError as exc:
-                raise NotARegularFileError(f"cannot be read ({exc.strerror or exc})", path) from exc
+                raise FileRefusedError(f"cannot be read ({exc.strerror or exc})", path) from exc
             if not chunk:
                 break
             chunks.append(chunk)

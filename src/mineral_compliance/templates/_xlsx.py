@@ -43,7 +43,14 @@ from typing import IO, NamedTuple
 
 from lxml import etree
 
-from .._io import MAX_TEXT_CHARS, FileRefused, TooLarge, cap_text, read_capped, read_member
+from .._io import (
+    MAX_TEXT_CHARS,
+    FileRefusedError,
+    TooLargeError,
+    cap_text,
+    read_capped,
+    read_member,
+)
 from ..errors import (
     EncryptedWorkbookError,
     LegacyFormatError,
@@ -339,11 +346,11 @@ class Workbook:
         try:
             # the header's size may lie: decompress at most one byte past the limit
             return read_member(self._zip, info, _MAX_PART_BYTES, self.path)
-        except TooLarge as exc:
+        except TooLargeError as exc:
             raise MalformedTemplateError(
                 f"the workbook part {name} inflates past the {_MAX_PART_BYTES} byte limit "
                 "(a compressed-size bomb, or a damaged file)", path=self.path) from exc
-        except FileRefused as exc:
+        except FileRefusedError as exc:
             raise MalformedTemplateError(
                 f"the workbook part {name} cannot be decompressed ({exc.reason})", path=self.path
             ) from exc
@@ -477,10 +484,10 @@ def _source_bytes(source: object) -> tuple[Path, bytes]:
         path = Path(name)
         try:
             return path, read_capped(path, _MAX_FILE_BYTES)
-        except TooLarge as exc:
+        except TooLargeError as exc:
             raise NotAWorkbookError(f"{exc.reason} for a reporting template",
                                     path=path) from exc
-        except FileRefused as exc:
+        except FileRefusedError as exc:
             raise NotAWorkbookError(exc.reason, path=path,
                                     hint="give the path of an .xlsx file") from exc
     read = getattr(source, "read", None)
