@@ -163,20 +163,26 @@ class _Run(Generic[T, R]):
         proc.start()
         send.close()
         wall = max(60, (self.limits.cpu_seconds or 600) * 10)  # a loaded machine is slow
+        answered = False
+        result: R | None = None
         try:
             if receive.poll(wall):
-                try:
-                    return cast(R, receive.recv())
-                except (EOFError, OSError):
-                    pass  # it died before it answered
+                with contextlib.suppress(EOFError, OSError):  # it died before it answered
+                    result, answered = cast(R, receive.recv()), True
             else:
                 proc.kill()
                 proc.join()
                 return self.on_death(self.items[index],
                                      f"reading it did not finish within {wall} s")
+        except BaseException:  # interrupted: the process must not outlive the call
+            proc.kill()
+            proc.join()
+            raise
         finally:
             receive.close()
         proc.join()
+        if answered:
+            return cast(R, result)
         return self.on_death(self.items[index], self.limits.describe_signal(proc.exitcode or 0))
 
     def pooled(self, pool: ProcessPoolExecutor, pending: collections.deque[int],
