@@ -467,3 +467,53 @@ def test_a_padded_sheet_is_refused_by_name_before_it_fills_memory(
                          else src.read(info))
     with pytest.raises(MineralComplianceError, match=r"\[Declaration\].*more than 1,000 cells"):
         read_template(padded)
+
+
+def _cells_both_ways(cells: bytes, shared: _xlsx._SharedStrings | None = None
+                     ) -> tuple[dict[str, str | float | bool], dict[str, str | float | bool]]:
+    """What the fast scanner and the lxml parser each read from one row of cells."""
+    data = _worksheet(cells)
+    table = shared or _EMPTY_SST
+    fast = _xlsx._scan_fast(data, b"", table, None)
+    slow = _xlsx._scan_lxml(data, table, None, path=Path("x.xlsx"), sheet="S")
+    plain = {c.ref: c.value for c in slow.values()}
+    return ({c.ref: c.value for c in fast.values()} if fast is not None else plain), plain
+
+
+@pytest.mark.parametrize("head", [b'r="A1"\tt="s"', b'r="A1"\nt="s"', b'r="A1" t = "s"',
+                                  b"r='A1' t='s'", b'r="A1"  t="s"'])
+def test_cell_attributes_spaced_or_quoted_otherwise_read_the_same(head: bytes) -> None:
+    shared = _xlsx._SharedStrings.parse(b"<sst " + _NS + b"><si><t>zero</t></si>"
+                                        b"<si><t>one</t></si></sst>")
+    fast, slow = _cells_both_ways(b"<c " + head + b"><v>1</v></c>", shared)
+    assert fast == slow == {"A1": "one"}  # the shared string, never the number 1.0
+
+
+def test_references_decode_as_xml_does_not_as_html() -> None:
+    fast, slow = _cells_both_ways(
+        b'<c r="A1" t="inlineStr"><is><t>&#128; &amp;amp; &#x41;&#66;</t></is></c>')
+    assert fast["A1"] == slow["A1"] == "\x80 &amp; AB"  # U+0080, not HTML's euro sign
+    assert _xlsx._text_of("&euro; &copy")[0] == "&euro; &copy"  # no HTML entities
+    # a reference of 3,000 digits is left as typed, costing only its bytes (html.unescape
+    # converted it to an integer; past 4,300 digits int() raises); an XML parser refuses
+    # the sheet, as lxml does
+    long = _worksheet(b'<c r="B1" t="inlineStr"><is><t>&#' + b"9" * 3000 + b";</t></is></c>")
+    scanned = _xlsx._scan_fast(long, b"", _EMPTY_SST, None)
+    assert scanned is not None and scanned[(1, "B")].value == "&#" + "9" * 3000 + ";"
+
+
+def test_a_reference_to_nul_is_replaced_and_noted() -> None:
+    text, repair = _xlsx._text_of("a&#0;b")
+    assert text == "a\ufffdb" and repair is not None and repair.replaced
+
+
+def test_comments_inside_cells_are_no_content() -> None:
+    _, slow = _cells_both_ways(b'<c r="A1" t="inlineStr"><!-- note --><is><!-- x -->'
+                               b"<t>kept</t><?pi here?></is></c>")
+    assert slow == {"A1": "kept"}
+
+
+def test_invalid_utf8_in_a_shared_string_is_a_typed_error_not_a_blank(tmp_path: Path) -> None:
+    shared = _xlsx._SharedStrings.parse(b"<sst " + _NS + b"><si><t>Acme \xff Ltd</t></si></sst>")
+    with pytest.raises(UnicodeDecodeError):
+        _xlsx._scan_fast(_worksheet(b'<c r="A1" t="s"><v>0</v></c>'), b"", shared, None)

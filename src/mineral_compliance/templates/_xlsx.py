@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 import io
 import math
 import os
@@ -81,11 +80,13 @@ _MAX_FILE_BYTES = 100 * 1024 * 1024
 
 _REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
 _ATTR = re.compile(rb'(?:^|\s)(r|t)\s*=\s*"([^"]*)"')
+_ODD_HEAD = re.compile(rb"['\t\n\r]| =|= ")
+"""Cell attributes the fast scanner does not parse: single quotes, whitespace other than
+one space between attributes, or space around ``=`` (all valid XML)."""
 _XSTR_ESCAPE = re.compile(
     r"_x([dD][89abAB][0-9A-Fa-f]{2})__x([dD][c-fC-F][0-9A-Fa-f]{2})_|_x([0-9A-Fa-f]{4})_")
 """An OOXML ``_xHHHH_`` escape; a high and a low surrogate escaped one after the other (how
 Excel stores a character beyond the Basic Multilingual Plane) are matched as one pair."""
-_CHAR_REF = re.compile(r"&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,10}));")
 
 
 class TextRepair(NamedTuple):
@@ -159,14 +160,31 @@ def _decode_escapes(text: str) -> tuple[str, bool]:
     return _XSTR_ESCAPE.sub(one, text), replaced
 
 
-def _surrogate_refs(text: str) -> bool:
-    """Whether ``text`` holds a numeric character reference to a surrogate (which
-    :func:`html.unescape` turns into U+FFFD)."""
-    for m in _CHAR_REF.finditer(text):
-        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
-        if 0xD800 <= code <= 0xDFFF:
-            return True
-    return False
+_XML_ENTITY = re.compile(r"&(?:#x([0-9A-Fa-f]{1,8});|#([0-9]{1,10});|(amp|lt|gt|quot|apos);)")
+"""What an XML parser decodes in text: numeric character references (with a bounded number
+of digits, so no reference costs more than its own bytes) and the five predefined entities.
+Anything else after ``&`` is left as it is, as HTML's rules (``&euro;``, ``&#128;`` read as
+"€") are not XML's."""
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _decode_entities(text: str) -> tuple[str, bool]:
+    """``text`` with XML references decoded, and whether one named a code point no text can
+    hold (NUL, a surrogate, past U+10FFFF), which becomes U+FFFD."""
+    replaced = False
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal replaced
+        hexa, decimal, name = m.groups()
+        if name is not None:
+            return _NAMED[name]
+        code = int(hexa, 16) if hexa is not None else int(decimal)
+        if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            replaced = True
+            return "\ufffd"
+        return chr(code)
+
+    return _XML_ENTITY.sub(one, text), replaced
 
 
 def _unescape(text: str) -> tuple[str, bool]:
@@ -176,8 +194,7 @@ def _unescape(text: str) -> tuple[str, bool]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text:
-        replaced = "&#" in text and _surrogate_refs(text)
-        text = html.unescape(text)
+        text, replaced = _decode_entities(text)
     if "_x" in text:
         text, lone = _decode_escapes(text)
         replaced = replaced or lone
@@ -615,12 +632,13 @@ _Value = tuple[str | float | bool, str, TextRepair | None]
 def _convert(kind: bytes, raw: str, shared: _SharedStrings) -> _Value | None:
     """Typed value of a cell from its t attribute and <v> text; None for empty/broken."""
     if kind == b"s":
-        if not raw.isascii() or not raw.isdigit():  # int() would take " 5", "1_0", "٣"
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+            return None  # int() would take " 5", "1_0", "٣"; no table has 10**12 strings
+        index = int(raw)
+        if index >= len(shared):
             return None
-        try:
-            text, repair = shared.entry(int(raw))
-        except (ValueError, IndexError):
-            return None
+        # decoding errors in the string itself are the file's damage, reported by the caller
+        text, repair = shared.entry(index)
         return text, "s", repair
     if kind in (b"str", b"inlineStr"):
         return _as_text(raw)
@@ -697,6 +715,8 @@ def _scan_fast(
                 or cell_opening(data, start + 1, end) is not None):
             return None  # another cell opens in between: markup this scanner does not expect
         head = data[start + c_len : head_end]
+        if _ODD_HEAD.search(head) is not None:
+            return None  # attributes quoted or spaced otherwise: lxml reads them exactly
         if head.startswith(b'r="'):
             ref = head[3 : head.find(b'"', 3)]
             tpos = head.find(b' t="')
@@ -813,6 +833,8 @@ def _lxml_cell(el: etree._Element, row: int, col: str, shared: _SharedStrings) -
     v_text: str | None = None
     inline: str | None = None
     for child in el:
+        if not isinstance(child.tag, str):
+            continue  # a comment or processing instruction: no content
         local = etree.QName(child).localname
         if local == "f":
             formula = True
@@ -822,7 +844,7 @@ def _lxml_cell(el: etree._Element, row: int, col: str, shared: _SharedStrings) -
             inline = "".join(
                 t.text or ""
                 for t in child.iter()
-                if etree.QName(t).localname == "t"
+                if isinstance(t.tag, str) and etree.QName(t).localname == "t"
                 and etree.QName(t.getparent()).localname != "rPh"
             )
     if inline is not None:
