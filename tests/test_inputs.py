@@ -190,3 +190,32 @@ def test_the_output_folder_and_what_earlier_runs_wrote_are_never_inputs(tmp_path
     assert (tmp_path / "company-emrt.xlsx").is_file()
     names = [Path(i.label).name for i in collect_inputs(tmp_path, exclude=[tmp_path])]
     assert names == ["company-cmrt.xlsx", "supplier.xlsx"]
+
+
+def test_inputs_sharing_a_label_are_both_kept_and_one_named_twice_once(tmp_path: Path) -> None:
+    _archive(tmp_path / "a.zip", [("b.xlsx", b"member")])
+    (tmp_path / "a.zip!b.xlsx").write_bytes(b"a file of that name")
+    found = collect_inputs([tmp_path, tmp_path / "a.zip", str(tmp_path / "a.zip")])
+    assert sorted(read_input(i) for i in found) == [b"a file of that name", b"member"]
+    assert len({i.label for i in found}) == 2
+    assert any(i.label.endswith("a.zip!b.xlsx#2") for i in found)
+
+
+def test_an_archive_zipfile_cannot_handle_is_refused_while_collecting(tmp_path: Path) -> None:
+    inner = tmp_path / "inner.zip"
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("t.xlsx", DEMO.read_bytes())
+    damaged = bytearray(inner.read_bytes())
+    at = damaged.find(b"PK\x03\x04") + 30 + len("t.xlsx")  # the start of the deflated data
+    damaged[at:at + 64] = b"\xff" * 64
+    _archive(tmp_path / "outer.zip", [("inner.zip", bytes(damaged))])
+    (item,) = collect_inputs(tmp_path / "outer.zip")
+    assert item.label.endswith("outer.zip!inner.zip!t.xlsx")
+    with pytest.raises(NotAWorkbookError, match="cannot be extracted"):
+        read_input(item)  # damaged deflate data: a typed error, not zlib.error
+    version = bytearray(inner.read_bytes())
+    central = version.rfind(b"PK\x01\x02")  # the archive's own entry, after the data
+    version[central + 6:central + 8] = (99).to_bytes(2, "little")  # needs zip version 9.9
+    (tmp_path / "future.zip").write_bytes(bytes(version))
+    (item,) = collect_inputs(tmp_path / "future.zip")  # NotImplementedError in zipfile
+    assert item.problem == "the archive is damaged (zip file version 9.9)"

@@ -27,6 +27,7 @@ so ``validate inbox/`` and ``consolidate inbox/`` see the same files. The rules:
 from __future__ import annotations
 
 import collections
+import dataclasses
 import fnmatch
 import glob
 import io
@@ -38,7 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._io import FileRefusedError, read_capped, read_member, regular_file
+from ._io import ZIP_ERRORS, FileRefusedError, read_capped, read_member, regular_file
 from ._io.run import MANIFEST_NAME, STAGING_PREFIX, written_files
 from .errors import NotAWorkbookError
 
@@ -124,7 +125,7 @@ def _open_zip(stream: io.BufferedIOBase | io.BytesIO, label: str) -> zipfile.Zip
     _check_entry_count(stream, label)
     try:
         return zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise FileRefusedError(f"the archive is damaged ({exc})", label) from exc
 
 
@@ -347,13 +348,31 @@ def collect_inputs(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[s
             raise TypeError(f"an input is a path (str or os.PathLike), not "
                             f"{type(given).__name__}")
         collector.add(os.fspath(given))
-    seen: set[str] = set()
+    # one input named twice (a file and a glob matching it) is kept once; two inputs that
+    # happen to share a label (a file named "a.zip!b.xlsx" beside a.zip holding b.xlsx)
+    # are both kept, the later one labelled apart
+    seen: set[tuple[str, tuple[int, ...], str | None]] = set()
+    labels: set[str] = set()
     unique: list[Input] = []
     for item in collector.out:
-        if item.label not in seen:
-            seen.add(item.label)
-            unique.append(item)
+        identity = (_identity(item.path), item.members, item.problem)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        label, n = item.label, 1
+        while label in labels:
+            n += 1
+            label = f"{item.label}#{n}"
+        labels.add(label)
+        unique.append(item if label == item.label else dataclasses.replace(item, label=label))
     return unique
+
+
+def _identity(path: str) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return path
 
 
 def read_input(item: Input) -> bytes:

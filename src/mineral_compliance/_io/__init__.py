@@ -10,6 +10,7 @@ that a refused file is reported in the words of what it was meant to be.
 """
 
 from .files import (
+    ZIP_ERRORS,
     FileRefusedError,
     NotARegularFileError,
     TooLargeError,
@@ -21,6 +22,7 @@ from .text import MAX_TEXT_CHARS, cap_text, has_lone_surrogate, scrub
 
 __all__ = [
     "MAX_TEXT_CHARS",
+    "ZIP_ERRORS",
     "FileRefusedError",
     "NotARegularFileError",
     "TooLargeError",

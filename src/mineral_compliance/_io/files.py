@@ -17,13 +17,22 @@ from __future__ import annotations
 
 import os
 import stat
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
-__all__ = ["FileRefusedError", "NotARegularFileError", "TooLargeError", "read_capped",
-           "read_member", "regular_file"]
+__all__ = ["ZIP_ERRORS", "FileRefusedError", "NotARegularFileError", "TooLargeError",
+           "read_capped", "read_member", "regular_file"]
 
 _CHUNK = 1 << 20
+
+ZIP_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+    NotImplementedError, RuntimeError, struct.error, zlib.error)
+"""What :mod:`zipfile` raises on a damaged or unusual archive: besides its own errors, an
+unsupported version or compression (NotImplementedError), an encrypted member
+(RuntimeError), a truncated header (struct.error) and damaged deflate data (zlib.error)."""
 
 
 class FileRefusedError(Exception):
@@ -117,9 +126,7 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
     try:
         with archive.open(info) as stream:
             data = stream.read(limit + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-            NotImplementedError, RuntimeError) as exc:
-        # RuntimeError: an encrypted member without a password
+    except ZIP_ERRORS as exc:
         raise FileRefusedError(f"the archive member cannot be extracted ({exc})", label) from exc
     if len(data) > limit:
         raise TooLargeError(f"the archive member inflates past the {limit:,} byte limit", label)

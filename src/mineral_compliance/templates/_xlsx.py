@@ -32,7 +32,6 @@ import math
 import os
 import posixpath
 import re
-import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -44,6 +43,7 @@ from lxml import etree
 
 from .._io import (
     MAX_TEXT_CHARS,
+    ZIP_ERRORS,
     FileRefusedError,
     TooLargeError,
     cap_text,
@@ -332,8 +332,7 @@ class Workbook:
         self.sha256 = hashlib.sha256(data).hexdigest()
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-                NotImplementedError, struct.error) as exc:  # unsupported zip version and kin
+        except ZIP_ERRORS as exc:
             raise NotAWorkbookError(
                 f"the zip container is damaged ({exc})",
                 path=path,
