@@ -152,3 +152,21 @@ def test_validate_by_the_thousand_survives_a_worker_killed_mid_file(
     assert dead.report is None and dead.error_type == "WorkerDied"
     assert dead.error and "killed (SIGKILL" in dead.error
     assert all(d.report is not None for d in done if d is not dead)
+
+
+def test_workers_start_whatever_the_default_start_method() -> None:
+    """Under forkserver (Linux's default from Python 3.14) a worker's parent would be the
+    fork server, and a worker that watches its parent must not take that for its death."""
+    script = textwrap.dedent("""
+        import multiprocessing, sys
+        from mineral_compliance._isolation import run_isolated
+        if __name__ == "__main__":
+            multiprocessing.set_start_method(sys.argv[1], force=True)
+            done = dict(run_isolated(abs, [-1, -2, -3], on_death=lambda i, r: r,
+                                     on_error=lambda i, e: repr(e)))
+            print(sorted(done.items()))
+    """)
+    for method in ("forkserver", "spawn"):
+        proc = subprocess.run([sys.executable, "-c", script, method], capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert proc.stdout.strip() == "[(0, 1), (1, 2), (2, 3)]", (method, proc.stderr)

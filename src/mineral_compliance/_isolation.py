@@ -156,7 +156,7 @@ class _Run(Generic[T, R]):
 
     def solo(self, index: int) -> R:
         """One input in a process of its own, so that its death is its own."""
-        ctx = multiprocessing.get_context()
+        ctx = _context()
         receive, send = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_solo_main, daemon=True,
                            args=(send, os.getpid(), self.limits, self.func, self.items[index]))
@@ -245,7 +245,8 @@ def run_isolated(
             yield i, run.solo(i)
         if not pending:
             break
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init,
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                                   initializer=_init,
                                    initargs=(os.getpid(), limits.cpu_seconds,
                                              limits.memory_bytes))
         try:
@@ -257,6 +258,15 @@ def run_isolated(
             _stop(pool)
         else:
             pool.shutdown(wait=True)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers are forked where the system can: a worker's parent is then this process,
+    which it watches (under ``forkserver``, the default on Linux from Python 3.14, and
+    ``spawn`` it would be another), and start-up costs no re-import."""
+    if "fork" in multiprocessing.get_all_start_methods() and sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
 
 
 def _as_completed(futures: dict[Future[R], int]) -> Iterator[Future[R]]:
