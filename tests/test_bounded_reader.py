@@ -517,3 +517,37 @@ def test_invalid_utf8_in_a_shared_string_is_a_typed_error_not_a_blank(tmp_path: 
     shared = _xlsx._SharedStrings.parse(b"<sst " + _NS + b"><si><t>Acme \xff Ltd</t></si></sst>")
     with pytest.raises(UnicodeDecodeError):
         _xlsx._scan_fast(_worksheet(b'<c r="A1" t="s"><v>0</v></c>'), b"", shared, None)
+
+
+def test_cells_of_rows_stored_out_of_order_do_not_use_up_the_row_cap(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tool may store cells out of row order; each row still counts once, so no row under
+    the cap is dropped, and rows past it are noted."""
+    monkeypatch.setattr(reader, "MAX_LIST_ROWS", 40)
+    layout = _layout()
+    spec = layout.smelter_list
+    name = spec.columns["name_input"]
+    country = spec.columns["country"]
+    first = spec.first_row
+    cells = []
+    for i in range(0, 30, 2):  # name of row r, name of row r+1, then both countries
+        a, b = first + i, first + i + 1
+        cells += [(name, a, f"Works {i}"), (name, b, f"Works {i + 1}"),
+                  (country, a, "BOLIVIA"), (country, b, "BOLIVIA")]
+    body = b'<row r="1">' + b"".join(
+        f'<c r="{c}{r}" t="inlineStr"><is><t>{t}</t></is></c>'.encode() for c, r, t in cells
+    ) + b"</row>"
+    part = next(s.part for s in _xlsx.open_workbook(DEMO).sheets if s.name == spec.sheet)
+    out = tmp_path / "interleaved.xlsx"
+    with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                head, _, rest = data.partition(b"<sheetData>")
+                data = head + b"<sheetData>" + body + b"</sheetData>" + \
+                    rest.partition(b"</sheetData>")[2]
+            dst.writestr(info.filename, data)
+    decl = read_template(out)
+    assert [s.row for s in decl.smelters] == list(range(first, first + 30))
+    assert all(s.country.value for s in decl.smelters)
+    assert decl.notes == ()

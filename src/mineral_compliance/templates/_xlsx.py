@@ -602,17 +602,18 @@ memory a padded sheet can take."""
 
 
 class _RowBudget:
-    """Counts the rows that hold an input, in document order, up to a limit."""
+    """Counts the distinct rows that hold an input, up to a limit (cells of two rows that
+    alternate in the document count as two rows, not as a row per change)."""
 
-    __slots__ = ("left", "row")
+    __slots__ = ("left", "rows")
 
     def __init__(self, limit: int) -> None:
         self.left = limit
-        self.row = -1
+        self.rows: set[int] = set()
 
     def spent(self, row: int, value: _Value, formula: bool) -> bool:
         """Whether the cell at ``row`` opens a row past the limit."""
-        if row == self.row or formula or value[1] == "e":
+        if row in self.rows or formula or value[1] == "e":
             return False
         text = value[0]
         if isinstance(text, str) and not text.strip():
@@ -620,7 +621,7 @@ class _RowBudget:
         if self.left == 0:
             return True
         self.left -= 1
-        self.row = row
+        self.rows.add(row)
         return False
 
 
