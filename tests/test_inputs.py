@@ -219,3 +219,19 @@ def test_an_archive_zipfile_cannot_handle_is_refused_while_collecting(tmp_path: 
     (tmp_path / "future.zip").write_bytes(bytes(version))
     (item,) = collect_inputs(tmp_path / "future.zip")  # NotImplementedError in zipfile
     assert item.problem == "the archive is damaged (zip file version 9.9)"
+
+
+def test_an_archive_whose_directory_is_larger_than_its_count_says_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """zipfile parses as many directory bytes as the end record says, whatever its entry
+    count: a count patched down to 1 must not let a huge directory through."""
+    archive = _archive(tmp_path / "lying.zip", [(f"f{i}.xlsx", b"") for i in range(300)])
+    data = bytearray(archive.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8:end + 12] = (1).to_bytes(2, "little") * 2  # one entry, on disk and in all
+    archive.write_bytes(bytes(data))
+    monkeypatch.setattr(inputs_module, "MAX_DIRECTORY_BYTES", 5_000)
+    close_archives()
+    (item,) = collect_inputs(archive)
+    assert item.problem is not None and "directory is" in item.problem
+    assert "over the 5,000 byte limit" in item.problem

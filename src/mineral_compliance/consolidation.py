@@ -33,6 +33,7 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -311,7 +312,10 @@ def consolidate(
             newest[fam] = r
     for fam, r in newest.items():
         if fam not in refs:
-            refs[fam] = _reference_of(next(i for i in items if i.label == r.label))
+            # changed or removed since its worker read it: the family is matched without a
+            # look-up (the snapshots say so, its rows go to review) and the run goes on
+            with contextlib.suppress(MineralComplianceError):
+                refs[fam] = _reference_of(next(i for i in items if i.label == r.label))
     matchers: dict[str, SmelterMatcher] = {}
     for r in readable:
         assert r.decl is not None

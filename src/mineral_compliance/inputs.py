@@ -62,6 +62,8 @@ templates are 1 to 5 MB."""
 MAX_ARCHIVE_MEMBERS = 100_000
 """Archives with more entries are refused before Python parses their central directory
 (which costs about a kilobyte of memory per entry)."""
+MAX_DIRECTORY_BYTES = 64 * 1024 * 1024
+"""The largest central directory parsed (100,000 entries with names of 600 characters)."""
 MAX_ARCHIVE_DEPTH = 3
 """Zip archives inside zip archives are opened to this depth (the outermost is depth 1)."""
 
@@ -96,29 +98,36 @@ def _is_template_name(name: str) -> bool:
             and not name.startswith("__MACOSX/") and "/__MACOSX/" not in name)
 
 
-def _zip_entry_count(head: bytes) -> int | None:
-    """The number of entries an archive's end-of-central-directory record declares, from the
-    archive's last bytes (None when no record is found there)."""
+def _zip_directory(head: bytes) -> tuple[int, int] | None:
+    """The entry count and central-directory size an archive's end records declare, from
+    its last bytes (None when no record is found there). zipfile parses as many bytes of
+    directory as the size says, whatever the count, so both are bounded."""
     at = head.rfind(b"PK\x05\x06")
     if at < 0 or len(head) - at < 22:
         return None
-    (entries,) = struct.unpack_from("<H", head, at + 10)
-    if entries == 0xFFFF:  # a zip64 archive: the count is in the zip64 record before it
+    entries, size = struct.unpack_from("<HI", head, at + 10)
+    if entries == 0xFFFF or size == 0xFFFFFFFF:  # zip64: the figures are in its own record
         z64 = head.rfind(b"PK\x06\x06", 0, at)
         if z64 >= 0 and len(head) - z64 >= 56:
-            (entries,) = struct.unpack_from("<Q", head, z64 + 32)
-    return int(entries)
+            entries, size = struct.unpack_from("<QQ", head, z64 + 32)
+    return int(entries), int(size)
 
 
 def _check_entry_count(stream: io.BufferedIOBase | io.BytesIO, label: str) -> None:
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
     stream.seek(max(0, size - (1 << 16) - 22 - 56))
-    count = _zip_entry_count(stream.read())
+    declared = _zip_directory(stream.read())
     stream.seek(0)
-    if count is not None and count > MAX_ARCHIVE_MEMBERS:
+    if declared is None:
+        return
+    count, directory = declared
+    if count > MAX_ARCHIVE_MEMBERS:
         raise FileRefusedError(f"the archive declares {count:,} entries, over the "
-                          f"{MAX_ARCHIVE_MEMBERS:,} limit", label)
+                               f"{MAX_ARCHIVE_MEMBERS:,} limit", label)
+    if directory > MAX_DIRECTORY_BYTES:
+        raise FileRefusedError(f"the archive's directory is {directory:,} bytes, over the "
+                               f"{MAX_DIRECTORY_BYTES:,} byte limit", label)
 
 
 def _open_zip(stream: io.BufferedIOBase | io.BytesIO, label: str) -> zipfile.ZipFile:
