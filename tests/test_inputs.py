@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from mineral_compliance import inputs as inputs_module
+from mineral_compliance._io import FileRefusedError
 from mineral_compliance._io.run import output_run, write_atomic
 from mineral_compliance.errors import NotAWorkbookError
 from mineral_compliance.inputs import Input, close_archives, collect_inputs, read_input
@@ -235,3 +236,10 @@ def test_an_archive_whose_directory_is_larger_than_its_count_says_is_refused(
     (item,) = collect_inputs(archive)
     assert item.problem is not None and "directory is" in item.problem
     assert "over the 5,000 byte limit" in item.problem
+
+
+def test_an_archive_swapped_for_a_fifo_after_its_stat_is_refused_without_blocking(
+        tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "batch.zip")
+    with pytest.raises(FileRefusedError, match="not a regular file"):
+        inputs_module._open_regular(str(tmp_path / "batch.zip"))

@@ -159,7 +159,7 @@ class _OpenArchives:
         if hit is not None:
             self.open.move_to_end(key)
             return hit
-        handle = Path(path).open("rb")  # noqa: SIM115 - closed with the archive
+        handle = _open_regular(path)
         try:
             archive = _open_zip(handle, path)
         except BaseException:
@@ -182,6 +182,25 @@ def _close(archive: zipfile.ZipFile) -> None:
     archive.close()
     if handle is not None:
         handle.close()
+
+
+def _open_regular(path: str) -> io.BufferedReader:
+    """``path`` opened for reading without blocking, checked again once open: a FIFO put in
+    place of the archive since its ``stat`` is refused, never waited on."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise FileRefusedError(f"cannot be read ({exc.strerror or exc})", path) from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FileRefusedError("this is not a regular file; only regular files are read",
+                                   path)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 _ARCHIVES = _OpenArchives()
