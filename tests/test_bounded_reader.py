@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import io
 import os
+import sys
 import threading
 import time
 import tracemalloc
@@ -25,6 +26,7 @@ from mineral_compliance import read_template
 from mineral_compliance._io import MAX_TEXT_CHARS
 from mineral_compliance.errors import MineralComplianceError, NotAWorkbookError
 from mineral_compliance.findings import Severity
+from mineral_compliance.models import Declaration
 from mineral_compliance.rules import validate
 from mineral_compliance.templates import _xlsx, reader
 from mineral_compliance.templates.detect import detect
@@ -265,17 +267,7 @@ def _long_list(tmp_path: Path, rows: int, *, sheet: str = "Smelter List",
         r = spec.first_row + rows
         body.append(f'<row r="{r}"><c r="{first}{r}" t="inlineStr"><is><t>'
                     f'{spec.footer_text} RMI</t></is></c></row>'.encode())
-    part = _xlsx.open_workbook(DEMO).sheets[_layout_sheet_index(sheet)].part
-    out = tmp_path / f"{rows}-rows.xlsx"
-    with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == part:
-                head, _, rest = data.partition(b"<sheetData>")
-                _, _, tail = rest.partition(b"</sheetData>")
-                data = head + b"<sheetData>" + b"".join(body) + b"</sheetData>" + tail
-            dst.writestr(info.filename, data)
-    return out
+    return _with_sheet_data(tmp_path / f"{rows}-rows.xlsx", sheet, body)
 
 
 def _layout_sheet_index(name: str) -> int:
@@ -317,18 +309,75 @@ def test_the_scan_of_a_list_sheet_stops_after_the_rows_it_needs(tmp_path: Path) 
     assert {row for row, _col in cells} == {1, *range(5, 34)}  # the heading and 29 list rows
 
 
-def test_each_list_row_costs_a_bounded_amount_of_memory(tmp_path: Path) -> None:
-    """The declaration of a 2,000-row Smelter List, per row: 17 values, each with its cell."""
-    path = _long_list(tmp_path, 2_000)
+def _formula_rows(tmp_path: Path, rows: int) -> Path:
+    """The demo CMRT with ``rows`` Smelter List rows as a supplier's Excel leaves them: metal
+    and look-up choice typed, the seven look-up columns formulas with their cached results."""
+    body = [b'<row r="1"><c r="A1" t="inlineStr"><is><t>heading</t></is></c></row>']
+    for i in range(rows):
+        r = 5 + i
+        cells = [f'<c r="B{r}" t="inlineStr"><is><t>Tin</t></is></c>',
+                 f'<c r="C{r}" t="inlineStr"><is><t>Smelter {i}</t></is></c>']
+        cells += [f'<c r="{col}{r}" t="str"><f>IFERROR(VLOOKUP(C{r},x,2,0),"")</f>'
+                  f'<v>{col} text {i}</v></c>' for col in "DEFGHIJ"]
+        cells.append(f'<c r="P{r}" t="inlineStr"><is><t>No</t></is></c>')
+        body.append(f'<row r="{r}">{"".join(cells)}</row>'.encode())
+    return _with_sheet_data(tmp_path / f"{rows}-formula-rows.xlsx", "Smelter List", body)
+
+
+def _with_sheet_data(out: Path, sheet: str, body: list[bytes]) -> Path:
+    part = _xlsx.open_workbook(DEMO).sheets[_layout_sheet_index(sheet)].part
+    with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                head, _, rest = data.partition(b"<sheetData>")
+                _, _, tail = rest.partition(b"</sheetData>")
+                data = head + b"<sheetData>" + b"".join(body) + b"</sheetData>" + tail
+            dst.writestr(info.filename, data)
+    return out
+
+
+def _own_text_bytes(decl: Declaration) -> int:
+    """The memory of the distinct texts the rows hold (what the file itself put there)."""
+    seen: dict[int, int] = {}
+    for s in decl.smelters:
+        for v in s.values():
+            for part in (v.value, v.raw, v.cached):
+                if isinstance(part, str):
+                    seen[id(part)] = sys.getsizeof(part)
+    return sum(seen.values())
+
+
+def _memory(path: Path) -> tuple[Declaration, int, int]:
+    """The declaration read from ``path``, the memory it holds and the peak while reading,
+    both beyond the rows' own texts."""
     read_template(path)  # warm caches (look-up tables, compiled patterns)
     tracemalloc.start()
     try:
         decl = read_template(path)
-        held, _peak = tracemalloc.get_traced_memory()
+        held, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert len(decl.smelters) == 2_000
-    assert held / 2_000 < 16_000
+    text = _own_text_bytes(decl)
+    assert text > len(decl.smelters) * 50  # the rows' own texts were counted
+    return decl, held - text, peak - text
+
+
+@pytest.mark.parametrize("make", [_long_list, _formula_rows], ids=["typed", "formulas"])
+def test_each_list_row_costs_a_bounded_amount_of_memory(
+        tmp_path: Path, make: Callable[[Path, int], Path]) -> None:
+    """What one more Smelter List row (17 values) costs beyond its own text: well under 1 KB
+    held by the declaration, and a few KB at the peak of reading the sheet."""
+    small, held_small, peak_small = _memory(make(tmp_path, 1_000))
+    large, held_large, peak_large = _memory(make(tmp_path, 3_000))
+    assert (len(small.smelters), len(large.smelters)) == (1_000, 3_000)
+    assert (held_large - held_small) / 2_000 < 512
+    assert (peak_large - peak_small) / 2_000 < 4_096
+    if make is _formula_rows:  # the values are there, with their cells
+        row = large.smelters[2_999]
+        assert (row.metal.value, row.lookup_name.value) == ("Tin", "Smelter 2999")
+        assert (row.city.cached, row.city.formula, row.city.provenance.cell) == (
+            "I text 2999", True, "I3004")
 
 
 # -- what read_template accepts ---------------------------------------------------------------

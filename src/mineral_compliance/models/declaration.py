@@ -9,6 +9,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .rows import ListRow
 from .values import DateValue, Provenance, Status, TextValue
 
 __all__ = [
@@ -125,7 +126,7 @@ class QuestionAnswer(_Frozen):
     choices: tuple[str, ...] = Field(description="The allowed literals, as the template lists.")
 
 
-class SmelterRow(_Frozen):
+class SmelterRow(ListRow):
     """One data row of the Smelter List sheet.
 
     Columns the template fills by formula from the smelter ID (metal, look-up name, country,
@@ -133,6 +134,8 @@ class SmelterRow(_Frozen):
     or re-derived by the reader from the inputs and the workbook's Smelter Look-up (origin
     ``derived``). The workbook's cached formula results are kept in each value's ``cached``.
     """
+
+    __slots__ = ()
 
     row: int
     smelter_id_input: TextValue = Field(description="Column A: the ID the supplier entered.")
@@ -160,11 +163,13 @@ class SmelterRow(_Frozen):
     @property
     def name(self) -> str | None:
         """The name the row declares: the typed name, else the look-up choice."""
-        return self.name_input.value or self.lookup_name.value
+        return self.value_of("name_input") or self.value_of("lookup_name")  # type: ignore[no-any-return]
 
 
-class ProductRow(_Frozen):
+class ProductRow(ListRow):
     """One row of the Product List sheet."""
+
+    __slots__ = ()
 
     row: int
     number: TextValue
@@ -175,8 +180,10 @@ class ProductRow(_Frozen):
     )
 
 
-class MineRow(_Frozen):
+class MineRow(ListRow):
     """One row of the Mine List sheet (EMRT 2.x, AMRT)."""
+
+    __slots__ = ()
 
     row: int
     metal: TextValue
@@ -194,8 +201,10 @@ class MineRow(_Frozen):
     comments: TextValue
 
 
-class MineralScopeRow(_Frozen):
+class MineralScopeRow(ListRow):
     """One row of the AMRT Minerals Scope sheet: a mineral the requester asks about, and why."""
+
+    __slots__ = ()
 
     row: int
     mineral: TextValue
@@ -390,5 +399,6 @@ class Declaration(_Frozen):
         if self.company.scope.status == "unrecognised":
             out.append(self.company.scope)
         for s in self.smelters:
-            out.extend(v for v in (s.metal, s.recycled_scrap) if v.status == "unrecognised")
+            if s.value_of("metal") is not None or s.value_of("recycled_scrap") is not None:
+                out.extend(v for v in (s.metal, s.recycled_scrap) if v.status == "unrecognised")
         return out

@@ -129,7 +129,7 @@ class _Eval:
                 return False
             key = mineral.casefold()
             return any(
-                (s.metal.value or "").casefold() == key
+                (s.value_of("metal") or "").casefold() == key
                 and all(not getattr(s, need).is_blank for need in cond.needs)
                 and all(_occupied(getattr(s, f)) for f in cond.present)
                 for s in self.ctx.decl.smelters
@@ -326,7 +326,8 @@ def smelter_list_missing_mineral(ctx: Context) -> Iterable[Hit]:
     for item, ev in _of_kind(ctx, "smelters"):
         mineral = ev._slot_mineral(item.slot, item.mineral) or "a mineral in scope"
         key = mineral.casefold()
-        typed_only = any((s.metal.value or "").casefold() == key for s in ctx.decl.smelters)
+        typed_only = any((s.value_of("metal") or "").casefold() == key
+                         for s in ctx.decl.smelters)
         hint = ("rows for it exist but none is complete (look-up choice, or name and "
                 "country)" if typed_only else
                 "list the smelters or refiners, or choose 'Smelter not yet identified'")

@@ -188,7 +188,7 @@ def duplicate_product_number(ctx: Context) -> Iterable[Hit]:
 
 def _rows_for(ctx: Context, mineral: str) -> list[SmelterRow]:
     key = mineral.casefold()
-    return [s for s in ctx.decl.smelters if (s.metal.value or "").casefold() == key]
+    return [s for s in ctx.decl.smelters if (s.value_of("metal") or "").casefold() == key]
 
 
 @rule("not-used-but-smelters-listed", Severity.WARNING, Basis.CONSISTENCY,
@@ -310,7 +310,7 @@ def smelter_id_other_metal(ctx: Context) -> Iterable[Hit]:
     A smelter ID identifies one facility processing one metal; the row's metal or its ID is
     wrong."""
     for s in ctx.decl.smelters:
-        sid, metal = s.smelter_id.value, s.metal.value
+        sid, metal = s.value_of("smelter_id"), s.value_of("metal")
         entries = _entries(ctx, sid) if sid else ()
         if not entries or not metal:
             continue
@@ -328,7 +328,7 @@ def smelter_details_contradict_id(ctx: Context) -> Iterable[Hit]:
     Names are compared with every alias the look-up lists for the ID, ignoring case and
     punctuation."""
     for s in ctx.decl.smelters:
-        sid = s.smelter_id.value
+        sid = s.value_of("smelter_id")
         entries = _entries(ctx, sid) if sid else ()
         if not entries:
             continue
@@ -360,8 +360,8 @@ def duplicate_smelter_row(ctx: Context) -> Iterable[Hit]:
     for s in ctx.decl.smelters:
         if s.placeholder is not None:
             continue
-        metal = (s.metal.value or "").casefold()
-        ident = (s.smelter_id.value or "").casefold() or _norm(s.name)
+        metal = (s.value_of("metal") or "").casefold()
+        ident = (s.value_of("smelter_id") or "").casefold() or _norm(s.name)
         if not ident:
             continue
         key = (metal, ident)

@@ -9,10 +9,19 @@ from collections.abc import Mapping
 
 from dateutil import parser as date_parser
 
+from ..models.rows import BLANK, Cell
 from ..models.values import DateValue, Origin, Provenance, Status, TextValue
 from ._xlsx import RawCell
 
-__all__ = ["clean_text", "excel_serial_to_date", "to_answer", "to_date", "to_text"]
+__all__ = [
+    "answer_cell",
+    "clean_text",
+    "excel_serial_to_date",
+    "text_cell",
+    "to_answer",
+    "to_date",
+    "to_text",
+]
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
@@ -33,20 +42,51 @@ def _raw(cell: RawCell | None) -> str | float | bool | None:
     return None if cell is None else cell.value
 
 
-def to_text(cell: RawCell | None, where: Provenance) -> TextValue:
+def text_cell(cell: RawCell | None) -> Cell:
     """A free-text input. Formula cells are not inputs: their cached result is kept as evidence."""
     if cell is None:
-        return TextValue.of(where)
+        return BLANK
     if cell.formula:
-        return TextValue.of(where, cached=cell.value, formula=True)
+        return Cell(cached=cell.value, formula=True)
     text = clean_text(cell.value) if cell.kind != "e" else None
     if text is None:
-        return TextValue.of(where, raw=cell.value)
-    return TextValue.of(where, text, cell.value, Origin.INPUT, Status.OK)
+        return Cell(raw=cell.value)
+    return Cell(text, cell.value, Origin.INPUT, Status.OK)
+
+
+def to_text(cell: RawCell | None, where: Provenance) -> TextValue:
+    """:func:`text_cell` as a value at ``where``."""
+    return TextValue.of(where, *text_cell(cell))
 
 
 def _fold(text: str) -> str:
     return _WS.sub(" ", text).casefold()
+
+
+def answer_cell(
+    cell: RawCell | None,
+    choices: tuple[str, ...],
+    numeric: Mapping[float, str] | None = None,
+) -> Cell:
+    """A dropdown answer normalised to the template's English literal.
+
+    Surrounding whitespace is removed and case is folded to the listed literal. A value that
+    matches no literal is kept (stripped) with status ``unrecognised``.
+    """
+    if cell is None:
+        return BLANK
+    if cell.formula:
+        return Cell(cached=cell.value, formula=True)
+    if isinstance(cell.value, float) and numeric and cell.value in numeric:
+        return Cell(numeric[cell.value], cell.value, Origin.INPUT, Status.OK)
+    text = clean_text(cell.value) if cell.kind != "e" else str(cell.value)
+    if text is None:
+        return Cell(raw=cell.value)
+    folded = _fold(text)
+    for choice in choices:
+        if _fold(choice) == folded:
+            return Cell(choice, cell.value, Origin.INPUT, Status.OK)
+    return Cell(text, cell.value, Origin.INPUT, Status.UNRECOGNISED)
 
 
 def to_answer(
@@ -55,25 +95,8 @@ def to_answer(
     choices: tuple[str, ...],
     numeric: Mapping[float, str] | None = None,
 ) -> TextValue:
-    """A dropdown answer normalised to the template's English literal.
-
-    Surrounding whitespace is removed and case is folded to the listed literal. A value that
-    matches no literal is kept (stripped) with status ``unrecognised``.
-    """
-    if cell is None:
-        return TextValue.of(where)
-    if cell.formula:
-        return TextValue.of(where, cached=cell.value, formula=True)
-    if isinstance(cell.value, float) and numeric and cell.value in numeric:
-        return TextValue.of(where, numeric[cell.value], cell.value, Origin.INPUT, Status.OK)
-    text = clean_text(cell.value) if cell.kind != "e" else str(cell.value)
-    if text is None:
-        return TextValue.of(where, raw=cell.value)
-    folded = _fold(text)
-    for choice in choices:
-        if _fold(choice) == folded:
-            return TextValue.of(where, choice, cell.value, Origin.INPUT, Status.OK)
-    return TextValue.of(where, text, cell.value, Origin.INPUT, Status.UNRECOGNISED)
+    """:func:`answer_cell` as a value at ``where``."""
+    return TextValue.of(where, *answer_cell(cell, choices, numeric))
 
 
 def excel_serial_to_date(serial: float, date1904: bool = False) -> dt.date | None:

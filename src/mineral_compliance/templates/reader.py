@@ -38,8 +38,9 @@ from ..models.declaration import (
     slot_key,
 )
 from ..models.reference import LookupEntry, SmelterReference
+from ..models.rows import BLANK, Cell, RowSheet
 from ..models.values import Origin, Provenance, Status, TextValue
-from ._normalise import clean_text, to_answer, to_date, to_text
+from ._normalise import answer_cell, clean_text, text_cell, to_answer, to_date, to_text
 from ._xlsx import RawCell, SheetCells, Workbook, iter_rows, open_workbook
 from .detect import Detection, detect
 from .layouts import Layout, ListSheet, LookupSheet
@@ -481,11 +482,20 @@ class _Reader:
                 detail=f"more than {MAX_LIST_ROWS:,} filled rows: the first {MAX_LIST_ROWS:,} "
                 f"were read, none from row {first_unread} on", kept=MAX_LIST_ROWS))
 
+    def _row_sheet(self, spec: ListSheet, fields: Iterable[str],
+                   extra: Iterable[str] = ()) -> RowSheet:
+        """What the rows of a list sheet share: its file, sheet and the column of each field
+        (``-`` where the layout has none)."""
+        extra = tuple(extra)
+        cols = spec.columns
+        return RowSheet.of(self.file, spec.sheet,
+                           [cols.get(f, "-") for f in (*fields, *extra)], extra)
+
     def _smelters(self) -> Iterable[SmelterRow]:
         spec = self.layout.smelter_list
         cols = spec.columns
-        sheet = spec.sheet
         layout = self.layout
+        at = self._row_sheet(spec, SmelterRow._value_fields)
         placeholders = {
             layout.not_listed.casefold(): PlaceholderKind.NOT_LISTED,
             layout.not_identified.casefold(): PlaceholderKind.NOT_YET_IDENTIFIED,
@@ -495,14 +505,11 @@ class _Reader:
             def raw(field: str, by_col: dict[str, RawCell] = by_col) -> RawCell | None:
                 return by_col.get(cols[field]) if field in cols else None
 
-            def where(field: str, row: int = row) -> Provenance:
-                return self.where(sheet, f"{cols.get(field, '-')}{row}")
-
-            def text(field: str) -> TextValue:
-                return to_text(raw(field), where(field))
+            def text(field: str) -> Cell:
+                return text_cell(raw(field))
 
             id_input = text("smelter_id_input")
-            metal = to_answer(raw("metal"), where("metal"), self._metal_choices)
+            metal = answer_cell(raw("metal"), self._metal_choices)
             lookup_name = text("lookup_name")
             name_input = text("name_input")
             placeholder = (
@@ -532,43 +539,41 @@ class _Reader:
                 attr: str,
                 entry: _Ref | None = entry,
                 placeholder: PlaceholderKind | None = placeholder,
-            ) -> TextValue:
+            ) -> Cell:
                 value = text(field)
                 if value.is_blank and entry is not None and placeholder is None:
                     return _derived(entry.get(attr), value)
                 return value
 
-            smelter_id = id_input if id_input.value else filled("smelter_id", "smelter_id")
-            yield SmelterRow.build(
-                row=row,
-                smelter_id_input=id_input,
-                metal=metal,
-                lookup_name=lookup_name,
-                name_input=name_input,
-                country=filled("country", "country"),
-                smelter_id=smelter_id,
-                id_source=filled("id_source", "source"),
-                street=filled("street", "street"),
-                city=filled("city", "city"),
-                state_province=filled("state_province", "state_province"),
-                contact_name=text("contact_name"),
-                contact_email=text("contact_email"),
-                next_steps=text("next_steps"),
-                mine_names=text("mine_names"),
-                mine_countries=text("mine_countries"),
-                recycled_scrap=to_answer(raw("recycled_scrap"), where("recycled_scrap"),
-                                         layout.recycled_choices),
-                comments=text("comments"),
-                standard_name=resolved["standard_name"] if resolved is not None else None,
-                placeholder=placeholder,
-            )
+            yield SmelterRow.pack(at, row, {
+                "smelter_id_input": id_input,
+                "metal": metal,
+                "lookup_name": lookup_name,
+                "name_input": name_input,
+                "country": filled("country", "country"),
+                # the effective ID is the typed one, at its cell in column A, when there is one
+                "smelter_id": ("smelter_id_input" if id_input.value
+                               else filled("smelter_id", "smelter_id")),
+                "id_source": filled("id_source", "source"),
+                "street": filled("street", "street"),
+                "city": filled("city", "city"),
+                "state_province": filled("state_province", "state_province"),
+                "contact_name": text("contact_name"),
+                "contact_email": text("contact_email"),
+                "next_steps": text("next_steps"),
+                "mine_names": text("mine_names"),
+                "mine_countries": text("mine_countries"),
+                "recycled_scrap": answer_cell(raw("recycled_scrap"), layout.recycled_choices),
+                "comments": text("comments"),
+            }, standard_name=resolved["standard_name"] if resolved is not None else None,
+                placeholder=placeholder)
 
     @staticmethod
     def _needs_lookup(
         by_col: Mapping[str, RawCell],
         cols: Mapping[str, str],
-        id_input: TextValue,
-        lookup_name: TextValue,
+        id_input: Cell,
+        lookup_name: Cell,
     ) -> bool:
         """Whether the row identifies a facility (by ID or look-up choice) but leaves one of the
         key columns the template fills from the look-up (metal, name, country, ID) untyped."""
@@ -584,60 +589,42 @@ class _Reader:
         spec = self.layout.product_list
         if spec is None:
             return
-        cols = spec.columns
-        known = {"number", "name", "comments"}
+        fields = ProductRow._value_fields
+        at = self._row_sheet(spec, fields, [f for f in spec.columns if f not in fields])
+        cols = [spec.columns.get(f) for f in (*fields, *at.extra)]
         for row, by_col in self._list_rows(spec):
-            values = {
-                field: to_text(by_col.get(col), self.where(spec.sheet, f"{col}{row}"))
-                for field, col in cols.items()
-            }
-            yield ProductRow.build(
-                row=row,
-                number=values["number"],
-                name=values["name"],
-                comments=values.get("comments")
-                or TextValue.of(self.where(spec.sheet, f"-{row}")),
-                extra={k: v for k, v in values.items() if k not in known},
-            )
+            yield ProductRow.pack(
+                at, row, [text_cell(by_col.get(c)) if c else BLANK for c in cols])
 
     def _mines(self) -> Iterable[MineRow]:
         spec = self.layout.mine_list
         if spec is None:
             return
-        cols = spec.columns
+        fields = MineRow._value_fields
+        at = self._row_sheet(spec, fields)
+        cols = [spec.columns.get(f) for f in fields]
+        metal = fields.index("metal") if "metal" in spec.columns else None
         for row, by_col in self._list_rows(spec):
-            values = {
-                field: to_text(by_col.get(col), self.where(spec.sheet, f"{col}{row}"))
-                for field, col in cols.items()
-            }
-            if "metal" in cols:
-                ref = f"{cols['metal']}{row}"
-                values["metal"] = to_answer(
-                    by_col.get(cols["metal"]), self.where(spec.sheet, ref), self._metal_choices
-                )
-            for field in MineRow.model_fields:
-                if field != "row" and field not in values:
-                    values[field] = TextValue.of(self.where(spec.sheet, f"-{row}"))
-            yield MineRow.build(row=row, **values)
+            cells = [text_cell(by_col.get(c)) if c else BLANK for c in cols]
+            if metal is not None:
+                cells[metal] = answer_cell(by_col.get(spec.columns["metal"]),
+                                           self._metal_choices)
+            yield MineRow.pack(at, row, cells)
 
     def _minerals_scope(self, minerals: tuple[str, ...]) -> Iterable[MineralScopeRow]:
         spec = self.layout.minerals_scope
         if spec is None:
             return
         cols = spec.columns
+        at = self._row_sheet(spec, MineralScopeRow._value_fields)
         for row, by_col in self._list_rows(spec):
-            m_ref, r_ref = f"{cols['mineral']}{row}", f"{cols['reason']}{row}"
-            yield MineralScopeRow.build(
-                row=row,
-                mineral=to_answer(by_col.get(cols["mineral"]), self.where(spec.sheet, m_ref),
-                                  minerals),
-                reason=to_text(by_col.get(cols["reason"]), self.where(spec.sheet, r_ref)),
-            )
+            yield MineralScopeRow.pack(at, row, (
+                answer_cell(by_col.get(cols["mineral"]), minerals),
+                text_cell(by_col.get(cols["reason"]))))
 
 
-def _derived(value: str | None, blank: TextValue) -> TextValue:
+def _derived(value: str | None, blank: Cell) -> Cell:
     """A value re-derived from the look-up, at the cell the template's formula fills."""
     if value is None:
         return blank
-    return TextValue.of(blank.provenance, value, None, Origin.DERIVED, Status.OK, blank.cached,
-                        blank.formula)
+    return Cell(value, None, Origin.DERIVED, Status.OK, blank.cached, blank.formula)
