@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _filings import FilingRow, load_filing_rows
 from mineral_compliance.models import SmelterReference
 from mineral_compliance.models.matching import DeclaredSmelter
-from mineral_compliance.refdata import SmelterMatcher, metal_key
-from mineral_compliance.refdata._text import name_key, sorted_key
+from mineral_compliance.names import metal_key, name_key, sorted_key
+from mineral_compliance.refdata import SmelterMatcher
 from mineral_compliance.templates import reference_from_template
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"

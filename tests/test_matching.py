@@ -9,8 +9,8 @@ import pytest
 from mineral_compliance.errors import ReferenceDataError
 from mineral_compliance.models import LookupEntry, SmelterReference, TemplateKind
 from mineral_compliance.models.matching import DeclaredSmelter, MatchGrade
+from mineral_compliance.names import country_code, name_key
 from mineral_compliance.refdata import SmelterMatcher, load_legacy_ids, normalise_id
-from mineral_compliance.refdata._text import country_code, name_key
 
 from .conftest import REFERENCE as REFERENCE_DIR
 

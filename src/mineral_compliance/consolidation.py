@@ -67,9 +67,9 @@ from .models.declaration import QuestionAnswer as QuestionAnswerModel
 from .models.declaration import SmelterRow as SmelterRowModel
 from .models.matching import DeclaredSmelter, MatchGrade, SmelterMatch, StatusKind
 from .models.reference import SmelterReference
-from .refdata._text import country_code, name_key
+from .names import country_code, metal_key, name_key
 from .refdata.crosscheck import declared_rows
-from .refdata.matching import SmelterMatcher, metal_key
+from .refdata.matching import SmelterMatcher
 from .refdata.regions import CahraList
 from .refdata.status import StatusList
 from .rules import validate

@@ -20,8 +20,8 @@ from .._words import counted
 from ..models.consolidation import Consolidation
 from ..models.matching import StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
+from ..names import metal_key
 from ..outputs import output_run, write_atomic
-from ..refdata.matching import metal_key
 from ..upstream.link import screen_mines, upstream_summary
 from .dodd_frank import Determination, Rcoi, determine
 from .edgar import ascii_entities

@@ -41,9 +41,8 @@ from .. import _io
 from ..errors import ProfileError, ReferenceDataError
 from ..models.consolidation import Consolidation
 from ..models.profile import THREE_TG, CompanyProfile
+from ..names import COVERED_COUNTRY_CODES, metal_key
 from ..refdata._files import decode_text
-from ..refdata.matching import metal_key
-from ..refdata.regions import COVERED_COUNTRY_CODES
 
 __all__ = [
     "Determination",

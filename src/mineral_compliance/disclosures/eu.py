@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
+from ..names import country_code
 from ..refdata._files import (
     CellValueError,
     NumberText,
@@ -40,7 +41,6 @@ from ..refdata._files import (
     read_table,
 )
 from ..refdata._files import cell as row_cell
-from ..refdata._text import country_code
 
 __all__ = [
     "AnnexLine",

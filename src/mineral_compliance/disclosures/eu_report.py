@@ -21,8 +21,8 @@ from .._words import counted
 from ..models.consolidation import Consolidation
 from ..models.matching import StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
+from ..names import metal_key
 from ..outputs import neutralise, output_run, write_atomic
-from ..refdata.matching import metal_key
 from ..refdata.regions import CahraList
 from ..upstream.ipis import MineSite
 from ..upstream.link import screen_mines, upstream_summary

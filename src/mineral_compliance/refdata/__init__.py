@@ -1,11 +1,11 @@
 """Reference data for smelters and refiners, and resolving declared rows against it."""
 
+from ..names import COVERED_COUNTRY_CODES, is_placeholder, metal_key, normalise_id
 from .fetch import FetchedFile, fetch
 from .legacy import LegacyEntry, LegacyIds, load_legacy_ids
-from .matching import SUGGEST_THRESHOLD, SmelterMatcher, is_placeholder, metal_key, normalise_id
+from .matching import SUGGEST_THRESHOLD, SmelterMatcher
 from .regions import (
     CAHRA_API_URL,
-    COVERED_COUNTRY_CODES,
     CahraArea,
     CahraList,
     fetch_cahra,

@@ -45,60 +45,29 @@ from ..models.matching import (
     StatusKind,
 )
 from ..models.reference import SmelterReference
-from ._text import country_code, name_key, region_code, sorted_key
+from ..names import (
+    COVERED_COUNTRY_CODES,
+    country_code,
+    is_placeholder,
+    metal_key,
+    name_key,
+    normalise_id,
+    region_code,
+    sorted_key,
+)
 from .legacy import LegacyIds
 
 if TYPE_CHECKING:
     from .regions import CahraList
     from .status import StatusList
 
-__all__ = ["SUGGEST_THRESHOLD", "SmelterMatcher", "is_placeholder", "metal_key", "normalise_id"]
+__all__ = ["SUGGEST_THRESHOLD", "SmelterMatcher"]
+
+_LEGACY = re.compile(r"^\d?[A-Z]{3}\d{3}$")
 
 SUGGEST_THRESHOLD = 70.0
 """Lowest similarity (0-100) at which a reference facility is offered as a candidate."""
 MAX_CANDIDATES = 5
-
-_PLACEHOLDERS = frozenset({
-    "smelter not listed", "smelter not yet identified", "not yet identified", "unidentified",
-    "unknown", "not known", "n a", "na", "0", "none", "nil", "not supplied",
-    "not applicable", "not available", "tbd", "tba", "to be determined", "",
-})
-_METALS = {
-    "sn": "tin", "tin sn": "tin", "ta": "tantalum", "tantalum ta": "tantalum",
-    "w": "tungsten", "tungsten w": "tungsten", "wolfram": "tungsten", "au": "gold",
-    "gold au": "gold", "co": "cobalt", "cobalt co": "cobalt", "natural mica": "mica",
-    "natural graphite": "graphite", "cu": "copper", "li": "lithium", "ni": "nickel",
-}
-_CID = re.compile(r"^CID0*(\d{1,6})$")
-_LEGACY = re.compile(r"^\d?[A-Z]{3}\d{3}$")
-_WORDS = re.compile(r"[^\w]+")
-
-
-def metal_key(metal: str | None) -> str | None:
-    """The metal in a comparable form (``"Tin (Sn)"`` and ``"TIN"`` give ``"tin"``)."""
-    if not metal or not metal.strip():
-        return None
-    form = " ".join(w for w in _WORDS.split(metal.casefold()) if w)
-    return _METALS.get(form, form)
-
-
-def normalise_id(smelter_id: str | None) -> str | None:
-    """A smelter ID in the reference list's form: ``CID`` and six digits, upper case; other
-    IDs upper-cased with spaces removed; ``None`` when blank."""
-    if smelter_id is None:
-        return None
-    text = re.sub(r"[\s\-_]", "", str(smelter_id)).upper()
-    if not text:
-        return None
-    m = _CID.match(text)
-    return f"CID{int(m.group(1)):06d}" if m else text
-
-
-def is_placeholder(text: str | None) -> bool:
-    """The value names no facility: blank, "Smelter not yet identified", "Unknown", "N/A"..."""
-    if text is None:
-        return True
-    return " ".join(w for w in _WORDS.split(text.casefold()) if w) in _PLACEHOLDERS
 
 
 @dataclass
@@ -333,8 +302,6 @@ class SmelterMatcher:
     # -- assessment ------------------------------------------------------------------------
 
     def _assess(self, result: SmelterMatch) -> SmelterMatch:
-        from .regions import COVERED_COUNTRY_CODES
-
         flags: list[str] = []
         reasons: list[str] = []
         fac = self.facilities.get(result.smelter_id or "") if result.accepted else None

@@ -24,15 +24,10 @@ from ._files import read_capped
 from ._text import file_date
 from .fetch import fetch
 
-__all__ = ["CAHRA_API_URL", "COVERED_COUNTRY_CODES", "CahraArea", "CahraList", "fetch_cahra",
-           "load_cahra"]
+__all__ = ["CAHRA_API_URL", "CahraArea", "CahraList", "fetch_cahra", "load_cahra"]
 
 CAHRA_API_URL = "https://cahra-api.cahraslist.net/api/v1/cahras"
 """The public API behind cahraslist.net, the source the stored JSON form names."""
-
-COVERED_COUNTRY_CODES = frozenset({"CD", "AO", "BI", "CF", "CG", "RW", "SS", "TZ", "UG", "ZM"})
-"""ISO 3166-1 alpha-2 codes of the DRC and its nine neighbours (Angola, Burundi, Central
-African Republic, Republic of the Congo, Rwanda, South Sudan, Tanzania, Uganda, Zambia)."""
 
 _MAX_BYTES = 20 * 1024 * 1024
 

@@ -19,6 +19,7 @@ from lxml import etree
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot, StatusKind
+from ..names import country_code, metal_key, name_key, normalise_id
 from ._files import (
     MAX_TABLE_CELLS,
     MAX_TABLE_COLUMNS,
@@ -26,8 +27,7 @@ from ._files import (
     read_capped,
     table_rows,
 )
-from ._text import country_code, file_date, name_key
-from .matching import metal_key, normalise_id
+from ._text import file_date
 
 __all__ = ["ListKind", "StatusEntry", "StatusList", "load_status_list"]
 

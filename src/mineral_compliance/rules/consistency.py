@@ -15,24 +15,12 @@ from ..findings import Basis, Severity
 from ..models.declaration import PlaceholderKind, ReadNoteCode, SmelterRow, TemplateKind
 from ..models.reference import LookupEntry
 from ..models.values import Status
+from ..names import country_code, in_covered_country, name_key, normalise_id, same_name
 from ..templates.detect import version_key
 from ..templates.layouts import LAYOUTS
 from ._registry import Context, Hit, rule
 
-__all__ = ["COVERED_COUNTRIES"]
-
-COVERED_COUNTRIES = frozenset({
-    "CONGO, DEMOCRATIC REPUBLIC OF THE", "ANGOLA", "BURUNDI", "CENTRAL AFRICAN REPUBLIC",
-    "CONGO", "RWANDA", "SOUTH SUDAN", "TANZANIA, UNITED REPUBLIC OF", "UGANDA", "ZAMBIA",
-})
-"""The Democratic Republic of the Congo and the nine countries sharing its border (the
-"covered countries" of SEC Rule 13p-1), spelled as the RMI templates' country list spells
-them."""
-
-_COVERED_ALIASES = frozenset({
-    "DRC", "DR CONGO", "DEMOCRATIC REPUBLIC OF THE CONGO", "DEMOCRATIC REPUBLIC OF CONGO",
-    "CONGO (KINSHASA)", "REPUBLIC OF THE CONGO", "CONGO (BRAZZAVILLE)", "TANZANIA",
-})
+__all__: list[str] = []
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CMRT = (TemplateKind.CMRT,)
@@ -40,14 +28,9 @@ _SUPERSEDED = {TemplateKind.CRT: TemplateKind.EMRT}
 """Template families the RMI has retired, and their successors."""
 
 
-def _norm(text: str | None) -> str:
-    """Casefolded text with punctuation and repeated spaces removed, for name comparison."""
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", (text or "").casefold())).strip()
-
-
-def _covered(country: str | None) -> bool:
-    name = (country or "").strip().upper()
-    return name in COVERED_COUNTRIES or name in _COVERED_ALIASES
+def _country(text: str) -> str:
+    """A country as its ISO code where it names one, else as typed (case folded)."""
+    return country_code(text) or text.strip().casefold()
 
 
 # -- company block and dates ------------------------------------------------------------------
@@ -250,7 +233,7 @@ def covered_country_but_q3_no(ctx: Context) -> Iterable[Hit]:
         qa = ctx.decl.answers.get(mineral, {}).get(key)
         if qa is None or qa.answer.value != "No":
             continue
-        located = [s for s in _rows_for(ctx, mineral) if _covered(s.country.value)]
+        located = [s for s in _rows_for(ctx, mineral) if in_covered_country(s.country.value)]
         if located:
             s = located[0]
             yield Hit(f"Question {key} for {mineral} is 'No' but the smelter on row {s.row} "
@@ -332,18 +315,17 @@ def smelter_details_contradict_id(ctx: Context) -> Iterable[Hit]:
         entries = _entries(ctx, sid) if sid else ()
         if not entries:
             continue
-        names = {_norm(e.lookup_name) for e in entries} | {_norm(e.standard_name) for e in
-                                                           entries}
+        names = [n for e in entries for n in (e.lookup_name, e.standard_name)]
         typed = s.name_input.value
-        if typed and s.placeholder is None and _norm(typed) not in names:
+        if typed and s.placeholder is None and not any(same_name(typed, n) for n in names):
             yield Hit(f"Row {s.row} names {typed!r}, but {sid} is "
                       f"{entries[0].standard_name or entries[0].lookup_name!r}.",
                       s.name_input.provenance, subject=sid,
                       hint="check which facility is meant")
-        countries = {(e.country or "").casefold() for e in entries if e.country}
+        countries = {_country(e.country) for e in entries if e.country}
         country = s.country
         if (country.origin == "input" and country.value and countries
-                and country.value.casefold() not in countries):
+                and _country(country.value) not in countries):
             yield Hit(f"Row {s.row} places {sid} in {country.value}; the look-up places it in "
                       f"{entries[0].country}.", country.provenance, subject=sid,
                       hint="check the country or the ID")
@@ -361,7 +343,7 @@ def duplicate_smelter_row(ctx: Context) -> Iterable[Hit]:
         if s.placeholder is not None:
             continue
         metal = (s.value_of("metal") or "").casefold()
-        ident = (s.value_of("smelter_id") or "").casefold() or _norm(s.name)
+        ident = normalise_id(s.value_of("smelter_id")) or name_key(s.name or "")
         if not ident:
             continue
         key = (metal, ident)

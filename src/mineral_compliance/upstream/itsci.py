@@ -35,9 +35,9 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
+from ..names import country_code
 from ..refdata._files import CellValueError, header_columns, parse_date, read_table
 from ..refdata._files import cell as row_cell
-from ..refdata._text import country_code
 from .ipis import MineSite
 
 __all__ = ["Incident", "RiskArea", "load_incidents", "risk_register"]

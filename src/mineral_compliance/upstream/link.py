@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz, process
 
 from ..models.consolidation import DeclaredMine
-from ..refdata._text import name_key, region_code
-from ..refdata.regions import COVERED_COUNTRY_CODES, CahraList
+from ..names import COVERED_COUNTRY_CODES, name_key, region_code
+from ..refdata.regions import CahraList
 from .ipis import MineSite
 
 __all__ = ["SITE_SUGGEST", "MineScreen", "UpstreamSummary", "screen_mines",
