@@ -5,6 +5,7 @@ release."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from mineral_compliance import AcceptPolicy, PolicyError, validate_file
 from mineral_compliance.findings import Basis, Severity
+from mineral_compliance.models.consolidation import Consolidation
 from mineral_compliance.models.declaration import TemplateKind
 from mineral_compliance.rules import consistency
 from mineral_compliance.templates import releases
@@ -182,3 +184,83 @@ def test_a_date_too_early_is_only_checked(tmp_path: Path) -> None:
     hit = next(f for f in validate_file(early, today=TODAY).findings
                if f.code == "effective-date-invalid")
     assert hit.hint == "check the date"  # no release accepts a date before 2007
+
+
+# -- the command line and the outputs state the policy -----------------------------------------
+
+
+def test_validate_takes_a_policy_and_refuses_a_bad_one_naming_its_part(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from mineral_compliance.cli import main
+
+    assert main(["validate", str(CMRT_501), "--json", "--accept", "CMRT>=6.0"]) == 0
+    assert "template-version-not-accepted" not in capsys.readouterr().out
+    assert main(["validate", str(CMRT_501), "--json"]) == 1
+    found = json.loads(capsys.readouterr().out)[0]["findings"]
+    assert [f["basis"] for f in found if f["code"] == "template-version-not-accepted"] == [
+        "policy"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate", str(CMRT_501), "--accept", "CMRT>=6.5,XMRT>=1"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "'XMRT' is not a template family" in err and "--accept" in err
+    assert "Traceback" not in err
+
+
+def _consolidated(tmp_path: Path, accept: AcceptPolicy | None = None) -> Consolidation:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mineral_compliance import consolidate
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir(parents=True)
+    (inbox / CMRT_65.name).write_bytes(CMRT_65.read_bytes())
+    # another supplier, on CMRT 6.01
+    patch_cells(CMRT_501, {"Declaration!D8": "Older Supplier Ltd", "Declaration!D12": "OS-1"},
+                inbox / CMRT_501.name)
+    return consolidate(inbox, executor=ThreadPoolExecutor(1), accept=accept)
+
+
+def test_the_consolidation_records_the_policy_in_every_output(tmp_path: Path) -> None:
+    import csv
+
+    from mineral_compliance.outputs import write_consolidation
+
+    result = _consolidated(tmp_path)
+    assert result.accepted_versions == "CMRT>=6.4,EMRT>=2.0,CRT>=2.2,AMRT>=1.21"
+    by_file = {Path(f.file).name: f for f in result.files}
+    assert "template-version-not-accepted" in {x.code for x in by_file[CMRT_501.name].findings}
+    assert "template-version-not-accepted" not in {x.code for x in by_file[CMRT_65.name].findings}
+    out = tmp_path / "out"
+    write_consolidation(result, out)
+    with (out / "summary.csv").open(encoding="utf-8") as summary:
+        rows = dict(csv.reader(summary))
+    assert rows["accepted_versions"] == result.accepted_versions
+    assert "Template versions accepted: <span id=\"accepted-versions\">CMRT 6.4 or later; " \
+        in (out / "report.html").read_text(encoding="utf-8")
+    stated = _consolidated(tmp_path / "b", AcceptPolicy.parse("CMRT>=6.0"))
+    assert stated.accepted_versions == "CMRT>=6.0"
+
+
+def test_the_conflict_minerals_report_states_the_accepted_versions(tmp_path: Path) -> None:
+    from mineral_compliance.disclosures.documents import render_dodd_frank
+    from mineral_compliance.models.profile import CompanyProfile
+
+    profile = CompanyProfile.model_validate({
+        "registrant_name": "Example Devices Inc.", "cik": "1234567",
+        "state_of_incorporation": "Delaware", "address": "1 Example Way",
+        "contact_name": "Compliance Office", "contact_phone": "+1 555 0100",
+        "reporting_year": 2025, "website": "https://www.example.com/cm",
+        "products": [{"name": "Controllers", "metals": ["Tin", "Gold"], "manufactured": True}]})
+    result = _consolidated(tmp_path)
+    files = render_dodd_frank(profile, result)
+    report = files["ex1-01.md"]
+    assert ("Template versions accepted from suppliers: CMRT 6.4 or later. 1 declaration "
+            "received on another version is counted above") in report
+    data = json.loads(files["report-data.json"])
+    assert data["accepted_versions"] == result.accepted_versions
+    # a consolidation that did not record the policy leaves the statement to the company
+    older = result.model_copy(update={"accepted_versions": None})
+    files = render_dodd_frank(profile, older)
+    assert "[TO BE COMPLETED BY THE COMPANY: Template versions accepted]" in files["ex1-01.md"]
+    assert "Template versions accepted" in files["checklist.md"]

@@ -32,6 +32,8 @@ __all__ = [
     "AcceptPolicy",
     "Clause",
     "current_release",
+    "default_policy",
+    "describe_accepted",
     "previous_release",
     "release_of",
     "releases",
@@ -180,6 +182,17 @@ def _clause(spec: str, part: str) -> Clause:
         raise PolicyError(f"{version!r} in {part.strip()!r} is not a version number",
                           spec=spec, part=part.strip(), hint=_HINT)
     return Clause(kind, "==" if op == "=" else op, version)
+
+
+def describe_accepted(text: str | None, kind: TemplateKind | None = None) -> str | None:
+    """A recorded policy text in words (of one family, if given): the text as it is when it
+    cannot be read back, None when nothing was recorded."""
+    if not text:
+        return None
+    try:
+        return AcceptPolicy.parse(text).describe(kind)
+    except PolicyError:
+        return text
 
 
 @lru_cache(maxsize=1)
