@@ -110,7 +110,9 @@ class UnknownTemplateError(TemplateError):
 
 
 class UnsupportedVersionError(TemplateError):
-    """A recognised RMI template in a version this library does not read."""
+    """A recognised RMI template in a version this library does not read. For a release
+    newer than the tables that was refused because it is laid out otherwise than the nearest
+    table, ``differences`` names each cell that differs."""
 
     default_message = "this template version is not supported"
 
@@ -124,9 +126,11 @@ class UnsupportedVersionError(TemplateError):
         sheet: str | None = None,
         cell: str | None = None,
         hint: str | None = None,
+        differences: tuple[str, ...] = (),
     ) -> None:
         self.kind = kind
         self.version = version
+        self.differences = differences
         super().__init__(message, path=path, sheet=sheet, cell=cell, hint=hint)
 
 

@@ -180,9 +180,12 @@ def _accepted_remedy(ctx: Context) -> str:
 def layout_assumed(ctx: Context) -> Iterable[Hit]:
     """The release is newer than every layout known for its major version.
 
-    It was read with the nearest earlier layout. Minor releases usually keep their cells, so
-    the values are most likely right; a release that moved a cell would put values in the
-    wrong fields. Check the file by eye, or refuse such files with ``strict_version=True``."""
+    It was read with the nearest earlier layout, which the reader allows only when the
+    workbook matches that layout's structure fingerprint in every cell (list headers and the
+    column after them, question labels, the Checker's total). A change the fingerprint does
+    not see (an input cell moved within a block, new answer literals) would still put values
+    in the wrong fields. Check the file by eye, or refuse such files with
+    ``strict_version=True``."""
     t = ctx.decl.template
     if t.layout_assumed:
         yield Hit(f"{t.kind.value} {t.version} is newer than the releases this library knows; "
@@ -474,3 +477,23 @@ def rows_capped(ctx: Context) -> Iterable[Hit]:
                       hint="check the file: a list this long is not a completed RMI template; "
                       "split it, or remove rows that were filled by mistake")
 
+
+@rule("template-structure-differs", Severity.ERROR, Basis.INSTRUCTIONS,
+      tags=("template", "reading"))
+def template_structure_differs(ctx: Context) -> Iterable[Hit]:
+    """A sheet is not shaped as its template release is: values may be read from wrong cells.
+
+    Every layout table names the few cells that prove it fits a workbook: a header in each
+    column of a list sheet it reads and none after the last, the question labels of the
+    Declaration, the Checker's total. A supplier who inserted or deleted a column or row, or
+    a tool that re-saved a sheet otherwise, moves them; the values the reader takes from that
+    sheet may then belong to other fields. An error: the template's instructions ask for the
+    unmodified workbook, and nothing read from the sheet can be trusted as it stands."""
+    for note in ctx.decl.notes:
+        if note.code is ReadNoteCode.STRUCTURE_DIFFERS:
+            sheet = note.provenance.sheet
+            yield Hit(f"The {sheet} sheet is not laid out as in the {ctx.decl.template.kind.value}"
+                      f" {ctx.decl.template.version} template: {note.detail}.",
+                      note.provenance,
+                      hint="ask the supplier to copy the answers into an unmodified copy of the "
+                      "template (no columns or rows inserted or deleted) and send it again")
