@@ -54,6 +54,22 @@ REVISIONS = {
 }
 
 
+SMELTER_HEADERS = (
+    "Smelter Identification Number Input Column", "Metal (*)", "Smelter Look-up (*)",
+    "Smelter Name (1)", "Smelter Country (*)", "Smelter Identification",
+    "Source of Smelter Identification Number", "Smelter Street", "Smelter City",
+    "Smelter Facility Location: State / Province", "Smelter Contact Name",
+    "Smelter Contact Email", "Proposed next steps",
+    'Name of Mine(s) or if recycled or scrap sourced, enter "recycled" or "scrap"',
+    'Location (Country) of Mine(s) or if recycled or scrap sourced, enter "recycled" or '
+    '"scrap"',
+    "Does 100% of the smelter's feedstock originate from recycled or scrap sources?",
+    "Comments",
+)
+"""The CMRT Smelter List header row (row 4, columns A to Q), as the English template shows
+it; the reader checks that each column it reads has one and the column after has none."""
+
+
 def _lookup_formulas(ws: Any, row: int) -> None:
     """The formulas the template keeps in look-up-filled Smelter List columns."""
     by_id = f"MATCH($A{row},'Smelter Look-up'!$E:$E,0)"
@@ -90,7 +106,8 @@ def build(spec: dict[str, Any], path: Path) -> None:
     for ref, value in spec["company_answers"].items():
         decl[ref] = value
     sl = wb.create_sheet("Smelter List")
-    sl["A4"] = "Smelter Identification Number Input Column"
+    for col, header in zip("ABCDEFGHIJKLMNOPQ", SMELTER_HEADERS, strict=True):
+        sl[f"{col}4"] = header
     for row in range(5, 41):
         _lookup_formulas(sl, row)
     for row, values in spec["smelters"].items():
@@ -99,6 +116,7 @@ def build(spec: dict[str, Any], path: Path) -> None:
     wb.create_sheet("Checker")
     pl = wb.create_sheet("Product List")
     pl["B5"] = "Manufacturer's Product Number (*)"
+    pl["C5"], pl["D5"] = "Manufacturer's Product Name", "Comments"
     for row, (number, name) in spec["products"].items():
         pl[f"B{row}"] = number
         pl[f"C{row}"] = name

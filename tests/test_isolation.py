@@ -16,7 +16,6 @@ import pytest
 import mineral_compliance.batch as batch
 from mineral_compliance import consolidation
 from mineral_compliance._isolation import WorkerLimits, run_isolated
-from mineral_compliance.inputs import Input
 from mineral_compliance.models.consolidation import FileStatus
 
 from .conftest import FIXTURES
@@ -59,7 +58,7 @@ def test_dead_workers_cost_their_own_input_and_the_batch_goes_on() -> None:
 _REAL_LOAD = consolidation._load
 
 
-def _killing_load(item: Input) -> consolidation._Loaded:
+def _killing_load(item: consolidation._Job) -> consolidation._Loaded:
     if "crt-2.21" in item.label:
         os.kill(os.getpid(), signal.SIGKILL)
     return _REAL_LOAD(item)

@@ -16,6 +16,7 @@ from .errors import (
     MalformedTemplateError,
     MineralComplianceError,
     NotAWorkbookError,
+    PolicyError,
     ReferenceDataError,
     TemplateError,
     UnknownTemplateError,
@@ -31,10 +32,12 @@ from .models import (
 )
 from .rules import validate, validate_file
 from .templates import read_template, reference_from_template, write_template
+from .templates.releases import AcceptPolicy
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AcceptPolicy",
     "Basis",
     "Declaration",
     "EncryptedWorkbookError",
@@ -43,6 +46,7 @@ __all__ = [
     "MalformedTemplateError",
     "MineralComplianceError",
     "NotAWorkbookError",
+    "PolicyError",
     "Provenance",
     "ReferenceDataError",
     "Report",

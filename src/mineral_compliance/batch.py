@@ -21,6 +21,7 @@ from .errors import MineralComplianceError
 from .findings import Report
 from .inputs import Input, close_archives, collect_inputs, input_stream
 from .rules import validate_file
+from .templates.releases import AcceptPolicy
 
 __all__ = ["Validated", "validate_inputs"]
 
@@ -43,12 +44,14 @@ class _Job:
     item: Input
     select: tuple[str, ...] | None
     ignore: tuple[str, ...] | None
+    accept: AcceptPolicy | None = None
 
 
 def _validate(job: _Job) -> Validated:
     label = job.item.label
     try:
-        report = validate_file(input_stream(job.item), select=job.select, ignore=job.ignore)
+        report = validate_file(input_stream(job.item), select=job.select, ignore=job.ignore,
+                               accept=job.accept)
         return Validated(label, report)
     except MineralComplianceError as exc:
         return Validated(label, None, type(exc).__name__, str(exc), exc.hint)
@@ -79,18 +82,20 @@ def validate_inputs(
     executor: Executor | None = None,
     progress: Callable[[Iterator[Validated], int], Iterator[Validated]] | None = None,
     exclude: Iterable[str | Path] = (),
+    accept: AcceptPolicy | None = None,
 ) -> list[Validated]:
     """Every input validated against its own Smelter Look-up, in input order.
 
     ``inputs``: paths (see :mod:`mineral_compliance.inputs`), or inputs already collected.
-    ``select`` / ``ignore``: rule codes, as for :func:`~mineral_compliance.validate`.
+    ``select`` / ``ignore``: rule codes, and ``accept``: the template versions the campaign
+    accepts, as for :func:`~mineral_compliance.validate`.
     ``limits``, ``executor``: as for :func:`~mineral_compliance.consolidate`."""
     if isinstance(inputs, Sequence) and inputs and all(isinstance(i, Input) for i in inputs):
         items = [i for i in inputs if isinstance(i, Input)]
     else:
         items = collect_inputs(inputs, exclude=exclude)  # type: ignore[arg-type]
     jobs = [_Job(i, tuple(select) if select is not None else None,
-                 tuple(ignore) if ignore is not None else None) for i in items]
+                 tuple(ignore) if ignore is not None else None, accept) for i in items]
     slots: list[Validated | None] = [None] * len(jobs)
 
     def results() -> Iterator[Validated]:

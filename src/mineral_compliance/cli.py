@@ -42,7 +42,7 @@ from .disclosures.documents import write_dodd_frank
 from .disclosures.eu import load_annex
 from .disclosures.eu import scope as eu_scope
 from .disclosures.eu_report import write_eu
-from .errors import MineralComplianceError
+from .errors import MineralComplianceError, PolicyError
 from .inputs import Input, close_archives, collect_inputs, input_stream
 from .models.declaration import Declaration
 from .models.matching import SmelterMatch
@@ -66,6 +66,7 @@ from .rules import registry, validate
 from .templates import read_template, reference_from_template, write_template
 from .templates.detect import version_key
 from .templates.reader import read_with_reference
+from .templates.releases import AcceptPolicy, default_policy
 from .upstream import load_ipis, summarise
 
 __all__ = ["EXIT_CODES", "main"]
@@ -93,6 +94,24 @@ class _Command(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                           help="show the traceback of an unexpected failure")
+
+
+def _policy(text: str) -> AcceptPolicy:
+    """``--accept``: a policy, or the reason it cannot be read (argparse reports it)."""
+    try:
+        return AcceptPolicy.parse(text)
+    except PolicyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _accept_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--accept", type=_policy, default=None, metavar="POLICY",
+        help="the template versions the campaign accepts, e.g. 'CMRT>=6.5,EMRT>=2.1,AMRT>=1.3' "
+             "(comparisons >=, >, <=, <, ==; a family alone accepts all its versions; a "
+             "family not named is not accepted); files outside it get "
+             f"template-version-not-accepted. Default: `{default_policy()}` (the current and "
+             "the previous release of each family)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -134,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", action="store_true", help="one CSV row per finding")
     validate.add_argument("--select", default="", help="comma-separated rule codes to run")
     validate.add_argument("--ignore", default="", help="comma-separated rule codes to skip")
+    _accept_option(validate)
     validate.add_argument("--no-progress", action="store_true",
                           help="no progress bar even on a terminal")
     smelters = sub.add_parser("smelters", help="smelter reference lists and matching")
@@ -181,6 +201,7 @@ def _parser() -> argparse.ArgumentParser:
                            "requester's) to OUTDIR/products/; repeatable")
     cons.add_argument("--no-progress", action="store_true",
                       help="no progress bar even on a terminal")
+    _accept_option(cons)
     _list_options(cons)
     report = sub.add_parser("report", help="regulatory disclosures from a consolidation")
     rsub = report.add_subparsers(dest="report_command", required=True)
@@ -461,7 +482,8 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
                          file=sys.stderr))
 
     result = consolidate(args.paths or [DEMO_DIR], references=references, status_lists=lists,
-                         cahra=cahra, roster=roster, progress=progress, exclude=[args.out])
+                         cahra=cahra, roster=roster, progress=progress, exclude=[args.out],
+                         accept=args.accept)
     if not result.files:
         return _no_input(args.paths)
     changes = compare(previous, result) if previous is not None else None
@@ -486,6 +508,11 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
           f"{s['files_warnings']} with warnings, {s['files_errors']} with errors, "
           f"{s['files_superseded']} superseded, {s['files_unreadable']} unreadable; "
           f"{counted(s['suppliers'], 'supplier')}")
+    policy = AcceptPolicy.parse(result.accepted_versions or str(default_policy()))
+    outside = sum(any(x.code == "template-version-not-accepted" for x in f.findings)
+                  for f in result.files)
+    print(f"template versions accepted: {policy.describe()} "
+          f"({counted(outside, 'file')} outside)")
     review = s["smelters_needing_review"]
     print(f"{counted(s['smelter_rows_read'], 'smelter row')} read = "
           f"{s['smelter_rows_attributed']} attributed to {counted(s['smelters'], 'smelter')} "
@@ -742,7 +769,8 @@ def _validate_all(args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:
                          disable=not show, file=sys.stderr))
 
     results: list[dict[str, Any]] = []
-    for done in validate_inputs(items, select=select, ignore=ignore, progress=progress):
+    for done in validate_inputs(items, select=select, ignore=ignore, progress=progress,
+                                accept=args.accept):
         if done.report is None:
             results.append({"file": done.label, "template": None, "valid": False,
                             "error": {"type": done.error_type, "message": done.error},

@@ -78,6 +78,7 @@ from .templates.detect import version_key
 from .templates.layouts import LAYOUTS
 from .templates.layouts.base import RESPONSE_RATE, QuestionRoles
 from .templates.reader import read_with_reference
+from .templates.releases import AcceptPolicy, default_policy
 
 __all__ = [
     "collect_inputs",
@@ -155,11 +156,24 @@ class _Loaded:
         return sum(f.severity is Severity.WARNING for f in self.findings)
 
 
-def _load(item: Input) -> _Loaded:
+@dataclass(frozen=True)
+class _Job:
+    """One input and the policy it is validated under (sent to a worker)."""
+
+    item: Input
+    accept: AcceptPolicy
+
+    @property
+    def label(self) -> str:
+        return self.item.label
+
+
+def _load(job: _Job) -> _Loaded:
     """Read and validate one template (runs in a worker process)."""
+    item = job.item
     try:
         decl, reference = read_with_reference(input_stream(item))
-        report = validate(decl, reference=reference)
+        report = validate(decl, reference=reference, accept=job.accept)
         return _Loaded(item.label, _Digest.of(decl), reference.version if reference else None,
                        None, report.findings)
     except MineralComplianceError as exc:
@@ -173,13 +187,15 @@ def _load(item: Input) -> _Loaded:
                        f"{item.label}: unexpected {type(exc).__name__}: {exc}")
 
 
-def _died(item: Input, reason: str) -> _Loaded:
+def _died(job: _Job, reason: str) -> _Loaded:
+    item = job.item
     return _Loaded(item.label, None, None, f"{item.label}: {reason}",
                    hint="the file was not read; ask the supplier to save it again from Excel, "
                    "and report it if it is a real template")
 
 
-def _failed(item: Input, exc: BaseException) -> _Loaded:
+def _failed(job: _Job, exc: BaseException) -> _Loaded:
+    item = job.item
     return _Loaded(item.label, None, None,
                    f"{item.label}: the worker could not read it ({type(exc).__name__}: {exc})")
 
@@ -231,11 +247,12 @@ def _supplier_key(decl: _Digest) -> str:
 
 def _load_all(items: Sequence[Input], executor: Executor | None,
               progress: Callable[[Iterator[_Loaded], int], Iterator[_Loaded]] | None,
-              limits: WorkerLimits | None) -> list[_Loaded]:
+              limits: WorkerLimits | None, accept: AcceptPolicy) -> list[_Loaded]:
     slots: list[_Loaded | None] = [None] * len(items)
+    jobs = [_Job(item, accept) for item in items]
 
     def results() -> Iterator[_Loaded]:
-        for i, loaded in run_isolated(_load, items, on_death=_died, on_error=_failed,
+        for i, loaded in run_isolated(_load, jobs, on_death=_died, on_error=_failed,
                                       limits=limits, executor=executor):
             slots[i] = loaded
             yield loaded
@@ -262,6 +279,7 @@ def consolidate(
     progress: Callable[[Iterator[_Loaded], int], Iterator[_Loaded]] | None = None,
     exclude: Iterable[str | Path] = (),
     limits: WorkerLimits | None = None,
+    accept: AcceptPolicy | None = None,
 ) -> Consolidation:
     """Consolidate supplier templates (see the module documentation for every rule).
 
@@ -273,10 +291,14 @@ def consolidate(
     several (files, folders, globs, zip archives; see :mod:`mineral_compliance.inputs`).
     ``exclude``: folders never read as inputs (the output folder). ``limits``: what one file
     may cost a worker of the default pool (a file over them is listed as unreadable with the
-    reason, and the run goes on)."""
+    reason, and the run goes on). ``accept``: the template versions the campaign accepts
+    (:class:`~mineral_compliance.AcceptPolicy`; default: the current and the previous release
+    of each family); files outside it are consolidated with the finding
+    ``template-version-not-accepted``, and the result records the policy."""
+    policy = accept or default_policy()
     items = collect_inputs(inputs, exclude=exclude)
     try:
-        loaded = _load_all(items, executor, progress, limits)
+        loaded = _load_all(items, executor, progress, limits, policy)
     finally:
         close_archives()
     files: list[SupplierFile] = []
@@ -392,7 +414,8 @@ def consolidate(
         files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
         products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read,
         mines=tuple(mines),
-        suppliers_surveyed=len(_roster_keys(roster)) if roster is not None else None)
+        suppliers_surveyed=len(_roster_keys(roster)) if roster is not None else None,
+        accepted_versions=str(policy))
 
 
 def _smelter_key(result: SmelterMatch) -> tuple[str | None, str]:

@@ -13,6 +13,7 @@ reported as a finding. Exceptions are for inputs that cannot be read at all.
      |    +-- UnknownTemplateError       an xlsx that is no RMI template we recognise
      |    +-- UnsupportedVersionError    a recognised template in a version we do not read
      |    +-- MalformedTemplateError     a recognised template whose parts are broken
+     +-- PolicyError                    a stated policy (accepted template versions) cannot be read
      +-- ReferenceDataError             reference data (smelter look-up) cannot be used
      +-- ProfileError                   a company profile cannot be read or is invalid
      +-- OutputError                    an output cannot be written where it was asked for
@@ -34,6 +35,7 @@ __all__ = [
     "NotAWorkbookError",
     "OutputError",
     "OutputLockedError",
+    "PolicyError",
     "ProfileError",
     "ReferenceDataError",
     "TemplateError",
@@ -108,7 +110,9 @@ class UnknownTemplateError(TemplateError):
 
 
 class UnsupportedVersionError(TemplateError):
-    """A recognised RMI template in a version this library does not read."""
+    """A recognised RMI template in a version this library does not read. For a release
+    newer than the tables that was refused because it is laid out otherwise than the nearest
+    table, ``differences`` names each cell that differs."""
 
     default_message = "this template version is not supported"
 
@@ -122,9 +126,11 @@ class UnsupportedVersionError(TemplateError):
         sheet: str | None = None,
         cell: str | None = None,
         hint: str | None = None,
+        differences: tuple[str, ...] = (),
     ) -> None:
         self.kind = kind
         self.version = version
+        self.differences = differences
         super().__init__(message, path=path, sheet=sheet, cell=cell, hint=hint)
 
 
@@ -132,6 +138,27 @@ class MalformedTemplateError(TemplateError):
     """A recognised template whose workbook parts are missing or broken."""
 
     default_message = "the template's workbook structure is damaged"
+
+
+class PolicyError(MineralComplianceError):
+    """A stated policy (the template versions a campaign accepts) cannot be read; ``spec`` is
+    the whole text and ``part`` the clause at fault."""
+
+    default_message = "the policy cannot be read"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        spec: str | None = None,
+        part: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.spec = spec
+        self.part = part
+        if message is not None and spec is not None:
+            message = f"{message} (in the accepted versions {spec!r})"
+        super().__init__(message, hint=hint)
 
 
 class ReferenceDataError(MineralComplianceError):

@@ -40,6 +40,9 @@ class Basis(StrEnum):
     """The template's instructions or its data validation."""
     CONSISTENCY = "consistency"
     """A contradiction between answers, lists and reference data the Checker cannot see."""
+    POLICY = "policy"
+    """The requesting company's stated policy (the template versions its campaign accepts),
+    as the RMI asks companies to state it."""
 
 
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

@@ -137,7 +137,8 @@ def _tables(c: Consolidation) -> dict[str, tuple[list[str], list[list[Any]]]]:
     summary = c.summary()
     tables: dict[str, tuple[list[str], list[list[Any]]]] = {
         "Summary": (["measure", "value"], [[k, v] for k, v in summary.items()]
-                    + [["families", ", ".join(c.families)]]
+                    + [["families", ", ".join(c.families)],
+                       ["accepted_versions", c.accepted_versions or "-"]]
                     + [[f"snapshot {s.kind}", f"{s.source} | {s.version or '-'} | {s.sha256}"]
                        for s in c.snapshots]),
         "Suppliers": (["file", "status", "supplier", "company", "unique_id", "kind", "version",

@@ -18,10 +18,12 @@ from typing import Any
 
 from .._words import counted
 from ..models.consolidation import Consolidation
+from ..models.declaration import TemplateKind
 from ..models.matching import StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
 from ..names import metal_key
 from ..outputs import output_run, write_atomic
+from ..templates.releases import describe_accepted
 from ..upstream.link import screen_mines, upstream_summary
 from .dodd_frank import Determination, Rcoi, determine
 from .edgar import ascii_entities
@@ -68,6 +70,8 @@ def report_data(profile: CompanyProfile, consolidation: Consolidation,
     current = [f for f in consolidation.files if f.kind == "CMRT"
                and f.status.value not in ("superseded", "unreadable")]
     responded = len({f.supplier for f in current})
+    outside = sum(any(x.code == "template-version-not-accepted" for x in f.findings)
+                  for f in current)
     per_metal = []
     for metal in THREE_TG:
         rows = [s for s in smelters if s.metal == metal]
@@ -95,6 +99,7 @@ def report_data(profile: CompanyProfile, consolidation: Consolidation,
                               if surveyed else None),
             "templates": dict(sorted(Counter(f"{f.kind} {f.version}" for f in current
                                              ).items())),
+            "declarations_outside_accepted_versions": outside,
             "per_metal": per_metal,
         },
         "smelters": [{"metal": s.metal, "name": s.name, "country": s.country,
@@ -103,6 +108,9 @@ def report_data(profile: CompanyProfile, consolidation: Consolidation,
         "declared_mines": [x.model_dump(mode="json") for x in upstream_summary(
             screen_mines(m for m in consolidation.mines if metal_key(m.metal) in three_tg))],
         "snapshots": [s.model_dump(mode="json") for s in consolidation.snapshots],
+        "accepted_versions": consolidation.accepted_versions,
+        "accepted_cmrt_versions": describe_accepted(consolidation.accepted_versions,
+                                                    TemplateKind.CMRT),
     }
 
 
@@ -143,6 +151,11 @@ def _slots(data: dict[str, Any]) -> list[Slot]:
         slots.append(Slot("website", "Publication address",
                           "The address of the registrant's website where this Form SD and "
                           "the report are published."))
+    if data["accepted_cmrt_versions"] is None:
+        slots.append(Slot("accepted-versions", "Template versions accepted",
+                          "The CMRT versions the company accepted from its suppliers (the "
+                          "consolidation did not record them; consolidate again to state "
+                          "them from the data)."))
     if data["statistics"]["suppliers_surveyed"] is None:
         slots.append(Slot("suppliers-surveyed", "Suppliers surveyed",
                           "The number of suppliers surveyed (give a supplier roster to "
@@ -238,6 +251,7 @@ def _report(data: dict[str, Any], slots: dict[str, Slot]) -> list[Block]:
               + (f" ({stats['response_rate']}%)" if stats["response_rate"] is not None
                  else "") + ", on "
               + ", ".join(f"{v} {k}" for k, v in stats["templates"].items()) + "."),
+        _accepted(data, slots),
         ("slot", slots["rcoi-narrative"]),
         ("table", ("Metal", "Result", "Facts relied on"),
          [(m["metal"], _RCOI_TEXT[Rcoi(m["rcoi"])] if m["rcoi"] else "not in scope",
@@ -284,6 +298,21 @@ def _report(data: dict[str, Any], slots: dict[str, Slot]) -> list[Block]:
          "No independent private-sector audit of this report was obtained."),
     ]
     return blocks
+
+
+def _accepted(data: dict[str, Any], slots: dict[str, Slot]) -> Block:
+    """The template versions accepted, as the RMI asks a company to state them."""
+    words = data["accepted_cmrt_versions"]
+    if words is None:
+        return ("slot", slots["accepted-versions"])
+    outside = data["statistics"]["declarations_outside_accepted_versions"]
+    text = f"Template versions accepted from suppliers: {words}."
+    if outside:
+        text += (f" {counted(outside, 'declaration')} received on another version "
+                 f"{'is' if outside == 1 else 'are'} counted above and "
+                 f"{'was' if outside == 1 else 'were'} flagged for resubmission on the "
+                 "current release.")
+    return ("p", text)
 
 
 def smelter_table(smelters: list[dict[str, Any]]) -> Block:
@@ -355,7 +384,7 @@ def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation
     data = report_data(profile, consolidation)
     slot_list = _slots(data)
     slots = {s.key: s for s in slot_list}
-    for key in ("file-number", "website", "cik"):
+    for key in ("file-number", "website", "cik", "accepted-versions"):
         slots.setdefault(key, Slot(key, "", ""))
     form = _form_sd(data, slots)
     files = {

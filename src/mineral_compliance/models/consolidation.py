@@ -143,6 +143,11 @@ class Consolidation(_Frozen):
         default=(), description="Mines and mine countries declared by consolidated suppliers.")
     suppliers_surveyed: int | None = Field(
         default=None, description="Suppliers on the roster given, if any.")
+    accepted_versions: str | None = Field(
+        default=None, description="The template versions the campaign accepted, as the policy "
+        "text (e.g. 'CMRT>=6.4,EMRT>=2.0'); files outside it carry the finding "
+        "template-version-not-accepted. None in consolidations written before it was "
+        "recorded.")
     rows_read: int
     """Smelter rows read from every consolidated file: always equal to the rows attributed to
     consolidated smelters plus the rejected rows."""

@@ -222,6 +222,10 @@ class ReadNoteCode(StrEnum):
     ROWS_CAPPED = "rows-capped"
     """A list sheet held more filled rows than the reader reads; the rows after the cap were
     not read."""
+    STRUCTURE_DIFFERS = "structure-differs"
+    """A sheet is not shaped as the layout table of its release says (a column inserted or
+    removed, a header or question label moved): values read from it may come from the wrong
+    cells."""
 
 
 class ReadNote(_Frozen):
@@ -231,7 +235,7 @@ class ReadNote(_Frozen):
     code: ReadNoteCode
     provenance: Provenance = Field(
         description="The cell changed; for rows-capped, the first cell of the first row not "
-        "read.")
+        "read; for structure-differs, the first cell that differs.")
     detail: str = Field(description="What was changed, in words.")
     found: int | None = Field(
         default=None, description="Text: characters in the file; rows-capped: filled rows on "

@@ -37,6 +37,7 @@ from ..findings import Severity
 from ..models.consolidation import Comparison, Consolidation, FileStatus
 from ..models.matching import StatusKind
 from ..outputs import output_run, write_atomic
+from ..templates.releases import describe_accepted
 
 __all__ = ["render_report", "visible", "write_report"]
 
@@ -177,6 +178,7 @@ def render_report(c: Consolidation, *, comparison: Comparison | None = None,
     script = (package / "report.js").read_text(encoding="utf-8")
     return _environment().get_template("report.html.j2").render(
         title=title, version=__version__, c=c, summary=summary, comparison=comparison,
+        accepted=describe_accepted(c.accepted_versions),
         changes=comparison.summary() if comparison else None,
         file_statuses=[s.value for s in FILE_STATUS_ORDER],
         status_bars=_bars(status_counts, tuple(status_css), status_css),

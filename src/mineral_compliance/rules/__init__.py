@@ -17,6 +17,7 @@ from ..models.declaration import Declaration
 from ..models.reference import LookupEntry, SmelterReference
 from ..templates.layouts import LAYOUTS, Layout
 from ..templates.reader import read_with_reference
+from ..templates.releases import AcceptPolicy, default_policy
 from . import checker, consistency  # noqa: F401  (registers the rules)
 from ._registry import Context, Hit, Rule, registry
 
@@ -53,12 +54,15 @@ def validate(
     select: Collection[str] | None = None,
     ignore: Collection[str] | None = None,
     today: dt.date | None = None,
+    accept: AcceptPolicy | None = None,
 ) -> Report:
     """Every finding the registered rules make about ``decl``.
 
     ``reference``: the template's own Smelter Look-up (``reference_from_template``), for the
     rules that check smelter IDs; those rules stay silent without it. ``select`` / ``ignore``:
     rule codes to run or skip. ``today``: the date future-date checks compare with.
+    ``accept``: the template versions the campaign accepts (:class:`AcceptPolicy`; default:
+    the current and the previous release of each family).
     """
     layout = _BY_NAME[decl.template.layout]
     by_id: dict[str, list[LookupEntry]] = {}
@@ -67,7 +71,8 @@ def validate(
             by_id.setdefault(entry.smelter_id.casefold(), []).append(entry)
     ctx = Context(decl=decl, layout=layout, reference=reference,
                   today=today or dt.date.today(),
-                  smelters_by_id={k: tuple(v) for k, v in by_id.items()})
+                  smelters_by_id={k: tuple(v) for k, v in by_id.items()},
+                  accept=accept or default_policy())
     findings: list[Finding] = []
     for r in _selected(select, ignore):
         if not r.applies_to(decl):
@@ -92,10 +97,13 @@ def validate_file(
     select: Collection[str] | None = None,
     ignore: Collection[str] | None = None,
     today: dt.date | None = None,
+    accept: AcceptPolicy | None = None,
 ) -> Report:
-    """Read a supplier template and validate it against its own Smelter Look-up.
+    """Read a supplier template and validate it against its own Smelter Look-up (the other
+    arguments as for :func:`validate`).
 
     Raises a :class:`~mineral_compliance.errors.TemplateError` when the file cannot be read.
     """
     decl, reference = read_with_reference(source)
-    return validate(decl, reference=reference, select=select, ignore=ignore, today=today)
+    return validate(decl, reference=reference, select=select, ignore=ignore, today=today,
+                    accept=accept)

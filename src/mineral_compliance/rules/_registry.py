@@ -13,6 +13,7 @@ from ..models.declaration import Declaration, TemplateKind
 from ..models.reference import LookupEntry, SmelterReference
 from ..models.values import Provenance
 from ..templates.layouts import Layout
+from ..templates.releases import AcceptPolicy, default_policy
 
 __all__ = ["Context", "Hit", "Rule", "registry", "rule"]
 
@@ -20,7 +21,8 @@ __all__ = ["Context", "Hit", "Rule", "registry", "rule"]
 @dataclass(frozen=True)
 class Context:
     """What a rule may look at: the declaration, its layout table, the template's own smelter
-    reference list (when it has one) and the date the check runs on."""
+    reference list (when it has one), the date the check runs on and the template versions
+    the campaign accepts."""
 
     decl: Declaration
     layout: Layout
@@ -28,6 +30,9 @@ class Context:
     today: dt.date
     smelters_by_id: Mapping[str, tuple[LookupEntry, ...]] = field(default_factory=dict)
     """The reference's rows by casefolded smelter ID (built once per validation)."""
+    accept: AcceptPolicy = field(default_factory=default_policy)
+    """The template versions the campaign accepts (default: the current and the previous
+    release of each family)."""
 
 
 @dataclass(frozen=True)

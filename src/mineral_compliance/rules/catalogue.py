@@ -12,6 +12,7 @@ _BASIS = {
     Basis.CHECKER: "RMI Checker item",
     Basis.INSTRUCTIONS: "template instructions / data validation",
     Basis.CONSISTENCY: "consistency",
+    Basis.POLICY: "the campaign's stated policy",
 }
 
 

@@ -17,7 +17,7 @@ from ..models.reference import LookupEntry
 from ..models.values import Status
 from ..names import country_code, in_covered_country, name_key, normalise_id, same_name
 from ..templates.detect import version_key
-from ..templates.layouts import LAYOUTS
+from ..templates.releases import current_release, release_of, releases
 from ._registry import Context, Hit, rule
 
 __all__: list[str] = []
@@ -42,7 +42,9 @@ def effective_date_invalid(ctx: Context) -> Iterable[Hit]:
 
     The template's data validation admits only dates after 31 December 2006 (and, in releases
     up to CMRT 6.22 and in the EMRT, CRT and AMRT, up to 31 March 2026); Excel refuses other
-    entries, so a value outside them came from another tool."""
+    entries, so a value outside them came from another tool. A supplier on a release that
+    stops at 31 March 2026 cannot enter a current date in it: the remedy is the current
+    release, named from the layouts this library reads, not a back-dated declaration."""
     value = ctx.decl.company.effective_date
     spec = ctx.layout.checker
     if value.is_blank or spec is None:
@@ -57,9 +59,24 @@ def effective_date_invalid(ctx: Context) -> Iterable[Hit]:
     if too_early or too_late:
         bound = (f"after {spec.date_min:%d %b %Y}" if spec.date_max is None else
                  f"between {spec.date_min:%d %b %Y} and {spec.date_max:%d %b %Y}")
+        hint = "check the date"
+        if too_late:
+            hint += "; if it is right, " + _newer_release(ctx)
         yield Hit(f"The effective date {date.isoformat()} is outside the range this template "
-                  f"version accepts (dates {bound}).", value.provenance,
-                  hint="check the date; if it is right, use the current template release")
+                  f"version accepts (dates {bound}).", value.provenance, hint=hint)
+
+
+def _newer_release(ctx: Context) -> str:
+    """What a supplier whose release cannot hold its date should use instead."""
+    t = ctx.decl.template
+    kind = _SUPERSEDED.get(t.kind, t.kind)
+    current = current_release(kind)
+    if current is None or (kind is t.kind
+                           and version_key(release_of(t.version)) >= version_key(current)):
+        return (f"fill in a release of the {kind.value} newer than {t.version} "
+                "rather than back-dating the declaration")
+    return (f"fill in the current release, {kind.value} {current}, rather than back-dating "
+            "the declaration")
 
 
 @rule("effective-date-in-future", Severity.WARNING, Basis.CONSISTENCY, tags=("company", "dates"))
@@ -93,7 +110,8 @@ def template_outdated(ctx: Context) -> Iterable[Hit]:
     """The supplier used an older release than the newest one this library reads.
 
     Older releases carry older smelter reference lists and, for some, questions that changed
-    since. The CRT as a whole has been superseded by the EMRT."""
+    since. The CRT as a whole has been superseded by the EMRT. An unbranded re-issue (6.6.1)
+    is the same release as the one it re-issues (6.6)."""
     kind, version = ctx.decl.template.kind, ctx.decl.template.version
     src = ctx.decl.template.version_source
     if kind in _SUPERSEDED:
@@ -101,20 +119,56 @@ def template_outdated(ctx: Context) -> Iterable[Hit]:
         yield Hit(f"The {kind.value} has been superseded by the {successor.value}.", src,
                   hint=f"ask the supplier to report on the current {successor.value} next time")
         return
-    newest = max((v for la in LAYOUTS if la.kind is kind for v in la.versions),
-                 key=version_key)
-    if version_key(version) < version_key(newest):
+    newest = current_release(kind)
+    if newest is not None and version_key(release_of(version)) < version_key(newest):
         yield Hit(f"{kind.value} {version} is older than the current release {newest}.",
                   src, hint=f"ask the supplier to use {kind.value} {newest} next time")
+
+
+@rule("template-version-not-accepted", Severity.ERROR, Basis.POLICY, tags=("template",))
+def template_version_not_accepted(ctx: Context) -> Iterable[Hit]:
+    """The template version is not one the campaign accepts.
+
+    The RMI asks companies to survey with the newest release available when they launch the
+    survey and to state which versions they accepted. The policy is given as
+    ``--accept 'CMRT>=6.5,EMRT>=2.1'`` (``accept=`` in Python); by default it is the current
+    and the previous release of each family this library reads, and any later one. The
+    supplier's remedy is the current release, named."""
+    t, policy = ctx.decl.template, ctx.accept
+    if policy.accepts(t.kind, t.version):
+        return
+    accepted = policy.describe(t.kind) if t.kind in policy.families() else None
+    what = (f"{t.kind.value} {t.version} is not among the versions this campaign accepts "
+            f"({accepted})." if accepted else
+            f"This campaign does not accept the {t.kind.value} (it accepts "
+            f"{policy.describe() or 'no template'}).")
+    yield Hit(what, t.version_source, hint=_accepted_remedy(ctx))
+
+
+def _accepted_remedy(ctx: Context) -> str:
+    """The newest release the policy accepts, of the file's family or its successor."""
+    t, policy = ctx.decl.template, ctx.accept
+    for kind in dict.fromkeys((t.kind, _SUPERSEDED.get(t.kind, t.kind))):
+        known = [r for r in releases(kind) if policy.accepts(kind, r)]
+        if known:
+            current = known[-1]
+            label = "the current release" if current == current_release(kind) else "release"
+            return (f"ask the supplier to fill in {label} {kind.value} {current} and send "
+                    "it again")
+    return ("ask the supplier for a template version this campaign accepts "
+            f"({policy.describe() or 'none is stated'})")
 
 
 @rule("layout-assumed", Severity.WARNING, Basis.INSTRUCTIONS, tags=("template",))
 def layout_assumed(ctx: Context) -> Iterable[Hit]:
     """The release is newer than every layout known for its major version.
 
-    It was read with the nearest earlier layout. Minor releases usually keep their cells, so
-    the values are most likely right; a release that moved a cell would put values in the
-    wrong fields. Check the file by eye, or refuse such files with ``strict_version=True``."""
+    It was read with the nearest earlier layout, which the reader allows only when the
+    workbook matches that layout's structure fingerprint in every cell (list headers and the
+    column after them, question labels, the Checker's total). A change the fingerprint does
+    not see (an input cell moved within a block, new answer literals) would still put values
+    in the wrong fields. Check the file by eye, or refuse such files with
+    ``strict_version=True``."""
     t = ctx.decl.template
     if t.layout_assumed:
         yield Hit(f"{t.kind.value} {t.version} is newer than the releases this library knows; "
@@ -404,3 +458,24 @@ def rows_capped(ctx: Context) -> Iterable[Hit]:
                       note.provenance,
                       hint="check the file: a list this long is not a completed RMI template; "
                       "split it, or remove rows that were filled by mistake")
+
+
+@rule("template-structure-differs", Severity.ERROR, Basis.INSTRUCTIONS,
+      tags=("template", "reading"))
+def template_structure_differs(ctx: Context) -> Iterable[Hit]:
+    """A sheet is not shaped as its template release is: values may be read from wrong cells.
+
+    Every layout table names the few cells that prove it fits a workbook: a header in each
+    column of a list sheet it reads and none after the last, the question labels of the
+    Declaration, the Checker's total. A supplier who inserted or deleted a column or row, or
+    a tool that re-saved a sheet otherwise, moves them; the values the reader takes from that
+    sheet may then belong to other fields. An error: the template's instructions ask for the
+    unmodified workbook, and nothing read from the sheet can be trusted as it stands."""
+    for note in ctx.decl.notes:
+        if note.code is ReadNoteCode.STRUCTURE_DIFFERS:
+            sheet = note.provenance.sheet
+            yield Hit(f"The {sheet} sheet is not laid out as in the {ctx.decl.template.kind.value}"
+                      f" {ctx.decl.template.version} template: {note.detail}.",
+                      note.provenance,
+                      hint="ask the supplier to copy the answers into an unmodified copy of the "
+                      "template (no columns or rows inserted or deleted) and send it again")

@@ -341,6 +341,7 @@ class Workbook:
         self._names = set(self._zip.namelist())
         self._shared: _SharedStrings | None = None
         self._sheet_cache: dict[tuple[str, frozenset[str] | None, int | None], SheetCells] = {}
+        self._top_cache: dict[tuple[str, int, int, frozenset[str] | None], SheetCells] = {}
         self.workbook_part = self._find_workbook_part()
         self.sheets, self.date1904, self._shared_part = self._read_workbook()
 
@@ -490,6 +491,70 @@ class Workbook:
         self._sheet_cache[key] = result
         return result
 
+    def top_cells(self, sheet: str, rows: int, columns: Iterable[str] | None = None,
+                  first: int = 1) -> SheetCells:
+        """The cells with a value in rows ``first`` to ``rows`` of ``sheet`` (in ``columns``,
+        if given), inflating only the start of the worksheet part: the header rows of a list
+        sheet sit in its first few kilobytes, ahead of thousands of pre-formatted rows.
+
+        Rows come in ascending order in SpreadsheetML; the part is read up to the first row
+        element numbered past ``rows`` and scanned from the first numbered ``first`` or more.
+        A part whose rows carry no number, or whose start the fast scanner does not follow,
+        is read whole (:meth:`cells`)."""
+        wanted = frozenset(columns) if columns is not None else None
+        key = (sheet, first, rows, wanted)
+        hit = self._top_cache.get(key)
+        if hit is not None:
+            return hit
+        whole = self._sheet_cache.get((sheet, None, None))
+        info = next((s for s in self.sheets if s.name == sheet), None)
+        if info is None:
+            raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
+        head = None if whole is not None else self._read_head(info.part, rows)
+        result: SheetCells | None = None
+        if head is not None:
+            m = re.search(rb"<(\w+:)?worksheet\b", head[:4096])
+            numbers = [(r.start(), int(r.group(1))) for r in _ROW_OPENING.finditer(head)]
+            if m is not None and numbers:  # rows without numbers: read the part whole
+                start = next((at for at, n in numbers if n >= first), len(head))
+                try:
+                    result = _scan_fast(head[start:], m.group(1) or b"", self.shared_strings,
+                                        wanted)
+                except (UnicodeDecodeError, _TooManyCellsError):
+                    result = None
+        if result is None:
+            result = whole if whole is not None else self.cells(sheet)
+        result = {k: c for k, c in result.items()
+                  if first <= k[0] <= rows and (wanted is None or k[1] in wanted)}
+        self._top_cache[key] = result
+        return result
+
+    def _read_head(self, name: str, rows: int) -> bytes | None:
+        """The start of part ``name`` up to (not including) its first row element numbered
+        past ``rows``, or the whole part when it has none; None when the part cannot be
+        inflated here or its start runs past :data:`_MAX_HEAD_BYTES` (read it whole)."""
+        try:
+            info = self._zip.getinfo(name)
+        except KeyError as exc:
+            raise MalformedTemplateError(
+                f"the workbook part {name} is missing", path=self.path) from exc
+        data = bytearray()
+        searched = 0
+        try:
+            with self._zip.open(info) as stream:
+                while len(data) < _MAX_HEAD_BYTES:
+                    chunk = stream.read(_HEAD_CHUNK)
+                    if not chunk:
+                        return bytes(data)
+                    data += chunk
+                    for m in _ROW_OPENING.finditer(data, max(0, searched - 256)):
+                        if int(m.group(1)) > rows:
+                            return bytes(data[: m.start()])
+                    searched = len(data)
+        except ZIP_ERRORS:
+            return None  # the whole read reports the damage in its own words
+        return None
+
 
 def _source_bytes(source: object) -> tuple[Path, bytes]:
     """The bytes of a path or of a binary stream, read through the file-size cap."""
@@ -558,6 +623,11 @@ def open_workbook(source: str | os.PathLike[str] | IO[bytes]) -> Workbook:
 # -- worksheet scanning -------------------------------------------------------------------
 
 _CELL_OPENING = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_ROW_OPENING = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]{1,7})\"")
+"""A row element's opening tag with its number (the fast scanner's attribute quoting)."""
+_HEAD_CHUNK = 1 << 16
+_MAX_HEAD_BYTES = 4 << 20
+"""How much of a part :meth:`Workbook.top_cells` inflates before reading it whole instead."""
 
 
 def scan_sheet(

@@ -4,6 +4,10 @@ The family comes from the document title the RMI prints on the Revision sheet (a
 literal, not one of the translated labels) and, when that is missing, from the sheet set. The
 version comes from the revision cell of the Declaration sheet (``Revision 6.4\\nApril 26, 2024``
 in J3). File names and translated label text are never used.
+
+A release newer than every table of its major version (a later 6.x) is read with the nearest
+earlier table only when the workbook matches that table's structure fingerprint
+(:mod:`.fingerprint`) in every cell; otherwise it is refused, naming what differs.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from ..errors import UnknownTemplateError, UnsupportedVersionError
 from ..models.declaration import TemplateKind
 from ..models.values import Provenance
 from ._xlsx import Workbook
+from .fingerprint import describe, differences
 from .layouts import LAYOUTS, Layout
 
 __all__ = ["Detection", "detect", "parse_revision", "version_key"]
@@ -164,7 +169,18 @@ def detect(wb: Workbook, *, strict_version: bool = False) -> Detection:
     ]
     if newer_same_major and not strict_version:
         layout = max(newer_same_major, key=lambda la: max(version_key(v) for v in la.versions))
-        return Detection(kind, version, revision_text, revision_date, layout, True, source)
+        unlike = differences(wb, layout)
+        if not unlike:
+            return Detection(kind, version, revision_text, revision_date, layout, True, source)
+        first = unlike[0]
+        raise UnsupportedVersionError(
+            f"{kind.value} revision {version} is newer than the releases this library reads, "
+            f"and it is not laid out as {layout.name}, the nearest layout, so it cannot be read "
+            f"with it: {describe(unlike)}",
+            kind=kind.value, version=version, path=wb.path, sheet=first.sheet,
+            cell=first.cell, differences=tuple(str(d) for d in unlike),
+            hint="update mineral_compliance to a version that reads this release, or ask the "
+            "supplier for a release it reads")
     listed = ", ".join(supported) if supported else "none yet"
     raise UnsupportedVersionError(
         f"{kind.value} revision {version} is not supported (supported: {listed})",

@@ -43,6 +43,7 @@ from ..models.values import Origin, Provenance, Status, TextValue
 from ._normalise import answer_cell, clean_text, text_cell, to_answer, to_date, to_text
 from ._xlsx import RawCell, SheetCells, Workbook, iter_rows, open_workbook
 from .detect import Detection, detect
+from .fingerprint import Difference, Outcome, describe, differences
 from .layouts import Layout, ListSheet, LookupSheet
 from .layouts.base import COMPANY_FIELDS
 
@@ -260,6 +261,8 @@ class _Reader:
                 )
         decl = self.wb.cells(layout.declaration_sheet)
         sheet = layout.declaration_sheet
+        if not self.found.layout_assumed:  # an assumed layout was let through only on a match
+            self._note_structure()
         selected = self._selector(decl, sheet)
         if layout.minerals.fixed:
             minerals, order = layout.minerals.fixed, MineralOrder.FIXED
@@ -297,6 +300,18 @@ class _Reader:
             },
             notes=tuple(self.notes),  # last: every section above adds to them
         )
+
+    def _note_structure(self) -> None:
+        """One note per sheet whose cells differ from the layout's structure fingerprint."""
+        by_sheet: dict[str, list[Difference]] = {}
+        for d in differences(self.wb, self.layout):
+            if d.outcome is Outcome.DIFFER:
+                by_sheet.setdefault(d.sheet, []).append(d)
+        for sheet, found in by_sheet.items():
+            self.notes.append(ReadNote(
+                code=ReadNoteCode.STRUCTURE_DIFFERS,
+                provenance=self.where(sheet, found[0].cell),
+                detail=describe(found), found=len(found)))
 
     def _cell(self, cells: SheetCells, ref: str) -> RawCell | None:
         col = ref.rstrip("0123456789")

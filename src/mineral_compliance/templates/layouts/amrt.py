@@ -99,7 +99,7 @@ SORTED_CELLS = tuple(f"AA{r}" for r in range(12, 22))
 
 
 def _checker(company_row: int, q1_row: int, q2_row: int, *, other: bool,
-             smelter_needs: tuple[str, ...], unlisted: bool,
+             smelter_needs: tuple[str, ...], unlisted: bool, total_cell: str,
              smelter_present: tuple[str, ...] = ()) -> CheckerSpec:
     """AMRT Checker: at least one mineral (and a name for each "Other" in 1.3); question 1 for
     each slot in use (question 2 is shown but not counted); each mineral whose question 1 is
@@ -125,7 +125,7 @@ def _checker(company_row: int, q1_row: int, q2_row: int, *, other: bool,
     if unlisted:
         items.append(unlisted_item())
     return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
-                       date_max=dt.date(2026, 3, 31))
+                       date_max=dt.date(2026, 3, 31), total_cell=total_cell)
 
 MINERALS_SCOPE = ListSheet(
     sheet="Minerals Scope", first_row=8, last_row=17,
@@ -178,7 +178,7 @@ AMRT_1_2 = Layout(
     minerals_scope=MINERALS_SCOPE,
     roles=QuestionRoles(used=("1",), response_rate="2"),
     checker=_checker(14, 28, 40, other=False, smelter_needs=(), unlisted=False,
-                     smelter_present=("name_input", "country")),
+                     total_cell="H50", smelter_present=("name_input", "country")),
 )
 """AMRT 1.2 and 1.21: free-text minerals, no Smelter Look-up (smelters are typed)."""
 
@@ -213,7 +213,7 @@ AMRT_1_3 = Layout(
     minerals_scope=MINERALS_SCOPE,
     roles=QuestionRoles(used=("1",), response_rate="2"),
     checker=_checker(17, 31, 43, other=True, smelter_needs=(), unlisted=True,
-                     smelter_present=("lookup_name", "country")),
+                     total_cell="H52", smelter_present=("lookup_name", "country")),
 )
 """AMRT 1.3: minerals chosen from a list (or typed for "Other"), Smelter Look-up as in the
 CMRT."""

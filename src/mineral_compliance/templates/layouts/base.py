@@ -182,6 +182,9 @@ class CheckerSpec:
     """Bounds of the effective-date cell's data validation (``None``: no upper bound)."""
     hidden_cells: tuple[str, ...] = ()
     """Declaration cells on hidden rows that Checker items read; the reader keeps them."""
+    total_cell: str | None = None
+    """The Checker sheet's total of open items (its ``SUM``), the last cell of the sheet:
+    part of the table's structure fingerprint (:mod:`..fingerprint`)."""
 
 
 @dataclass(frozen=True)

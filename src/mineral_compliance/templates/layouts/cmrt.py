@@ -207,6 +207,7 @@ CHECKER = CheckerSpec(
     date_min=RMI_DATE_MIN,
     date_min_inclusive=True,
     date_max=dt.date(2026, 3, 31),
+    total_cell="H70",
 )
 
 CMRT_6_0 = Layout(

@@ -96,7 +96,8 @@ def _checker() -> CheckerSpec:
         AllOf((Not(Filled("D26")), Equals("D32", ("Yes",)))),
         SmelterRowsFor("Cobalt", needs=()), mineral="Cobalt"))
     return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
-                       date_max=dt.date(2026, 3, 31), hidden_cells=tuple(hidden))
+                       date_max=dt.date(2026, 3, 31), hidden_cells=tuple(hidden),
+                       total_cell="H62")
 
 
 CRT_2 = Layout(

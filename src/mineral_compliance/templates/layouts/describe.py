@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..fingerprint import fingerprint
 from . import LAYOUTS
 from .base import Layout, ListSheet
 
@@ -85,6 +86,29 @@ def _layout(layout: Layout) -> Iterable[str]:
             "Smelter Look-up",
             ListSheet(layout.lookup.sheet, layout.lookup.first_row, 0, layout.lookup.columns),
         )
+    yield from _fingerprint(layout)
+
+
+def _fingerprint(layout: Layout) -> Iterable[str]:
+    parts = []
+    for group in fingerprint(layout).groups:
+        sheet = group[0].sheet
+        cells: dict[str, list[str]] = {}
+        for p in group:
+            cells.setdefault(p.expect, []).append(p.cell)
+        if "header" in cells:
+            heads = cells["header"]
+            shown = f"{heads[0]} to {heads[-1]}" if len(heads) > 2 else " and ".join(heads)
+            parts.append(f"`{sheet}` a header in each of {shown}, none in "
+                         f"{', '.join(cells.get('no-header', []))}")
+        elif "marker" in cells:
+            parts.append(f"`{sheet}` question labels in {', '.join(cells['marker'])}")
+        elif "total" in cells:
+            parts.append(f"`{sheet}` the total in {cells['total'][0]}, alone on its row and "
+                         "last")
+    yield ("**Structure fingerprint** (checked on every file; a later release is read with "
+           "this table only when all of it matches): " + "; ".join(parts) + ".")
+    yield ""
 
 
 def render_layouts() -> str:

@@ -166,7 +166,7 @@ def _checker_2() -> CheckerSpec:
                                SmelterRowsFor(slot=i), slot=i))
     items.append(unlisted_item())
     return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
-                       date_max=DATE_MAX)
+                       date_max=DATE_MAX, total_cell="H125")
 
 
 EMRT_2_0 = Layout(
@@ -212,7 +212,7 @@ EMRT_2_1 = replace(
 EMRT_1_MINERALS = ("Cobalt", "Mica")
 EMRT_1_C_MICA = ("Yes", "Yes, when more processors are validated", "No")
 
-def _checker_1(*, url_for_a: bool, unlisted: bool) -> CheckerSpec:
+def _checker_1(*, url_for_a: bool, unlisted: bool, total_cell: str) -> CheckerSpec:
     """EMRT 1.x Checker, copied from the CMRT: four answer rows per question, of which the
     template shows cobalt and mica (question 4: cobalt only); the hidden rows still count.
     1.0 to 1.11 also want a URL when company question A is "Yes", and leave the "Smelter not
@@ -277,7 +277,7 @@ def _checker_1(*, url_for_a: bool, unlisted: bool) -> CheckerSpec:
     if unlisted:
         items.append(unlisted_item())
     return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
-                       date_max=DATE_MAX, hidden_cells=tuple(hidden))
+                       date_max=DATE_MAX, hidden_cells=tuple(hidden), total_cell=total_cell)
 
 
 EMRT_1_1 = Layout(
@@ -324,7 +324,7 @@ EMRT_1_1 = Layout(
     lookup=LOOKUP,
     roles=QuestionRoles(recycled="4", identified="6", cahra="3", response_rate="5",
                         reported="7"),
-    checker=_checker_1(url_for_a=True, unlisted=False),
+    checker=_checker_1(url_for_a=True, unlisted=False, total_cell="H66"),
 )
 """EMRT 1.0 to 1.11 (cobalt and mica). Cells read from the 1.1, 1.11, 1.2 and 1.3 workbooks: the
 company block sits where the CMRT's does; question 3 offers "DRC only" for cobalt and "India
@@ -334,7 +334,7 @@ EMRT_1_2 = replace(
     EMRT_1_1,
     name="emrt-1.2",
     versions=("1.2", "1.3"),
-    checker=_checker_1(url_for_a=False, unlisted=True),
+    checker=_checker_1(url_for_a=False, unlisted=True, total_cell="H65"),
 )
 """EMRT 1.2 and 1.3: the same cells; their Checker drops the URL for question A and counts
 the "Smelter not listed" rows."""
