@@ -9,32 +9,64 @@ The public entry points::
     report.valid, report.flatten(["code", "sheet", "cell"])
 """
 
-from .consolidation import compare, consolidate
-from .errors import (
-    EncryptedWorkbookError,
-    LegacyFormatError,
-    MalformedTemplateError,
-    MineralComplianceError,
-    NotAWorkbookError,
-    PolicyError,
-    ReferenceDataError,
-    TemplateError,
-    UnknownTemplateError,
-    UnsupportedVersionError,
-)
-from .findings import Basis, Finding, Report, Severity
-from .models import (
-    Declaration,
-    Provenance,
-    SmelterReference,
-    TemplateKind,
-    TextValue,
-)
-from .rules import validate, validate_file
-from .templates import read_template, reference_from_template, write_template
-from .templates.releases import AcceptPolicy
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .consolidation import compare, consolidate
+    from .errors import (
+        EncryptedWorkbookError,
+        LegacyFormatError,
+        MalformedTemplateError,
+        MineralComplianceError,
+        NotAWorkbookError,
+        PolicyError,
+        ReferenceDataError,
+        TemplateError,
+        UnknownTemplateError,
+        UnsupportedVersionError,
+    )
+    from .findings import Basis, Finding, Report, Severity
+    from .models import Declaration, Provenance, SmelterReference, TemplateKind, TextValue
+    from .rules import validate, validate_file
+    from .templates import read_template, reference_from_template, write_template
+    from .templates.releases import AcceptPolicy
+
+_WHERE = {
+    "compare": "consolidation", "consolidate": "consolidation",
+    **dict.fromkeys([
+        "EncryptedWorkbookError", "LegacyFormatError", "MalformedTemplateError",
+        "MineralComplianceError", "NotAWorkbookError", "PolicyError", "ReferenceDataError",
+        "TemplateError", "UnknownTemplateError", "UnsupportedVersionError"], "errors"),
+    **dict.fromkeys(["Basis", "Finding", "Report", "Severity"], "findings"),
+    **dict.fromkeys(["Declaration", "Provenance", "SmelterReference", "TemplateKind",
+                     "TextValue"], "models"),
+    "validate": "rules", "validate_file": "rules",
+    **dict.fromkeys(["read_template", "reference_from_template", "write_template"],
+                    "templates"),
+    "AcceptPolicy": "templates.releases",
+}
+"""Where each public name lives: it is imported when first used, so that importing the
+package (or asking the command for its version) does not load pydantic, lxml, requests and
+the matcher."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = [
     "AcceptPolicy",

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from . import __version__
+from ._version import __version__
 from ._words import counted
 from .batch import Validated, validate_inputs
 from .consolidation import (

@@ -31,8 +31,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from .. import __version__
 from .._io.text import scrub
+from .._version import __version__
 from ..findings import Severity
 from ..models.consolidation import Comparison, Consolidation, FileStatus
 from ..models.matching import StatusKind
