@@ -10,7 +10,7 @@ import shutil
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from openpyxl import load_workbook
@@ -43,6 +43,22 @@ def test_every_input_is_accounted_for(demo: object) -> None:
     unreadable = [f for f in demo.files if f.status is FileStatus.UNREADABLE]
     assert len(unreadable) == len(list(REFUSED.iterdir())) + 1
     assert all(f.message for f in unreadable)
+
+
+def test_a_row_lost_on_the_way_stops_the_consolidation_with_a_typed_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import mineral_compliance.consolidation as module
+    from mineral_compliance.errors import ConsolidationError
+
+    merge = module._merge
+
+    def losing(key: str, rows: list[Any]) -> Any:  # every smelter forgets where it was read
+        return merge(key, rows).model_copy(update={"sources": ()})
+
+    monkeypatch.setattr(module, "_merge", losing)
+    with ThreadPoolExecutor(2) as pool, pytest.raises(
+            ConsolidationError, match=r"smelter rows read but 0 attributed"):
+        consolidate([DEMO], executor=pool)
 
 
 def test_latest_effective_date_wins_and_nothing_is_lost(demo: object) -> None:

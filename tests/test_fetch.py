@@ -18,7 +18,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from mineral_compliance.errors import ReferenceDataError
+from mineral_compliance.errors import FetchError, ReferenceDataError
 from mineral_compliance.refdata.fetch import fetch, redirect_refused
 
 BODY = b"Smelter ID,Standard Smelter Name,Status\nCID000202,Example,Conformant\n"
@@ -154,7 +154,7 @@ def test_download_then_not_modified_reuses_the_cache(server: str, tmp_path: Path
 
 
 def test_size_cap_and_server_errors_are_typed(server: str, tmp_path: Path) -> None:
-    with pytest.raises(ReferenceDataError, match="byte limit"):
+    with pytest.raises(FetchError, match="byte limit"):
         fetch(f"{server}/huge", tmp_path, max_bytes=1000)
     with pytest.raises(ReferenceDataError, match="HTTP 500"):
         fetch(f"{server}/broken", tmp_path, retries=1)

@@ -46,7 +46,7 @@ from pathlib import Path
 from ._io import FileRefusedError, read_capped
 from ._isolation import WorkerLimits, run_isolated
 from ._words import counted
-from .errors import MineralComplianceError
+from .errors import ConsolidationError, MineralComplianceError
 from .findings import Finding, Severity
 from .inputs import Input, close_archives, collect_inputs, input_stream
 from .models.consolidation import (
@@ -264,7 +264,7 @@ def _load_all(items: Sequence[Input], executor: Executor | None,
         pass
     missing = [items[i].label for i, r in enumerate(slots) if r is None]
     if missing:  # the invariant: every input accounted for
-        raise AssertionError(f"no result for {len(missing)} inputs: {missing[:3]}")
+        raise ConsolidationError(f"no result for {len(missing)} inputs: {missing[:3]}")
     return [r for r in slots if r is not None]
 
 
@@ -397,7 +397,7 @@ def consolidate(
     smelters = tuple(_merge(k, v) for k, v in sorted(smelter_rows.items()))
     attributed = sum(len(s.sources) for s in smelters)
     if attributed + len(rejected) != rows_read:  # the invariant: nothing lost
-        raise AssertionError(f"{rows_read} smelter rows read but {attributed} attributed and "
+        raise ConsolidationError(f"{rows_read} smelter rows read but {attributed} attributed and "
                              f"{len(rejected)} rejected")
     consolidated = [r.decl for r in readable if r.label not in superseded and r.decl]
     answers = tuple(_rollup(consolidated, smelters, roster))

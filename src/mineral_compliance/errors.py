@@ -15,7 +15,10 @@ reported as a finding. Exceptions are for inputs that cannot be read at all.
      |    +-- MalformedTemplateError     a recognised template whose parts are broken
      +-- PolicyError                    a stated policy (accepted template versions) cannot be read
      +-- ReferenceDataError             reference data (smelter look-up) cannot be used
+     |    +-- FetchError                 a list cannot be downloaded or its cached copy used
      +-- ProfileError                   a company profile cannot be read or is invalid
+     +-- ConsolidationError             a consolidation would not account for every input row
+     +-- OracleUnavailableError         LibreOffice or its Python bridge is not installed
      +-- OutputError                    an output cannot be written where it was asked for
           +-- OutputLockedError          another run is writing into the same folder
 
@@ -28,11 +31,14 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "ConsolidationError",
     "EncryptedWorkbookError",
+    "FetchError",
     "LegacyFormatError",
     "MalformedTemplateError",
     "MineralComplianceError",
     "NotAWorkbookError",
+    "OracleUnavailableError",
     "OutputError",
     "OutputLockedError",
     "PolicyError",
@@ -165,6 +171,37 @@ class ReferenceDataError(MineralComplianceError):
     """Reference data cannot be loaded or used."""
 
     default_message = "the reference data cannot be used"
+
+
+class FetchError(ReferenceDataError):
+    """A list cannot be downloaded (refused, too slow, too large, damaged, redirected to plain
+    http) or the cache that keeps it cannot be used; ``url`` names the download when known."""
+
+    default_message = "the list cannot be downloaded"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        url: str | None = None,
+        path: str | Path | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.url = url
+        super().__init__(message, path=path, hint=hint)
+
+
+class ConsolidationError(MineralComplianceError):
+    """A consolidation would break its own accounting (an input without a result, a smelter
+    row neither attributed nor rejected): nothing is written rather than a partial view."""
+
+    default_message = "the consolidation does not account for every input"
+
+
+class OracleUnavailableError(MineralComplianceError):
+    """LibreOffice or its Python bridge is not installed."""
+
+    default_message = "LibreOffice with its Python bridge (python3-uno) is not available"
 
 
 class ProfileError(MineralComplianceError):

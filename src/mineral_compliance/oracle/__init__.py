@@ -22,19 +22,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import MineralComplianceError
+from ..errors import OracleUnavailableError
 
 __all__ = ["CheckerItem", "CheckerResult", "OracleUnavailableError", "find_uno_python",
            "run_checker"]
 
 _WORKER = Path(__file__).with_name("_uno_worker.py")
 _CANDIDATES = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "python3")
-
-
-class OracleUnavailableError(MineralComplianceError):
-    """LibreOffice or its Python bridge is not installed."""
-
-    default_message = "LibreOffice with its Python bridge (python3-uno) is not available"
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ from urllib3.util.retry import Retry
 
 from .. import _io
 from .._io.run import active_run, write_atomic
-from ..errors import MineralComplianceError, ReferenceDataError
+from ..errors import FetchError, MineralComplianceError
 
 __all__ = ["DEFAULT_DEADLINE", "DEFAULT_MAX_BYTES", "FetchedFile", "fetch", "redirect_refused"]
 
@@ -135,9 +135,9 @@ def _shut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-def _too_slow(url: str, deadline: float, arrived: int | None = None) -> ReferenceDataError:
+def _too_slow(url: str, deadline: float, arrived: int | None = None) -> FetchError:
     so_far = f" ({arrived:,} bytes arrived)" if arrived else ""
-    return ReferenceDataError(f"{url} did not finish within {deadline:g} s, the time allowed "
+    return FetchError(f"{url} did not finish within {deadline:g} s, the time allowed "
                               f"for a download{so_far}",
                               hint="try again later, or download the list by hand and pass "
                                    "the file")
@@ -149,7 +149,7 @@ def _open_watched(conn: HTTPConnection, watchdog: _Watchdog,
     left = watchdog.remaining()
     if watchdog.passed():
         # not an OSError: urllib3 would retry one, this ends the download
-        raise ReferenceDataError(f"the deadline of {watchdog.seconds:g} s has passed")
+        raise FetchError(f"the deadline of {watchdog.seconds:g} s has passed")
     if not isinstance(conn.timeout, (int, float)) or conn.timeout > left:
         conn.timeout = left  # the connect timeout, no longer than the time left
     sock = opener()
@@ -221,7 +221,7 @@ def _refuse_downgrade(response: requests.Response, *args: object, **kwargs: obje
         target = urljoin(response.url, response.headers.get("Location", ""))
         why = redirect_refused(response.url, target)
         if why is not None:
-            raise ReferenceDataError(why, hint="download the list by hand and pass the file")
+            raise FetchError(why, hint="download the list by hand and pass the file")
     return response
 
 
@@ -239,8 +239,8 @@ def _record(meta_path: Path, body: Path, url: str) -> dict[str, str | None]:
     if not present:
         return {}
 
-    def damaged(why: str) -> ReferenceDataError:
-        return ReferenceDataError(
+    def damaged(why: str) -> FetchError:
+        return FetchError(
             f"the cache record of {url} is damaged ({why})", path=meta_path,
             hint=f"delete {meta_path.name} and {body.name} from the cache folder to download "
                  "the list again")
@@ -317,7 +317,7 @@ def _reader(raw: object) -> Callable[[], bytes]:
         return lambda: raw.read(_CHUNK, decode_content=False)  # urllib3 1.26
     read = getattr(raw, "read", None)
     if not callable(read):
-        raise ReferenceDataError("the answer has no body that can be read")
+        raise FetchError("the answer has no body that can be read")
     return lambda: bytes(read(_CHUNK) or b"")
 
 
@@ -327,7 +327,7 @@ def _inflater(url: str, response: requests.Response) -> _Inflater | None:
         return None
     if encoding in ("gzip", "x-gzip", "deflate"):
         return _Inflater("deflate" if encoding == "deflate" else "gzip")
-    raise ReferenceDataError(f"{url} answered in the content encoding {encoding[:40]}, which "
+    raise FetchError(f"{url} answered in the content encoding {encoding[:40]}, which "
                              "is not read (it was asked for the list uncompressed)",
                              hint="download the list by hand and pass the file")
 
@@ -342,8 +342,8 @@ def _body(response: requests.Response, url: str, max_bytes: int,
     chunks: list[bytes] = []
     arrived = size = 0
 
-    def over() -> ReferenceDataError:
-        return ReferenceDataError(f"{url} is over the {max_bytes:,} byte limit")
+    def over() -> FetchError:
+        return FetchError(f"{url} is over the {max_bytes:,} byte limit")
 
     while True:
         chunk = read()
@@ -359,13 +359,13 @@ def _body(response: requests.Response, url: str, max_bytes: int,
                 chunk = inflater.feed(chunk, max_bytes - size)
             except zlib.error as exc:
                 kind = "gzip" if inflater.gzip else "deflate"
-                raise ReferenceDataError(f"{url} sent a damaged {kind} body ({exc})") from exc
+                raise FetchError(f"{url} sent a damaged {kind} body ({exc})") from exc
         size += len(chunk)
         if size > max_bytes:
             raise over()
         chunks.append(chunk)
     if inflater is not None and not inflater.complete():
-        raise ReferenceDataError(f"{url} ends before its compressed data does (the download "
+        raise FetchError(f"{url} ends before its compressed data does (the download "
                                  "was cut short)", hint="try again later")
     return b"".join(chunks)
 
@@ -398,17 +398,17 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
     run = active_run()
     if run is not None and run.covers(cache):
         # the run would hold the download back until it ends, and count it among its outputs
-        raise ReferenceDataError("the cache folder lies inside the output folder being "
+        raise FetchError("the cache folder lies inside the output folder being "
                                  "written", path=cache,
                                  hint="keep the cache outside the output folder")
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ReferenceDataError(f"the cache folder cannot be used ({exc.strerror or exc})",
+        raise FetchError(f"the cache folder cannot be used ({exc.strerror or exc})",
                                  path=cache, hint="pass a writable folder as the cache"
                                  ) from exc
     if not cache.is_dir():
-        raise ReferenceDataError("the cache folder is not a folder", path=cache,
+        raise FetchError("the cache folder is not a folder", path=cache,
                                  hint="pass a writable folder as the cache")
     key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
     body, meta_path = cache / f"{key}.body", cache / f"{key}.json"
@@ -431,7 +431,7 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
         return got
     data, etag, last_modified, content_type = got
     if data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(_WEB_PAGE_STARTS):
-        raise ReferenceDataError(f"{url} answered with a web page, not a list",
+        raise FetchError(f"{url} answered with a web page, not a list",
                                  hint="the address may need a sign-in, or may have moved; "
                                  "download the list by hand and pass the file")
     fetched_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -449,7 +449,7 @@ def fetch(url: str, cache_dir: str | Path, *, session: requests.Session | None =
         write_atomic(meta_path, record)
     except (OSError, MineralComplianceError) as exc:
         why = exc.strerror if isinstance(exc, OSError) else exc.message
-        raise ReferenceDataError(f"the download of {url} cannot be stored in the cache "
+        raise FetchError(f"the download of {url} cannot be stored in the cache "
                                  f"({why or exc})", path=cache,
                                  hint="pass a writable folder as the cache") from exc
     return FetchedFile(url, body, digest, etag, last_modified, fetched_at, False, content_type)
@@ -473,19 +473,19 @@ def _download(http: requests.Session, url: str, headers: dict[str, str], timeout
                 outcome = _cached(url, body, meta, max_bytes)
             else:
                 if response.status_code != 200:
-                    raise ReferenceDataError(f"{url} answered HTTP {response.status_code}",
+                    raise FetchError(f"{url} answered HTTP {response.status_code}",
                                              hint="check the address, or try again later")
                 declared_type = (response.headers.get("Content-Type") or "").split(";")[0]
                 content_type = declared_type.strip().lower() or None
                 _check_type(url, content_type, accept)
                 declared = response.headers.get("Content-Length")
                 if declared and declared.isdigit() and int(declared) > max_bytes:
-                    raise ReferenceDataError(f"{url} is {declared} bytes, over the "
+                    raise FetchError(f"{url} is {declared} bytes, over the "
                                              f"{max_bytes} byte limit")
                 data = _body(response, url, max_bytes, watchdog)
                 outcome = (data, response.headers.get("ETag"),
                            response.headers.get("Last-Modified"), content_type)
-    except ReferenceDataError as exc:
+    except FetchError as exc:
         if watchdog.fired and "did not finish within" not in exc.message:
             raise _too_slow(url, watchdog.seconds) from exc  # cut off, whatever it then said
         raise
@@ -493,7 +493,7 @@ def _download(http: requests.Session, url: str, headers: dict[str, str], timeout
         # OSError and urllib3's errors are raised by the raw reads
         if watchdog.fired:
             raise _too_slow(url, watchdog.seconds) from exc
-        raise ReferenceDataError(f"{url} could not be fetched ({type(exc).__name__}: {exc})",
+        raise FetchError(f"{url} could not be fetched ({type(exc).__name__}: {exc})",
                                  hint="check the network, or pass a local file") from exc
     if watchdog.fired:  # shut down mid-answer: what arrived may look complete, it is not
         raise _too_slow(url, watchdog.seconds)
@@ -506,12 +506,12 @@ def _cached(url: str, body: Path, meta: dict[str, str | None], max_bytes: int) -
     try:
         data = _io.read_capped(body, max_bytes)
     except _io.FileRefusedError as exc:
-        raise ReferenceDataError(f"the cached copy of {url} cannot be read ({exc.reason})",
+        raise FetchError(f"the cached copy of {url} cannot be read ({exc.reason})",
                                  path=body, hint="delete the cache entry to download the "
                                  "list again") from exc
     digest = hashlib.sha256(data).hexdigest()
     if digest != meta.get("sha256"):
-        raise ReferenceDataError(
+        raise FetchError(
             f"the cached copy of {url} no longer matches the sha256 recorded "
             "when it was downloaded", path=body,
             hint="delete the cache entry to download the list again")
@@ -521,9 +521,9 @@ def _cached(url: str, body: Path, meta: dict[str, str | None], max_bytes: int) -
 
 def _check_type(url: str, content_type: str | None, accept: Collection[str] | None) -> None:
     if content_type in _WEB_PAGE_TYPES:
-        raise ReferenceDataError(f"{url} answered with a web page ({content_type}), not a list",
+        raise FetchError(f"{url} answered with a web page ({content_type}), not a list",
                                  hint="the address may need a sign-in, or may have moved; "
                                  "download the list by hand and pass the file")
     if accept and content_type and content_type not in {a.lower() for a in accept}:
-        raise ReferenceDataError(f"{url} answered {content_type}; expected "
+        raise FetchError(f"{url} answered {content_type}; expected "
                                  f"{' or '.join(accept)}")
