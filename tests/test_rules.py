@@ -265,3 +265,24 @@ def test_a_release_read_with_an_assumed_layout_is_reported(tmp_path: Path) -> No
     assert [(f.sheet, f.cell) for f in hits] == [("Declaration", "J3")]
     assert "6.6" in hits[0].message and "cmrt-6.3" in hits[0].message
     assert not [f for f in validate_file(blank).findings if f.code == "layout-assumed"]
+
+
+def test_the_checker_is_evaluated_once_per_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mineral_compliance.rules import checker
+
+    made: list[object] = []
+
+    class Counting(checker._Eval):
+        def __init__(self, *args: Any) -> None:
+            made.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(checker, "_Eval", Counting)
+    decl = read_template(CMRT_65)
+    codes = {r.code for r in registry().values() if r.basis is Basis.CHECKER}
+    assert len(codes) > 3  # several Checker rules ask for the open items
+    report = validate(decl, today=TODAY)
+    assert len(made) == 1
+    validate(decl, today=TODAY)
+    assert len(made) == 2  # a new validation looks again
+    assert report.findings == validate(decl, today=TODAY).findings

@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from ..findings import Basis, Severity
 from ..models.declaration import Declaration, TemplateKind
@@ -33,6 +34,9 @@ class Context:
     accept: AcceptPolicy = field(default_factory=default_policy)
     """The template versions the campaign accepts (default: the current and the previous
     release of each family)."""
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What several rules derive from the same declaration (the open Checker items, the rows
+    per mineral), computed by the first rule that asks and kept for this validation."""
 
 
 @dataclass(frozen=True)

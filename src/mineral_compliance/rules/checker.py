@@ -154,15 +154,19 @@ class _Eval:
         raise TypeError(f"unknown Checker condition {cond!r}")
 
 
-def open_items(ctx: Context) -> Iterator[tuple[CheckItem, _Eval]]:
-    """The Checker items that are required and not complete, in sheet order."""
-    spec = ctx.layout.checker
-    if spec is None:
-        return
-    ev = _Eval(ctx, _cells(ctx.decl), {item.key: item for item in spec.items})
-    for item in spec.items:
-        if ev.required(item.key) and not ev.holds(item.complete):
-            yield item, ev
+def open_items(ctx: Context) -> list[tuple[CheckItem, _Eval]]:
+    """The Checker items that are required and not complete, in sheet order: evaluated once
+    per validation, however many Checker rules ask."""
+    found: list[tuple[CheckItem, _Eval]] | None = ctx.memo.get("checker")
+    if found is None:
+        found = []
+        spec = ctx.layout.checker
+        if spec is not None:
+            ev = _Eval(ctx, _cells(ctx.decl), {item.key: item for item in spec.items})
+            found = [(item, ev) for item in spec.items
+                     if ev.required(item.key) and not ev.holds(item.complete)]
+        ctx.memo["checker"] = found
+    return found
 
 
 def _where(ctx: Context, key: str) -> Provenance:

@@ -224,8 +224,14 @@ def duplicate_product_number(ctx: Context) -> Iterable[Hit]:
 
 
 def _rows_for(ctx: Context, mineral: str) -> list[SmelterRow]:
-    key = mineral.casefold()
-    return [s for s in ctx.decl.smelters if (s.value_of("metal") or "").casefold() == key]
+    """The Smelter List rows of one mineral (grouped once per validation)."""
+    by_metal: dict[str, list[SmelterRow]] | None = ctx.memo.get("rows by metal")
+    if by_metal is None:
+        by_metal = {}
+        for s in ctx.decl.smelters:
+            by_metal.setdefault((s.value_of("metal") or "").casefold(), []).append(s)
+        ctx.memo["rows by metal"] = by_metal
+    return list(by_metal.get(mineral.casefold(), ()))
 
 
 @rule("not-used-but-smelters-listed", Severity.WARNING, Basis.CONSISTENCY,
