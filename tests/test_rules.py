@@ -286,3 +286,23 @@ def test_the_checker_is_evaluated_once_per_validation(monkeypatch: pytest.Monkey
     validate(decl, today=TODAY)
     assert len(made) == 2  # a new validation looks again
     assert report.findings == validate(decl, today=TODAY).findings
+
+
+def test_rules_are_selected_by_code_or_by_tag() -> None:
+    from mineral_compliance.rules import select_rules
+
+    rules = registry()
+    tags = {t for r in rules.values() for t in r.tags}
+    assert tags and tags.isdisjoint(rules)  # a name is a code or a tag, never both
+    smelters = {r.code for r in select_rules(["smelters"])}
+    assert smelters == {c for c, r in rules.items() if "smelters" in r.tags}
+    assert {r.code for r in select_rules(["smelters"], ["duplicate-smelter-row"])} == (
+        smelters - {"duplicate-smelter-row"})
+    assert {r.code for r in select_rules(None, ["checker"])} == {
+        c for c, r in rules.items() if "checker" not in r.tags}
+    assert {r.code for r in select_rules(["email-invalid", "dates"])} == {"email-invalid"} | {
+        c for c, r in rules.items() if "dates" in r.tags}
+    with pytest.raises(ValueError, match="smelterz.*tags: .*smelters"):
+        select_rules(["smelterz"])
+    report = validate(read_template(CMRT_65), select=["smelters"], today=TODAY)
+    assert {f.code for f in report.findings} <= smelters

@@ -62,7 +62,7 @@ from .refdata.crosscheck import (
     read_rows_csv,
     snapshots_plain,
 )
-from .rules import registry, validate
+from .rules import select_rules, validate
 from .templates import read_template, reference_from_template, write_template
 from .templates.detect import version_key
 from .templates.reader import read_with_reference
@@ -151,8 +151,10 @@ def _parser() -> argparse.ArgumentParser:
     fmt = validate.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON object per file")
     fmt.add_argument("--csv", action="store_true", help="one CSV row per finding")
-    validate.add_argument("--select", default="", help="comma-separated rule codes to run")
-    validate.add_argument("--ignore", default="", help="comma-separated rule codes to skip")
+    validate.add_argument("--select", default="",
+                          help="comma-separated rule codes or tags (e.g. smelters) to run")
+    validate.add_argument("--ignore", default="",
+                          help="comma-separated rule codes or tags to skip")
     _accept_option(validate)
     validate.add_argument("--no-progress", action="store_true",
                           help="no progress bar even on a terminal")
@@ -755,11 +757,10 @@ def _unreadable(label: str, exc: BaseException) -> dict[str, Any]:
 
 def _validate_all(args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:
     select, ignore = _codes(args.select), _codes(args.ignore)
-    known = set(registry())
-    unknown = sorted({*(select or ()), *(ignore or ())} - known)
-    if unknown:
-        print(f"error: unknown rule code(s): {', '.join(unknown)} "
-              f"(see docs/findings.md)", file=sys.stderr)
+    try:
+        select_rules(select, ignore)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return [], -1
     items = _inputs(args.paths)
     show = not args.no_progress and sys.stderr.isatty() and len(items) > 1

@@ -21,19 +21,36 @@ from ..templates.releases import AcceptPolicy, default_policy
 from . import checker, consistency  # noqa: F401  (registers the rules)
 from ._registry import Context, Hit, Rule, registry
 
-__all__ = ["Rule", "registry", "validate", "validate_file"]
+__all__ = ["Rule", "registry", "select_rules", "validate", "validate_file"]
 
 _BY_NAME: dict[str, Layout] = {layout.name: layout for layout in LAYOUTS}
 
 
-def _selected(select: Collection[str] | None, ignore: Collection[str] | None) -> list[Rule]:
+def select_rules(select: Collection[str] | None = None,
+                 ignore: Collection[str] | None = None) -> list[Rule]:
+    """The registered rules to run: those ``select`` names (every rule when ``None``), minus
+    those ``ignore`` names. Each name is a rule code or a tag (``smelters``, ``checker``,
+    ``dates``...: the tags the catalogue lists), which stands for every rule it is on.
+    Raises ``ValueError`` naming what is neither."""
     rules = registry()
-    unknown = sorted(set(select or ()) | set(ignore or ()) - set(rules))
-    unknown = [code for code in unknown if code not in rules]
+    tags: dict[str, set[str]] = {}
+    for r in rules.values():
+        for tag in r.tags:
+            tags.setdefault(tag, set()).add(r.code)
+
+    def codes(names: Collection[str]) -> set[str]:
+        out: set[str] = set()
+        for name in names:
+            out |= {name} if name in rules else tags.get(name, set())
+        return out
+
+    unknown = sorted({*(select or ()), *(ignore or ())} - set(rules) - set(tags))
     if unknown:
-        raise ValueError(f"unknown rule code(s): {', '.join(unknown)}")
-    chosen = [r for code, r in rules.items() if select is None or code in select]
-    return [r for r in chosen if not ignore or r.code not in ignore]
+        raise ValueError(f"unknown rule code(s) or tag(s): {', '.join(unknown)} (codes are in "
+                         f"docs/findings.md; tags: {', '.join(sorted(tags))})")
+    chosen = set(rules) if select is None else codes(select)
+    chosen -= codes(ignore or ())
+    return [r for code, r in rules.items() if code in chosen]
 
 
 def _finding(rule: Rule, file: str, hit: Hit) -> Finding:
@@ -60,7 +77,8 @@ def validate(
 
     ``reference``: the template's own Smelter Look-up (``reference_from_template``), for the
     rules that check smelter IDs; those rules stay silent without it. ``select`` / ``ignore``:
-    rule codes to run or skip. ``today``: the date future-date checks compare with.
+    rule codes or tags to run or skip (:func:`select_rules`). ``today``: the date future-date
+    checks compare with.
     ``accept``: the template versions the campaign accepts (:class:`AcceptPolicy`; default:
     the current and the previous release of each family).
     """
@@ -74,7 +92,7 @@ def validate(
                   smelters_by_id={k: tuple(v) for k, v in by_id.items()},
                   accept=accept or default_policy())
     findings: list[Finding] = []
-    for r in _selected(select, ignore):
+    for r in select_rules(select, ignore):
         if not r.applies_to(decl):
             continue
         try:

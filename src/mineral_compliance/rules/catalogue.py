@@ -23,22 +23,26 @@ def render_catalogue() -> str:
         "# Findings catalogue",
         "",
         "Generated from the rule registry (`python scripts/export_docs.py`); do not edit by",
-        "hand. Codes are stable. Select or skip rules with `validate(..., select=..., ignore=...)`",
-        "or `mineral-compliance validate --select/--ignore`. A rule that crashes is reported as",
-        "`rule-failed` and never hides the others.",
+        "hand. Codes are stable. Select or skip rules, by code or by tag, with",
+        "`validate(..., select=..., ignore=...)` or",
+        "`mineral-compliance validate --select/--ignore` (`--select smelters --ignore",
+        "duplicate-smelter-row`). A rule that crashes is reported as `rule-failed` and never",
+        "hides the others.",
         "",
-        "| code | severity | basis | templates | what it means |",
-        "|---|---|---|---|---|",
+        "| code | severity | basis | templates | tags | what it means |",
+        "|---|---|---|---|---|---|",
     ]
     for r in rules:
         kinds = ("all" if r.kinds == frozenset(TemplateKind)
                  else ", ".join(k.value for k in TemplateKind if k in r.kinds))
+        tags = ", ".join(sorted(r.tags)) or "-"
         lines.append(f"| `{r.code}` | {r.severity.value} | {_BASIS[r.basis]} | {kinds} | "
-                     f"{r.title} |")
+                     f"{tags} | {r.title} |")
     lines.append("")
     for r in rules:
         lines += [f"## `{r.code}`", "", f"**{r.title}**", ""]
         if r.description:
             lines += [r.description, ""]
-        lines += [f"Severity: {r.severity.value}. Basis: {_BASIS[r.basis]}.", ""]
+        tagged = f" Tags: {', '.join(sorted(r.tags))}." if r.tags else ""
+        lines += [f"Severity: {r.severity.value}. Basis: {_BASIS[r.basis]}.{tagged}", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
