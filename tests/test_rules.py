@@ -302,7 +302,7 @@ def test_rules_are_selected_by_code_or_by_tag() -> None:
         c for c, r in rules.items() if "checker" not in r.tags}
     assert {r.code for r in select_rules(["email-invalid", "dates"])} == {"email-invalid"} | {
         c for c, r in rules.items() if "dates" in r.tags}
-    with pytest.raises(ValueError, match="smelterz.*tags: .*smelters"):
+    with pytest.raises(ValueError, match=r"smelterz.*tags: .*smelters"):
         select_rules(["smelterz"])
     report = validate(read_template(CMRT_65), select=["smelters"], today=TODAY)
     assert {f.code for f in report.findings} <= smelters

@@ -209,8 +209,8 @@ def redirect_refused(source: str, target: str) -> str | None:
     return None
 
 
-def _refuse_downgrade(response: requests.Response, *args: object, **kwargs: object
-                      ) -> requests.Response:
+def _refuse_downgrade(response: requests.Response, *args: object,  # noqa: ARG001
+                      **kwargs: object) -> requests.Response:  # noqa: ARG001 (hook signature)
     """A ``requests`` response hook, run on every answer of a redirect chain before the next
     request is made."""
     if response.is_redirect:

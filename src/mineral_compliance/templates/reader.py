@@ -363,8 +363,6 @@ class _Reader:
                 continue
             if v.is_recognised or slots.free_text:
                 names.setdefault(v.value.casefold(), v.value)
-        if not slots.sort:
-            return tuple(names.values()), MineralOrder.SORTED
         ordered = tuple(sorted(names.values(), key=lambda n: (n.casefold(), n)))
         cached = [
             text for ref in slots.sorted_cells

@@ -110,7 +110,6 @@ class MineralSlots:
     selector_sheet: str | None = None
     selector_cells: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
-    sort: bool = True
     deselect: tuple[str, ...] = ()
     """Selector literals that choose no mineral (EMRT 2.x "(Delete Cobalt)")."""
     free_text: bool = False
