@@ -164,11 +164,18 @@ class SmelterRow(_Frozen):
 
 
 class ProductRow(_Frozen):
-    """One row of the Product List sheet."""
+    """One row of the Product List sheet.
+
+    ``number`` and ``name`` are the responder's own (the supplier filling in the template);
+    ``requester_number`` and ``requester_name`` are the requester's numbers for the same
+    product, in the releases that have those columns (CMRT 6.6, EMRT 2.1, AMRT 1.3 and
+    later), blank elsewhere."""
 
     row: int
-    number: TextValue
-    name: TextValue
+    number: TextValue = Field(description="The responder's product number.")
+    name: TextValue = Field(description="The responder's product name.")
+    requester_number: TextValue = Field(description="The requester's product number.")
+    requester_name: TextValue = Field(description="The requester's product name.")
     comments: TextValue
     extra: dict[str, TextValue] = Field(
         default_factory=dict, description="Further columns of newer layouts, by field name."
@@ -364,7 +371,8 @@ class Declaration(_Frozen):
             ],
             "products": [
                 {"row": p.row, "number": p.number.value, "name": p.name.value,
-                 "comments": p.comments.value}
+                 "requester_number": p.requester_number.value,
+                 "requester_name": p.requester_name.value, "comments": p.comments.value}
                 for p in self.products
             ],
             "minerals_scope": [

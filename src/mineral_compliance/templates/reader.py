@@ -585,18 +585,16 @@ class _Reader:
         if spec is None:
             return
         cols = spec.columns
-        known = {"number", "name", "comments"}
+        known = ("number", "name", "requester_number", "requester_name", "comments")
         for row, by_col in self._list_rows(spec):
             values = {
                 field: to_text(by_col.get(col), self.where(spec.sheet, f"{col}{row}"))
                 for field, col in cols.items()
             }
+            absent = TextValue.of(self.where(spec.sheet, f"-{row}"))  # no such column here
             yield ProductRow.build(
                 row=row,
-                number=values["number"],
-                name=values["name"],
-                comments=values.get("comments")
-                or TextValue.of(self.where(spec.sheet, f"-{row}")),
+                **{field: values.get(field, absent) for field in known},
                 extra={k: v for k, v in values.items() if k not in known},
             )
 

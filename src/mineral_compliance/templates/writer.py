@@ -180,7 +180,8 @@ def _lists(decl: Declaration, layout: Layout, edits: _Edits) -> None:
         products = sorted(decl.products, key=lambda p: p.row)
         targets = _placed([p.row for p in products], pl.first_row, pl.last_row, "Product List")
         for p, row in zip(products, targets, strict=True):
-            values = {"number": p.number, "name": p.name, "comments": p.comments, **p.extra}
+            values = {"number": p.number, "name": p.name, "requester_number": p.requester_number,
+                      "requester_name": p.requester_name, "comments": p.comments, **p.extra}
             for fld, col in pl.columns.items():
                 edits.put(pl.sheet, f"{col}{row}", _input(values.get(fld)))
     lists: list[tuple[ListSheet | None, Sequence[MineRow | MineralScopeRow]]] = [
