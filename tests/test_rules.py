@@ -246,7 +246,9 @@ def test_values_emails_products_and_template_age(tmp_path: Path) -> None:
     assert ("duplicate-product-number", "Product List", "B8") in found
     assert ("value-not-in-list", "Declaration", "D41") in codes_at(CMRT_522)
     assert ("template-outdated", "Declaration", "J3") in codes_at(CMRT_522)
-    assert not any(c == "template-outdated" for c, *_ in codes_at(CMRT_65))
+    newest = patch_cells(CMRT_65, {"Declaration!J3": "Revision 6.6\nApril 17, 2026"},
+                         tmp_path / "cmrt-6.6.xlsx")
+    assert not any(c == "template-outdated" for c, *_ in codes_at(newest))
     crt = validate_file(DEMO / "crt-2.21-cobalt.xlsx", today=TODAY)
     outdated = next(f for f in crt.findings if f.code == "template-outdated")
     assert "superseded by the EMRT" in outdated.message
@@ -257,9 +259,9 @@ def test_a_release_read_with_an_assumed_layout_is_reported(tmp_path: Path) -> No
     from mineral_compliance.templates._xlsx import patch_cells
 
     demo = FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx"
-    newer = patch_cells(demo, {"Declaration!J3": "Revision 6.6\nMay 1, 2026"},
+    newer = patch_cells(demo, {"Declaration!J3": "Revision 6.7\nApril 30, 2027"},
                         tmp_path / "newer.xlsx")
     hits = [f for f in validate_file(newer).findings if f.code == "layout-assumed"]
     assert [(f.sheet, f.cell) for f in hits] == [("Declaration", "J3")]
-    assert "6.6" in hits[0].message and "cmrt-6.3" in hits[0].message
+    assert "6.7" in hits[0].message and "cmrt-6.6" in hits[0].message
     assert not [f for f in validate_file(demo).findings if f.code == "layout-assumed"]

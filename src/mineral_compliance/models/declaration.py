@@ -87,7 +87,14 @@ class TemplateIdentity(_Frozen):
         "the newest table was used.",
     )
     language: TextValue = Field(description="The language selected in the template's picker.")
-    version_source: Provenance
+    version_source: Provenance = Field(
+        description="Where the version was read: the revision cell, or the file property "
+        "that names a re-issue.")
+    version_note: str | None = Field(
+        default=None,
+        description="What the workbook leaves open about the version: a release RMI "
+        "re-issued unchanged (CMRT 6.6 as 6.6.1) is reported as the release when nothing in "
+        "the file names the re-issue.")
 
 
 class Company(_Frozen):
@@ -316,6 +323,7 @@ class Declaration(_Frozen):
             "template": {
                 "kind": self.template.kind.value,
                 "version": self.template.version,
+                "version_note": self.template.version_note,
                 "language": self.template.language.value,
                 "layout": self.template.layout,
             },

@@ -15,7 +15,7 @@ from ..findings import Basis, Severity
 from ..models.declaration import PlaceholderKind, ReadNoteCode, SmelterRow, TemplateKind
 from ..models.reference import LookupEntry
 from ..models.values import Status
-from ..templates.detect import version_key
+from ..templates.detect import release_of, version_key
 from ..templates.layouts import LAYOUTS
 from ._registry import Context, Hit, rule
 
@@ -45,6 +45,20 @@ def _norm(text: str | None) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", (text or "").casefold())).strip()
 
 
+def _newest(kind: TemplateKind) -> str:
+    """The newest release of a family this library reads; a re-issue (CMRT 6.6.1, 6.6
+    without the RMI logo) counts as its release."""
+    return max((release_of(v) for la in LAYOUTS if la.kind is kind for v in la.versions),
+               key=version_key)
+
+
+def _current(kind: TemplateKind) -> str:
+    """The newest release and its re-issues, in words: '6.6 or 6.6.1'."""
+    newest = _newest(kind)
+    reissues = [r for la in LAYOUTS for r, o in la.reissues.items() if o == newest]
+    return " or ".join((newest, *reissues))
+
+
 def _covered(country: str | None) -> bool:
     name = (country or "").strip().upper()
     return name in COVERED_COUNTRIES or name in _COVERED_ALIASES
@@ -57,9 +71,10 @@ def _covered(country: str | None) -> bool:
 def effective_date_invalid(ctx: Context) -> Iterable[Hit]:
     """The effective date is not a date, or lies outside the range the template accepts.
 
-    The template's data validation admits only dates after 31 December 2006 (and, in releases
-    up to CMRT 6.22 and in the EMRT, CRT and AMRT, up to 31 March 2026); Excel refuses other
-    entries, so a value outside them came from another tool."""
+    The template's data validation admits only dates after 31 December 2006, and in CMRT
+    6.0 to 6.22, EMRT up to 2.1, the CRT and AMRT up to 1.3 also none after 31 March 2026;
+    Excel refuses other entries, so a value outside them came from another tool. A current
+    date in one of the capped releases calls for the current release, not an earlier date."""
     value = ctx.decl.company.effective_date
     spec = ctx.layout.checker
     if value.is_blank or spec is None:
@@ -74,9 +89,13 @@ def effective_date_invalid(ctx: Context) -> Iterable[Hit]:
     if too_early or too_late:
         bound = (f"after {spec.date_min:%d %b %Y}" if spec.date_max is None else
                  f"between {spec.date_min:%d %b %Y} and {spec.date_max:%d %b %Y}")
+        hint = "check the date; if it is right, use the current template release"
+        kind = ctx.decl.template.kind
+        if too_late and kind not in _SUPERSEDED:
+            hint = (f"if the date is right, the declaration belongs in the current release "
+                    f"({kind.value} {_current(kind)}), not back-dated into this one")
         yield Hit(f"The effective date {date.isoformat()} is outside the range this template "
-                  f"version accepts (dates {bound}).", value.provenance,
-                  hint="check the date; if it is right, use the current template release")
+                  f"version accepts (dates {bound}).", value.provenance, hint=hint)
 
 
 @rule("effective-date-in-future", Severity.WARNING, Basis.CONSISTENCY, tags=("company", "dates"))
@@ -110,7 +129,8 @@ def template_outdated(ctx: Context) -> Iterable[Hit]:
     """The supplier used an older release than the newest one this library reads.
 
     Older releases carry older smelter reference lists and, for some, questions that changed
-    since. The CRT as a whole has been superseded by the EMRT."""
+    since. A re-issue without the RMI logo (CMRT 6.6.1, EMRT 2.11.1, AMRT 1.31.1) counts as
+    its release. The CRT as a whole has been superseded by the EMRT."""
     kind, version = ctx.decl.template.kind, ctx.decl.template.version
     src = ctx.decl.template.version_source
     if kind in _SUPERSEDED:
@@ -118,11 +138,10 @@ def template_outdated(ctx: Context) -> Iterable[Hit]:
         yield Hit(f"The {kind.value} has been superseded by the {successor.value}.", src,
                   hint=f"ask the supplier to report on the current {successor.value} next time")
         return
-    newest = max((v for la in LAYOUTS if la.kind is kind for v in la.versions),
-                 key=version_key)
-    if version_key(version) < version_key(newest):
+    newest = _newest(kind)
+    if version_key(release_of(version)) < version_key(newest):
         yield Hit(f"{kind.value} {version} is older than the current release {newest}.",
-                  src, hint=f"ask the supplier to use {kind.value} {newest} next time")
+                  src, hint=f"ask the supplier to use {kind.value} {_current(kind)} next time")
 
 
 @rule("layout-assumed", Severity.WARNING, Basis.INSTRUCTIONS, tags=("template",))
