@@ -14,6 +14,7 @@ from lxml import etree
 
 from mineral_compliance import read_template, write_template
 from mineral_compliance.consolidation import consolidate, product_subset
+from mineral_compliance.errors import TemplateError
 from mineral_compliance.rules import validate_file
 from mineral_compliance.templates._xlsx import CellInput, patch_cells
 from mineral_compliance.templates.detect import version_key
@@ -224,3 +225,35 @@ def test_amrt_1_31_lists_cadmium_to_tellurium(tmp_path: Path) -> None:
     assert new.template.layout == "amrt-1.31"
     assert new.minerals == ("Lead", "Molybdenum", "Silver", "Tellurium", "Zinc")
     assert not [v for v in new.unrecognised_values() if v.provenance.cell in ("D13", "H12")]
+
+
+def test_a_6_5_declaration_moves_into_a_6_6_workbook(tmp_path: Path) -> None:
+    source = variant(tmp_path, CMRT_65, {"Product List!D6": "Keep dry"}, "65.xlsx")
+    decl = read_template(source)
+    out = write_template(decl, template=cmrt_66(tmp_path, "blank-66.xlsx"),
+                         out=tmp_path / "written.xlsx")
+    back = read_template(out)
+    assert back.template.version == "6.6"
+    first = back.products[0]
+    assert (first.number.value, first.comments.value, first.comments.provenance.cell) == (
+        "EX-1001", "Keep dry", "F6")
+    # the 6.6 workbook's own requester cells held values; the 6.5 declaration has none
+    assert first.requester_number.is_blank and first.requester_name.is_blank
+
+
+def test_requester_numbers_are_not_dropped_into_a_release_without_their_columns(
+        tmp_path: Path) -> None:
+    decl = read_template(cmrt_66(tmp_path))
+    with pytest.raises(TemplateError, match="no column for the declaration's requester number "
+                                            r"\(rows 6\); requester name \(rows 6\)"):
+        write_template(decl, template=CMRT_65, out=tmp_path / "written.xlsx")
+    assert not (tmp_path / "written.xlsx").exists()
+    cleared = decl.model_copy(update={"products": tuple(
+        p.model_copy(update={"requester_number": p.requester_number.model_copy(update={
+            "value": None, "raw": None, "origin": "blank", "status": "blank"}),
+            "requester_name": p.requester_name.model_copy(update={
+                "value": None, "raw": None, "origin": "blank", "status": "blank"})})
+        for p in decl.products)})
+    written = write_template(cleared, template=CMRT_65, out=tmp_path / "cleared.xlsx")
+    comments = read_template(written).products[0].comments  # 6.6's F is 6.5's D
+    assert (comments.value, comments.provenance.cell) == ("Ships in pairs", "D6")
