@@ -257,3 +257,26 @@ def test_requester_numbers_are_not_dropped_into_a_release_without_their_columns(
     written = write_template(cleared, template=CMRT_65, out=tmp_path / "cleared.xlsx")
     comments = read_template(written).products[0].comments  # 6.6's F is 6.5's D
     assert (comments.value, comments.provenance.cell) == ("Ships in pairs", "D6")
+
+
+def test_consolidate_product_takes_the_requester_number(tmp_path: Path) -> None:
+    """``consolidate --product`` over the demo templates, by the requester's number of the
+    CMRT 6.6 demo's first product; the products table names both numbers."""
+    import csv
+    import json
+
+    from mineral_compliance.cli import main
+
+    out = tmp_path / "out"
+    assert main(["consolidate", str(DEMO), "-o", str(out), "--product", "REQ-55501",
+                 "--no-progress"]) == 0
+    subset = json.loads((out / "products" / "consolidation.json").read_text())
+    assert [(p["product_number"], p["requester_number"], p["requester_name"])
+            for p in subset["products"]] == [
+        ("EX-2001", "REQ-55501", "Requester power module")]
+    assert [Path(f["file"]).name for f in subset["files"]] == [
+        "cmrt-6.6-requester-products.xlsx"]
+    with (out / "products.csv").open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["requester_number"]]
+    assert {(r["product_number"], r["requester_number"]) for r in rows} >= {
+        ("EX-2001", "REQ-55501"), ("EX-2002", "REQ-55502")}
