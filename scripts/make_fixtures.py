@@ -1,9 +1,10 @@
 """Generate the project's synthetic supplier templates under ``fixtures/``.
 
 The workbooks imitate the cell layout of the RMI templates the reader supports (CMRT 6.x,
-EMRT 1.3 and 2.1, CRT 2.21, AMRT 1.21 and 1.3: sheet names, revision cell, input cells, Smelter
-List formulas, Smelter Look-up, list footers), each exercising its version's quirks, with
-invented companies, invented smelters (IDs in the unused CID9xxxxx range) and no personal data.
+including 6.6 with the requester's Product List columns, EMRT 1.3 and 2.1, CRT 2.21, AMRT 1.21
+and 1.3: sheet names, revision cell, input cells, Smelter List formulas, Smelter Look-up, list
+footers), each exercising its version's quirks, with invented companies, invented smelters
+(IDs in the unused CID9xxxxx range) and no personal data.
 They are written with openpyxl, so, like files saved by non-Excel tools, they carry no cached
 formula results.
 
@@ -51,7 +52,13 @@ REVISIONS = {
     "6.31": "Revision 6.31\nMay 26, 2023",
     "6.4": "Revision 6.4\nApril 26, 2024",
     "6.5": "Revision 6.5\nApril 25, 2025",
+    # The 6.6 revision text is not published; RMI's format, with the release date reported
+    # for 6.6 (17 April 2026).
+    "6.6": "Revision 6.6\nApril 17, 2026",
 }
+REQUESTER_COLUMNS = ("6.6",)
+"""CMRT releases whose Product List has the requester's product number (D) and name (E),
+comments moving to F."""
 
 
 SMELTER_HEADERS = (
@@ -115,11 +122,19 @@ def build(spec: dict[str, Any], path: Path) -> None:
             sl[f"{col}{row}"] = value
     wb.create_sheet("Checker")
     pl = wb.create_sheet("Product List")
-    pl["B5"] = "Manufacturer's Product Number (*)"
-    pl["C5"], pl["D5"] = "Manufacturer's Product Name", "Comments"
-    for row, (number, name) in spec["products"].items():
-        pl[f"B{row}"] = number
-        pl[f"C{row}"] = name
+    headers: tuple[str, ...]
+    if spec["version"] in REQUESTER_COLUMNS:
+        # the 6.6 header text is not published: EMRT 2.1's labels for the same columns
+        headers = ("Responder Product Number (*)", "Responder Product Name",
+                   "Requester Product Number", "Requester Product Name", "Comments")
+    else:
+        headers = ("Manufacturer's Product Number (*)", "Manufacturer's Product Name",
+                   "Comments")
+    for col, header in zip("BCDEF", headers, strict=False):
+        pl[f"{col}5"] = header
+    for row, values in spec["products"].items():
+        for col, value in zip("BCDEF", values, strict=False):
+            pl[f"{col}{row}"] = value
     pl["B2006"] = "\u00a9 Responsible Minerals Initiative. All rights reserved."
     lk = wb.create_sheet("Smelter Look-up")
     lk["A4"], lk["B4"], lk["E4"] = "Metal", "Smelter Look-up (*)", "Smelter ID"
@@ -240,6 +255,50 @@ def specs() -> list[dict[str, Any]]:
             ],
             "products": [{"row": 6, "number": "EX-1001", "name": "Example controller board"},
                          {"row": 7, "number": "1002", "name": "Example sensor"}],
+            "unrecognised": [],
+        },
+    })
+
+    # 6.6: the requester's product number and name beside the responder's, comments in F.
+    r_answers: dict[tuple[int, int], Any] = {(m, 26): "No" for m in range(4)}
+    for m in (1, 2):  # tin and gold
+        for q_row, value in ((26, "Yes"), (32, "Yes"), (38, "No"), (44, "No"), (50, "No"),
+                             (56, "Greater than 90%"), (62, "Yes"), (68, "Yes")):
+            r_answers[(m, q_row)] = value
+    out.append({
+        "file": "cmrt-6.6-requester-products.xlsx", "version": "6.6",
+        "company": {**base_company, "D8": "Power Modules Example Inc.", "D9": SCOPES["B"],
+                    "D22": "2026-05-15"},
+        "answers": r_answers, "company_answers": all_yes_company,
+        "smelters": {
+            5: {"A": "CID900001"},
+            6: {"B": "Gold", "C": "Sample Gold Refinery AG"},
+        },
+        "products": {
+            6: ("EX-2001", "Example power module", "REQ-55501", "Requester power module",
+                "Second source approved"),
+            7: ("EX-2002", "Example fan tray", "REQ-55502"),
+            8: ("EX-2003", "Example bracket"),
+        },
+        "expect": {
+            "version": "6.6", "scope": "B", "effective_date": "2026-05-15",
+            "answers": {"Tin": {"1": "Yes", "6": "Greater than 90%"},
+                        "Gold": {"2": "Yes", "8": "Yes"}, "Tungsten": {"1": "No"}},
+            "smelters": [
+                {"row": 5, "metal": "Tin", "smelter_id": "CID900001",
+                 "name": "Example Tin Smelting Co., Ltd.", "country": "INDONESIA"},
+                {"row": 6, "metal": "Gold", "smelter_id": "CID900002",
+                 "name": "Sample Gold Refinery AG", "country": "SWITZERLAND"},
+            ],
+            "products": [
+                {"row": 6, "number": "EX-2001", "name": "Example power module",
+                 "requester_number": "REQ-55501", "requester_name": "Requester power module",
+                 "comments": "Second source approved"},
+                {"row": 7, "number": "EX-2002", "name": "Example fan tray",
+                 "requester_number": "REQ-55502", "requester_name": None, "comments": None},
+                {"row": 8, "number": "EX-2003", "name": "Example bracket",
+                 "requester_number": None, "requester_name": None, "comments": None},
+            ],
             "unrecognised": [],
         },
     })

@@ -53,3 +53,14 @@ needs_chromium = pytest.mark.skipif(
 
 ARTIFACTS = ROOT / "test-artifacts"
 """Files tests keep for people to look at (screenshots); not part of the repository."""
+
+
+@pytest.fixture(scope="session")
+def derived_2026(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The 2026 releases derived from the real blank workbooks (see ``_workbooks``), by
+    version; empty when ../shared/reference is absent."""
+    from ._workbooks import DERIVATIONS, derive
+
+    out = tmp_path_factory.mktemp("derived-2026")
+    made = {version: derive(version, out) for version in DERIVATIONS}
+    return {version: path for version, path in made.items() if path is not None}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,6 @@ from mineral_compliance.rules import consistency
 from mineral_compliance.templates import releases
 from mineral_compliance.templates._xlsx import patch_cells
 from mineral_compliance.templates.layouts import LAYOUTS
-from mineral_compliance.templates.layouts.amrt import AMRT_1_3
-from mineral_compliance.templates.layouts.cmrt import CMRT_6_3
-from mineral_compliance.templates.layouts.emrt import EMRT_2_1
 
 from .conftest import FIXTURES
 
@@ -33,14 +29,9 @@ TODAY = dt.date(2026, 5, 4)
 CMRT, EMRT, CRT_KIND, AMRT = (TemplateKind.CMRT, TemplateKind.EMRT, TemplateKind.CRT,
                               TemplateKind.AMRT)
 
-WITH_2026 = (
-    *LAYOUTS,
-    replace(CMRT_6_3, name="cmrt-6.6", versions=("6.6", "6.6.1")),
-    replace(EMRT_2_1, name="emrt-2.11", versions=("2.11", "2.11.1")),
-    replace(AMRT_1_3, name="amrt-1.31", versions=("1.31", "1.31.1")),
-)
-"""The registry as it will stand once tables for the 2026 releases exist (copies of their
-predecessors: only the version lists matter here)."""
+LAYOUTS_2025 = tuple(la for la in LAYOUTS
+                     if la.name not in {"cmrt-6.6", "emrt-2.11", "amrt-1.31"})
+"""The registry as it stood before the tables of the 2026 releases."""
 
 
 # -- the policy text ------------------------------------------------------------------------
@@ -103,30 +94,33 @@ def test_a_bad_policy_is_a_typed_error_naming_its_part(spec: str, part: str, say
 
 
 def test_current_and_previous_releases_come_from_the_layout_tables() -> None:
-    assert releases.current_release(CMRT) == "6.5"
-    assert releases.previous_release(CMRT) == "6.4"
-    assert releases.current_release(EMRT) == "2.1"
-    assert releases.current_release(AMRT) == "1.3"
-    assert str(AcceptPolicy.default()) == "CMRT>=6.4,EMRT>=2.0,CRT>=2.2,AMRT>=1.21"
+    assert releases.current_release(CMRT) == "6.6"  # 6.6.1 is the same release
+    assert releases.previous_release(CMRT) == "6.5"
+    assert releases.current_release(EMRT) == "2.11"
+    assert releases.previous_release(EMRT) == "2.1"
+    assert releases.current_release(AMRT) == "1.31"
+    assert str(AcceptPolicy.default()) == "CMRT>=6.5,EMRT>=2.1,CRT>=2.2,AMRT>=1.3"
 
 
-def test_the_default_moves_when_tables_for_new_releases_are_added() -> None:
-    assert releases.current_release(CMRT, WITH_2026) == "6.6"  # 6.6.1 is the same release
-    assert releases.previous_release(CMRT, WITH_2026) == "6.5"
-    assert str(AcceptPolicy.default(WITH_2026)) == "CMRT>=6.5,EMRT>=2.1,CRT>=2.2,AMRT>=1.3"
+def test_the_default_moved_when_the_tables_of_the_2026_releases_were_added() -> None:
+    assert len(LAYOUTS_2025) == len(LAYOUTS) - 3
+    assert releases.current_release(CMRT, LAYOUTS_2025) == "6.5"
+    assert releases.previous_release(CMRT, LAYOUTS_2025) == "6.4"
+    assert str(AcceptPolicy.default(LAYOUTS_2025)) == "CMRT>=6.4,EMRT>=2.0,CRT>=2.2,AMRT>=1.21"
+    assert str(AcceptPolicy.default()) != str(AcceptPolicy.default(LAYOUTS_2025))
 
 
 # -- the finding ------------------------------------------------------------------------------
 
 
 def test_a_file_outside_the_default_policy_is_told_to_use_the_current_release() -> None:
-    report = validate_file(CMRT_501, today=TODAY)  # CMRT 6.01: default accepts 6.4 and later
+    report = validate_file(CMRT_501, today=TODAY)  # CMRT 6.01: default accepts 6.5 and later
     hits = [f for f in report.findings if f.code == "template-version-not-accepted"]
     assert [(f.sheet, f.cell, f.severity, f.basis) for f in hits] == [
         ("Declaration", "J3", Severity.ERROR, Basis.POLICY)]
-    assert "CMRT 6.01 is not among the versions this campaign accepts (CMRT 6.4 or later)" \
+    assert "CMRT 6.01 is not among the versions this campaign accepts (CMRT 6.5 or later)" \
         in hits[0].message
-    assert hits[0].hint == ("ask the supplier to fill in the current release CMRT 6.5 and send "
+    assert hits[0].hint == ("ask the supplier to fill in the current release CMRT 6.6 and send "
                             "it again")
     assert not [f for f in validate_file(CMRT_65, today=TODAY).findings
                 if f.code == "template-version-not-accepted"]
@@ -150,7 +144,8 @@ def test_a_family_outside_the_policy_is_pointed_at_its_successor() -> None:
                if f.code == "template-version-not-accepted")
     assert hit.message == ("This campaign does not accept the CRT (it accepts CMRT 6.4 or "
                            "later; EMRT 2.0 or later).")
-    assert hit.hint == "ask the supplier to fill in the current release EMRT 2.1 and send it again"
+    assert hit.hint == ("ask the supplier to fill in the current release EMRT 2.11 and send it "
+                        "again")
 
 
 # -- the effective date and the current release ---------------------------------------------
@@ -165,17 +160,17 @@ def test_a_date_past_the_old_cap_names_the_current_release(tmp_path: Path) -> No
     hit = next(f for f in validate_file(_late(tmp_path), today=TODAY).findings
                if f.code == "effective-date-invalid")
     assert "between 31 Dec 2006 and 31 Mar 2026" in hit.message
-    assert hit.hint == ("check the date; if it is right, fill in the current release, CMRT 6.5, "
-                        "rather than back-dating the declaration")
+    assert hit.hint == ("check the date; if it is right, fill in the current release, CMRT 6.6 "
+                        "or 6.6.1, rather than back-dating the declaration")
 
 
 def test_the_named_release_follows_the_registry(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(consistency, "current_release",
-                        lambda kind: releases.current_release(kind, WITH_2026))
+                        lambda kind: releases.current_release(kind, LAYOUTS_2025))
     hit = next(f for f in validate_file(_late(tmp_path), today=TODAY).findings
                if f.code == "effective-date-invalid")
-    assert "the current release, CMRT 6.6," in (hit.hint or "")
+    assert "the current release, CMRT 6.5," in (hit.hint or "")
 
 
 def test_a_date_too_early_is_only_checked(tmp_path: Path) -> None:
@@ -227,7 +222,7 @@ def test_the_consolidation_records_the_policy_in_every_output(tmp_path: Path) ->
     from mineral_compliance.outputs import write_consolidation
 
     result = _consolidated(tmp_path)
-    assert result.accepted_versions == "CMRT>=6.4,EMRT>=2.0,CRT>=2.2,AMRT>=1.21"
+    assert result.accepted_versions == "CMRT>=6.5,EMRT>=2.1,CRT>=2.2,AMRT>=1.3"
     by_file = {Path(f.file).name: f for f in result.files}
     assert "template-version-not-accepted" in {x.code for x in by_file[CMRT_501.name].findings}
     assert "template-version-not-accepted" not in {x.code for x in by_file[CMRT_65.name].findings}
@@ -236,7 +231,7 @@ def test_the_consolidation_records_the_policy_in_every_output(tmp_path: Path) ->
     with (out / "summary.csv").open(encoding="utf-8") as summary:
         rows = dict(csv.reader(summary))
     assert rows["accepted_versions"] == result.accepted_versions
-    assert "Template versions accepted: <span id=\"accepted-versions\">CMRT 6.4 or later; " \
+    assert "Template versions accepted: <span id=\"accepted-versions\">CMRT 6.5 or later; " \
         in (out / "report.html").read_text(encoding="utf-8")
     stated = _consolidated(tmp_path / "b", AcceptPolicy.parse("CMRT>=6.0"))
     assert stated.accepted_versions == "CMRT>=6.0"
@@ -255,7 +250,7 @@ def test_the_conflict_minerals_report_states_the_accepted_versions(tmp_path: Pat
     result = _consolidated(tmp_path)
     files = render_dodd_frank(profile, result)
     report = files["ex1-01.md"]
-    assert ("Template versions accepted from suppliers: CMRT 6.4 or later. 1 declaration "
+    assert ("Template versions accepted from suppliers: CMRT 6.5 or later. 1 declaration "
             "received on another version is counted above") in report
     data = json.loads(files["report-data.json"])
     assert data["accepted_versions"] == result.accepted_versions

@@ -1,6 +1,7 @@
 """Checker parity: our Checker-basis findings against the workbook's own Checker sheet.
 
-LibreOffice recalculates each real CMRT 6.x template, and edited variants of a complete
+LibreOffice recalculates each real CMRT 6.x template (the families' test also fills a real
+blank CMRT 6.6 when one is at hand), and edited variants of a complete
 supplier file (each required answer removed in turn, each conditional branch taken), and the
 open items it reads from the Checker sheet must equal, item for item, the ``checker_item`` of
 our findings on the very same bytes. Variants are written with the library's cell patcher;
@@ -21,11 +22,15 @@ from mineral_compliance.oracle import CheckerJob, CheckerResult, run_checker
 from mineral_compliance.rules import validate_file
 from mineral_compliance.templates._xlsx import CellInput, patch_cells
 
-from .conftest import REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference, reference_files
+from ._workbooks import reference_templates
+from .conftest import REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference
 
 pytestmark = [needs_reference, needs_libreoffice]
 
 CMRT = REFERENCE / "cmrt"
+REAL = [f.path for f in reference_templates() if f.kind == "CMRT"]
+"""Every real CMRT 6.x under ../shared/reference, found by content: a new release placed
+there (RMI_CMRT_6.6.xlsx, CMRT_6.6.1.xlsx or any other name) is recalculated too."""
 JX = CMRT / "RMI_CMRT_6.4_JX Advanced Metals Corporation.xlsx"
 CG = CMRT / "RMI_CMRT_6.4_20240426_CG20240510_基佳giga.xlsx"
 SCOPE_A = "A. Company"
@@ -93,8 +98,8 @@ def _ours(path: Path | str) -> list[str]:
 def oracle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckerResult]:
     """Run LibreOffice once over every real template and every variant."""
     out = tmp_path_factory.mktemp("variants")
-    jobs: list[CheckerJob] = [CheckerJob(p) for p in reference_files("cmrt", "RMI_*CMRT_6*")]
-    names: list[str] = [p.name for p in reference_files("cmrt", "RMI_*CMRT_6*")]
+    jobs: list[CheckerJob] = [CheckerJob(p) for p in REAL]
+    names: list[str] = [p.name for p in REAL]
     for base, variants in ((JX, JX_VARIANTS), (CG, CG_VARIANTS)):
         for name, edits in variants.items():
             if name in STORED_BY_LIBREOFFICE:
@@ -108,7 +113,7 @@ def oracle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckerResult]
 
 
 def _cases() -> Iterator[str]:
-    yield from (p.name for p in reference_files("cmrt", "RMI_*CMRT_6*"))
+    yield from (p.name for p in REAL)
     yield from JX_VARIANTS
     yield from CG_VARIANTS
 

@@ -1,7 +1,8 @@
 """Checker parity for the EMRT, CRT and AMRT families, on real blank templates and on
 variants generated from them.
 
-Every real template under ``reference/emrt`` is recalculated as it is. Then one blank
+Every real EMRT, CRT and AMRT workbook under ``../shared/reference`` (found by content, so a
+new release is picked up whatever it is called) is recalculated as it is. Then one blank
 workbook per Checker table (EMRT 1.3 and 1.11, EMRT 2.1, CRT 2.21, AMRT 1.21 and 1.3) is
 filled completely from its layout (two minerals, every question answered, a smelter row per
 mineral), and variants are derived from the fill: every answered cell the Checker checks
@@ -28,88 +29,36 @@ from mineral_compliance.templates._xlsx import CellInput, patch_cells
 from mineral_compliance.templates.layouts import LAYOUTS
 from mineral_compliance.templates.layouts.base import Layout
 
-from .conftest import REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference, reference_files
+from ._workbooks import fill, real_template, reference_templates, selection
+from .conftest import REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference
 
 pytestmark = [needs_reference, needs_libreoffice]
 
 EMRT = REFERENCE / "emrt"
-BASES = {  # one blank workbook per Checker table
-    "emrt-1.1": ("RMI_EMRT_1.11.xlsx", ()),
-    "emrt-1.2": ("RMI_EMRT_1.3.xlsx", ()),
-    "emrt-2.1": ("RMI_EMRT_2.1.xlsx", ("Cobalt", "Lithium")),
-    "crt-2": ("RMI_CRT_2.21.xlsx", ()),
-    "amrt-1.2": ("RMI_AMRT_1.2.1_(Security C) (1).xlsx", ("Silver", "Zinc")),
-    "amrt-1.3": ("RMI_AMRT_1.3.xlsx", ("Palladium", "Zinc")),
+BASES: dict[str, tuple[Path, tuple[str, ...]]] = {  # one blank workbook per Checker table
+    "emrt-1.1": (EMRT / "RMI_EMRT_1.11.xlsx", ()),
+    "emrt-1.2": (EMRT / "RMI_EMRT_1.3.xlsx", ()),
+    "emrt-2.1": (EMRT / "RMI_EMRT_2.1.xlsx", ("Cobalt", "Lithium")),
+    "crt-2": (EMRT / "RMI_CRT_2.21.xlsx", ()),
+    "amrt-1.2": (EMRT / "RMI_AMRT_1.2.1_(Security C) (1).xlsx", ("Silver", "Zinc")),
+    "amrt-1.3": (EMRT / "RMI_AMRT_1.3.xlsx", ("Palladium", "Zinc")),
 }
-URL = "https://www.example.com/responsible-sourcing"
+NEW_MINERALS = {"cmrt-6.6": (), "emrt-2.11": ("Cobalt", "Lithium"),
+                "amrt-1.31": ("Cadmium", "Zinc")}
+"""Tables taken from published cell mappings (the 2026 releases). When a real blank workbook
+of one of them is placed under ../shared/reference, whatever its name, its variants run
+too."""
+for _layout_name, _minerals in NEW_MINERALS.items():
+    _new = next(layout for layout in LAYOUTS if layout.name == _layout_name)
+    _real = next((p for v in _new.versions if (p := real_template(v, _new.kind.value))), None)
+    if _real is not None:
+        BASES[_layout_name] = (_real, _minerals)
 EFFECTIVE_DATE = dt.date(2025, 12, 9)
 PROCESSES = min(4, os.cpu_count() or 1)
 
 
 def _layout(name: str) -> Layout:
     return next(layout for layout in LAYOUTS if layout.name == name)
-
-
-def _yes(choices: tuple[str, ...]) -> str:
-    return "Yes" if "Yes" in choices else choices[0]
-
-
-def _selection(layout: Layout, minerals: tuple[str, ...]) -> dict[str, CellInput]:
-    """Selector edits choosing exactly ``minerals``. EMRT 2.x gives each mineral its own cell
-    (pre-filled in the blank template, "(Delete X)" to drop it); the AMRT takes them in
-    order, and some blank AMRT files come pre-filled, so every other cell is emptied."""
-    slots = layout.minerals
-    edits: dict[str, CellInput] = {}
-    for i, cell in enumerate(slots.selector_cells):
-        ref = f"{slots.selector_sheet}!{cell}"
-        if slots.deselect:
-            mineral = slots.choices[i]
-            edits[ref] = mineral if mineral in minerals else slots.deselect[i]
-        else:
-            edits[ref] = minerals[i] if i < len(minerals) else None
-    return edits
-
-
-def _fill(layout: Layout, minerals: tuple[str, ...]) -> dict[str, CellInput]:
-    """Edits that answer everything the Checker of ``layout`` can ask for, for two minerals
-    in scope (scope A, so no product list)."""
-    d = layout.declaration_sheet
-    cells = layout.company_cells
-    edits: dict[str, CellInput] = {
-        f"{d}!{cells['name']}": "Example Components Ltd",
-        f"{d}!{cells['scope']}": layout.scope_choices[0],
-        f"{d}!{cells['contact_name']}": "Compliance Desk",
-        f"{d}!{cells['contact_email']}": "compliance@example.com",
-        f"{d}!{cells['contact_phone']}": "+1 555 0100",
-        f"{d}!{cells['authorizer']}": "Head of Compliance",
-        f"{d}!{cells['authorizer_email']}": "head.compliance@example.com",
-        f"{d}!{cells['effective_date']}": EFFECTIVE_DATE,
-    }
-    slots = layout.minerals
-    in_scope = slots.fixed or minerals
-    edits.update(_selection(layout, minerals))
-    for q in layout.questions:
-        for i, row in enumerate(q.rows[: len(in_scope)]):
-            choices = q.slot_choices[i] if q.slot_choices else q.choices
-            edits[f"{d}!{q.answer_col}{row}"] = _yes(choices)
-    for cq in layout.company_questions:
-        rows = cq.per_mineral_rows[: len(in_scope)] if cq.per_mineral_rows else ()
-        for row in rows:
-            edits[f"{d}!D{row}"] = _yes(cq.choices)
-        if not rows:
-            edits[f"{d}!{cq.cell}"] = _yes(cq.choices)
-        if cq.comment_cell:
-            edits[f"{d}!{cq.comment_cell}"] = URL
-    sl = layout.smelter_list
-    for i, mineral in enumerate(in_scope):
-        row = sl.first_row + i
-        cols = sl.columns
-        edits[f"{sl.sheet}!{cols['metal']}{row}"] = mineral
-        if "lookup_name" in cols:
-            edits[f"{sl.sheet}!{cols['lookup_name']}{row}"] = layout.not_listed
-        edits[f"{sl.sheet}!{cols['name_input']}{row}"] = f"Example {mineral} Refinery"
-        edits[f"{sl.sheet}!{cols['country']}{row}"] = "PERU"
-    return edits
 
 
 def _variants(layout: Layout, fill: dict[str, CellInput],
@@ -155,9 +104,9 @@ def _variants(layout: Layout, fill: dict[str, CellInput],
     slots = layout.minerals
     if slots.selector_cells:
         extra = next((c for c in slots.choices if c not in minerals), "Tin")
-        out["third-mineral-unanswered"] = _selection(layout, (*minerals, extra))
-        out["second-mineral-removed"] = _selection(layout, minerals[:1])
-        out["no-mineral-selected"] = _selection(layout, ())
+        out["third-mineral-unanswered"] = selection(layout, (*minerals, extra))
+        out["second-mineral-removed"] = selection(layout, minerals[:1])
+        out["no-mineral-selected"] = selection(layout, ())
     if slots.other_choice:
         sel = f"{slots.selector_sheet}!{slots.selector_cells[2]}"
         name = f"{slots.selector_sheet}!{slots.other_cells[2]}"
@@ -175,14 +124,14 @@ def _ours(path: Path | str) -> list[str]:
 def _cases() -> list[tuple[str, Path, dict[str, CellInput], str | None]]:
     """(name, source, edits, variant) for every real file and generated variant."""
     cases: list[tuple[str, Path, dict[str, CellInput], str | None]] = [
-        (p.name, p, {}, None) for p in reference_files("emrt", "RMI_*.xlsx")]
+        (f.path.name, f.path, {}, None) for f in reference_templates() if f.kind != "CMRT"]
     if not EMRT.is_dir():
         return cases
-    for layout_name, (file, minerals) in BASES.items():
+    for layout_name, (path, minerals) in BASES.items():
         layout = _layout(layout_name)
-        fill = _fill(layout, minerals)
-        for variant, edits in _variants(layout, fill, minerals).items():
-            cases.append((f"{layout_name}:{variant}", EMRT / file, {**fill, **edits}, variant))
+        filled = fill(layout, minerals, EFFECTIVE_DATE)
+        for variant, edits in _variants(layout, filled, minerals).items():
+            cases.append((f"{layout_name}:{variant}", path, {**filled, **edits}, variant))
     return cases
 
 

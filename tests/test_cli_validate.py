@@ -110,7 +110,8 @@ def test_summary_counts_the_findings_validate_lists(capsys: pytest.CaptureFixtur
     _code, out = run_json(capsys, str(DEMO))
     assert summary == {Path(r["file"]).name: r["summary"] for r in out}
     assert summary["cmrt-6.22-messy-answers.xlsx"]["error"] > 0
-    assert summary["cmrt-6.5-product-scope.xlsx"]["warning"] == 2  # one is smelter-id-unknown
+    # smelter-id-unknown, effective-date-before-release and template-outdated (6.6 is out)
+    assert summary["cmrt-6.5-product-scope.xlsx"]["warning"] == 3
 
 
 def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(

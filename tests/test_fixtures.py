@@ -30,8 +30,8 @@ def test_demo_fixture_reads_back(case: dict[str, Any]) -> None:
     got = [{k: s[k] for k in ("row", "metal", "smelter_id", "name", "country")}
            for s in plain["smelters"]]
     assert got == case["smelters"]
-    assert [{k: p[k] for k in ("row", "number", "name")} for p in plain["products"]] == \
-        case["products"]
+    assert [{k: p[k] for k in expected} for p, expected
+            in zip(plain["products"], case["products"], strict=True)] == case["products"]
     assert [[u["sheet"], u["cell"]] for u in plain["unrecognised"]] == case["unrecognised"]
     if "minerals" in case:
         assert plain["minerals"] == case["minerals"]
@@ -63,3 +63,26 @@ def test_derived_values_have_no_cached_evidence_in_files_from_other_tools() -> N
     row = decl.smelters[0]
     assert row.metal.origin == "derived" and row.metal.cached is None
     assert row.smelter_id.origin == "input" and row.smelter_id.provenance.cell == "A5"
+
+
+@pytest.mark.parametrize("file,cells", [
+    ("emrt-2.1-selected-minerals.xlsx", ("REQ-77", "D6", "Requester tab", "E6")),
+    ("amrt-1.3-other-minerals.xlsx", ("CUST-5", "D6", None, "E6")),
+])
+def test_requester_product_columns_are_fields_of_their_own(
+        file: str, cells: tuple[str, str, str | None, str]) -> None:
+    [product] = read_template(FIXTURES / "demo" / file).products
+    number, number_cell, name, name_cell = cells
+    assert (product.requester_number.value, product.requester_number.provenance.cell) == \
+        (number, number_cell)
+    assert (product.requester_name.value, product.requester_name.provenance.cell) == \
+        (name, name_cell)
+    assert product.comments.provenance.cell == "F6" and product.extra == {}
+
+
+def test_layouts_without_requester_columns_leave_them_blank() -> None:
+    decl = read_template(FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx")
+    assert decl.products and all(
+        p.requester_number.is_blank and p.requester_name.is_blank
+        and p.comments.provenance.cell == f"D{p.row}" for p in decl.products)
+    assert {"requester_number", "requester_name"} <= set(decl.to_plain()["products"][0])

@@ -170,14 +170,18 @@ def test_product_rows_keep_their_further_columns() -> None:
     def at(col: str) -> Provenance:
         return Provenance(file="p.xlsx", sheet="Product List", cell=f"{col}7")
 
-    extra = {"requester_number": TextValue(value="R-1", raw="R-1", origin=Origin.INPUT,
-                                           status=Status.OK, provenance=at("D")),
-             "requester_name": TextValue(provenance=at("E"))}
+    typed = TextValue(value="R-1", raw="R-1", origin=Origin.INPUT, status=Status.OK,
+                      provenance=at("D"))
+    extra = {"plant": TextValue(value="Plant 4", raw=" Plant 4", origin=Origin.INPUT,
+                                status=Status.OK, provenance=at("G")),
+             "line": TextValue(provenance=at("H"))}
     row = ProductRow(row=7, number=TextValue(provenance=at("B")),
-                     name=TextValue(provenance=at("C")), comments=TextValue(provenance=at("F")),
-                     extra=extra)
-    assert row.extra == extra
-    assert row.model_dump()["extra"]["requester_number"]["value"] == "R-1"
+                     name=TextValue(provenance=at("C")), requester_number=typed,
+                     requester_name=TextValue(provenance=at("E")),
+                     comments=TextValue(provenance=at("F")), extra=extra)
+    assert row.extra == extra and row.requester_number == typed
+    assert row.model_dump()["extra"]["plant"]["raw"] == " Plant 4"
+    assert ProductRow(**row.fields()) == row
 
 
 def test_pack_refuses_cells_that_do_not_fit_the_sheet() -> None:

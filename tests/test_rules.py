@@ -17,7 +17,7 @@ from mineral_compliance.rules.catalogue import render_catalogue
 from mineral_compliance.templates import read_template
 from mineral_compliance.templates._xlsx import CellInput, patch_cells
 
-from .conftest import FIXTURES, REFERENCE, ROOT, needs_reference
+from .conftest import FIXTURES, ROOT, needs_reference
 
 DEMO = FIXTURES / "demo"
 CMRT_501 = DEMO / "cmrt-6.01-numeric-response-rate.xlsx"
@@ -249,7 +249,9 @@ def test_values_emails_products_and_template_age(tmp_path: Path) -> None:
     assert ("duplicate-product-number", "Product List", "B8") in found
     assert ("value-not-in-list", "Declaration", "D41") in codes_at(CMRT_522)
     assert ("template-outdated", "Declaration", "J3") in codes_at(CMRT_522)
-    assert not any(c == "template-outdated" for c, *_ in codes_at(CMRT_65))
+    newest = patch_cells(CMRT_65, {"Declaration!J3": "Revision 6.6\nApril 17, 2026"},
+                         tmp_path / "cmrt-6.6.xlsx")
+    assert not any(c == "template-outdated" for c, *_ in codes_at(newest))
     crt = validate_file(DEMO / "crt-2.21-cobalt.xlsx", today=TODAY)
     outdated = next(f for f in crt.findings if f.code == "template-outdated")
     assert "superseded by the EMRT" in outdated.message
@@ -257,14 +259,17 @@ def test_values_emails_products_and_template_age(tmp_path: Path) -> None:
 
 @needs_reference
 def test_a_release_read_with_an_assumed_layout_is_reported(tmp_path: Path) -> None:
-    # the real blank 6.5 (a fixture carries too little structure to be read as a later one)
-    blank = REFERENCE / "cmrt" / "RMI_CMRT_6.5_(Security C) (1).xlsx"
-    newer = patch_cells(blank, {"Declaration!J3": "Revision 6.6\nMay 1, 2026"},
+    from .test_fingerprint import BLANK_65, rewrite, widen_product_list
+
+    # the real blank 6.5 with the Product List of 6.6 (a fixture carries too little
+    # structure to be read as a later release)
+    wide = rewrite(BLANK_65, tmp_path / "wide.xlsx", "Product List", widen_product_list)
+    newer = patch_cells(wide, {"Declaration!J3": "Revision 6.7\nApril 30, 2027"},
                         tmp_path / "newer.xlsx")
     hits = [f for f in validate_file(newer).findings if f.code == "layout-assumed"]
     assert [(f.sheet, f.cell) for f in hits] == [("Declaration", "J3")]
-    assert "6.6" in hits[0].message and "cmrt-6.3" in hits[0].message
-    assert not [f for f in validate_file(blank).findings if f.code == "layout-assumed"]
+    assert "6.7" in hits[0].message and "cmrt-6.6" in hits[0].message
+    assert not [f for f in validate_file(BLANK_65).findings if f.code == "layout-assumed"]
 
 
 def test_the_checker_is_evaluated_once_per_validation(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -653,6 +653,8 @@ def _describe(decl: Declaration, out: TextIO) -> None:
     print(f"{decl.file}", file=out)
     print(f"  template   {t['kind']} {t['version']} (layout {t['layout']}, "
           f"language {t['language'] or '-'})", file=out)
+    if t["version_note"]:
+        print(f"             {t['version_note']}", file=out)
     print(f"  company    {c['name'] or '-'}  scope {c['scope'] or '-'}  "
           f"effective {c['effective_date'] or c['effective_date_raw'] or '-'}", file=out)
     in_use = [m for m, q in plain["answers"].items() if q.get("1") == "Yes"]

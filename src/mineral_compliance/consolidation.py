@@ -111,8 +111,8 @@ class _Digest:
     minerals: tuple[str, ...]
     answers: dict[str, dict[str, str | None]]
     rows: tuple[DeclaredSmelter, ...]
-    products: tuple[tuple[str | None, str | None, str | None], ...]
-    """(number, name, requester's number) of each Product List row."""
+    products: tuple[tuple[str | None, str | None, str | None, str | None], ...]
+    """(number, name, requester's number, requester's name) of each Product List row."""
     mines: tuple[tuple[str | None, str | None, str | None, str | None, str | None,
                        str | None], ...] = ()
     """(metal, mine name, country, smelter, sheet, cell) of each mine declaration."""
@@ -129,10 +129,8 @@ class _Digest:
             answers={m: {q: qa.answer.value for q, qa in qs.items()}
                      for m, qs in decl.answers.items()},
             rows=tuple(declared_rows(decl)),
-            products=tuple((p.number.value, p.name.value,
-                            p.extra["requester_number"].value
-                            if "requester_number" in p.extra else None)
-                           for p in decl.products),
+            products=tuple((p.number.value, p.name.value, p.requester_number.value,
+                            p.requester_name.value) for p in decl.products),
             mines=tuple(_mine_declarations(decl)))
 
 
@@ -390,10 +388,11 @@ def consolidate(
             smelter_rows[smelter_key].append((source, result))
             keys_here.append(smelter_key)
         if decl.scope_code == "B":
-            for number, name, requester in decl.products:
+            for number, name, requester_number, requester_name in decl.products:
                 products.append(ProductSmelters(
                     supplier=key, file=r.label, product_number=number, product_name=name,
-                    requester_number=requester, smelters=tuple(sorted(set(keys_here)))))
+                    requester_number=requester_number, requester_name=requester_name,
+                    smelters=tuple(sorted(set(keys_here)))))
     smelters = tuple(_merge(k, v) for k, v in sorted(smelter_rows.items()))
     attributed = sum(len(s.sources) for s in smelters)
     if attributed + len(rejected) != rows_read:  # the invariant: nothing lost

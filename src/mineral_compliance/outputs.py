@@ -164,9 +164,11 @@ def _tables(c: Consolidation) -> dict[str, tuple[list[str], list[list[Any]]]]:
                     [[a.family, a.mineral, a.question, a.answer, a.rule,
                       "; ".join(f"{k or 'blank'}: {v}" for k, v in a.counts.items())]
                      for a in c.answers]),
-        "Products": (["supplier", "file", "product_number", "product_name", "smelters"],
+        "Products": (["supplier", "file", "product_number", "product_name",
+                      "requester_number", "requester_name", "smelters"],
                      [[p.supplier, p.file, p.product_number, p.product_name,
-                       "; ".join(p.smelters)] for p in c.products]),
+                       p.requester_number, p.requester_name, "; ".join(p.smelters)]
+                      for p in c.products]),
     }
     return tables
 

@@ -113,6 +113,8 @@ class ProductSmelters(_Frozen):
     product_name: str | None
     requester_number: str | None = Field(
         default=None, description="The requester's own product number, where given.")
+    requester_name: str | None = Field(
+        default=None, description="The requester's own product name, where given.")
     smelters: tuple[str, ...] = Field(description="Keys of the smelters the supplier listed.")
 
 

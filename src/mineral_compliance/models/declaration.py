@@ -88,7 +88,14 @@ class TemplateIdentity(_Frozen):
         "the newest table was used.",
     )
     language: TextValue = Field(description="The language selected in the template's picker.")
-    version_source: Provenance
+    version_source: Provenance = Field(
+        description="Where the version was read: the revision cell, or the file property "
+        "that names a re-issue.")
+    version_note: str | None = Field(
+        default=None,
+        description="What the workbook leaves open about the version: a release RMI "
+        "re-issued unchanged (CMRT 6.6 as 6.6.1) is reported as the release when nothing in "
+        "the file names the re-issue.")
 
 
 class Company(_Frozen):
@@ -167,13 +174,20 @@ class SmelterRow(ListRow):
 
 
 class ProductRow(ListRow):
-    """One row of the Product List sheet."""
+    """One row of the Product List sheet.
+
+    ``number`` and ``name`` are the responder's own (the supplier filling in the template);
+    ``requester_number`` and ``requester_name`` are the requester's numbers for the same
+    product, in the releases that have those columns (CMRT 6.6, EMRT 2.1, AMRT 1.3 and
+    later), blank elsewhere."""
 
     __slots__ = ()
 
     row: int
-    number: TextValue
-    name: TextValue
+    number: TextValue = Field(description="The responder's product number.")
+    name: TextValue = Field(description="The responder's product name.")
+    requester_number: TextValue = Field(description="The requester's product number.")
+    requester_name: TextValue = Field(description="The requester's product name.")
     comments: TextValue
     extra: dict[str, TextValue] = Field(
         default_factory=dict, description="Further columns of newer layouts, by field name."
@@ -322,6 +336,7 @@ class Declaration(_Frozen):
             "template": {
                 "kind": self.template.kind.value,
                 "version": self.template.version,
+                "version_note": self.template.version_note,
                 "language": self.template.language.value,
                 "layout": self.template.layout,
             },
@@ -377,7 +392,8 @@ class Declaration(_Frozen):
             ],
             "products": [
                 {"row": p.row, "number": p.number.value, "name": p.name.value,
-                 "comments": p.comments.value}
+                 "requester_number": p.requester_number.value,
+                 "requester_name": p.requester_name.value, "comments": p.comments.value}
                 for p in self.products
             ],
             "minerals_scope": [

@@ -16,8 +16,9 @@ from ..models.declaration import PlaceholderKind, ReadNoteCode, SmelterRow, Temp
 from ..models.reference import LookupEntry
 from ..models.values import Status
 from ..names import country_code, in_covered_country, name_key, normalise_id, same_name
-from ..templates.detect import version_key
-from ..templates.releases import current_release, release_of, releases
+from ..templates.detect import release_of, version_key
+from ..templates.layouts import LAYOUTS
+from ..templates.releases import current_release, releases
 from ._registry import Context, Hit, rule
 
 __all__: list[str] = []
@@ -33,6 +34,13 @@ def _country(text: str) -> str:
     return country_code(text) or text.strip().casefold()
 
 
+def _current(kind: TemplateKind) -> str:
+    """The current release and its re-issues, in words: '6.6 or 6.6.1'."""
+    current = current_release(kind) or "?"
+    reissues = [r for la in LAYOUTS for r, o in la.reissues.items() if o == current]
+    return " or ".join((current, *reissues))
+
+
 # -- company block and dates ------------------------------------------------------------------
 
 
@@ -40,11 +48,12 @@ def _country(text: str) -> str:
 def effective_date_invalid(ctx: Context) -> Iterable[Hit]:
     """The effective date is not a date, or lies outside the range the template accepts.
 
-    The template's data validation admits only dates after 31 December 2006 (and, in releases
-    up to CMRT 6.22 and in the EMRT, CRT and AMRT, up to 31 March 2026); Excel refuses other
-    entries, so a value outside them came from another tool. A supplier on a release that
-    stops at 31 March 2026 cannot enter a current date in it: the remedy is the current
-    release, named from the layouts this library reads, not a back-dated declaration."""
+    The template's data validation admits only dates after 31 December 2006, and in CMRT
+    6.0 to 6.22, EMRT up to 2.1, the CRT and AMRT up to 1.3 also none after 31 March 2026;
+    Excel refuses other entries, so a value outside them came from another tool. A supplier
+    on a release that stops at 31 March 2026 cannot enter a current date in it: the remedy
+    is the current release, named from the layouts this library reads, not a back-dated
+    declaration."""
     value = ctx.decl.company.effective_date
     spec = ctx.layout.checker
     if value.is_blank or spec is None:
@@ -75,8 +84,8 @@ def _newer_release(ctx: Context) -> str:
                            and version_key(release_of(t.version)) >= version_key(current)):
         return (f"fill in a release of the {kind.value} newer than {t.version} "
                 "rather than back-dating the declaration")
-    return (f"fill in the current release, {kind.value} {current}, rather than back-dating "
-            "the declaration")
+    return (f"fill in the current release, {kind.value} {_current(kind)}, rather than "
+            "back-dating the declaration")
 
 
 @rule("effective-date-in-future", Severity.WARNING, Basis.CONSISTENCY, tags=("company", "dates"))
@@ -110,8 +119,8 @@ def template_outdated(ctx: Context) -> Iterable[Hit]:
     """The supplier used an older release than the newest one this library reads.
 
     Older releases carry older smelter reference lists and, for some, questions that changed
-    since. The CRT as a whole has been superseded by the EMRT. An unbranded re-issue (6.6.1)
-    is the same release as the one it re-issues (6.6)."""
+    since. A re-issue without the RMI logo (CMRT 6.6.1, EMRT 2.11.1, AMRT 1.31.1) counts as
+    its release. The CRT as a whole has been superseded by the EMRT."""
     kind, version = ctx.decl.template.kind, ctx.decl.template.version
     src = ctx.decl.template.version_source
     if kind in _SUPERSEDED:
@@ -122,7 +131,7 @@ def template_outdated(ctx: Context) -> Iterable[Hit]:
     newest = current_release(kind)
     if newest is not None and version_key(release_of(version)) < version_key(newest):
         yield Hit(f"{kind.value} {version} is older than the current release {newest}.",
-                  src, hint=f"ask the supplier to use {kind.value} {newest} next time")
+                  src, hint=f"ask the supplier to use {kind.value} {_current(kind)} next time")
 
 
 @rule("template-version-not-accepted", Severity.ERROR, Basis.POLICY, tags=("template",))

@@ -317,6 +317,13 @@ def _rich_text(body: bytes, prefix: bytes) -> tuple[str, bool]:
     return _unescape(b"".join(parts).decode("utf-8"))
 
 
+_CORE_PROPERTIES = {"title": "Title", "subject": "Subject", "keywords": "Tags",
+                    "category": "Categories", "description": "Comments"}
+"""Core properties (Dublin Core and OPC names) that describe a document, and Excel's names
+for them."""
+_MAX_PROPERTY_CHARS = 1_000
+
+
 @dataclass(frozen=True)
 class SheetInfo:
     name: str
@@ -453,6 +460,29 @@ class Workbook:
             else:
                 self._shared = _SharedStrings([], b"")
         return self._shared
+
+    def properties(self) -> dict[str, str]:
+        """The document properties that describe the file, by the names Excel shows them
+        under (Title, Subject, Tags, Categories, Comments), as far as they hold text. A
+        package without core properties, or with a damaged part, has none: they are
+        descriptive only and never stop a file from being read."""
+        part = next((t for k, t in self._rels("").values() if k == "core-properties"),
+                    "docProps/core.xml")
+        if part not in self._names:
+            return {}
+        try:
+            root = self._xml(part)
+        except MalformedTemplateError:
+            return {}
+        out: dict[str, str] = {}
+        for el in root:
+            if not isinstance(el.tag, str):
+                continue  # comments and processing instructions
+            name = _CORE_PROPERTIES.get(etree.QName(el).localname)
+            text = " ".join((el.text or "").split())[:_MAX_PROPERTY_CHARS]
+            if name is not None and text:
+                out[name] = text
+        return out
 
     def sheet_sha256(self, sheet: str) -> str:
         """The sha256 of a worksheet's stored XML: equal for the same sheet content, so

@@ -3,7 +3,9 @@
 The family comes from the document title the RMI prints on the Revision sheet (a fixed English
 literal, not one of the translated labels) and, when that is missing, from the sheet set. The
 version comes from the revision cell of the Declaration sheet (``Revision 6.4\\nApril 26, 2024``
-in J3). File names and translated label text are never used.
+in J3); where RMI re-issued a release under a number of its own (CMRT 6.6.1 is 6.6 without
+the RMI logo) and the cell names only the release, the file's properties may name the
+re-issue. File names and translated label text are never used.
 
 A release newer than every table of its major version (a later 6.x) is read with the nearest
 earlier table only when the workbook matches that table's structure fingerprint
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import UnknownTemplateError, UnsupportedVersionError
@@ -23,7 +26,7 @@ from ._xlsx import Workbook
 from .fingerprint import describe, differences
 from .layouts import LAYOUTS, Layout
 
-__all__ = ["Detection", "detect", "parse_revision", "version_key"]
+__all__ = ["Detection", "detect", "parse_revision", "release_of", "version_key"]
 
 _TITLES: tuple[tuple[str, TemplateKind], ...] = (
     ("conflict minerals reporting template", TemplateKind.CMRT),
@@ -53,6 +56,9 @@ class Detection:
     layout: Layout
     layout_assumed: bool
     source: Provenance
+    note: str | None = None
+    """What is uncertain about the version, in words (a re-issue the workbook does not
+    tell apart from its original)."""
 
 
 def parse_revision(text: str) -> tuple[str | None, dt.date | None]:
@@ -102,12 +108,52 @@ def _kind_from_sheets(wb: Workbook) -> TemplateKind | None:
 
 
 def version_key(version: str) -> tuple[int, ...]:
-    """'6.31' -> (6, 31): RMI numbers minor releases as decimal digits after the dot
-    (6.01 < 6.1 < 6.2 < 6.21 < 6.22 < 6.3 < 6.31 < 6.4), so compare them as decimals."""
-    major, _, minor = version.partition(".")
+    """'6.31' -> (6, 3100): RMI numbers minor releases as decimal digits after the dot
+    (6.01 < 6.1 < 6.2 < 6.21 < 6.22 < 6.3 < 6.31 < 6.4), so compare them as decimals. A
+    third part numbers a re-issue: '6.6.1' -> (6, 6000, 1), after 6.6 and before 6.61."""
+    major, _, rest = version.partition(".")
+    minor, _, reissue = rest.partition(".")
     digits = re.sub(r"\D", "", minor)
     frac = int(digits.ljust(4, "0")[:4]) if digits else 0
-    return (int(re.sub(r"\D", "", major) or 0), frac)
+    key = (int(re.sub(r"\D", "", major) or 0), frac)
+    reissue_digits = re.sub(r"\D", "", reissue)
+    return (*key, int(reissue_digits)) if reissue_digits else key
+
+
+def release_of(version: str, layouts: Iterable[Layout] = LAYOUTS) -> str:
+    """The release a version belongs to: the one a known re-issue re-issues ('6.6.1' ->
+    '6.6', as the tables list), else the first two parts of a three-part number (an unbranded
+    re-issue the tables do not know yet), else the version itself."""
+    version = version.strip()
+    for layout in layouts:
+        if version in layout.reissues:
+            return layout.reissues[version]
+    parts = version.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 else version
+
+
+def _reissue(wb: Workbook, layout: Layout, version: str
+             ) -> tuple[str, Provenance | None, str | None]:
+    """Tell a release from its re-issue (CMRT 6.6 from 6.6.1, the same template without the
+    RMI logo) when the revision cell names the release: the re-issue's number in the file's
+    properties decides; without it the release is reported, with a note. The layouts are the
+    same, so either way the file is read right."""
+    reissues = [r for r, original in layout.reissues.items() if original == version]
+    if not reissues:
+        return version, None, None
+    properties = wb.properties()
+    for reissue in reissues:
+        number = re.compile(rf"(?<![\d.]){re.escape(reissue)}(?!\.?\d)")
+        for name, text in properties.items():
+            if number.search(text):
+                return reissue, Provenance(file=str(wb.path), sheet="File properties",
+                                           cell=name), None
+    kind = layout.kind.value
+    named = " or ".join(f"{kind} {r}" for r in reissues)
+    return version, None, (
+        f"{named} is {kind} {version} re-issued without the RMI logo, with the same cells; "
+        f"neither the revision cell nor the file properties say which of them this file "
+        f"is, so it is reported as {version}")
 
 
 def detect(wb: Workbook, *, strict_version: bool = False) -> Detection:
@@ -158,7 +204,9 @@ def detect(wb: Workbook, *, strict_version: bool = False) -> Detection:
     candidates = [layout for layout in LAYOUTS if layout.kind is kind]
     for layout in candidates:
         if version in layout.versions:
-            return Detection(kind, version, revision_text, revision_date, layout, False, source)
+            version, named_in, note = _reissue(wb, layout, version)
+            return Detection(kind, version, revision_text, revision_date, layout, False,
+                             named_in or source, note)
     supported = sorted({v for la in candidates for v in la.versions}, key=version_key)
     newer_same_major = [
         la

@@ -278,6 +278,7 @@ class _Reader:
             layout_assumed=self.found.layout_assumed,
             language=self._text(decl, sheet, layout.language_cell),
             version_source=self.found.source,
+            version_note=self.found.note,
         )
         return Declaration(
             file=self.file,

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from ..errors import PolicyError
 from ..models.declaration import TemplateKind
-from .detect import version_key
+from .detect import release_of, version_key
 from .layouts import LAYOUTS, Layout
 
 __all__ = [
@@ -38,13 +38,6 @@ __all__ = [
     "release_of",
     "releases",
 ]
-
-
-def release_of(version: str) -> str:
-    """The release a version belongs to: ``6.6.1`` (an unbranded re-issue) is release
-    ``6.6``; a two-part version is its own release."""
-    parts = version.strip().split(".")
-    return ".".join(parts[:2]) if len(parts) > 2 else version.strip()
 
 
 def releases(kind: TemplateKind, layouts: Iterable[Layout] = LAYOUTS) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from ..errors import TemplateError
 from ..models.declaration import Declaration, MineralScopeRow, MineRow, slot_key
 from ..models.values import Origin, Status, Value
 from ._xlsx import CellInput, open_workbook, patch_cells
-from .detect import detect
+from .detect import Detection, detect
 from .layouts.base import Layout, ListSheet
 
 __all__ = ["write_template"]
@@ -74,6 +74,7 @@ def write_template(declaration: Declaration, *, template: str | Path, out: str |
             f"{', '.join(layout.minerals.fixed)}, the declaration about "
             f"{', '.join(declaration.minerals)}", path=wb.path,
             hint="use a template release with the same minerals")
+    _products_fit(declaration, found, wb.path)
     constants: set[tuple[str, str]] = set()
     sheets = [layout.declaration_sheet, layout.smelter_list.sheet]
     sheets += [s.sheet for s in (layout.product_list, layout.mine_list, layout.minerals_scope)
@@ -162,6 +163,27 @@ def _placed(rows: Sequence[int], first: int, last: int, what: str) -> list[int]:
     return list(range(first, first + len(rows)))
 
 
+def _products_fit(decl: Declaration, found: Detection, path: Path) -> None:
+    """Refuse a Product List the target release has no columns for (the requester's product
+    number and name, from CMRT 6.6, EMRT 2.1 and AMRT 1.3 on), rather than drop it."""
+    spec = found.layout.product_list
+    columns = spec.columns if spec is not None else {}
+    lost: dict[str, list[int]] = {}
+    for p in decl.products:
+        values = {"number": p.number, "name": p.name, "requester_number": p.requester_number,
+                  "requester_name": p.requester_name, "comments": p.comments, **p.extra}
+        for fld, value in values.items():
+            if fld not in columns and _input(value) is not None:
+                lost.setdefault(fld, []).append(p.row)
+    if lost:
+        what = "; ".join(f"{fld.replace('_', ' ')} (rows {', '.join(map(str, rows))})"
+                         for fld, rows in lost.items())
+        raise TemplateError(
+            f"the Product List of {found.kind.value} {found.version} has no column for the "
+            f"declaration's {what}", path=path,
+            hint="write into a release whose Product List has these columns, or clear them")
+
+
 def _lists(decl: Declaration, layout: Layout, edits: _Edits) -> None:
     sl = layout.smelter_list
     smelters = sorted(decl.smelters, key=lambda s: s.row)
@@ -180,7 +202,8 @@ def _lists(decl: Declaration, layout: Layout, edits: _Edits) -> None:
         products = sorted(decl.products, key=lambda p: p.row)
         targets = _placed([p.row for p in products], pl.first_row, pl.last_row, "Product List")
         for p, row in zip(products, targets, strict=True):
-            values = {"number": p.number, "name": p.name, "comments": p.comments, **p.extra}
+            values = {"number": p.number, "name": p.name, "requester_number": p.requester_number,
+                      "requester_name": p.requester_name, "comments": p.comments, **p.extra}
             for fld, col in pl.columns.items():
                 edits.put(pl.sheet, f"{col}{row}", _input(values.get(fld)))
     lists: list[tuple[ListSheet | None, Sequence[MineRow | MineralScopeRow]]] = [

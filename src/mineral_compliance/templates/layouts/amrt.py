@@ -6,12 +6,14 @@ columns of row 13; E:F are merged). 1.2 and 1.21 take free text there; 1.3 offer
 "Other [specify below]" entry defers to the name typed two rows below. The template sorts the
 names alphabetically, drops repeats, and asks two questions per mineral slot. There are no
 company-level questions. 1.3 adds a Smelter Look-up (with the CMRT's Smelter List columns)
-and the requester's product columns.
+and the requester's product columns; 1.31 lists six more minerals and drops the effective
+date's upper bound.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from ...models.declaration import TemplateKind
 from .base import (
@@ -42,7 +44,7 @@ from .checks import (
 from .cmrt import LOOKUP, RMI_DATE_MIN, SCOPES, SMELTER_LIST
 from .emrt import MINE_LIST
 
-__all__ = ["AMRT_1_2", "AMRT_1_3", "LAYOUTS"]
+__all__ = ["AMRT_1_2", "AMRT_1_3", "AMRT_1_31", "LAYOUTS"]
 
 SELECTOR_COLUMNS = ("D", "E", "G", "H", "I")
 
@@ -65,6 +67,32 @@ MINERALS_1_3 = (
     "Other [specify below]",
 )
 OTHER = "Other [specify below]"
+
+MINERALS_1_31 = (
+    "Aluminum",
+    "Cadmium",
+    "Iridium",
+    "Lead",
+    "Lime",
+    "Manganese",
+    "Molybdenum",
+    "Palladium",
+    "Platinum",
+    "Rare Earth Elements",
+    "Rhenium",
+    "Rhodium",
+    "Ruthenium",
+    "Selenium",
+    "Silver",
+    "Soda Ash",
+    "Tellurium",
+    "Zinc",
+    OTHER,
+)
+"""AMRT 1.31: 1.3's list with cadmium, lead, molybdenum, rhenium, selenium and tellurium as
+choices of their own, alphabetical, "Other" last (cirscn/cm-reporting ``amrt/base.ts`` and
+``minerals.test.ts`` at 2048be1). [inferred] The selector literals are these names as the
+editor spells them; the workbook's own list was not available to compare."""
 
 
 def _cells(*rows: int) -> tuple[str, ...]:
@@ -100,7 +128,8 @@ SORTED_CELLS = tuple(f"AA{r}" for r in range(12, 22))
 
 def _checker(company_row: int, q1_row: int, q2_row: int, *, other: bool,
              smelter_needs: tuple[str, ...], unlisted: bool, total_cell: str,
-             smelter_present: tuple[str, ...] = ()) -> CheckerSpec:
+             smelter_present: tuple[str, ...] = (),
+             date_max: dt.date | None = dt.date(2026, 3, 31)) -> CheckerSpec:
     """AMRT Checker: at least one mineral (and a name for each "Other" in 1.3); question 1 for
     each slot in use (question 2 is shown but not counted); each mineral whose question 1 is
     not "No", "Unknown" or "Not declaring" needs a Smelter List row (1.2x: whose name and
@@ -124,8 +153,9 @@ def _checker(company_row: int, q1_row: int, q2_row: int, *, other: bool,
                                               present=smelter_present), slot=i))
     if unlisted:
         items.append(unlisted_item())
-    return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
-                       date_max=dt.date(2026, 3, 31), total_cell=total_cell)
+    return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN,
+                       date_min_inclusive=date_max is not None, date_max=date_max,
+                       total_cell=total_cell)
 
 MINERALS_SCOPE = ListSheet(
     sheet="Minerals Scope", first_row=8, last_row=17,
@@ -197,6 +227,7 @@ AMRT_1_3 = Layout(
         other_choice=OTHER,
         other_cells=_cells(15, 16),
         sorted_cells=SORTED_CELLS,
+        list_range="B68:B80",
     ),
     questions=_questions(31, 43),
     company_questions=(),
@@ -218,4 +249,26 @@ AMRT_1_3 = Layout(
 """AMRT 1.3: minerals chosen from a list (or typed for "Other"), Smelter Look-up as in the
 CMRT."""
 
-LAYOUTS = (AMRT_1_2, AMRT_1_3)
+AMRT_1_31 = replace(
+    AMRT_1_3,
+    name="amrt-1.31",
+    versions=("1.31", "1.31.1"),
+    reissues={"1.31.1": "1.31"},
+    from_workbook=False,
+    # [inferred] The list grows from B68:B80 to B68:B86: question 2's block, which runs down
+    # to the end of this list, is six rows longer in the mappings derived from the workbook
+    # (excelMappings.generated.ts at d9a9886: span 43 against 37), and six minerals are new.
+    minerals=replace(AMRT_1_3.minerals, choices=MINERALS_1_31, list_range="B68:B86"),
+    checker=_checker(17, 31, 43, other=True, smelter_needs=(), unlisted=True,
+                     total_cell="H52", smelter_present=("lookup_name", "country"),
+                     date_max=None),
+)
+"""AMRT 1.31 (2026) and its re-issue without the RMI logo, 1.31.1. Not read from the
+workbooks, which were not available: the cells are 1.3's according to the mappings a public
+template editor derives from them (cirscn/cm-reporting, ``excelMappings.generated.ts`` and
+``excelAmrtMinerals.test.ts`` at d9a9886: question 1 at row 30, question 2 at 42, the first
+answer in D31). Six more minerals are listed choices, and the effective date loses the
+31 March 2026 cap (``amrt/base.ts`` at 2048be1). The Checker items are assumed to be 1.3's
+[inferred]."""
+
+LAYOUTS = (AMRT_1_2, AMRT_1_3, AMRT_1_31)

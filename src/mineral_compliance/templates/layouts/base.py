@@ -124,6 +124,9 @@ class MineralSlots:
     cached results name exactly the minerals the inputs select, their order is the one the
     supplier saw beside the answers, and it wins over the reader's own sort: text collation
     depends on the spreadsheet application's locale (Excel sorts Chinese names by pinyin)."""
+    list_range: str | None = None
+    """The Declaration cells whose literals the selector's drop-down list offers (AMRT 1.3:
+    ``B68:B80``, below question 2); recorded so the layout can be checked against it."""
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,12 @@ class Layout:
     checker: CheckerSpec | None = None
     minerals_scope: ListSheet | None = None
     """The AMRT Minerals Scope sheet (minerals the requester asks about and why)."""
+    reissues: Mapping[str, str] = field(default_factory=dict)
+    """Versions RMI re-issued unchanged under a number of their own, re-issue -> original
+    (the 2026 releases without the RMI logo: CMRT 6.6.1 is 6.6). Both are in ``versions``."""
+    from_workbook: bool = True
+    """The table was read from the official workbook; False where it rests on cell mappings
+    published by others, the workbook not being at hand (the 2026 releases)."""
     roles: QuestionRoles = QuestionRoles()
     declaration_sheet: str = "Declaration"
     version_cell: str = "J3"

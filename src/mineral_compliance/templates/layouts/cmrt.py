@@ -1,7 +1,8 @@
 """CMRT 6.x layouts (Conflict Minerals Reporting Template, RMI).
 
 Cell positions were read from the official workbooks 6.01 to 6.5; they are identical across the
-6.x line for the Declaration, Smelter List and Product List inputs. What differs between
+6.x line for the Declaration, Smelter List and Product List inputs, until 6.6 adds the
+requester's columns to the Product List. What differs between
 releases is data (dropdown literals, the Smelter Look-up snapshot, the effective-date bounds),
 so the tables differ only where the data does, by :func:`dataclasses.replace`.
 """
@@ -42,7 +43,7 @@ from .checks import (
     url_item,
 )
 
-__all__ = ["CMRT_6_0", "CMRT_6_3", "LAYOUTS"]
+__all__ = ["CMRT_6_0", "CMRT_6_3", "CMRT_6_6", "LAYOUTS"]
 
 METALS = ("Tantalum", "Tin", "Gold", "Tungsten")
 """Metal order of the per-metal question rows (and the Smelter List metal literals)."""
@@ -240,4 +241,29 @@ CMRT_6_3 = replace(
 """CMRT 6.3 to 6.5: same cells; the effective date must only be after 31 Dec 2006, and the
 response-rate list holds "100%" as text."""
 
-LAYOUTS = (CMRT_6_0, CMRT_6_3)
+CMRT_6_6 = replace(
+    CMRT_6_3,
+    name="cmrt-6.6",
+    versions=("6.6", "6.6.1"),
+    reissues={"6.6.1": "6.6"},
+    from_workbook=False,
+    product_list=ListSheet(
+        sheet="Product List",
+        first_row=6,
+        # [inferred] The last data row of the 6.6 Product List is not published; the 6.5
+        # bound is kept, and the copyright footer ends the list wherever it sits.
+        last_row=2005,
+        columns={"number": "B", "name": "C", "requester_number": "D", "requester_name": "E",
+                 "comments": "F"},
+        footer_text="\u00a9",
+    ),
+)
+"""CMRT 6.6 (April 2026) and its re-issue without the RMI logo, 6.6.1. Not read from the
+workbooks, which were not available: taken from the cell mappings a public template editor
+derives from them (cirscn/cm-reporting, ``excelMappings.generated.ts`` and ``excel.test.ts``
+at 3bfe3bc, ``versions/6.6.ts`` at 2048be1). The Declaration, Smelter List, literals and date
+rule are those of 6.5; the Product List gains the requester's product number (D) and name
+(E), which moves the comments from D to F. The Checker is assumed to be 6.5's [inferred]:
+its 2026 items are not published, and its one Product List item reads B6 in both."""
+
+LAYOUTS = (CMRT_6_0, CMRT_6_3, CMRT_6_6)

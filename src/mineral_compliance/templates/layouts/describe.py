@@ -38,6 +38,13 @@ def _list_sheet(title: str, spec: ListSheet | None) -> Iterable[str]:
 def _layout(layout: Layout) -> Iterable[str]:
     yield f"## {layout.kind.value} {', '.join(layout.versions)} (`{layout.name}`)"
     yield ""
+    for reissue, original in layout.reissues.items():
+        yield f"{reissue} is {original} re-issued without the RMI logo, with the same cells."
+        yield ""
+    if not layout.from_workbook:
+        yield ("Taken from cell mappings published by others; not yet checked against the "
+               "workbook itself (see the README).")
+        yield ""
     yield f"Sheets required: {', '.join(f'`{s}`' for s in layout.required_sheets)}. " \
           f"Version cell `{layout.declaration_sheet}!{layout.version_cell}`, " \
           f"language cell `{layout.language_cell}`."
@@ -46,6 +53,12 @@ def _layout(layout: Layout) -> Iterable[str]:
         f"{field} `{ref}`" for field, ref in layout.company_cells.items()
     )
     yield ""
+    if layout.checker is not None:
+        spec = layout.checker
+        low = f"{'from' if spec.date_min_inclusive else 'after'} {spec.date_min:%d %b %Y}"
+        high = f" to {spec.date_max:%d %b %Y}" if spec.date_max else ", no upper bound"
+        yield f"**Effective date** accepted: {low}{high}."
+        yield ""
     slots = layout.minerals
     if slots.fixed:
         yield f"**Minerals** (fixed question rows, in order): {', '.join(slots.fixed)}"
@@ -58,7 +71,9 @@ def _layout(layout: Layout) -> Iterable[str]:
                + (f"; `{slots.other_choice}` takes the name in the cell two rows below"
                   if slots.other_choice else "")
                + (f"; the template's own sorted list sits in `{slots.sorted_cells[0]}:"
-                  f"{slots.sorted_cells[-1]}`" if slots.sorted_cells else ""))
+                  f"{slots.sorted_cells[-1]}`" if slots.sorted_cells else "")
+               + (f"; the drop-down list's literals sit in `{slots.list_range}`"
+                  if slots.list_range else ""))
     yield ""
     yield "| question | answer cells | comment column | allowed answers |"
     yield "|---|---|---|---|"

@@ -4,7 +4,8 @@ Read from the official 2.0 (April 2025) and 2.1 (October 2025) workbooks. The su
 the minerals in scope in a selector (Declaration D12, E12, G12, D13, E13, G13, pre-filled with
 all six; ``(Delete X)`` removes one) and the template sorts the chosen minerals alphabetically
 into ten question-row slots per question. Company question C is answered per mineral slot.
-2.1 adds the requester's product number and name to the Product List.
+2.1 adds the requester's product number and name to the Product List; 2.11 drops the
+effective date's upper bound.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from .checks import (
 from .cmrt import COMPANY_CELLS as CMRT_COMPANY_CELLS
 from .cmrt import LOOKUP, PRODUCT_LIST, RMI_DATE_MIN, SCOPES, SMELTER_LIST
 
-__all__ = ["EMRT_1_1", "EMRT_1_2", "EMRT_2_0", "EMRT_2_1", "LAYOUTS"]
+__all__ = ["EMRT_1_1", "EMRT_1_2", "EMRT_2_0", "EMRT_2_1", "EMRT_2_11", "LAYOUTS"]
 
 DATE_MAX = dt.date(2026, 3, 31)
 E_OTHER = "Yes, Using Other Format (Describe)"
@@ -209,6 +210,21 @@ EMRT_2_1 = replace(
     ),
 )
 
+EMRT_2_11 = replace(
+    EMRT_2_1,
+    name="emrt-2.11",
+    versions=("2.11", "2.11.1"),
+    reissues={"2.11.1": "2.11"},
+    from_workbook=False,
+    checker=replace(_checker_2(), date_min_inclusive=False, date_max=None),
+)
+"""EMRT 2.11 (2026) and its re-issue without the RMI logo, 2.11.1. Not read from the
+workbooks, which were not available: the cells are 2.1's according to the mappings a public
+template editor derives from them (cirscn/cm-reporting, ``excelMappings.generated.ts`` and
+``versions/2.11.ts`` at 3bfe3bc and 3c72653). The one change is the effective date: after
+31 Dec 2006, with the 31 March 2026 cap of 2.1 gone (``emrt/base.ts`` at 2048be1,
+``registry.test.ts`` at 3c72653). The Checker items are assumed to be 2.1's [inferred]."""
+
 EMRT_1_MINERALS = ("Cobalt", "Mica")
 EMRT_1_C_MICA = ("Yes", "Yes, when more processors are validated", "No")
 
@@ -339,4 +355,4 @@ EMRT_1_2 = replace(
 """EMRT 1.2 and 1.3: the same cells; their Checker drops the URL for question A and counts
 the "Smelter not listed" rows."""
 
-LAYOUTS = (EMRT_1_1, EMRT_1_2, EMRT_2_0, EMRT_2_1)
+LAYOUTS = (EMRT_1_1, EMRT_1_2, EMRT_2_0, EMRT_2_1, EMRT_2_11)
