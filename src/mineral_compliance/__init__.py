@@ -30,8 +30,8 @@ if TYPE_CHECKING:
         UnknownTemplateError,
         UnsupportedVersionError,
     )
-    from .findings import Basis, Finding, Report, Severity
     from .models import Declaration, Provenance, SmelterReference, TemplateKind, TextValue
+    from .models.findings import Basis, Finding, Report, Severity
     from .rules import validate, validate_file
     from .templates import read_template, reference_from_template, write_template
     from .templates.releases import AcceptPolicy
@@ -42,7 +42,7 @@ _WHERE = {
         "EncryptedWorkbookError", "LegacyFormatError", "MalformedTemplateError",
         "MineralComplianceError", "NotAWorkbookError", "PolicyError", "ReferenceDataError",
         "TemplateError", "UnknownTemplateError", "UnsupportedVersionError"], "errors"),
-    **dict.fromkeys(["Basis", "Finding", "Report", "Severity"], "findings"),
+    **dict.fromkeys(["Basis", "Finding", "Report", "Severity"], "models.findings"),
     **dict.fromkeys(["Declaration", "Provenance", "SmelterReference", "TemplateKind",
                      "TextValue"], "models"),
     "validate": "rules", "validate_file": "rules",

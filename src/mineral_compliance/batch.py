@@ -18,8 +18,8 @@ from pathlib import Path
 
 from ._isolation import WorkerLimits, run_isolated
 from .errors import MineralComplianceError
-from .findings import Report
 from .inputs import Input, close_archives, collect_inputs, input_stream
+from .models.findings import Report
 from .rules import validate_file
 from .templates.releases import AcceptPolicy
 

@@ -47,7 +47,6 @@ from ._io import FileRefusedError, read_capped
 from ._isolation import WorkerLimits, run_isolated
 from ._words import counted
 from .errors import ConsolidationError, MineralComplianceError
-from .findings import Finding, Severity
 from .inputs import Input, close_archives, collect_inputs, input_stream
 from .models.consolidation import (
     AnswerRollup,
@@ -65,6 +64,7 @@ from .models.consolidation import (
 from .models.declaration import Declaration, TemplateKind
 from .models.declaration import QuestionAnswer as QuestionAnswerModel
 from .models.declaration import SmelterRow as SmelterRowModel
+from .models.findings import Finding, Severity
 from .models.matching import DeclaredSmelter, MatchGrade, SmelterMatch, StatusKind
 from .models.reference import SmelterReference
 from .names import country_code, metal_key, name_key

@@ -40,22 +40,14 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pathvalidate import sanitize_filename
 
 from ._io.run import output_run, write_atomic
-from ._io.text import scrub
+from ._io.text import neutralise, scrub
 from .errors import OutputError
 from .models.consolidation import Comparison, Consolidation, FileStatus, SupplierFile
 
 __all__ = ["feedback_names", "neutralise", "output_run", "safe_file_name", "spreadsheet_text",
            "write_atomic", "write_consolidation", "write_feedback", "write_json"]
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would evaluate, made inert; other values unchanged."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
-    return value
 
 
 def safe_file_name(text: str | None, *, fallback: str = "supplier", max_len: int = 80) -> str:

@@ -12,8 +12,9 @@ Callers that cap say so in a finding.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["MAX_TEXT_CHARS", "cap_text", "has_lone_surrogate", "scrub"]
+__all__ = ["MAX_TEXT_CHARS", "cap_text", "has_lone_surrogate", "neutralise", "scrub"]
 
 MAX_TEXT_CHARS = 4000
 """The longest text kept from one input cell or field (the longest comments and addresses in
@@ -39,3 +40,14 @@ def cap_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, bool]:
     if len(text) <= limit:
         return text, False
     return text[: limit - 1] + "\u2026", True
+
+
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would evaluate (a formula: ``=``, ``+``, ``-``, ``@``, or a tab or
+    carriage return first), made inert with a leading apostrophe; other values unchanged."""
+    if isinstance(value, str) and value.startswith(_DANGEROUS):
+        return "'" + value
+    return value

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._io.run import output_run, write_atomic
 from .._words import counted
 from ..models.consolidation import Consolidation
 from ..models.declaration import TemplateKind
 from ..models.matching import StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
 from ..names import metal_key
-from ..outputs import output_run, write_atomic
 from ..templates.releases import describe_accepted
 from ..upstream.link import screen_mines, upstream_summary
 from .dodd_frank import Determination, Rcoi, determine

@@ -15,6 +15,7 @@ from .declaration import (
     TemplateIdentity,
     TemplateKind,
 )
+from .findings import Basis, Finding, Report, Severity
 from .matching import (
     Candidate,
     DeclaredSmelter,
@@ -27,11 +28,13 @@ from .reference import LookupEntry, SmelterReference
 from .values import DateValue, Origin, Provenance, Status, TextValue, Value
 
 __all__ = [
+    "Basis",
     "Candidate",
     "Company",
     "DateValue",
     "Declaration",
     "DeclaredSmelter",
+    "Finding",
     "LookupEntry",
     "MatchGrade",
     "MineRow",
@@ -44,6 +47,8 @@ __all__ = [
     "QuestionAnswer",
     "ReadNote",
     "ReadNoteCode",
+    "Report",
+    "Severity",
     "SmelterMatch",
     "SmelterReference",
     "SmelterRow",

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..findings import Finding
+from .findings import Finding
 from .matching import Candidate, MatchGrade, Snapshot, StatusKind
 
 __all__ = [

@@ -31,12 +31,12 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from .._io.run import output_run, write_atomic
 from .._io.text import scrub
 from .._version import __version__
-from ..findings import Severity
 from ..models.consolidation import Comparison, Consolidation, FileStatus
+from ..models.findings import Severity
 from ..models.matching import StatusKind
-from ..outputs import output_run, write_atomic
 from ..templates.releases import describe_accepted
 
 __all__ = ["render_report", "visible", "write_report"]

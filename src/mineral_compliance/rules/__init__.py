@@ -12,8 +12,8 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import IO
 
-from ..findings import Basis, Finding, Report, Severity
 from ..models.declaration import Declaration
+from ..models.findings import Basis, Finding, Report, Severity
 from ..models.reference import LookupEntry, SmelterReference
 from ..templates.layouts import LAYOUTS, Layout
 from ..templates.reader import read_with_reference

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from ..findings import Basis, Severity
 from ..models.declaration import Declaration, TemplateKind
+from ..models.findings import Basis, Severity
 from ..models.reference import LookupEntry, SmelterReference
 from ..models.values import Provenance
 from ..templates.layouts import Layout

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..findings import Basis
 from ..models.declaration import TemplateKind
+from ..models.findings import Basis
 from ._registry import registry
 
 __all__ = ["render_catalogue"]

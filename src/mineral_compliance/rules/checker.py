@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..findings import Basis, Severity
 from ..models.declaration import Declaration, PlaceholderKind
+from ..models.findings import Basis, Severity
 from ..models.values import Provenance, TextValue
 from ..templates.layouts.checks import (
     AllOf,

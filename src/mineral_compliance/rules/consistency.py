@@ -11,8 +11,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from ..findings import Basis, Severity
 from ..models.declaration import PlaceholderKind, ReadNoteCode, SmelterRow, TemplateKind
+from ..models.findings import Basis, Severity
 from ..models.reference import LookupEntry
 from ..models.values import Status
 from ..names import country_code, in_covered_country, name_key, normalise_id, same_name
