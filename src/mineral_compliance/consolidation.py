@@ -65,7 +65,14 @@ from .models.declaration import Declaration, TemplateKind
 from .models.declaration import QuestionAnswer as QuestionAnswerModel
 from .models.declaration import SmelterRow as SmelterRowModel
 from .models.findings import Finding, Severity
-from .models.matching import DeclaredSmelter, MatchGrade, SmelterMatch, StatusKind
+from .models.matching import (
+    ConflictKind,
+    DeclaredSmelter,
+    Flag,
+    MatchGrade,
+    SmelterMatch,
+    StatusKind,
+)
 from .models.reference import SmelterReference
 from .names import country_code, metal_key, name_key
 from .refdata.crosscheck import declared_rows
@@ -424,7 +431,7 @@ def _smelter_key(result: SmelterMatch) -> tuple[str | None, str]:
     if result.grade is MatchGrade.PLACEHOLDER:
         return None, "placeholder"
     if result.grade is MatchGrade.CONFLICTING:
-        wrong_metal = any("facility but the row says" in r for r in result.reasons)
+        wrong_metal = result.conflict is ConflictKind.WRONG_METAL
         return None, "wrong-metal" if wrong_metal else "conflicting"
     key = _name_key(d.metal, d.name, d.country)
     return (key, "") if key else (None, "unresolvable")
@@ -441,7 +448,7 @@ def _merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]]) -> Consolid
     best_source, best = min(rows, key=lambda sr: (order[sr[1].grade], sr[0].file,
                                                   sr[0].row or 0))
     statuses = [r.status for _, r in rows if r.status is not StatusKind.UNKNOWN]
-    flags = sorted({f for _, r in rows for f in r.flags if f != "recycled-claim"})
+    flags = sorted({f for _, r in rows for f in r.flags if f is not Flag.RECYCLED_CLAIM})
     if best.accepted and best.smelter_id:
         name, country = best.standard_name or "", best.country
         representative = f"reference list ({best.smelter_id})"
@@ -518,7 +525,7 @@ def _answers(members: Sequence[_Digest], roles: QuestionRoles, mineral: str, q: 
 
 
 def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ...],
-          flagged: set[str], roster: Sequence[str] | None,
+          flagged: set[Flag], roster: Sequence[str] | None,
           members: Sequence[_Digest], *, listed: bool) -> tuple[str | None, str]:
 
     def literal(text: str) -> str | None:
@@ -533,7 +540,7 @@ def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ..
             return "No", "No when every supplier says No"
         return literal("Unknown"), "Unknown otherwise (left blank where not a choice)"
     if key in (roles.covered_countries, roles.cahra):
-        flag = "covered-country" if key == roles.covered_countries else "cahra"
+        flag = Flag.COVERED_COUNTRY if key == roles.covered_countries else Flag.CAHRA
         if "Yes" in got or any(a.startswith(("DRC", "India")) for a in got) or flag in flagged:
             return "Yes", f"Yes if any supplier says so or any smelter is flagged {flag}"
         if got and all(a == "No" for a in got):

@@ -20,7 +20,7 @@ from .._io.run import output_run, write_atomic
 from .._words import counted
 from ..models.consolidation import Consolidation
 from ..models.declaration import TemplateKind
-from ..models.matching import StatusKind
+from ..models.matching import Flag, StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
 from ..names import metal_key
 from ..templates.releases import describe_accepted
@@ -82,7 +82,7 @@ def report_data(profile: CompanyProfile, consolidation: Consolidation,
             "non_conformant": status[StatusKind.NON_CONFORMANT],
             "status_unknown": status[StatusKind.UNKNOWN],
             "unconfirmed_facilities": unconfirmed.get(metal, 0),
-            "located_in_covered_countries": sum("covered-country" in s.flags for s in rows),
+            "located_in_covered_countries": sum(Flag.COVERED_COUNTRY in s.flags for s in rows),
         })
     surveyed = consolidation.suppliers_surveyed
     return {

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .. import _io
 from ..errors import ProfileError, ReferenceDataError
 from ..models.consolidation import Consolidation
+from ..models.matching import Flag
 from ..models.profile import THREE_TG, CompanyProfile
 from ..names import COVERED_COUNTRY_CODES, metal_key
 from ..refdata._files import decode_text
@@ -225,7 +226,7 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
                                     f"{_counts(counts)}.",
                           source="consolidation, CMRT question 3"))
     located = sorted(s.smelter_id or s.name for s in consolidation.smelters
-                     if metal_key(s.metal) == key and "covered-country" in s.flags)
+                     if metal_key(s.metal) == key and Flag.COVERED_COUNTRY in s.flags)
     if located:
         facts.append(Fact(statement=f"{len(located)} consolidated {metal} smelter(s) are "
                                     f"located in a covered country: {', '.join(located)}.",

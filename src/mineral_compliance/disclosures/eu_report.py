@@ -21,7 +21,7 @@ from .._io.run import output_run, write_atomic
 from .._io.text import neutralise
 from .._words import counted
 from ..models.consolidation import Consolidation
-from ..models.matching import StatusKind
+from ..models.matching import Flag, StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
 from ..names import metal_key
 from ..refdata.regions import CahraList
@@ -92,7 +92,7 @@ def _data(profile: CompanyProfile, consolidation: Consolidation, scope: ScopeRep
                       "flags": list(s.flags)} for s in smelters],
         "smelter_status": {k.value: status[k] for k in StatusKind},
         "smelters_flagged": {f: sum(f in s.flags for s in smelters)
-                             for f in ("covered-country", "cahra", "cahra-region")},
+                             for f in (Flag.COVERED_COUNTRY, Flag.CAHRA, Flag.CAHRA_REGION)},
         "suppliers_responded": len({f.supplier for f in consolidation.files
                                     if f.kind == "CMRT" and f.status.value not in
                                     ("superseded", "unreadable")}),

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from .findings import Finding
-from .matching import Candidate, MatchGrade, Snapshot, StatusKind
+from .matching import Candidate, Flag, MatchGrade, Snapshot, StatusKind
 
 __all__ = [
     "AnswerRollup",
@@ -84,7 +84,7 @@ class ConsolidatedSmelter(_Frozen):
     grade: MatchGrade = Field(description="The most certain grade among its rows.")
     needs_review: bool = Field(description="No row resolved it against the reference list.")
     status: StatusKind
-    flags: tuple[str, ...]
+    flags: tuple[Flag, ...]
     suppliers: tuple[str, ...]
     sources: tuple[SmelterSource, ...]
     representative: str = Field(description="Where the name and country shown come from.")

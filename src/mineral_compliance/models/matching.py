@@ -6,7 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Candidate", "DeclaredSmelter", "MatchGrade", "SmelterMatch", "Snapshot", "StatusKind"]
+__all__ = ["Candidate", "ConflictKind", "DeclaredSmelter", "Flag", "MatchGrade", "SmelterMatch",
+           "Snapshot", "StatusKind"]
 
 
 class MatchGrade(StrEnum):
@@ -41,6 +42,32 @@ class MatchGrade(StrEnum):
 
 _ACCEPTED = frozenset({MatchGrade.EXACT_ID, MatchGrade.LEGACY_ID, MatchGrade.ALIAS,
                        MatchGrade.NORMALISED})
+
+
+class ConflictKind(StrEnum):
+    """What a ``conflicting`` row contradicts."""
+
+    WRONG_METAL = "wrong-metal"
+    """The row's ID names a facility of another metal."""
+    OTHER_FACILITY = "other-facility"
+    """The row's ID names one facility and its name (with its country) another."""
+
+
+class Flag(StrEnum):
+    """Something about a facility a compliance reviewer must look at, whatever its grade."""
+
+    COVERED_COUNTRY = "covered-country"
+    """In the DRC or one of its nine neighbours (the SEC's covered countries)."""
+    CAHRA = "cahra"
+    """In a country, or a region, on the CAHRA list."""
+    CAHRA_REGION = "cahra-region"
+    """In a country with CAHRA-listed regions, the facility's own region not known."""
+    RECYCLED_CLAIM = "recycled-claim"
+    """The row says all of the facility's feedstock is recycled or scrap."""
+    LBMA = "lbma"
+    """A gold refiner on the LBMA Good Delivery list."""
+    RJC = "rjc"
+    """A gold refiner on the RJC certified list."""
 
 
 class StatusKind(StrEnum):
@@ -114,8 +141,9 @@ class SmelterMatch(BaseModel):
     status: StatusKind = StatusKind.UNKNOWN
     status_sources: tuple[str, ...] = ()
     """The status lists (by source) that name the facility."""
-    flags: tuple[str, ...] = ()
-    """``covered-country``, ``cahra``, ``recycled-claim``, ``lbma``, ``rjc``, ..."""
+    flags: tuple[Flag, ...] = ()
+    conflict: ConflictKind | None = None
+    """For a ``conflicting`` row: what it contradicts."""
 
     @property
     def accepted(self) -> bool:

@@ -38,7 +38,9 @@ from rapidfuzz import fuzz, process
 
 from ..models.matching import (
     Candidate,
+    ConflictKind,
     DeclaredSmelter,
+    Flag,
     MatchGrade,
     SmelterMatch,
     Snapshot,
@@ -197,7 +199,8 @@ class SmelterMatcher:
         if metal is not None and fac.metal_key != metal:
             return self._result(row, MatchGrade.CONFLICTING, fac, None, (
                 *reasons, f"{fac.smelter_id} is a {fac.metal} facility but the row says "
-                          f"{row.metal}"), candidates=(self._candidate(fac, None),))
+                          f"{row.metal}"), candidates=(self._candidate(fac, None),),
+                conflict=ConflictKind.WRONG_METAL)
         if name and not is_placeholder(name):
             named = self._named(fac.metal_key, name, country_code(row.country))
             if named and fac.smelter_id not in named:
@@ -206,7 +209,8 @@ class SmelterMatcher:
                     *reasons, f"the ID names {fac.standard_name} ({fac.smelter_id}) but the "
                               f"name '{name}' is {others[0].standard_name} "
                               f"({others[0].smelter_id})"),
-                    candidates=tuple(self._candidate(f, None) for f in [fac, *others]))
+                    candidates=tuple(self._candidate(f, None) for f in [fac, *others]),
+                    conflict=ConflictKind.OTHER_FACILITY)
             if not named:
                 score = self._similarity(fac, name)
                 if score < SUGGEST_THRESHOLD:
@@ -302,34 +306,34 @@ class SmelterMatcher:
     # -- assessment ------------------------------------------------------------------------
 
     def _assess(self, result: SmelterMatch) -> SmelterMatch:
-        flags: list[str] = []
+        flags: list[Flag] = []
         reasons: list[str] = []
         fac = self.facilities.get(result.smelter_id or "") if result.accepted else None
         country = fac.country if fac is not None else result.declared.country
         code = fac.country_code if fac is not None else country_code(country)
         if code in COVERED_COUNTRY_CODES:
-            flags.append("covered-country")
+            flags.append(Flag.COVERED_COUNTRY)
         if self.cahra is not None and code:
             region = fac.region if fac is not None else None
             areas = self.cahra.lookup(code, region)
             if any(a.region is None for a in areas):
-                flags.append("cahra")
+                flags.append(Flag.CAHRA)
                 reasons.append(f"{country} is listed as a CAHRA as a whole")
             elif areas and region:
-                flags.append("cahra")
+                flags.append(Flag.CAHRA)
                 kinds = [k for k, on in (("conflict-affected", areas[0].conflict_affected),
                                          ("high-risk", areas[0].high_risk)) if on]
                 reasons.append(f"the facility's region {areas[0].name} ({region}) is listed "
                                f"as a CAHRA ({', '.join(kinds) or 'listed'})")
             elif areas:
-                flags.append("cahra-region")
+                flags.append(Flag.CAHRA_REGION)
                 reasons.append(f"{country} has {len(areas)} CAHRA-listed regions and the "
                                "facility's region is not known; it decides")
             elif region and self.cahra.lookup(code):
                 reasons.append(f"the facility's region ({region}) is not among {country}'s "
                                "CAHRA-listed regions")
         if (result.declared.recycled_scrap or "").strip().casefold() == "yes":
-            flags.append("recycled-claim")
+            flags.append(Flag.RECYCLED_CLAIM)
         status, sources = StatusKind.UNKNOWN, []
         if fac is not None:
             found: list[StatusKind] = []
@@ -338,7 +342,7 @@ class SmelterMatcher:
                 if lst.kind in ("lbma", "rjc"):
                     if fac.metal_key == "gold" and (entry or lst.by_name(
                             fac.metal, sorted(fac.names), fac.country)):
-                        flags.append(lst.kind)
+                        flags.append(Flag(lst.kind))
                         sources.append(lst.snapshot.source)
                     continue
                 if entry is not None:
@@ -365,8 +369,8 @@ class SmelterMatcher:
 
     @staticmethod
     def _result(row: DeclaredSmelter, grade: MatchGrade, fac: _Facility, score: float | None,
-                reasons: tuple[str, ...], candidates: tuple[Candidate, ...] = ()
-                ) -> SmelterMatch:
+                reasons: tuple[str, ...], candidates: tuple[Candidate, ...] = (),
+                conflict: ConflictKind | None = None) -> SmelterMatch:
         accepted = grade.accepted
         return SmelterMatch(
             declared=row, grade=grade,
@@ -374,4 +378,4 @@ class SmelterMatcher:
             standard_name=fac.standard_name if accepted else None,
             metal=fac.metal if accepted else None,
             country=fac.country if accepted else None,
-            score=score, candidates=candidates, reasons=reasons)
+            score=score, candidates=candidates, reasons=reasons, conflict=conflict)

@@ -36,7 +36,7 @@ from .._io.text import scrub
 from .._version import __version__
 from ..models.consolidation import Comparison, Consolidation, FileStatus
 from ..models.findings import Severity
-from ..models.matching import StatusKind
+from ..models.matching import Flag, StatusKind
 from ..templates.releases import describe_accepted
 
 __all__ = ["render_report", "visible", "write_report"]
@@ -85,12 +85,12 @@ def _bars(counts: dict[str, Counter[str]], order: tuple[str, ...],
     return tuple(bars)
 
 
-def _exposure(flags: tuple[str, ...]) -> str:
-    if "covered-country" in flags:
+def _exposure(flags: tuple[Flag, ...]) -> str:
+    if Flag.COVERED_COUNTRY in flags:
         return "covered country"
-    if "cahra" in flags:
+    if Flag.CAHRA in flags:
         return "CAHRA"
-    if "cahra-region" in flags:
+    if Flag.CAHRA_REGION in flags:
         return "CAHRA (region unknown)"
     return "neither"
 
