@@ -273,3 +273,22 @@ def test_a_declared_mine_in_a_covered_country_makes_the_origin_known(tmp_path: P
     assert any("Rwanda" in f.statement and "O5" in f.statement for f in tin.facts)
     report = render_dodd_frank(profile, c)["ex1-01.md"]
     assert "| Tin | RW | 1 | yes |" in report
+
+
+def test_roll_ups_name_what_each_question_asks_whatever_its_number() -> None:
+    from mineral_compliance.models import QuestionRole
+
+    with ThreadPoolExecutor(2) as pool:
+        result = consolidate([FIXTURES / "demo"], executor=pool)
+    roles = {(a.family, a.question): a.role for a in result.answers}
+    assert roles[("CMRT", "3")] is QuestionRole.COVERED_COUNTRIES
+    assert roles[("CMRT", "5")] is QuestionRole.RECYCLED
+    assert roles[("EMRT", "4")] is QuestionRole.RECYCLED  # the EMRT asks it in question 4
+    assert roles[("CMRT", "1")] is QuestionRole.NECESSARY
+    # a consolidation saved before roll-ups carried roles determines the same
+    old = result.model_copy(update={"answers": tuple(
+        a.model_copy(update={"role": None}) for a in result.answers)})
+    profile = CompanyProfile.model_validate(_base_profile())
+    determined = determine(profile, result)
+    assert any(m.in_scope for m in determined.metals)
+    assert determine(profile, old) == determined

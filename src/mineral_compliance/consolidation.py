@@ -506,7 +506,8 @@ def _rollup(decls: Sequence[_Digest], smelters: Sequence[ConsolidatedSmelter],
                 if q.key == roles.used[0]:
                     unused = answer == "No"
                 yield AnswerRollup(family=family.value, mineral=mineral, question=q.key,
-                                   answer=answer, rule=rule, counts=counts)
+                                   role=roles.role_of(q.key), answer=answer, rule=rule,
+                                   counts=counts)
 
 
 def _answers(members: Sequence[_Digest], roles: QuestionRoles, mineral: str, q: str, *,

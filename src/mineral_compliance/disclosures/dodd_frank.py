@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .. import _io
 from ..errors import ProfileError, ReferenceDataError
 from ..models.consolidation import Consolidation
+from ..models.declaration import QuestionRole, TemplateKind
 from ..models.matching import Flag
 from ..models.profile import THREE_TG, CompanyProfile
 from ..names import COVERED_COUNTRY_CODES, metal_key
@@ -55,7 +56,7 @@ __all__ = [
     "load_profile",
 ]
 
-_USED, _COVERED, _RECYCLED = ("1", "2"), "3", "5"  # CMRT question numbers
+_USED = (QuestionRole.NECESSARY, QuestionRole.REMAINS)
 
 
 class Rcoi(StrEnum):
@@ -145,10 +146,19 @@ def filing_deadline(reporting_year: int) -> dt.date:
     return due
 
 
+def _cmrt_role(question: str) -> QuestionRole | None:
+    """The role of a CMRT question number, for a consolidation saved before roll-ups
+    carried their role."""
+    from ..templates.layouts import LAYOUTS
+
+    cmrt = next(la for la in LAYOUTS if la.kind is TemplateKind.CMRT)
+    return cmrt.roles.role_of(question)
+
+
 def determine(profile: CompanyProfile, consolidation: Consolidation) -> Determination:
     """Per metal: scope, RCOI, due diligence; and whether Form SD and a report are due."""
-    answers = {(metal_key(a.mineral), a.question): a for a in consolidation.answers
-               if a.family == "CMRT"}
+    answers = {(metal_key(a.mineral), role): a for a in consolidation.answers
+               if a.family == "CMRT" and (role := a.role or _cmrt_role(a.question))}
     metals = []
     for metal in THREE_TG:
         metals.append(_metal(metal, profile, consolidation, answers))
@@ -170,7 +180,7 @@ def determine(profile: CompanyProfile, consolidation: Consolidation) -> Determin
 
 
 def _metal(metal: str, profile: CompanyProfile, consolidation: Consolidation,
-           answers: dict[tuple[str | None, str], Any]) -> MetalDetermination:
+           answers: dict[tuple[str | None, QuestionRole], Any]) -> MetalDetermination:
     key = metal_key(metal)
     facts: list[Fact] = []
     products = [p for p in profile.products if metal in p.metals
@@ -179,14 +189,14 @@ def _metal(metal: str, profile: CompanyProfile, consolidation: Consolidation,
         how = "manufactured" if p.manufactured else "contracted to be manufactured"
         facts.append(Fact(statement=f"{metal} is necessary to {p.name} ({how}).",
                           source="company profile"))
-    used_answers = [answers.get((key, q)) for q in _USED]
+    used_answers = [answers.get((key, role)) for role in _USED]
     used = any(a is not None and a.answer == "Yes" for a in used_answers)
-    for q, a in zip(_USED, used_answers, strict=True):
+    for a in used_answers:
         if a is not None:
-            facts.append(Fact(statement=f"Suppliers' question {q} for {metal}: "
+            facts.append(Fact(statement=f"Suppliers' question {a.question} for {metal}: "
                                         f"{_counts(a.counts)}; company answer "
                                         f"{a.answer or 'left to the company'}.",
-                              source=f"consolidation, CMRT question {q} ({a.rule})"))
+                              source=f"consolidation, CMRT question {a.question} ({a.rule})"))
     in_scope = bool(products) and used
     excluded = metal in profile.pre_2013_stock
     if excluded:
@@ -202,13 +212,15 @@ def _metal(metal: str, profile: CompanyProfile, consolidation: Consolidation,
         return MetalDetermination(metal=metal, in_scope=in_scope, excluded_pre_2013=excluded,
                                   recycled_only=False, rcoi=None,
                                   due_diligence_required=False, facts=tuple(facts))
-    recycled = answers.get((key, _RECYCLED))
+    recycled = answers.get((key, QuestionRole.RECYCLED))
     recycled_only = recycled is not None and recycled.answer == "Yes"
     if recycled is not None:
-        facts.append(Fact(statement=f"Suppliers' question 5 (100 % recycled or scrap) for "
-                                    f"{metal}: {_counts(recycled.counts)}.",
-                          source=f"consolidation, CMRT question 5 ({recycled.rule})"))
-    rcoi, rcoi_facts = _rcoi(metal, consolidation, answers.get((key, _COVERED)))
+        facts.append(Fact(statement=f"Suppliers' question {recycled.question} (100 % recycled "
+                                    f"or scrap) for {metal}: {_counts(recycled.counts)}.",
+                          source=f"consolidation, CMRT question {recycled.question} "
+                                 f"({recycled.rule})"))
+    rcoi, rcoi_facts = _rcoi(metal, consolidation,
+                             answers.get((key, QuestionRole.COVERED_COUNTRIES)))
     facts.extend(rcoi_facts)
     required = not recycled_only and rcoi is not Rcoi.NO_REASON
     return MetalDetermination(metal=metal, in_scope=True, excluded_pre_2013=False,
@@ -222,9 +234,9 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
     counts: dict[str, int] = dict(covered.counts) if covered is not None else {}
     answered = {k: v for k, v in counts.items() if k}
     if covered is not None:
-        facts.append(Fact(statement=f"Suppliers' question 3 (covered countries) for {metal}: "
-                                    f"{_counts(counts)}.",
-                          source="consolidation, CMRT question 3"))
+        facts.append(Fact(statement=f"Suppliers' question {covered.question} (covered "
+                                    f"countries) for {metal}: {_counts(counts)}.",
+                          source=f"consolidation, CMRT question {covered.question}"))
     located = sorted(s.smelter_id or s.name for s in consolidation.smelters
                      if metal_key(s.metal) == key and Flag.COVERED_COUNTRY in s.flags)
     if located:
@@ -251,10 +263,11 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
     # did not rule the covered countries out
     unlisted = sorted(k for k in answered if k not in ("Yes", "No", "Unknown"))
     if unlisted:
-        facts.append(Fact(statement=f"Question 3 for {metal} was also answered with text the "
-                                    f"template does not offer ({', '.join(unlisted)}), which "
-                                    "cannot rule the covered countries out.",
-                          source="consolidation, CMRT question 3"))
+        facts.append(Fact(statement=f"Question {covered.question} for {metal} was also "
+                                    "answered with text the template does not offer "
+                                    f"({', '.join(unlisted)}), which cannot rule the covered "
+                                    "countries out.",
+                          source=f"consolidation, CMRT question {covered.question}"))
     return Rcoi.REASON, facts
 
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .declaration import QuestionRole
 from .findings import Finding
 from .matching import Candidate, Flag, MatchGrade, Snapshot, StatusKind
 
@@ -101,6 +102,8 @@ class AnswerRollup(_Frozen):
     family: str
     mineral: str
     question: str
+    role: QuestionRole | None = Field(
+        default=None, description="What the question asks, whatever its number in the family.")
     answer: str | None = Field(description="The company's answer; None where left to the user.")
     rule: str
     counts: dict[str, int] = Field(description="Supplier answers, by literal ('' = blank).")

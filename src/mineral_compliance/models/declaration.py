@@ -21,6 +21,7 @@ __all__ = [
     "PlaceholderKind",
     "ProductRow",
     "QuestionAnswer",
+    "QuestionRole",
     "ReadNote",
     "ReadNoteCode",
     "SmelterRow",
@@ -42,6 +43,28 @@ class TemplateKind(StrEnum):
     """Cobalt Reporting Template (superseded by the EMRT)."""
     AMRT = "AMRT"
     """Additional Minerals Reporting Template (formerly the Pilot Reporting Template)."""
+
+
+class QuestionRole(StrEnum):
+    """What a question asks, whatever its number in a family's template (the CMRT asks about
+    recycled material in question 5, the EMRT in 4, the CRT in 3)."""
+
+    NECESSARY = "necessary"
+    """Is the mineral intentionally added, necessary to the products (CMRT question 1)?"""
+    REMAINS = "remains"
+    """Does the mineral remain in the products (CMRT question 2)?"""
+    COVERED_COUNTRIES = "covered-countries"
+    """Does any of it come from the DRC or an adjoining country (CMRT question 3)?"""
+    CAHRA = "cahra"
+    """Does any of it come from conflict-affected and high-risk areas?"""
+    RECYCLED = "recycled"
+    """Does 100 % of it come from recycled or scrap sources?"""
+    RESPONSE_RATE = "response-rate"
+    """What share of the supplier's own suppliers responded?"""
+    IDENTIFIED = "identified"
+    """Have all smelters supplying it been identified?"""
+    REPORTED = "reported"
+    """Has all applicable smelter information been reported?"""
 
 
 class PlaceholderKind(StrEnum):

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ...models.declaration import TemplateKind
+from ...models.declaration import QuestionRole, TemplateKind
 from .checks import CheckItem
 
 __all__ = [
@@ -170,6 +170,20 @@ class QuestionRoles:
     """The share of suppliers that responded."""
     reported: str | None = None
     """The question "has all applicable smelter information been reported?"."""
+
+    def role_of(self, key: str) -> QuestionRole | None:
+        """What question ``key`` asks in this family, if it has a role here."""
+        if key in self.used:
+            return (QuestionRole.NECESSARY, QuestionRole.REMAINS)[min(self.used.index(key), 1)]
+        for role, held in ((QuestionRole.COVERED_COUNTRIES, self.covered_countries),
+                           (QuestionRole.CAHRA, self.cahra),
+                           (QuestionRole.RECYCLED, self.recycled),
+                           (QuestionRole.RESPONSE_RATE, self.response_rate),
+                           (QuestionRole.IDENTIFIED, self.identified),
+                           (QuestionRole.REPORTED, self.reported)):
+            if held == key:
+                return role
+        return None
 
 
 @dataclass(frozen=True)
