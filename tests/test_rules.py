@@ -311,3 +311,14 @@ def test_rules_are_selected_by_code_or_by_tag() -> None:
         select_rules(["smelterz"])
     report = validate(read_template(CMRT_65), select=["smelters"], today=TODAY)
     assert {f.code for f in report.findings} <= smelters
+
+
+def test_layouts_are_found_by_name_and_the_newest_by_release() -> None:
+    from mineral_compliance.templates import latest_layout, layout_named
+
+    assert layout_named("emrt-2.11").versions[0] == "2.11"
+    assert latest_layout(["emrt-2.11", "emrt-2.1", "emrt-2.0"]).name == "emrt-2.11"
+    assert latest_layout(["cmrt-6.3", "cmrt-6.6", "cmrt-6.0"]).name == "cmrt-6.6"
+    assert latest_layout(["crt-2", "crt-2"]).name == "crt-2"
+    with pytest.raises(ValueError, match=r"no layout table is named 'cmrt-9\.9'"):
+        layout_named("cmrt-9.9")

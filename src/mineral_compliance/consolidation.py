@@ -80,9 +80,8 @@ from .refdata.matching import SmelterMatcher
 from .refdata.regions import CahraList
 from .refdata.status import StatusList
 from .rules import validate
-from .templates import read_template, reference_from_template
+from .templates import latest_layout, layout_named, read_template, reference_from_template
 from .templates.detect import version_key
-from .templates.layouts import LAYOUTS
 from .templates.layouts.base import RESPONSE_RATE, QuestionRoles
 from .templates.reader import read_with_reference
 from .templates.releases import AcceptPolicy, default_policy
@@ -96,7 +95,6 @@ __all__ = [
     "product_subset",
 ]
 
-_LAYOUTS = {layout.name: layout for layout in LAYOUTS}
 MAX_CONSOLIDATION_BYTES = 2 * 1024**3
 """The largest ``consolidation.json`` read back (about 200,000 supplier files' worth)."""
 
@@ -483,8 +481,7 @@ def _rollup(decls: Sequence[_Digest], smelters: Sequence[ConsolidatedSmelter],
     for d in decls:
         by_family[d.kind].append(d)
     for family, members in sorted(by_family.items()):
-        layout = _LAYOUTS[max((d.layout for d in members),
-                              key=lambda n: version_key(n.split("-")[-1]))]
+        layout = latest_layout(d.layout for d in members)
         roles = layout.roles
         minerals = sorted({m for d in members for m in d.minerals})
         for mineral in minerals:
@@ -676,7 +673,7 @@ def company_declaration(
     from .models.values import Origin, Provenance, Status, TextValue
 
     blank = read_template(template)
-    layout = _LAYOUTS[blank.template.layout]
+    layout = layout_named(blank.template.layout)
     family = blank.template.kind.value
 
     def text(value: str | None, where: Provenance) -> TextValue:

@@ -15,7 +15,7 @@ from typing import IO
 from ..models.declaration import Declaration
 from ..models.findings import Basis, Finding, Report, Severity
 from ..models.reference import LookupEntry, SmelterReference
-from ..templates.layouts import LAYOUTS, Layout
+from ..templates import layout_named
 from ..templates.reader import read_with_reference
 from ..templates.releases import AcceptPolicy, default_policy
 from . import checker, consistency  # noqa: F401  (registers the rules)
@@ -23,7 +23,6 @@ from ._registry import Context, Hit, Rule, registry
 
 __all__ = ["Rule", "registry", "select_rules", "validate", "validate_file"]
 
-_BY_NAME: dict[str, Layout] = {layout.name: layout for layout in LAYOUTS}
 
 
 def select_rules(select: Collection[str] | None = None,
@@ -82,7 +81,7 @@ def validate(
     ``accept``: the template versions the campaign accepts (:class:`AcceptPolicy`; default:
     the current and the previous release of each family).
     """
-    layout = _BY_NAME[decl.template.layout]
+    layout = layout_named(decl.template.layout)
     by_id: dict[str, list[LookupEntry]] = {}
     for entry in reference.entries if reference is not None else ():
         if entry.smelter_id:
