@@ -322,3 +322,28 @@ def test_layouts_are_found_by_name_and_the_newest_by_release() -> None:
     assert latest_layout(["crt-2", "crt-2"]).name == "crt-2"
     with pytest.raises(ValueError, match=r"no layout table is named 'cmrt-9\.9'"):
         layout_named("cmrt-9.9")
+
+
+_EVERY_VERSION = AcceptPolicy.parse("CMRT,EMRT,CRT,AMRT")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("cmrt-6.6-requester-products.xlsx", []),
+    ("cmrt-6.01-numeric-response-rate.xlsx", [
+        ("template-outdated", "Declaration", "J3")]),
+    ("cmrt-6.5-product-scope.xlsx", [
+        ("template-outdated", "Declaration", "J3"),
+        ("effective-date-before-release", "Declaration", "D22"),
+        ("smelter-id-unknown", "Smelter List", "A7")]),
+    ("cmrt-6.22-messy-answers.xlsx", [
+        *(("answer-missing", "Declaration", f"D{r}") for r in (47, 53, 65, 71)),
+        *(("company-answer-missing", "Declaration", f"D{r}") for r in range(77, 88, 2)),
+        ("template-outdated", "Declaration", "J3"),
+        ("not-used-but-smelters-listed", "Declaration", "D27"),
+        ("value-not-in-list", "Declaration", "D41")]),
+])
+def test_each_demo_cmrt_gets_exactly_its_findings(
+        name: str, expected: list[tuple[str, str, str | None]]) -> None:
+    """The whole list, in order: a finding too many fails as surely as one too few."""
+    report = validate_file(DEMO / name, today=dt.date(2026, 12, 1), accept=_EVERY_VERSION)
+    assert report.flatten(["code", "sheet", "cell"]) == expected
