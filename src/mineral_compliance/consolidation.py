@@ -704,12 +704,13 @@ def company_declaration(
     for i, s in enumerate(x for x in result.smelters if metal_key(x.metal) in keys):
         row = layout.smelter_list.first_row + i
 
-        def at(col: str, row: int = row) -> Provenance:
-            return Provenance(file=blank.file, sheet=sheet, cell=f"{col}{row}")
+        def at(col: str | None, row: int = row) -> Provenance:
+            return Provenance(file=blank.file, sheet=sheet,
+                              cell=f"{col}{row}" if col else None)
 
         cols = layout.smelter_list.columns
         resolved = s.smelter_id is not None and not s.needs_review
-        fields = {f: TextValue(provenance=at(cols.get(f, "-"))) for f in (
+        fields = {f: TextValue(provenance=at(cols.get(f))) for f in (
             "smelter_id_input", "metal", "lookup_name", "name_input", "country", "smelter_id",
             "id_source", "street", "city", "state_province", "contact_name", "contact_email",
             "next_steps", "mine_names", "mine_countries", "recycled_scrap", "comments")}

@@ -81,8 +81,9 @@ def _key(field: int, code: int) -> int:
 @dataclass(frozen=True, slots=True, weakref_slot=True)
 class RowSheet:
     """What the rows of one list sheet share: the file, the sheet, and the column of each
-    value (``-`` where the layout has none), in the order of the row class's value fields
-    followed by ``extra``, the names of further columns (Product List only)."""
+    value (``-`` where the layout has none: the value's cell is then None), in the order of
+    the row class's value fields followed by ``extra``, the names of further columns (Product
+    List only)."""
 
     file: str
     sheet: str
@@ -105,7 +106,7 @@ _VALUE_SET = set(TextValue.model_fields)
 _PROVENANCE_SET = set(Provenance.model_fields)
 
 
-def _provenance(file: str, sheet: str, cell: str) -> Provenance:
+def _provenance(file: str, sheet: str, cell: str | None) -> Provenance:
     made = _new(Provenance)
     _set(made, "__dict__", {"file": file, "sheet": sheet, "cell": cell})
     _set(made, "__pydantic_fields_set__", _PROVENANCE_SET)
@@ -160,7 +161,13 @@ class _PlainField:
         return row._plain[self.index]
 
 
-_ROW_SUFFIX = re.compile(r"([A-Z]{1,3}|-)([0-9]+)")
+_ROW_SUFFIX = re.compile(r"([A-Z]{1,3})([0-9]+)")
+_NO_COLUMN = "-"
+"""The column of a field the sheet has no column for in this release: its cell is None."""
+
+
+def _cell_of(column: str, row: int) -> str | None:
+    return None if column == _NO_COLUMN else f"{column}{row}"
 
 
 class ListRow:
@@ -288,10 +295,10 @@ class ListRow:
         x: list[Any] = []
         for i, (_name, v) in enumerate(named):
             where = v.provenance
-            m = _ROW_SUFFIX.fullmatch(where.cell)
-            fits = (m is not None and int(m[2]) == row and where.file == file
-                    and where.sheet == sheet)
-            columns.append(m[1] if fits and m else "-")
+            m = _ROW_SUFFIX.fullmatch(where.cell) if where.cell is not None else None
+            fits = ((where.cell is None or (m is not None and int(m[2]) == row))
+                    and where.file == file and where.sheet == sheet)
+            columns.append(m[1] if fits and m else _NO_COLUMN)
             values.append(v.value)
             if not fits:
                 same = next((k for k in range(i) if named[k][1] == v), None)
@@ -320,9 +327,9 @@ class ListRow:
                 kept: TextValue = cells[j + 1]
                 return kept
             origin, status, formula = _STATES[code]
-            return _value(_provenance(at.file, at.sheet, f"{at.columns[index]}{self.row}"),
+            return _value(_provenance(at.file, at.sheet, _cell_of(at.columns[index], self.row)),
                           cells[index], cells[j + 1], origin, status, cells[j + 2], formula)
-        where = _provenance(at.file, at.sheet, f"{at.columns[index]}{self.row}")
+        where = _provenance(at.file, at.sheet, _cell_of(at.columns[index], self.row))
         value = cells[index]
         if value is None:
             return _value(where, None, None, Origin.BLANK, Status.BLANK, None, False)

@@ -25,19 +25,22 @@ T = TypeVar("T")
 
 
 class Provenance(BaseModel):
-    """Where a value was read: the file, the worksheet and the cell (A1 notation)."""
+    """Where a value was read: the file, the worksheet and the cell (A1 notation). ``cell``
+    is None for a value the template has no cell for in this release (a column a later
+    release added, a comment box an older one lacks): it is blank, and belongs to the sheet."""
 
     model_config = ConfigDict(frozen=True)
 
     file: str
     sheet: str
-    cell: str
+    cell: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.file} [{self.sheet}!{self.cell}]"
+        return f"{self.file} [{self.sheet}!{self.cell}]" if self.cell else (
+            f"{self.file} [{self.sheet}]")
 
     @classmethod
-    def at(cls, file: str, sheet: str, cell: str) -> Provenance:
+    def at(cls, file: str, sheet: str, cell: str | None) -> Provenance:
         """The provenance of one cell, equal to ``Provenance(file=..., sheet=..., cell=...)``.
 
         A reader builds one for every cell of every list row; this validates the plain dict

@@ -56,7 +56,7 @@ def _finding(rule: Rule, file: str, hit: Hit) -> Finding:
     sheet, cell = hit.sheet, hit.cell
     if hit.where is not None:
         sheet, cell = sheet or hit.where.sheet, cell or hit.where.cell
-    if cell in ("-", ""):
+    if not cell:
         cell = None
     return Finding(code=rule.code, severity=rule.severity, basis=rule.basis,
                    message=hit.message, hint=hit.hint, file=file, sheet=sheet, cell=cell,

@@ -62,7 +62,7 @@ def _cells(decl: Declaration) -> dict[str, TextValue]:
 
     def put(value: object) -> None:
         prov = getattr(value, "provenance", None)
-        if isinstance(prov, Provenance) and prov.cell not in ("", "-"):
+        if isinstance(prov, Provenance) and prov.cell:
             out.setdefault(prov.cell, value)  # type: ignore[arg-type]
 
     for name in type(decl.company).model_fields:
@@ -171,7 +171,7 @@ def open_items(ctx: Context) -> list[tuple[CheckItem, _Eval]]:
 
 def _where(ctx: Context, key: str) -> Provenance:
     sheet, _, cell = key.partition("!")
-    return Provenance(file=ctx.decl.file, sheet=sheet, cell=cell or "-")
+    return Provenance(file=ctx.decl.file, sheet=sheet, cell=cell or None)
 
 
 def _occupied(v: TextValue) -> bool:

@@ -469,7 +469,8 @@ def rows_capped(ctx: Context) -> Iterable[Hit]:
         if note.code is ReadNoteCode.ROWS_CAPPED:
             yield Hit(f"The {note.provenance.sheet} sheet has more than {note.kept or 0:,} "
                       f"filled rows; only the first {note.kept or 0:,} were read, none from "
-                      f"row {note.provenance.cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')} on.",
+                      f"row {(note.provenance.cell or '').lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')} "
+                      "on.",
                       note.provenance,
                       hint="check the file: a list this long is not a completed RMI template; "
                       "split it, or remove rows that were filled by mistake")

@@ -217,7 +217,7 @@ class _Reader:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def where(self, sheet: str, ref: str) -> Provenance:
+    def where(self, sheet: str, ref: str | None) -> Provenance:
         return Provenance.at(self.file, sheet, ref)
 
     def note_repair(self, sheet: str, cell: RawCell) -> None:
@@ -404,7 +404,7 @@ class _Reader:
         for field in COMPANY_FIELDS:
             ref = layout.company_cells.get(field)
             if ref is None:
-                values[field] = TextValue(provenance=self.where(sheet, "-"))
+                values[field] = TextValue(provenance=self.where(sheet, None))
                 continue
             cell = self._cell(decl, ref)
             where = self.where(sheet, ref)
