@@ -30,6 +30,7 @@ from pathlib import Path
 from ..errors import MineralComplianceError
 from ._parser import _commands as _commands
 from ._parser import _parser as _parser
+from ._parser import shown_help
 
 __all__ = ["DEMO_DIR", "EXIT_CODES", "main", "render_cli_reference"]
 
@@ -47,12 +48,6 @@ _PACKAGED_DEMO = Path(__file__).resolve().parents[1] / "demo"
 _SOURCE_DEMO = Path(__file__).resolve().parents[3] / "fixtures" / "demo"
 DEMO_DIR = _PACKAGED_DEMO if _PACKAGED_DEMO.is_dir() else _SOURCE_DEMO
 """The synthetic supplier templates shipped with the package (``fixtures/demo`` in a checkout)."""
-
-
-def _help_text(action: argparse.Action) -> str:
-    """An argument's help as ``--help`` shows it (``%(name)s`` filled in)."""
-    text = action.help or ""
-    return text % vars(action) if "%" in text else text
 
 
 def render_cli_reference() -> str:
@@ -80,7 +75,7 @@ def render_cli_reference() -> str:
                     name += f" {action.metavar or action.dest.upper()}"
             else:
                 name = action.dest + (" ..." if action.nargs in ("*", "+") else "")
-            parts = [_help_text(action).replace("|", "\\|")]
+            parts = [shown_help(action).replace("|", "\\|")]
             if action.choices:
                 parts.append(f"One of: {', '.join(map(str, action.choices))}")
             if action.required and action.option_strings:

@@ -8,7 +8,7 @@ Each command's parser sets ``run`` to the ``module:function`` of this package th
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,16 +18,37 @@ from ..errors import PolicyError
 if TYPE_CHECKING:
     from ..templates.releases import AcceptPolicy
 
-__all__ = ["_commands", "_parser"]
+__all__ = ["_commands", "_parser", "shown_help"]
+
+
+_DEFAULT_POLICY = "{the default policy}"
+"""Stands in a help text for the default accepted versions, which come from the layout
+tables: they are looked up only when the help is shown."""
+
+
+def shown_help(action: argparse.Action) -> str:
+    """An argument's help as ``--help`` shows it, the default policy filled in."""
+    text = action.help or ""
+    if _DEFAULT_POLICY in text:
+        from ..templates.releases import default_policy
+
+        text = text.replace(_DEFAULT_POLICY, str(default_policy()))
+    return text
 
 
 class _Command(argparse.ArgumentParser):
-    """A command's parser: ``--debug`` is accepted after the command name too."""
+    """A command's parser: ``--debug`` is accepted after the command name too, and values
+    its help shows are computed when it is shown."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                           help="show the traceback of an unexpected failure")
+
+    def format_help(self) -> str:
+        for action in self._actions:
+            action.help = shown_help(action) if action.help is not None else None
+        return super().format_help()
 
 
 def _policy(text: str) -> AcceptPolicy:
@@ -46,42 +67,13 @@ def _names(text: str) -> list[str] | None:
     return names or None
 
 
-class _Shown:
-    """A value a help text shows, computed only when the text is formatted (``%(name)s``)."""
-
-    def __init__(self, compute: Callable[[], object]) -> None:
-        self._compute = compute
-
-    def __str__(self) -> str:
-        return str(self._compute())
-
-
-def _default_policy() -> object:
-    from ..templates.releases import default_policy
-
-    return default_policy()
-
-
-class _AcceptAction(argparse.Action):
-    """``--accept``: stored as given; its help names the default policy, which is computed
-    from the layout tables only when the help is shown."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.default_policy = _Shown(_default_policy)
-
-    def __call__(self, _parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, _option_string: str | None = None) -> None:
-        setattr(namespace, self.dest, values)
-
-
 def _accept_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--accept", action=_AcceptAction, type=_policy, default=None, metavar="POLICY",
+        "--accept", type=_policy, default=None, metavar="POLICY",
         help="the template versions the campaign accepts, e.g. 'CMRT>=6.5,EMRT>=2.1,AMRT>=1.3' "
              "(comparisons >=, >, <=, <, ==; a family alone accepts all its versions; a "
              "family not named is not accepted); files outside it get "
-             "template-version-not-accepted. Default: `%(default_policy)s` (the current and "
+             f"template-version-not-accepted. Default: `{_DEFAULT_POLICY}` (the current and "
              "the previous release of each family)")
 
 
