@@ -226,6 +226,7 @@ def test_the_consolidation_records_the_policy_in_every_output(tmp_path: Path) ->
     by_file = {Path(f.file).name: f for f in result.files}
     assert "template-version-not-accepted" in {x.code for x in by_file[CMRT_501.name].findings}
     assert "template-version-not-accepted" not in {x.code for x in by_file[CMRT_65.name].findings}
+    assert [Path(f.file).name for f in result.not_accepted()] == [CMRT_501.name]
     out = tmp_path / "out"
     write_consolidation(result, out)
     with (out / "summary.csv").open(encoding="utf-8") as summary:

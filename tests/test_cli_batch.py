@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from mineral_compliance import cli
+from mineral_compliance.cli import consolidate as consolidate_command
 from mineral_compliance.cli import main
+from mineral_compliance.cli import validate as validate_command
 
 from .conftest import FIXTURES
 
@@ -104,7 +105,7 @@ def test_an_unexpected_failure_is_one_line_naming_the_input(
     def broken(args: object) -> int:
         raise ValueError("something the code did not expect")
 
-    monkeypatch.setattr(cli, "_cmd_validate", broken)
+    monkeypatch.setattr(validate_command, "run_validate", broken)
     assert main(["validate", str(CMRT)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -190,7 +191,7 @@ def test_a_consolidate_that_fails_part_way_leaves_the_previous_outputs_as_they_w
     def failing(*args: object, **kwargs: object) -> None:
         raise OutputError("the disk is full", path=out / "company-cmrt.xlsx")
 
-    monkeypatch.setattr(cli, "write_template", failing)
+    monkeypatch.setattr(consolidate_command, "write_template", failing)
     assert main(["consolidate", str(CMRT), "-o", str(out), "--no-progress",
                  "--template", str(CMRT)]) == 2
     assert "the disk is full" in capsys.readouterr().err

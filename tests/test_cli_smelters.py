@@ -83,6 +83,32 @@ def test_crosscheck_reports_every_row_with_its_cell(capsys: pytest.CaptureFixtur
     assert "covered-country" in crt["rows"][0]["flags"]  # a refinery in Zambia
 
 
+def test_the_crosscheck_verb_resolves_against_the_newest_look_up_of_each_family(
+        tmp_path: Path) -> None:
+    from mineral_compliance.crosscheck import crosscheck, newest_references
+    from mineral_compliance.templates import reference_from_template
+
+    older = reference_from_template(DEMO / "cmrt-6.01-numeric-response-rate.xlsx")
+    newer = reference_from_template(DEMO / "cmrt-6.6-requester-products.xlsx")
+    assert newest_references([older, None, newer, older]) == {"CMRT": newer}
+    inputs = [DEMO / "cmrt-6.01-numeric-response-rate.xlsx", FIXTURES / "refused" /
+              "legacy.xls", DEMO / "cmrt-6.6-requester-products.xlsx"]
+    done = crosscheck(inputs)
+    assert [Path(d.label).name for d in done] == [p.name for p in inputs]
+    assert [d.read for d in done] == [True, False, True]
+    assert done[1].error_type == "LegacyFormatError" and done[1].to_plain()["findings"] == []
+    assert {d.matcher.reference.version for d in done if d.matcher} == {newer.version}
+    assert all(len(d.results) == len(d.declaration.smelters) for d in done if d.declaration)
+    # a family with no look-up among the inputs is named, not guessed
+    amrt = crosscheck(DEMO / "amrt-1.21-free-text-minerals.xlsx")[0]
+    assert amrt.read and amrt.matcher is None and amrt.results == ()
+    assert amrt.to_plain() == {"file": amrt.label, "error": {
+        "type": "ReferenceDataError", "message": "no reference list: no AMRT template among "
+        "the inputs has a Smelter Look-up (use --reference)"}}
+    alone = crosscheck(DEMO / "crt-2.21-cobalt.xlsx", reference=newer)[0]
+    assert alone.matcher is not None and alone.matcher.reference is newer
+
+
 def test_a_status_list_given_as_url_is_downloaded_then_reused(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import functools

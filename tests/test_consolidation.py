@@ -208,6 +208,26 @@ def test_command_line_consolidation_with_roster_and_previous_run(
                  str(tmp_path / "nothing-here")]) == 2
 
 
+def test_legacy_smelter_ids_translate_in_a_consolidation_too(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mineral_compliance.cli import main
+
+    table = tmp_path / "translation.csv"
+    table.write_text(",,,Version 2,Version 3\nTin,Example Tin Smelting,PERU,1PER001,CID900001\n",
+                     encoding="utf-8")
+    supplier = patch_cells(DEMO / "cmrt-6.5-product-scope.xlsx", {
+        "Smelter List!A8": "1PER001", "Smelter List!B8": "Tin",
+        "Smelter List!C8": "Example Tin Smelting"}, tmp_path / "supplier.xlsx")
+    out = tmp_path / "out"
+    assert main(["consolidate", str(supplier), "-o", str(out), "--legacy", str(table),
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    data = json.loads((out / "consolidation.json").read_text(encoding="utf-8"))
+    tin = next(s for s in data["smelters"] if s["smelter_id"] == "CID900001")
+    assert [x["grade"] for x in tin["sources"] if x["cell"] == "C8"] == ["legacy-id"]
+    assert "legacy-ids" in {s["kind"] for s in data["snapshots"]}
+
+
 def test_the_company_template_carries_the_rollup_and_the_smelters(tmp_path: Path) -> None:
     from mineral_compliance import read_template, write_template
     from mineral_compliance.consolidation import company_declaration

@@ -213,6 +213,11 @@ def test_documents_pass_edgar_and_state_exactly_the_consolidations_figures(
                for m in re.findall(r"\[TO BE COMPLETED BY THE COMPANY: ([^\]]+)\]", text)}
     listed = {item["title"] for item in data["checklist"]}
     assert markers == listed
+    # and the statements the command prints are the checklist's, in its order
+    from mineral_compliance.disclosures import company_statements
+
+    assert files["checklist.md"].splitlines()[2:] == [
+        f"- [ ] **{s.title}**: {s.guidance}" for s in company_statements(profile, c)]
 
 
 def test_documents_are_reproducible_and_written_atomically(tmp_path: Path) -> None:

@@ -153,6 +153,29 @@ def test_validate_by_the_thousand_survives_a_worker_killed_mid_file(
     assert all(d.report is not None for d in done if d is not dead)
 
 
+def test_an_unknown_rule_name_is_refused_before_any_worker_starts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(job: batch._Job) -> batch.Validated:
+        raise AssertionError("no file should be read")
+
+    monkeypatch.setattr(batch, "_validate", never)
+    with pytest.raises(ValueError, match=r"unknown rule code.*: nope"):
+        batch.validate_inputs(FIXTURES / "demo", select=["smelters"], ignore=["nope"])
+
+
+def test_a_file_not_read_has_the_json_shape_of_a_report() -> None:
+    lost = batch.Validated("x.xlsx", None, "LegacyFormatError", "x.xlsx: an .xls workbook")
+    assert lost.to_plain() == {
+        "file": "x.xlsx", "template": None, "valid": False,
+        "error": {"type": "LegacyFormatError", "message": "x.xlsx: an .xls workbook"},
+        "summary": None, "findings": []}
+    read = batch.validate_inputs(FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx")[0]
+    assert read.report is not None
+    plain = read.to_plain()
+    assert list(plain) == ["file", "template", "valid", "summary", "findings", "error"]
+    assert plain["error"] is None and plain["summary"] == read.report.summary()
+
+
 def test_workers_start_whatever_the_default_start_method() -> None:
     """Under forkserver (Linux's default from Python 3.14) a worker's parent would be the
     fork server, and a worker that watches its parent must not take that for its death."""

@@ -15,12 +15,13 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ._isolation import WorkerLimits, run_isolated
 from .errors import MineralComplianceError
 from .inputs import Input, close_archives, collect_inputs, input_stream
 from .models.findings import Report
-from .rules import validate_file
+from .rules import select_rules, validate_file
 from .templates.releases import AcceptPolicy
 
 __all__ = ["Validated", "validate_inputs"]
@@ -37,6 +38,16 @@ class Validated:
     error: str | None = None
     """The message naming the file and what went wrong."""
     hint: str | None = None
+
+    def to_plain(self) -> dict[str, Any]:
+        """The JSON shape of one file of ``validate --json``: the report's, with ``file`` the
+        input's label and ``error`` null; or, for a file not read, no template, no findings
+        and the error's type and message."""
+        if self.report is None:
+            return {"file": self.label, "template": None, "valid": False,
+                    "error": {"type": self.error_type, "message": self.error},
+                    "summary": None, "findings": []}
+        return {**self.report.to_plain(), "file": self.label, "error": None}
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,10 @@ def validate_inputs(
     ``inputs``: paths (see :mod:`mineral_compliance.inputs`), or inputs already collected.
     ``select`` / ``ignore``: rule codes, and ``accept``: the template versions the campaign
     accepts, as for :func:`~mineral_compliance.validate`.
-    ``limits``, ``executor``: as for :func:`~mineral_compliance.consolidate`."""
+    ``limits``, ``executor``: as for :func:`~mineral_compliance.consolidate`.
+    Raises ``ValueError`` naming a rule code or tag that does not exist, before anything is
+    read (each worker would otherwise fail on it, file after file)."""
+    select_rules(select, ignore)
     if isinstance(inputs, Sequence) and inputs and all(isinstance(i, Input) for i in inputs):
         items = [i for i in inputs if isinstance(i, Input)]
     else:

@@ -76,6 +76,7 @@ from .models.matching import (
 from .models.reference import SmelterReference
 from .names import country_code, metal_key, name_key
 from .refdata.crosscheck import declared_rows
+from .refdata.legacy import LegacyIds
 from .refdata.matching import SmelterMatcher
 from .refdata.regions import CahraList
 from .refdata.status import StatusList
@@ -275,6 +276,7 @@ def consolidate(
     inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     references: Sequence[SmelterReference] = (),
+    legacy: LegacyIds | None = None,
     status_lists: Sequence[StatusList] = (),
     cahra: CahraList | None = None,
     roster: Sequence[str] | None = None,
@@ -287,7 +289,9 @@ def consolidate(
     """Consolidate supplier templates (see the module documentation for every rule).
 
     ``references``: reference lists to resolve smelters against, one per family (default: the
-    newest template of each family among the inputs). ``roster``: the suppliers surveyed
+    newest template of each family among the inputs). ``legacy``: the translation of legacy
+    smelter IDs, ``status_lists`` and ``cahra``: as for
+    :class:`~mineral_compliance.refdata.SmelterMatcher`. ``roster``: the suppliers surveyed
     (company names or unique IDs), for the response-rate question. ``executor``: where files
     are read and validated (default: a process pool sized to the machine; any
     ``concurrent.futures.Executor``, a Dask client's included). ``inputs``: one path or
@@ -349,7 +353,8 @@ def consolidate(
             ref = refs.get(fam) or SmelterReference(
                 kind=r.decl.kind, version="-", file="(none)", sha256="-",
                 sheet="-", entries=())
-            matchers[fam] = SmelterMatcher(ref, status_lists=status_lists, cahra=cahra)
+            matchers[fam] = SmelterMatcher(ref, legacy=legacy, status_lists=status_lists,
+                                           cahra=cahra)
     smelter_rows: dict[str, list[tuple[SmelterSource, SmelterMatch]]] = defaultdict(list)
     rejected: list[RejectedRow] = []
     rows_read = 0

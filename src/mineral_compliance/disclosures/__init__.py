@@ -1,7 +1,7 @@
 """Regulatory disclosures drawn from a consolidation: SEC Form SD and its Conflict Minerals
 Report (Dodd-Frank Section 1502)."""
 
-from .documents import render_dodd_frank, report_data, write_dodd_frank
+from .documents import company_statements, render_dodd_frank, report_data, write_dodd_frank
 from .dodd_frank import (
     Determination,
     Fact,
@@ -18,6 +18,7 @@ __all__ = [
     "Fact",
     "MetalDetermination",
     "Rcoi",
+    "company_statements",
     "determine",
     "edgar_problems",
     "filing_deadline",

@@ -28,8 +28,8 @@ from ..upstream.link import screen_mines, upstream_summary
 from .dodd_frank import Determination, Rcoi, determine
 from .edgar import ascii_entities
 
-__all__ = ["Block", "Slot", "render_dodd_frank", "report_data", "smelter_table",
-           "write_dodd_frank"]
+__all__ = ["Block", "Slot", "company_statements", "render_dodd_frank", "report_data",
+           "smelter_table", "write_dodd_frank"]
 
 _RCOI_TEXT = {
     Rcoi.NO_REASON: "no reason to believe that the metal may have originated in the Covered "
@@ -377,28 +377,41 @@ def _html(title: str, blocks: list[Block]) -> str:
     return "\n".join(out)
 
 
-def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation
-                      ) -> dict[str, str]:
-    """The draft documents by file name: Form SD and Exhibit 1.01 as EDGAR HTML and as
-    Markdown, the data behind them as JSON, and the checklist of the company's statements."""
+def _draft(profile: CompanyProfile, consolidation: Consolidation
+           ) -> tuple[dict[str, Any], list[Block], list[Block] | None, list[Slot]]:
+    """The report data, Form SD, the Exhibit (None when no report is required) and the
+    statements the company must write, in the order the checklist lists them."""
     data = report_data(profile, consolidation)
     slot_list = _slots(data)
     slots = {s.key: s for s in slot_list}
     for key in ("file-number", "website", "cik", "accepted-versions"):
         slots.setdefault(key, Slot(key, "", ""))
     form = _form_sd(data, slots)
+    report = _report(data, slots) if data["report_required"] else None
+    used = {b[1].key for doc in (form, report or []) for b in doc if b[0] == "slot"}
+    used |= {k for k in ("file-number", "irs-number", "cik") if slots[k].title}
+    checklist = [s for s in slot_list if s.key in used or s.key == "suppliers-surveyed"]
+    return data, form, report, checklist
+
+
+def company_statements(profile: CompanyProfile, consolidation: Consolidation) -> list[Slot]:
+    """The statements the company must still write into the draft itself, as
+    ``checklist.md`` lists them."""
+    return _draft(profile, consolidation)[3]
+
+
+def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation
+                      ) -> dict[str, str]:
+    """The draft documents by file name: Form SD and Exhibit 1.01 as EDGAR HTML and as
+    Markdown, the data behind them as JSON, and the checklist of the company's statements."""
+    data, form, report, checklist = _draft(profile, consolidation)
     files = {
         "form-sd.htm": _html(f"Form SD - {data['registrant']['registrant_name']}", form),
         "form-sd.md": _markdown(form),
     }
-    if data["report_required"]:
-        report = _report(data, slots)
+    if report is not None:
         files["ex1-01.htm"] = _html("Exhibit 1.01 - Conflict Minerals Report", report)
         files["ex1-01.md"] = _markdown(report)
-    used = {b[1].key for doc in (form, _report(data, slots) if data["report_required"] else [])
-            for b in doc if b[0] == "slot"}
-    used |= {k for k in ("file-number", "irs-number", "cik") if slots[k].title}
-    checklist = [s for s in slot_list if s.key in used or s.key == "suppliers-surveyed"]
     data["checklist"] = [{"key": s.key, "title": s.title, "guidance": s.guidance}
                          for s in checklist]
     files["checklist.md"] = "# Statements the company must write\n\n" + "\n".join(

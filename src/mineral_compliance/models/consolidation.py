@@ -157,6 +157,12 @@ class Consolidation(_Frozen):
     """Smelter rows read from every consolidated file: always equal to the rows attributed to
     consolidated smelters plus the rejected rows."""
 
+    def not_accepted(self) -> tuple[SupplierFile, ...]:
+        """The files whose template version the campaign does not accept: those with the
+        finding ``template-version-not-accepted``."""
+        return tuple(f for f in self.files
+                     if any(x.code == "template-version-not-accepted" for x in f.findings))
+
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {f"files_{s.value}": 0 for s in FileStatus}
         for f in self.files:

@@ -1,0 +1,7 @@
+"""``python -m mineral_compliance.cli``, as ``python -m mineral_compliance``."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

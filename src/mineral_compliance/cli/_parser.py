@@ -1,0 +1,261 @@
+"""The command line, built with argparse alone: nothing here loads the library's reading,
+matching or writing parts, so that ``--version`` and ``--help`` answer at once.
+
+Each command's parser sets ``run`` to the ``module:function`` of this package that runs it;
+:func:`mineral_compliance.cli.main` imports that module only then.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._version import __version__
+from ..errors import PolicyError
+
+if TYPE_CHECKING:
+    from ..templates.releases import AcceptPolicy
+
+__all__ = ["_commands", "_parser", "shown_help"]
+
+
+_DEFAULT_POLICY = "{the default policy}"
+"""Stands in a help text for the default accepted versions, which come from the layout
+tables: they are looked up only when the help is shown."""
+
+
+def shown_help(action: argparse.Action) -> str:
+    """An argument's help as ``--help`` shows it, the default policy filled in."""
+    text = action.help or ""
+    if _DEFAULT_POLICY in text:
+        from ..templates.releases import default_policy
+
+        text = text.replace(_DEFAULT_POLICY, str(default_policy()))
+    return text
+
+
+class _Command(argparse.ArgumentParser):
+    """A command's parser: ``--debug`` is accepted after the command name too, and values
+    its help shows are computed when it is shown."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help="show the traceback of an unexpected failure")
+
+    def format_help(self) -> str:
+        for action in self._actions:
+            action.help = shown_help(action) if action.help is not None else None
+        return super().format_help()
+
+
+def _policy(text: str) -> AcceptPolicy:
+    """``--accept``: a policy, or the reason it cannot be read (argparse reports it)."""
+    from ..templates.releases import AcceptPolicy  # the layout tables: only when given
+
+    try:
+        return AcceptPolicy.parse(text)
+    except PolicyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _names(text: str) -> list[str] | None:
+    """``--select``, ``--ignore``: the comma-separated names, or None when there are none."""
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    return names or None
+
+
+def _accept_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--accept", type=_policy, default=None, metavar="POLICY",
+        help="the template versions the campaign accepts, e.g. 'CMRT>=6.5,EMRT>=2.1,AMRT>=1.3' "
+             "(comparisons >=, >, <=, <, ==; a family alone accepts all its versions; a "
+             "family not named is not accepted); files outside it get "
+             f"template-version-not-accepted. Default: `{_DEFAULT_POLICY}` (the current and "
+             "the previous release of each family)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The whole command line; each command's ``run`` names the function that runs it, as
+    ``module:function`` in this package."""
+    parser = argparse.ArgumentParser(
+        prog="mineral-compliance",
+        description="Read and check RMI responsible-minerals reporting templates.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an unexpected failure")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Command)
+
+    read = sub.add_parser("read", help="read one template and print what it declares")
+    read.set_defaults(run="read:run_read")
+    read.add_argument("file", type=Path, help="the .xlsx template")
+    read.add_argument("--json", action="store_true", help="print plain JSON values")
+    read.add_argument(
+        "--full", action="store_true",
+        help="with --json: the whole model, every value with its provenance",
+    )
+    read.add_argument("--strict-version", action="store_true",
+                      help="refuse template releases newer than the supported layouts")
+
+    summary = sub.add_parser(
+        "summary", help="read every template in files or folders and summarise each"
+    )
+    summary.set_defaults(run="read:run_summary")
+    summary.add_argument("paths", nargs="*", type=Path,
+                         help="files or folders (default: the embedded demo templates)")
+    summary.add_argument("--json", action="store_true", help="one JSON object per file")
+
+    validate = sub.add_parser(
+        "validate",
+        help="check templates (files, folders or glob patterns) and list what to fix",
+    )
+    validate.set_defaults(run="validate:run_validate")
+    validate.add_argument("paths", nargs="*",
+                          help="files, folders or glob patterns "
+                               "(default: the embedded demo templates)")
+    fmt = validate.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="one JSON object per file")
+    fmt.add_argument("--csv", action="store_true", help="one CSV row per finding")
+    validate.add_argument("--select", default="", type=_names,
+                          help="comma-separated rule codes or tags (e.g. smelters) to run")
+    validate.add_argument("--ignore", default="", type=_names,
+                          help="comma-separated rule codes or tags to skip")
+    _accept_option(validate)
+    validate.add_argument("--no-progress", action="store_true",
+                          help="no progress bar even on a terminal")
+    smelters = sub.add_parser("smelters", help="smelter reference lists and matching")
+    ssub = smelters.add_subparsers(dest="smelters_command", required=True)
+    ref = ssub.add_parser("reference", help="export the Smelter Look-up of a template")
+    ref.set_defaults(run="smelters:run_reference")
+    ref.add_argument("template", type=Path, help="an RMI template (blank or filled)")
+    ref_fmt = ref.add_mutually_exclusive_group()
+    ref_fmt.add_argument("--json", action="store_true", help="the list and its snapshot as JSON")
+    ref_fmt.add_argument("--csv", action="store_true", help="one CSV row per facility")
+    match = ssub.add_parser("match", help="resolve smelter rows of a CSV (metal, name, "
+                            "country, smelter_id) against a template's reference list")
+    match.set_defaults(run="smelters:run_match")
+    match.add_argument("rows", type=Path, help="CSV of the rows to resolve")
+    match.add_argument("--reference", type=Path, required=True,
+                       help="the RMI template whose Smelter Look-up is the reference")
+    _list_options(match)
+    match.add_argument("--json", action="store_true", help="every result with its reasons")
+    cross = sub.add_parser("crosscheck", help="resolve every Smelter List row of supplier "
+                           "templates against reference and status lists")
+    cross.set_defaults(run="smelters:run_crosscheck")
+    cross.add_argument("paths", nargs="*", help="files, folders or glob patterns "
+                       "(default: the embedded demo templates)")
+    cross.add_argument("--reference", type=Path,
+                       help="template whose Smelter Look-up is the reference (default: the "
+                            "newest template of each file's family among the inputs)")
+    _list_options(cross)
+    cross.add_argument("--json", action="store_true", help="every row's result as JSON")
+    cons = sub.add_parser("consolidate", help="consolidate supplier templates into the "
+                          "company view (files, folders, globs, zip archives)")
+    cons.set_defaults(run="consolidate:run_consolidate")
+    cons.add_argument("paths", nargs="*", help="inputs (default: the embedded demo templates)")
+    cons.add_argument("-o", "--out", type=Path, default=Path("consolidation"),
+                      help="output folder (default: ./consolidation)")
+    cons.add_argument("--roster", type=Path,
+                      help="CSV of the suppliers surveyed (first column: name or unique ID)")
+    cons.add_argument("--previous", type=Path,
+                      help="output folder of an earlier run, to list what changed")
+    cons.add_argument("--reference", type=Path, action="append", default=[],
+                      help="template whose Smelter Look-up is its family's reference "
+                           "(default: the newest of each family among the inputs)")
+    cons.add_argument("--template", type=Path, action="append", default=[],
+                      help="a blank official RMI workbook (CMRT, EMRT...) to fill with the "
+                           "company's own declaration; repeatable, one per family")
+    cons.add_argument("--company", default=None,
+                      help="the company name to put in the templates written")
+    cons.add_argument("--product", action="append", default=[],
+                      help="also write the subset for this product number (supplier's or "
+                           "requester's) to OUTDIR/products/; repeatable")
+    cons.add_argument("--no-progress", action="store_true",
+                      help="no progress bar even on a terminal")
+    _accept_option(cons)
+    _list_options(cons)
+    report = sub.add_parser("report", help="regulatory disclosures from a consolidation")
+    rsub = report.add_subparsers(dest="report_command", required=True)
+    dfk = rsub.add_parser("dodd-frank", help="draft Form SD and the Conflict Minerals Report")
+    dfk.set_defaults(run="report:run_dodd_frank")
+    dfk.add_argument("--consolidation", type=Path, required=True,
+                     help="output folder of mineral-compliance consolidate")
+    dfk.add_argument("--profile", type=Path, required=True,
+                     help="the company profile (TOML or JSON)")
+    dfk.add_argument("-o", "--out", type=Path, default=Path("dodd-frank"),
+                     help="output folder (default: ./dodd-frank)")
+    reu = rsub.add_parser("eu", help="Regulation (EU) 2017/821: obligations checklist, "
+                                     "Article 7(3) report, authority pack, custody records")
+    reu.set_defaults(run="report:run_eu")
+    reu.add_argument("--consolidation", type=Path, required=True,
+                     help="output folder of mineral-compliance consolidate")
+    reu.add_argument("--profile", type=Path, required=True,
+                     help="the company profile (TOML or JSON)")
+    reu.add_argument("--imports", type=Path, help="import records (CSV or XLSX)")
+    reu.add_argument("--annex", type=Path, help="an updated Annex I table (JSON)")
+    reu.add_argument("--cahra", type=Path, help="the EU CAHRA list (JSON)")
+    reu.add_argument("--ipis", type=Path, help="IPIS mine-site open data (CSV), to link the "
+                                              "mines suppliers declare")
+    reu.add_argument("-o", "--out", type=Path, default=Path("eu-report"),
+                     help="output folder (default: ./eu-report)")
+    rhtml = rsub.add_parser("html", help="the review report of a consolidation, again (for "
+                                         "instance against another previous run)")
+    rhtml.set_defaults(run="report:run_html")
+    rhtml.add_argument("--consolidation", type=Path, required=True,
+                       help="output folder (or consolidation.json) of mineral-compliance "
+                            "consolidate")
+    rhtml.add_argument("--previous", type=Path,
+                       help="an earlier consolidation, to show what changed")
+    rhtml.add_argument("-o", "--out", type=Path, default=None,
+                       help="the HTML file to write (default: report.html in the "
+                            "consolidation's folder)")
+    eu = sub.add_parser("eu", help="Regulation (EU) 2017/821")
+    eusub = eu.add_subparsers(dest="eu_command", required=True)
+    eus = eusub.add_parser("scope", help="are the imports in scope, per year and Annex I line")
+    eus.set_defaults(run="eu:run_scope")
+    eus.add_argument("imports", type=Path, help="import records (CSV or XLSX)")
+    eus.add_argument("--annex", type=Path, help="an updated Annex I table (JSON)")
+    eus.add_argument("--json", action="store_true", help="the determination as JSON")
+    up = sub.add_parser("upstream", help="upstream programme data")
+    upsub = up.add_subparsers(dest="upstream_command", required=True)
+    ups = upsub.add_parser("summarize", help="mine sites and Annex II risk indicators per "
+                                             "area (IPIS open data)")
+    ups.set_defaults(run="upstream:run_summarize")
+    ups.add_argument("file", type=Path, help="the IPIS mine-site CSV")
+    ups.add_argument("--by", choices=("province", "territoire"), default="territoire",
+                     help="the area to summarise by (default: territoire)")
+    ups.add_argument("--json", action="store_true", help="the summary as JSON")
+    return parser
+
+
+def _commands(parser: argparse.ArgumentParser,
+              path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str,
+                                                          argparse.ArgumentParser]]:
+    """(command words, help, parser) of every command that runs, depth first."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help or "" for a in action._choices_actions}
+            for name, child in action.choices.items():
+                words = (*path, name)
+                if any(isinstance(a, argparse._SubParsersAction) for a in child._actions):
+                    yield from _commands(child, words)
+                else:
+                    yield words, helps.get(name, ""), child
+
+
+def _list_options(p: argparse.ArgumentParser) -> None:
+    where = " (a file, or an http(s) URL to download into --cache-dir)"
+    p.add_argument("--legacy", help="legacy smelter ID translation table (CSV)" + where)
+    p.add_argument("--status-list", action="append", default=[],
+                   help="RMI facility list (CSV, XLSX or SpreadsheetML XML); repeatable" + where)
+    p.add_argument("--lbma", action="append", default=[],
+                   help="LBMA Good Delivery list, for gold cross-recognition" + where)
+    p.add_argument("--rjc", action="append", default=[],
+                   help="RJC certified list, for gold cross-recognition" + where)
+    p.add_argument("--cahra", help="the EU CAHRA list (its JSON form)" + where)
+    p.add_argument("--cache-dir", type=Path,
+                   default=Path.home() / ".cache" / "mineral-compliance",
+                   help="where downloaded lists are kept (asked again only if changed)")

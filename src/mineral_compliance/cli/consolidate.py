@@ -1,0 +1,97 @@
+"""``consolidate``: supplier templates in, the company view (and, asked for, the company's own
+templates and product subsets) out, all written as one run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from .._words import counted
+from ..consolidation import (
+    company_declaration,
+    compare,
+    consolidate,
+    load_consolidation,
+    product_subset,
+)
+from ..errors import MineralComplianceError
+from ..models.declaration import Declaration
+from ..outputs import output_run, write_consolidation, write_json
+from ..refdata import load_roster
+from ..templates import reference_from_template, write_template
+from ..templates.releases import default_policy, describe_accepted
+from . import DEMO_DIR
+from ._common import failed, load_lists, no_input
+
+
+def run_consolidate(args: argparse.Namespace) -> int:
+    try:
+        lists = load_lists(args)
+        references = [reference_from_template(p) for p in args.reference]
+        roster = load_roster(args.roster) if args.roster else None
+        previous = load_consolidation(args.previous) if args.previous else None
+    except MineralComplianceError as exc:
+        return failed(exc)
+    show = not args.no_progress and sys.stderr.isatty()
+
+    def progress(results: Iterator[Any], total: int) -> Iterator[Any]:
+        return iter(tqdm(results, total=total, desc="reading", unit="file", disable=not show,
+                         file=sys.stderr))
+
+    result = consolidate(args.paths or [DEMO_DIR], references=references, legacy=lists.legacy,
+                         status_lists=lists.status_lists, cahra=lists.cahra, roster=roster,
+                         progress=progress, exclude=[args.out], accept=args.accept)
+    if not result.files:
+        return no_input(args.paths)
+    changes = compare(previous, result) if previous is not None else None
+    subset = product_subset(result, args.product) if args.product else None
+    targets: list[tuple[Declaration, Path, Path]] = []
+    for blank in args.template:  # built before anything is written: a bad one writes nothing
+        decl = company_declaration(result, template=blank,
+                                   company={"name": args.company} if args.company else None)
+        targets.append((decl, blank, args.out / f"company-{decl.template.kind.value.lower()}.xlsx"))
+    # one run: every file below lands together, or (on any error) none does
+    with output_run(args.out, name="consolidation"):
+        written = write_consolidation(result, args.out, comparison=changes)
+        if changes is not None:
+            written.append(write_json(args.out / "comparison.json", changes))
+        if subset is not None:
+            written.extend(write_consolidation(subset, args.out / "products"))
+        for decl, blank, target in targets:
+            write_template(decl, template=blank, out=target)
+            written.append(target)
+    s = result.summary()
+    print(f"{counted(s['files'], 'file')}: {s['files_valid']} valid, "
+          f"{s['files_warnings']} with warnings, {s['files_errors']} with errors, "
+          f"{s['files_superseded']} superseded, {s['files_unreadable']} unreadable; "
+          f"{counted(s['suppliers'], 'supplier')}")
+    accepted = describe_accepted(result.accepted_versions or str(default_policy()))
+    print(f"template versions accepted: {accepted} "
+          f"({counted(len(result.not_accepted()), 'file')} outside)")
+    review = s["smelters_needing_review"]
+    print(f"{counted(s['smelter_rows_read'], 'smelter row')} read = "
+          f"{s['smelter_rows_attributed']} attributed to {counted(s['smelters'], 'smelter')} "
+          f"({review} {'needs' if review == 1 else 'need'} review) + {s['rows_rejected']} rejected")
+    if changes is not None:
+        c = changes.summary()
+        rekeyed = "".join(f", {c[k]} {k}" for k in ("identified", "unidentified") if c[k])
+        print(f"since {args.previous}: {counted(c['added'], 'smelter')} added, "
+              f"{c['removed']} removed, {c['status-changed']} changed status{rekeyed}; "
+              f"{counted(c['suppliers_new'], 'new supplier')}, {c['suppliers_missing']} missing")
+    if subset is not None:
+        print(f"products {', '.join(args.product)}: {len(subset.files)} declarations, "
+              f"{counted(len(subset.smelters), 'smelter')}")
+    for unreadable in (f for f in result.files if f.status.value == "unreadable"):
+        print(f"  unreadable: {unreadable.message}", file=sys.stderr)
+    shown = [str(p.relative_to(args.out)) for p in written if p.parent.name != "feedback"]
+    for folder in sorted({p.parent for p in written if p.parent.name == "feedback"}):
+        count = sum(1 for p in written if p.parent == folder)
+        shown.append(f"{folder.relative_to(args.out)}/ ({counted(count, 'file')})")
+    print(f"written to {args.out}: {', '.join(shown)}")
+    print(f"review report: {(args.out / 'report.html').resolve()}")
+    return 2 if s["files_unreadable"] else 0

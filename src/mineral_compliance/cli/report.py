@@ -1,0 +1,72 @@
+"""``report dodd-frank``, ``report eu``, ``report html``: documents drawn from a
+consolidation."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..consolidation import compare, load_consolidation
+from ..disclosures import company_statements, determine, load_profile, write_dodd_frank
+from ..disclosures.eu import load_annex
+from ..disclosures.eu import scope as eu_scope
+from ..disclosures.eu_report import write_eu
+from ..errors import MineralComplianceError
+from ..refdata import load_cahra
+from ..upstream import load_ipis
+from ._common import failed
+
+
+def run_dodd_frank(args: argparse.Namespace) -> int:
+    try:
+        profile = load_profile(args.profile)
+        result = load_consolidation(args.consolidation)
+    except MineralComplianceError as exc:
+        return failed(exc)
+    decision = determine(profile, result)
+    written = write_dodd_frank(profile, result, args.out)
+    print(f"calendar year {profile.reporting_year}: Form SD "
+          f"{'required' if decision.form_sd_required else 'not required'}, Conflict "
+          f"Minerals Report {'required' if decision.report_required else 'not required'}; "
+          f"due {decision.filing_deadline.isoformat()}")
+    for m in decision.metals:
+        state = ("not in scope" if not m.in_scope else "excluded (pre-2013 stock)"
+                 if m.excluded_pre_2013 else f"{m.rcoi.value if m.rcoi else '-'}, due "
+                 f"diligence {'required' if m.due_diligence_required else 'not required'}")
+        print(f"  {m.metal:<9} {state}")
+    statements = company_statements(profile, result)
+    print(f"the company must still write {len(statements)} statements (checklist.md):")
+    for s in statements:
+        print(f"  - [ ] **{s.title}**: {s.guidance}")
+    print(f"written to {args.out}: {', '.join(p.name for p in written)}")
+    return 0
+
+
+def run_eu(args: argparse.Namespace) -> int:
+    try:
+        profile = load_profile(args.profile)
+        result = load_consolidation(args.consolidation)
+        imports = (eu_scope(args.imports, load_annex(args.annex) if args.annex else None)
+                   if args.imports else None)
+        cahra = load_cahra(args.cahra) if args.cahra else None
+        sites = load_ipis(args.ipis).sites if args.ipis else ()
+    except MineralComplianceError as exc:
+        return failed(exc)
+    written = write_eu(profile, result, args.out, imports, cahra, sites)
+    print(f"written to {args.out}: {', '.join(p.name for p in written)}")
+    print("the company must still write the statements in eu-checklist.md")
+    return 0
+
+
+def run_html(args: argparse.Namespace) -> int:
+    from ..review import write_report  # Jinja2: for this command only
+
+    try:
+        result = load_consolidation(args.consolidation)
+        previous = load_consolidation(args.previous) if args.previous else None
+    except MineralComplianceError as exc:
+        return failed(exc)
+    folder = args.consolidation if args.consolidation.is_dir() else args.consolidation.parent
+    target = write_report(result, args.out or folder / "report.html",
+                          comparison=compare(previous, result) if previous else None)
+    print(f"review report: {target.resolve()}")
+    return 0
