@@ -85,7 +85,7 @@ def test_crosscheck_reports_every_row_with_its_cell(capsys: pytest.CaptureFixtur
 
 def test_the_crosscheck_verb_resolves_against_the_newest_look_up_of_each_family(
         tmp_path: Path) -> None:
-    from mineral_compliance.crosscheck import crosscheck, newest_references
+    from mineral_compliance.crosschecking import crosscheck, newest_references
     from mineral_compliance.templates import reference_from_template
 
     older = reference_from_template(DEMO / "cmrt-6.01-numeric-response-rate.xlsx")

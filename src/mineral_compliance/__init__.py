@@ -18,6 +18,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .consolidation import compare, consolidate
+    from .crosschecking import crosscheck
     from .errors import (
         EncryptedWorkbookError,
         LegacyFormatError,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from .templates.releases import AcceptPolicy
 
 _WHERE = {
-    "compare": "consolidation", "consolidate": "consolidation",
+    "compare": "consolidation", "consolidate": "consolidation", "crosscheck": "crosschecking",
     **dict.fromkeys([
         "EncryptedWorkbookError", "LegacyFormatError", "MalformedTemplateError",
         "MineralComplianceError", "NotAWorkbookError", "PolicyError", "ReferenceDataError",
@@ -92,6 +93,7 @@ __all__ = [
     "__version__",
     "compare",
     "consolidate",
+    "crosscheck",
     "read_template",
     "reference_from_template",
     "validate",

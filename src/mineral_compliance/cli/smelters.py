@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from .._words import counted
-from ..crosscheck import crosscheck
+from ..crosschecking import crosscheck
 from ..errors import MineralComplianceError
 from ..models.matching import SmelterMatch
 from ..outputs import neutralise
