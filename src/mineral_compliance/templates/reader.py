@@ -386,7 +386,7 @@ class _Reader:
                 continue
             per: dict[str, QuestionAnswer] = {}
             for slot, row in enumerate(q.per_mineral_rows):
-                a_ref, c_ref = f"D{row}", f"G{row}"
+                a_ref, c_ref = f"{q.answer_col}{row}", f"{q.comment_col}{row}"
                 choices = q.choices_for(slot)
                 answer = to_answer(self._cell(decl, a_ref), self.where(sheet, a_ref), choices)
                 comment = self._text(decl, sheet, c_ref)

@@ -114,8 +114,8 @@ def _declaration_sheet(decl: Declaration, layout: Layout, edits: _Edits) -> None
             per = decl.company_mineral_answers.get(cq.key, {})
             for slot, row in enumerate(cq.per_mineral_rows):
                 qa = per.get(slot_key(minerals, slot))
-                edits.put(sheet, f"D{row}", _input(qa.answer) if qa else None)
-                edits.put(sheet, f"G{row}", _input(qa.comment) if qa else None)
+                edits.put(sheet, f"{cq.answer_col}{row}", _input(qa.answer) if qa else None)
+                edits.put(sheet, f"{cq.comment_col}{row}", _input(qa.comment) if qa else None)
             continue
         qa = decl.company_answers.get(cq.key)
         edits.put(sheet, cq.cell, _input(qa.answer) if qa else None)

@@ -91,6 +91,9 @@ class CompanyQuestion:
     per_mineral_rows: tuple[int, ...] = ()
     """For a company question answered per mineral slot (EMRT C), the rows of the slots;
     ``cell`` is then the first of them."""
+    answer_col: str = "D"
+    comment_col: str = "G"
+    """The columns of the answer and its comment on each of ``per_mineral_rows``."""
     slot_choices: tuple[tuple[str, ...], ...] = ()
     """Per-slot literals where minerals differ (EMRT 1.x question C); else ``choices``."""
 

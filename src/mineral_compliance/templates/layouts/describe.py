@@ -85,11 +85,12 @@ def _layout(layout: Layout) -> Iterable[str]:
             choices += f" (the number {number:g} reads as {literal})"
         yield f"| {q.key} | {_span(q.rows, q.answer_col)} | {q.comment_col} | {choices} |"
     for cq in layout.company_questions:
-        cells = _span(cq.per_mineral_rows, "D") if cq.per_mineral_rows else cq.cell
+        cells = _span(cq.per_mineral_rows, cq.answer_col) if cq.per_mineral_rows else cq.cell
         choices = "; ".join(cq.choices)
         if cq.slot_choices:
             choices = " / ".join("; ".join(c) for c in cq.slot_choices) + " (per row)"
-        comment = cq.comment_cell or "-"
+        comment = (_span(cq.per_mineral_rows, cq.comment_col) if cq.per_mineral_rows
+                   else cq.comment_cell or "-")
         yield f"| {cq.key} | {cells} | {comment} | {choices} |"
     yield ""
     yield from _list_sheet("Smelter List", layout.smelter_list)
