@@ -263,7 +263,7 @@ def test_real_translation_tables_load_and_translate(name: str) -> None:
 
 
 def test_supplied_files_are_bounded_and_their_errors_typed(tmp_path: Path) -> None:
-    from mineral_compliance.refdata._files import decode_text, read_capped
+    from mineral_compliance.tables import decode_text, read_capped
 
     big = tmp_path / "list.csv"
     big.write_bytes(b"x" * 100)

@@ -23,7 +23,7 @@ from mineral_compliance.refdata import (
     load_roster,
     load_status_list,
 )
-from mineral_compliance.refdata._files import CellValueError, parse_date
+from mineral_compliance.tables import CellValueError, parse_date
 from mineral_compliance.upstream.ipis import load_ipis
 from mineral_compliance.upstream.itsci import load_incidents
 

@@ -44,7 +44,7 @@ from ..models.declaration import QuestionRole, TemplateKind
 from ..models.matching import Flag
 from ..models.profile import THREE_TG, CompanyProfile
 from ..names import COVERED_COUNTRY_CODES, metal_key
-from ..refdata._files import decode_text
+from ..tables import decode_text
 
 __all__ = [
     "Determination",

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
 from ..names import country_code
-from ..refdata._files import (
+from ..tables import (
     CellValueError,
     NumberText,
     header_columns,
@@ -40,7 +40,7 @@ from ..refdata._files import (
     read_capped,
     read_table,
 )
-from ..refdata._files import cell as row_cell
+from ..tables import cell as row_cell
 
 __all__ = [
     "AnnexLine",

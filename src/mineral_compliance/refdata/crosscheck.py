@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import ReferenceDataError
 from ..models.declaration import Declaration
 from ..models.matching import DeclaredSmelter, SmelterMatch
-from ._files import cell, header_columns, read_table
+from ..tables import cell, header_columns, read_table
 from .matching import SmelterMatcher
 
 _MAX_BYTES = 200 * 1024 * 1024

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
-from ._files import MAX_TABLE_COLUMNS, csv_rows, read_capped
+from ..tables import MAX_TABLE_COLUMNS, csv_rows, read_capped
 from ._text import file_date
 
 __all__ = ["LegacyEntry", "LegacyIds", "load_legacy_ids"]

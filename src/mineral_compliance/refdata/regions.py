@@ -20,7 +20,7 @@ import requests
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
-from ._files import read_capped
+from ..tables import read_capped
 from ._text import file_date
 from .fetch import fetch
 

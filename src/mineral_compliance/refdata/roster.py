@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ReferenceDataError
-from ._files import _label, header_columns, read_table
+from ..tables import _label, header_columns, read_table
 
 __all__ = ["ROSTER_HEADERS", "load_roster"]
 

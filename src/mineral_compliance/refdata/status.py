@@ -20,7 +20,7 @@ from lxml import etree
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot, StatusKind
 from ..names import country_code, metal_key, name_key, normalise_id
-from ._files import (
+from ..tables import (
     MAX_TABLE_CELLS,
     MAX_TABLE_COLUMNS,
     MAX_TABLE_ROWS,

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
-from ..refdata._files import CellValueError, csv_rows, parse_date, read_capped
+from ..tables import CellValueError, csv_rows, parse_date, read_capped
 
 __all__ = ["AreaRisk", "ArmedActor", "MineSite", "MineVisit", "load_ipis", "summarise"]
 

@@ -36,8 +36,8 @@ from pydantic import BaseModel, ConfigDict
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
 from ..names import country_code
-from ..refdata._files import CellValueError, header_columns, parse_date, read_table
-from ..refdata._files import cell as row_cell
+from ..tables import CellValueError, header_columns, parse_date, read_table
+from ..tables import cell as row_cell
 from .ipis import MineSite
 
 __all__ = ["Incident", "RiskArea", "load_incidents", "risk_register"]

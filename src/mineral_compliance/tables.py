@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING
 from dateutil import parser as date_parser
 from lxml import etree
 
-from .. import _io
-from ..errors import MineralComplianceError, ReferenceDataError
+from . import _io
+from .errors import MineralComplianceError, ReferenceDataError
 
 if TYPE_CHECKING:
-    from ..templates._xlsx import RawCell
+    from .templates._xlsx import RawCell
 
 __all__ = [
     "MAX_CSV_FIELD",
@@ -283,7 +283,7 @@ def _serial_date(serial: float, date1904: bool) -> dt.date | None:
 
 
 def _xlsx_rows(data: bytes, path: Path) -> list[list[str]]:
-    from ..templates._xlsx import col_to_index, open_workbook  # only needed for this format
+    from .templates._xlsx import col_to_index, open_workbook  # only needed for this format
 
     try:
         stream = io.BytesIO(data)
