@@ -3,6 +3,7 @@ through attribute access, the keyword constructor, pydantic and pickle."""
 
 from __future__ import annotations
 
+import functools
 import pickle
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 
-def _templates() -> list[Declaration]:
-    """The demo templates, and every real one at hand that the reader supports."""
+@functools.cache
+def _templates() -> tuple[Declaration, ...]:
+    """The demo templates, and every real one at hand that the reader supports (read once for
+    the tests that compare them)."""
     paths = sorted(FIXTURES.glob("*.xlsx"))
     if REFERENCE.is_dir():
         paths += sorted(p for p in REFERENCE.rglob("*.xls*") if p.suffix in {".xlsx", ".xlsm"})
@@ -43,7 +46,7 @@ def _templates() -> list[Declaration]:
             found.append(read_template(path))
         except MineralComplianceError:
             continue  # too old, or not a template: nothing to compare
-    return found
+    return tuple(found)
 
 
 def _rows(decl: Declaration) -> list[ListRow]:

@@ -77,6 +77,14 @@ def _accept_option(p: argparse.ArgumentParser) -> None:
              "the previous release of each family)")
 
 
+def _disclosure_inputs(p: argparse.ArgumentParser) -> None:
+    """What every disclosure reads: a consolidation and the company profile."""
+    p.add_argument("--consolidation", type=Path, required=True,
+                   help="output folder of mineral-compliance consolidate")
+    p.add_argument("--profile", type=Path, required=True,
+                   help="the company profile (TOML or JSON)")
+
+
 def _parser() -> argparse.ArgumentParser:
     """The whole command line; each command's ``run`` names the function that runs it, as
     ``module:function`` in this package."""
@@ -181,19 +189,13 @@ def _parser() -> argparse.ArgumentParser:
     rsub = report.add_subparsers(dest="report_command", required=True)
     dfk = rsub.add_parser("dodd-frank", help="draft Form SD and the Conflict Minerals Report")
     dfk.set_defaults(run="report:run_dodd_frank")
-    dfk.add_argument("--consolidation", type=Path, required=True,
-                     help="output folder of mineral-compliance consolidate")
-    dfk.add_argument("--profile", type=Path, required=True,
-                     help="the company profile (TOML or JSON)")
+    _disclosure_inputs(dfk)
     dfk.add_argument("-o", "--out", type=Path, default=Path("dodd-frank"),
                      help="output folder (default: ./dodd-frank)")
     reu = rsub.add_parser("eu", help="Regulation (EU) 2017/821: obligations checklist, "
                                      "Article 7(3) report, authority pack, custody records")
     reu.set_defaults(run="report:run_eu")
-    reu.add_argument("--consolidation", type=Path, required=True,
-                     help="output folder of mineral-compliance consolidate")
-    reu.add_argument("--profile", type=Path, required=True,
-                     help="the company profile (TOML or JSON)")
+    _disclosure_inputs(reu)
     reu.add_argument("--imports", type=Path, help="import records (CSV or XLSX)")
     reu.add_argument("--annex", type=Path, help="an updated Annex I table (JSON)")
     reu.add_argument("--cahra", type=Path, help="the EU CAHRA list (JSON)")

@@ -133,32 +133,13 @@ def _typed(c: Cell) -> bool:
             and c[4] is None and not c[5])
 
 
-class _ValueField:
+def _value_field(index: int) -> property:
     """A row attribute whose :class:`~.values.Value` is built on access."""
-
-    __slots__ = ("index", "name")
-
-    def __init__(self, index: int, name: str) -> None:
-        self.index = index
-        self.name = name
-
-    def __get__(self, row: ListRow | None, owner: type | None = None) -> Any:
-        if row is None:
-            return self
-        return row._value_at(self.index)
+    return property(lambda row: row._value_at(index))
 
 
-class _PlainField:
-    __slots__ = ("index", "name")
-
-    def __init__(self, index: int, name: str) -> None:
-        self.index = index
-        self.name = name
-
-    def __get__(self, row: ListRow | None, owner: type | None = None) -> Any:
-        if row is None:
-            return self
-        return row._plain[self.index]
+def _plain_field(index: int) -> property:
+    return property(lambda row: row._plain[index])
 
 
 _ROW_SUFFIX = re.compile(r"([A-Z]{1,3})([0-9]+)")
@@ -209,14 +190,14 @@ class ListRow:
             if name == "extra":
                 cls._has_extra = True
             elif hint is TextValue:
-                setattr(cls, name, _ValueField(len(values), name))
+                setattr(cls, name, _value_field(len(values)))
                 values.append(name)
             else:
                 info = declared if isinstance(declared, FieldInfo) else None
                 default = info.get_default(call_default_factory=True) if info else declared
                 if default is ...:
                     raise TypeError(f"{cls.__name__}.{name}: a plain field needs a default")
-                setattr(cls, name, _PlainField(len(plain), name))
+                setattr(cls, name, _plain_field(len(plain)))
                 plain.append(name)
                 defaults.append(default)
         if cls._has_extra:
