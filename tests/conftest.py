@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mineral_compliance.oracle import find_uno_python
+from mineral_compliance_oracle import find_uno_python
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"

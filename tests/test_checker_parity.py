@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from mineral_compliance.findings import Basis
-from mineral_compliance.oracle import CheckerJob, CheckerResult, run_checker
 from mineral_compliance.rules import validate_file
 from mineral_compliance.templates._xlsx import CellInput, patch_cells
+from mineral_compliance_oracle import CheckerJob, CheckerResult, run_checker
 
 from ._workbooks import reference_templates
 from .conftest import REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference

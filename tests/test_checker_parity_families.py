@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from mineral_compliance.findings import Basis
-from mineral_compliance.oracle import CheckerResult, run_checker
 from mineral_compliance.rules import validate_file
 from mineral_compliance.templates._xlsx import CellInput, patch_cells
 from mineral_compliance.templates.layouts import LAYOUTS
 from mineral_compliance.templates.layouts.base import Layout
+from mineral_compliance_oracle import CheckerResult, run_checker
 
 from ._workbooks import fill, real_template, reference_templates, selection
 from .conftest import REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference

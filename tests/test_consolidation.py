@@ -256,8 +256,8 @@ def test_libreoffice_checker_on_the_company_template(tmp_path: Path) -> None:
     from mineral_compliance import read_template, write_template
     from mineral_compliance.consolidation import company_declaration
     from mineral_compliance.findings import Basis
-    from mineral_compliance.oracle import run_checker
     from mineral_compliance.rules import validate
+    from mineral_compliance_oracle import run_checker
 
     blank = REFERENCE / "cmrt" / "RMI_CMRT_6.5_(Security C) (1).xlsx"
     c = consolidate(sorted((REFERENCE / "cmrt").glob("RMI_*CMRT_6.4_*.xlsx")),

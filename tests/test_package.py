@@ -62,6 +62,22 @@ def test_the_package_is_typed_and_has_one_version() -> None:
     assert version("mineral-compliance") == mineral_compliance.__version__
 
 
+
+def test_the_oracle_is_a_distribution_of_its_own_in_step_with_the_package() -> None:
+    """The main package carries no LibreOffice machinery; the oracle, a separate distribution
+    offered as the ``oracle`` extra, moves in step with its version."""
+    import tomllib
+
+    repo = Path(__file__).resolve().parents[1]
+    assert not (Path(mineral_compliance.__file__).parent / "oracle").exists()
+    main = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    oracle = tomllib.loads((repo / "oracle" / "pyproject.toml").read_text(encoding="utf-8"))
+    assert main["optional-dependencies"]["oracle"] == [oracle["project"]["name"]]
+    assert oracle["project"]["version"] == mineral_compliance.__version__
+    assert oracle["project"]["dependencies"] == [main["name"]]
+    assert "uno" not in _loaded_after("import mineral_compliance_oracle")
+
+
 _VERSION = textwrap.dedent("""
     import runpy, sys
     sys.argv = ["mineral-compliance", "--version"]

@@ -14,9 +14,9 @@ from mineral_compliance import read_template, write_template
 from mineral_compliance.errors import TemplateError
 from mineral_compliance.findings import Basis
 from mineral_compliance.models import Declaration
-from mineral_compliance.oracle import run_checker
 from mineral_compliance.rules import validate
 from mineral_compliance.templates import _xlsx
+from mineral_compliance_oracle import run_checker
 
 from .conftest import FIXTURES, REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference
 

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import OracleUnavailableError
+from mineral_compliance.errors import OracleUnavailableError
 
 __all__ = ["CheckerItem", "CheckerResult", "OracleUnavailableError", "find_uno_python",
            "run_checker"]

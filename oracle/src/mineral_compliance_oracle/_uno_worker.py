@@ -1,7 +1,7 @@
 """Recalculate RMI workbooks in LibreOffice and read their Checker sheet.
 
 Runs under the interpreter that has LibreOffice's ``uno`` module (on Debian the system
-``python3`` with ``python3-uno``), as a subprocess of :mod:`mineral_compliance.checker.oracle`.
+``python3`` with ``python3-uno``), as a subprocess of :mod:`mineral_compliance_oracle`.
 It imports nothing from the package. Protocol: a JSON list of jobs on stdin, one JSON result
 per job on stdout, one per line.
 
