@@ -36,7 +36,7 @@ from . import _io
 from .errors import MineralComplianceError, ReferenceDataError
 
 if TYPE_CHECKING:
-    from .templates._xlsx import RawCell
+    from .templates.workbook import RawCell
 
 __all__ = [
     "MAX_CSV_FIELD",
@@ -283,7 +283,7 @@ def _serial_date(serial: float, date1904: bool) -> dt.date | None:
 
 
 def _xlsx_rows(data: bytes, path: Path) -> list[list[str]]:
-    from .templates._xlsx import col_to_index, open_workbook  # only needed for this format
+    from .templates.workbook import col_to_index, open_workbook  # only needed for this format
 
     try:
         stream = io.BytesIO(data)
