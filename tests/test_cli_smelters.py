@@ -101,12 +101,23 @@ def test_the_crosscheck_verb_resolves_against_the_newest_look_up_of_each_family(
     assert all(len(d.results) == len(d.declaration.smelters) for d in done if d.declaration)
     # a family with no look-up among the inputs is named, not guessed
     amrt = crosscheck(DEMO / "amrt-1.21-free-text-minerals.xlsx")[0]
-    assert amrt.read and amrt.matcher is None and amrt.results == ()
+    assert amrt.read and amrt.needs_reference and amrt.matcher is None and amrt.results == ()
+    assert not done[1].needs_reference and not done[0].needs_reference
     assert amrt.to_plain() == {"file": amrt.label, "error": {
-        "type": "ReferenceDataError", "message": "no reference list: no AMRT template among "
-        "the inputs has a Smelter Look-up (use --reference)"}}
+        "type": "ReferenceDataError", "message": "no reference list: none was given and no "
+        "AMRT template among the inputs has a Smelter Look-up"}}
     alone = crosscheck(DEMO / "crt-2.21-cobalt.xlsx", reference=newer)[0]
     assert alone.matcher is not None and alone.matcher.reference is newer
+
+
+def test_the_command_says_which_option_gives_the_missing_reference(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The library's message names no option; the command adds the one that helps."""
+    assert main(["crosscheck", str(DEMO / "amrt-1.21-free-text-minerals.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == ("  no reference list: none was given and no AMRT template "
+                                    "among the inputs has a Smelter Look-up; give one with "
+                                    "--reference")
 
 
 def test_a_status_list_given_as_url_is_downloaded_then_reused(

@@ -52,6 +52,11 @@ class Crosschecked:
     def read(self) -> bool:
         return self.declaration is not None
 
+    @property
+    def needs_reference(self) -> bool:
+        """Read, but its rows wait for a reference list (``crosscheck(reference=...)``)."""
+        return self.declaration is not None and self.matcher is None
+
     def to_plain(self) -> dict[str, Any]:
         """The JSON shape of one file of ``crosscheck --json``."""
         error = {"type": self.error_type, "message": self.error}
@@ -127,8 +132,8 @@ def crosscheck(
         if ref is None:
             out.append(Crosschecked(
                 label, decl, error_type="ReferenceDataError",
-                error=f"no reference list: no {kind} template among the inputs has a "
-                      "Smelter Look-up (use --reference)"))
+                error=f"no reference list: none was given and no {kind} template among the "
+                      "inputs has a Smelter Look-up"))
             continue
         matcher = matchers.get(ref.sha256)
         if matcher is None:

@@ -66,7 +66,7 @@ def run_crosscheck(args: argparse.Namespace) -> int:
                       status_lists=lists.status_lists, cahra=lists.cahra)
     if not done:
         return no_input(args.paths)
-    not_checked = sum(d.matcher is None for d in done)
+    not_checked = sum(d.matcher is None for d in done)  # unreadable or no reference
     if args.json:
         print(json.dumps([d.to_plain() for d in done], indent=2, ensure_ascii=False,
                          default=str))
@@ -75,8 +75,8 @@ def run_crosscheck(args: argparse.Namespace) -> int:
         if not d.read:
             print(f"{d.label}\n  unreadable: {d.error}", file=sys.stderr)
     for d in done:
-        if d.read and d.matcher is None:
-            print(f"{d.label}\n  {d.error}", file=sys.stderr)
+        if d.needs_reference:
+            print(f"{d.label}\n  {d.error}; give one with --reference", file=sys.stderr)
         elif d.matcher is not None:
             _print_matches(d.results, d.matcher, False, d.label)
     print(f"\n{counted(len(done), 'file')}: {len(done) - not_checked} cross-checked, "
