@@ -34,9 +34,17 @@ IMPORTS = """date,cn code,taric,quantity kg,supplier,country of origin,recycled,
 def test_the_shipped_annex_lines_and_their_confirmation() -> None:
     annex = load_annex()
     assert len(annex.lines) == 23 and annex.snapshot is not None
-    assert {line.id for line in annex.lines if not line.confirmed} == {"A3", "A4", "B2", "B5",
-                                                                       "B7"}
-    assert next(x for x in annex.lines if x.id == "A1").threshold_kg == 5000
+    assert all(line.confirmed and line.threshold_kg for line in annex.lines)
+    by_id = {line.id: line for line in annex.lines}
+    assert by_id["A1"].threshold_kg == 5000
+    # the five values Delegated Regulation (EU) 2020/1588 set, each citing both acts
+    amended = {"A3": 100_000, "A4": 4_000_000, "B2": 3_600, "B5": 30, "B7": 770}
+    assert {i: by_id[i].threshold_kg for i in amended} == amended
+    assert all("2020/1588" in by_id[i].threshold_source
+               and "2017/821" in by_id[i].threshold_source for i in amended)
+    assert {i for i, line in by_id.items() if "2020/1588" in line.threshold_source} == set(
+        amended)
+    assert "2017/821" in annex.source and "2020/1588" in annex.source
     # the table in the package is the one the domain notes quote, line for line
     domain = ROOT.parent / "shared" / "docs" / "domain.md"
     if domain.is_file():
@@ -55,19 +63,76 @@ def test_scope_per_year_and_line(tmp_path: Path) -> None:
     assert (tin.imported_kg, tin.excluded_kg, tin.counted_kg) == (135000, 25000, 110000)
     assert tin.status == "in-scope" and "100,000 kg" in tin.explanation
     assert tin.origins == {"ID": 50000, "MY": 60000}
-    assert by[(2025, "B8")].status == "below-threshold"  # 80 kg refined gold < 100 kg
-    assert by[(2025, "A3")].status == "threshold-not-confirmed"
+    # 80 kg refined gold and 10 kg whose refining is not given: below 100 kg under either
+    # 7108 line, so counted as refined with the assumption said
+    gold = by[(2025, "B8")]
+    assert (gold.status, gold.counted_kg, gold.rows, gold.assumed_rows) == (
+        "below-threshold", 90, (6, 7), (7,))
+    assert "10.0 kg of gold under 7108 without the refining flag is counted here as refined; " \
+        "counted under A5 instead it gives the same result" in gold.explanation
+    assert (2025, "A5") not in by
+    assert [row for row, _ in report.assumed] == [7] and report.ambiguous == ()
+    assert by[(2025, "A3")].status == "below-threshold"  # 500 kg against 100,000 kg
     assert by[(2026, "B18")].status == "in-scope"
     annex = [line.id for line in load_annex().lines]
     assert [(x.year, annex.index(x.line)) for x in report.lines] == sorted(
         (x.year, annex.index(x.line)) for x in report.lines)  # the Annex's order: B8 before B10
     assert report.unmatched == ((9, "74031100"),)
-    assert [row for row, _ in report.ambiguous] == [7]
     assert [row for row, _ in report.invalid] == [10]
     rows_accounted = sum(len(x.rows) for x in report.lines) + len(report.unmatched) + \
         len(report.ambiguous) + len(report.invalid)
     assert rows_accounted == IMPORTS.count("\n") - 1  # every data row, once
     assert [x.line for x in report.in_scope(2025)] == ["B10"]
+
+
+_GOLD = "date,cn code,taric,quantity kg,supplier,country of origin,recycled,pre 2013,refined\n"
+
+
+@pytest.mark.parametrize(("rows", "decided"), [
+    # 95 kg refined + 10 kg unflagged: refined reaches 100 kg only if the 10 kg are refined
+    (["2025-03-01,7108 13 00,,95,A,Peru,no,no,yes", "2025-03-02,7108 13 00,,10,B,Peru,no,no,"],
+     None),
+    # 95 kg not refined + 10 kg unflagged: the same, on the other line
+    (["2025-03-01,7108 12 00,,95,A,Peru,no,no,no", "2025-03-02,7108 12 00,,10,B,Peru,no,no,"],
+     None),
+    # both lines already in scope: 10 kg more cannot change either
+    (["2025-03-01,7108 13 00,,200,A,Peru,no,no,yes", "2025-03-01,7108 12 00,,150,A,Peru,no,no,no",
+      "2025-03-02,7108 13 00,,10,B,Peru,no,no,"], {"A5": "in-scope", "B8": "in-scope"}),
+    # 120 kg unflagged alone crosses 100 kg on whichever line it is counted under
+    (["2025-03-02,7108 13 00,,120,B,Peru,no,no,"], None),
+    # recycled gold is not counted on any line, so its refining stage cannot matter
+    (["2025-03-02,7108 13 00,,500,B,Peru,yes,no,"], {"B8": "below-threshold"}),
+])
+def test_unflagged_gold_is_decided_only_when_either_line_gives_the_same_result(
+        tmp_path: Path, rows: list[str], decided: dict[str, str] | None) -> None:
+    path = tmp_path / "gold.csv"
+    path.write_text(_GOLD + "\n".join(rows) + "\n", encoding="utf-8")
+    report = scope(path)
+    unflagged = [i + 2 for i, row in enumerate(rows) if row.endswith(",")]
+    if decided is None:
+        assert [row for row, _ in report.ambiguous] == unflagged and report.assumed == ()
+        assert all("depends on whether it has passed the refining stage" in why
+                   for _, why in report.ambiguous)
+        assert not any(set(x.rows) & set(unflagged) for x in report.lines)
+    else:
+        assert report.ambiguous == () and [row for row, _ in report.assumed] == unflagged
+        assert {x.line: x.status for x in report.lines} == decided
+        assert next(x for x in report.lines if x.line == "B8").assumed_rows == tuple(unflagged)
+
+
+def test_a_supplied_table_without_a_value_leaves_its_line_undecided(tmp_path: Path) -> None:
+    data = json.loads((ROOT / "src" / "mineral_compliance" / "data" / "eu-annex-i.json")
+                      .read_text(encoding="utf-8"))
+    for line in data["lines"]:
+        if line["id"] == "A3":
+            line.update(threshold_kg=None, confirmed=False, threshold_source="user's copy")
+    table = tmp_path / "annex.json"
+    table.write_text(json.dumps(data), encoding="utf-8")
+    imports = tmp_path / "imports.csv"
+    imports.write_text(IMPORTS, encoding="utf-8")
+    line = next(x for x in scope(imports, load_annex(table)).lines if x.line == "A3")
+    assert line.status == "threshold-not-confirmed" and line.threshold_kg is None
+    assert "gives no confirmed threshold for this line" in line.explanation
 
 
 def test_an_updated_table_decides_the_unconfirmed_lines(tmp_path: Path) -> None:
@@ -131,7 +196,7 @@ def test_eu_documents_from_consolidation_imports_and_cahra(
         "reporting_year": 2025, "products": []})
     files = render_eu(profile, c, scope(imports), load_cahra(cahra))
     data = json.loads(files["eu-report-data.json"])
-    assert data["in_scope_lines"] == ["B10"] and data["unconfirmed_lines"] == ["A3"]
+    assert data["in_scope_lines"] == ["B10"] and data["unconfirmed_lines"] == []
     assert data["import_origins_in_cahra_list"] == ["MM"]
     expected = sorted((s.metal, s.smelter_id) for s in c.smelters
                       if s.smelter_id and not s.needs_review

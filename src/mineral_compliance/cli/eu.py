@@ -26,6 +26,8 @@ def run_scope(args: argparse.Namespace) -> int:
         print(f"row {row}: CN {cn} matches no Annex I line (not in scope)")
     for row, why in (*report.ambiguous, *report.invalid):
         print(f"row {row}: {why}")
+    for row, assumed in report.assumed:
+        print(f"row {row}: assumed: {assumed}")
     print(f"Annex I as of {report.annex.version} ({report.annex.source}); imports "
           f"{counted(report.imports.rows, 'row')}, sha256 {report.imports.sha256[:12]}")
     return 0

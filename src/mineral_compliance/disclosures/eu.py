@@ -8,8 +8,12 @@ gold whether it has passed the refining stage) are summed per calendar year and 
 * recycled metal and stocks in their current form before 1 February 2013 are not counted
   (Article 1), and are reported as excluded;
 * an importer is in scope for a line when the counted quantity reaches the line's threshold;
-* a line whose threshold is not confirmed from the Official Journal is reported as
-  "threshold not confirmed", with the unconfirmed value where one is known, never decided;
+* every line of the shipped table has its threshold (the 2017 Annex, five values set by
+  Delegated Regulation (EU) 2020/1588); a line of a user-supplied table without a confirmed
+  value is reported as "threshold not confirmed", with the value where one is given, never
+  decided;
+* gold under 7108 without the refining flag is counted under the refined line, and the
+  assumption said, when either line gives the same result; otherwise it is "ambiguous";
 * CN codes that match no line, and rows that cannot be read, are reported with their row.
 """
 
@@ -21,7 +25,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -135,6 +139,9 @@ class LineScope(BaseModel):
     explanation: str
     rows: tuple[int, ...]
     origins: dict[str, float]
+    assumed_rows: tuple[int, ...] = Field(
+        default=(), description="Rows counted here by assumption (7108 gold without the "
+                                "refined flag, where either line gives the same result).")
 
 
 class ScopeReport(BaseModel):
@@ -144,7 +151,12 @@ class ScopeReport(BaseModel):
     unmatched: tuple[tuple[int, str], ...] = Field(
         description="(row, CN code) of records that match no Annex I line.")
     ambiguous: tuple[tuple[int, str], ...] = Field(
-        description="(row, reason) of 7108 gold records without the refined flag.")
+        description="(row, reason) of 7108 gold records without the refined flag whose line "
+                    "decides the scope result.")
+    assumed: tuple[tuple[int, str], ...] = Field(
+        default=(), description="(row, assumption) of 7108 gold records without the refined "
+                                "flag that were counted under one line because either line "
+                                "gives the same scope result.")
     invalid: tuple[tuple[int, str], ...] = Field(description="(row, why) of unreadable rows.")
     records: tuple[ImportRecord, ...] = Field(default=(), description="Every readable row.")
     assignments: dict[int, str] = Field(default_factory=dict,
@@ -335,19 +347,21 @@ def scope(imports: str | Path | _Loaded, annex: AnnexTable | None = None) -> Sco
     unmatched: list[tuple[int, str]] = []
     ambiguous: list[tuple[int, str]] = []
     assigned: dict[int, str] = {}
+    unflagged: list[tuple[ImportRecord, list[AnnexLine]]] = []
     for rec in loaded.records:
         hits = [line for line in table.lines if line.matches(rec.cn, rec.taric, rec.refined)]
-        if not hits and rec.refined is None and any(
-                line.matches(rec.cn, rec.taric, flag) for line in table.lines
-                for flag in (True, False)):
-            ambiguous.append((rec.row, f"CN {rec.cn} is gold under 7108: say whether it has "
-                                       "passed the refining stage (column 'refined')"))
-            continue
+        if not hits and rec.refined is None:
+            either = [line for line in table.lines for flag in (True, False)
+                      if line.refined is flag and line.matches(rec.cn, rec.taric, flag)]
+            if either:
+                unflagged.append((rec, either))
+                continue
         if not hits:
             unmatched.append((rec.row, rec.cn))
             continue
         sums[(rec.date.year, hits[0].id)].append(rec)
         assigned[rec.row] = hits[0].id
+    assumptions = _settle_unflagged(unflagged, sums, assigned, ambiguous)
     by_id = {line.id: line for line in table.lines}
     annex_order = {line.id: i for i, line in enumerate(table.lines)}  # B2 before B10
     results = []
@@ -361,13 +375,65 @@ def scope(imports: str | Path | _Loaded, annex: AnnexTable | None = None) -> Sco
         for r in recs:
             if not (r.recycled or r.pre_2013):
                 origins[r.origin_code or r.origin or "unknown"] += r.quantity_kg
-        results.append(_decide(year, line, imported, excluded, counted,
-                               tuple(r.row for r in recs), dict(sorted(origins.items()))))
+        decided = _decide(year, line, imported, excluded, counted,
+                          tuple(r.row for r in recs), dict(sorted(origins.items())))
+        assumed = [assumptions[r.row] for r in recs if r.row in assumptions]
+        if assumed:
+            decided = decided.model_copy(update={
+                "explanation": f"{decided.explanation}. {assumed[0]}",
+                "assumed_rows": tuple(r.row for r in recs if r.row in assumptions)})
+        results.append(decided)
     assert table.snapshot is not None
     return ScopeReport(lines=tuple(results), unmatched=tuple(unmatched),
-                       ambiguous=tuple(ambiguous), invalid=tuple(loaded.invalid),
+                       ambiguous=tuple(ambiguous), assumed=tuple(sorted(assumptions.items())),
+                       invalid=tuple(loaded.invalid),
                        records=tuple(loaded.records), assignments=assigned,
                        annex=table.snapshot, imports=loaded.snapshot)
+
+
+def _status(line: AnnexLine, counted: float) -> str:
+    if not line.confirmed or line.threshold_kg is None:
+        return "threshold-not-confirmed"
+    return "in-scope" if counted >= line.threshold_kg else "below-threshold"
+
+
+def _settle_unflagged(unflagged: Sequence[tuple[ImportRecord, list[AnnexLine]]],
+                      sums: dict[tuple[int, str], list[ImportRecord]],
+                      assigned: dict[int, str],
+                      ambiguous: list[tuple[int, str]]) -> dict[int, str]:
+    """Count 7108 gold without the refining flag where the answer does not depend on it.
+
+    A line's status only grows with its counted quantity, so the unflagged records of a year
+    change nothing when, for every line they could belong to, the status is the same with none
+    of them and with all of them. Then they are counted under the refined line and the
+    assumption is said; otherwise each is reported as ambiguous."""
+    def counted(recs: Iterable[ImportRecord]) -> float:
+        return sum(r.quantity_kg for r in recs if not (r.recycled or r.pre_2013))
+
+    by_year: dict[int, list[tuple[ImportRecord, list[AnnexLine]]]] = defaultdict(list)
+    for rec, candidates in unflagged:
+        by_year[rec.date.year].append((rec, candidates))
+    assumptions: dict[int, str] = {}
+    for year, group in by_year.items():
+        lines = {line.id: line for _, options in group for line in options}
+        extra = counted(rec for rec, _ in group)
+        settled = all(_status(line, counted(sums.get((year, line.id), ())))
+                      == _status(line, counted(sums.get((year, line.id), ())) + extra)
+                      for line in lines.values())
+        target = next((line for line in lines.values() if line.refined), None)
+        if not settled or target is None:
+            ambiguous.extend((rec.row, f"CN {rec.cn} is gold under 7108 and the scope result "
+                                       "depends on whether it has passed the refining stage: "
+                                       "say so in column 'refined'") for rec, _ in group)
+            continue
+        others = ", ".join(sorted(i for i in lines if i != target.id))
+        note = (f"{extra:,.1f} kg of gold under 7108 without the refining flag is counted "
+                f"here as refined; counted under {others} instead it gives the same result")
+        for rec, _ in group:
+            sums[(year, target.id)].append(rec)
+            assigned[rec.row] = target.id
+            assumptions[rec.row] = note
+    return assumptions
 
 
 def _decide(year: int, line: AnnexLine, imported: float, excluded: float, counted: float,
@@ -376,13 +442,12 @@ def _decide(year: int, line: AnnexLine, imported: float, excluded: float, counte
             f"{'ex ' if line.ex else ''}{line.cn}"
             + (f" (TARIC {line.taric})" if line.taric else "")
             + (f"; {excluded:,.1f} kg recycled or pre-2013 stock not counted" if excluded else ""))
-    if not line.confirmed:
+    if not line.confirmed or line.threshold_kg is None:
         known = (f"; the value {line.threshold_kg:,} kg is reported by "
                  f"{line.threshold_source}" if line.threshold_kg else "")
         status, why = "threshold-not-confirmed", (
-            f"{base}. The threshold for this line, set by Delegated Regulation (EU) 2020/1588, "
-            f"is not confirmed from the Official Journal{known}: supply an updated Annex I "
-            "table to decide")
+            f"{base}. The Annex I table used gives no confirmed threshold for this "
+            f"line{known}: supply a table that does to decide")
     elif counted >= (line.threshold_kg or 0):
         status, why = "in-scope", f"{base}, at or above the threshold of " \
                                   f"{line.threshold_kg:,} kg"
