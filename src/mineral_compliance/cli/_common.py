@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._words import counted
-from ..errors import MineralComplianceError
+from ..errors import MineralComplianceError, ProfileError
 from ..inputs import Input, collect_inputs
+from ..models.consolidation import Consolidation
+from ..models.profile import CompanyProfile
 from ..refdata import (
     CahraList,
     LegacyIds,
@@ -36,6 +38,29 @@ def no_input(paths: Sequence[Path | str]) -> int:
     print(f"error: no input found in {named} (looked for .xlsx, .xlsm and .xls templates "
           "and .zip archives of them)", file=sys.stderr)
     return 2
+
+
+DEMO_PROFILE = DEMO_DIR / "company-profile.toml"
+"""The invented registrant of the demo data."""
+
+
+def profile_for(given: Path | None, result: Consolidation) -> CompanyProfile:
+    """The profile named, or, for a consolidation of the demo templates alone, the demo's
+    example profile (said on stderr); any other consolidation needs the company's own."""
+    from ..disclosures import load_profile  # the disclosure commands only
+
+    if given is not None:
+        return load_profile(given)
+    demo = DEMO_DIR.resolve()
+    read = [f.file.split("!")[0] for f in result.files]
+    if not read or not all(Path(f).resolve().is_relative_to(demo) for f in read):
+        raise ProfileError(
+            "no company profile given", hint=f"pass --profile FILE (TOML or JSON; "
+            f"{DEMO_PROFILE} is an example); only a consolidation of the demo templates "
+            "runs without one")
+    print(f"note: the consolidation is of the demo templates: using their example profile "
+          f"({DEMO_PROFILE})", file=sys.stderr)
+    return load_profile(DEMO_PROFILE)
 
 
 def failed(exc: MineralComplianceError) -> int:

@@ -79,10 +79,12 @@ def _accept_option(p: argparse.ArgumentParser) -> None:
 
 def _disclosure_inputs(p: argparse.ArgumentParser) -> None:
     """What every disclosure reads: a consolidation and the company profile."""
-    p.add_argument("--consolidation", type=Path, required=True,
-                   help="output folder of mineral-compliance consolidate")
-    p.add_argument("--profile", type=Path, required=True,
-                   help="the company profile (TOML or JSON)")
+    p.add_argument("--consolidation", type=Path, default=Path("consolidation"),
+                   help="output folder of mineral-compliance consolidate (default: "
+                        "./consolidation, where it writes)")
+    p.add_argument("--profile", type=Path, default=None,
+                   help="the company profile (TOML or JSON); may be left out only for a "
+                        "consolidation of the demo templates, which has an example profile")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -206,9 +208,9 @@ def _parser() -> argparse.ArgumentParser:
     rhtml = rsub.add_parser("html", help="the review report of a consolidation, again (for "
                                          "instance against another previous run)")
     rhtml.set_defaults(run="report:run_html")
-    rhtml.add_argument("--consolidation", type=Path, required=True,
+    rhtml.add_argument("--consolidation", type=Path, default=Path("consolidation"),
                        help="output folder (or consolidation.json) of mineral-compliance "
-                            "consolidate")
+                            "consolidate (default: ./consolidation)")
     rhtml.add_argument("--previous", type=Path,
                        help="an earlier consolidation, to show what changed")
     rhtml.add_argument("-o", "--out", type=Path, default=None,

@@ -6,20 +6,20 @@ from __future__ import annotations
 import argparse
 
 from ..consolidation import compare, load_consolidation
-from ..disclosures import company_statements, determine, load_profile, write_dodd_frank
+from ..disclosures import company_statements, determine, write_dodd_frank
 from ..disclosures.eu import load_annex
 from ..disclosures.eu import scope as eu_scope
 from ..disclosures.eu_report import write_eu
 from ..errors import MineralComplianceError
 from ..refdata import load_cahra
 from ..upstream import load_ipis
-from ._common import failed
+from ._common import failed, profile_for
 
 
 def run_dodd_frank(args: argparse.Namespace) -> int:
     try:
-        profile = load_profile(args.profile)
         result = load_consolidation(args.consolidation)
+        profile = profile_for(args.profile, result)
     except MineralComplianceError as exc:
         return failed(exc)
     decision = determine(profile, result)
@@ -43,8 +43,8 @@ def run_dodd_frank(args: argparse.Namespace) -> int:
 
 def run_eu(args: argparse.Namespace) -> int:
     try:
-        profile = load_profile(args.profile)
         result = load_consolidation(args.consolidation)
+        profile = profile_for(args.profile, result)
         imports = (eu_scope(args.imports, load_annex(args.annex) if args.annex else None)
                    if args.imports else None)
         cahra = load_cahra(args.cahra) if args.cahra else None
