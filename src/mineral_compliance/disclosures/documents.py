@@ -26,10 +26,10 @@ from ._render import render_html, render_markdown
 from .data import FormSdData, InquiryStatistics, MetalFigures, Slot, SmelterRow
 from .dodd_frank import Determination, Rcoi, determine
 
-__all__ = ["RCOI_TEXT", "company_statements", "render_dodd_frank", "render_form_sd",
-           "report_data", "write_dodd_frank"]
+__all__ = ["company_statements", "render_dodd_frank", "render_form_sd", "report_data",
+           "write_dodd_frank"]
 
-RCOI_TEXT = {
+_RCOI_TEXT = {
     Rcoi.NO_REASON: "no reason to believe that the metal may have originated in the Covered "
                     "Countries",
     Rcoi.REASON: "reason to believe that the metal may have originated in the Covered "
@@ -176,11 +176,11 @@ def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation
 def render_form_sd(data: FormSdData) -> dict[str, str]:
     """The draft documents of ``data`` by file name (see :func:`render_dodd_frank`); the
     Exhibit only when a report is required."""
-    files = {"form-sd.htm": render_html("form-sd.j2", d=data, rcoi_text=RCOI_TEXT),
-             "form-sd.md": render_markdown("form-sd.j2", d=data, rcoi_text=RCOI_TEXT)}
+    files = {"form-sd.htm": render_html("form-sd.j2", d=data, rcoi_text=_RCOI_TEXT),
+             "form-sd.md": render_markdown("form-sd.j2", d=data, rcoi_text=_RCOI_TEXT)}
     if data.report_required:
-        files["ex1-01.htm"] = render_html("ex1-01.j2", d=data, rcoi_text=RCOI_TEXT)
-        files["ex1-01.md"] = render_markdown("ex1-01.j2", d=data, rcoi_text=RCOI_TEXT)
+        files["ex1-01.htm"] = render_html("ex1-01.j2", d=data, rcoi_text=_RCOI_TEXT)
+        files["ex1-01.md"] = render_markdown("ex1-01.j2", d=data, rcoi_text=_RCOI_TEXT)
     files["checklist.md"] = render_markdown("checklist.md.j2", slots=data.checklist)
     files["report-data.json"] = json.dumps(data.model_dump(mode="json"), indent=2,
                                            ensure_ascii=False) + "\n"
