@@ -1,7 +1,14 @@
 """Regulatory disclosures drawn from a consolidation: SEC Form SD and its Conflict Minerals
-Report (Dodd-Frank Section 1502)."""
+Report (Dodd-Frank Section 1502), and the Regulation (EU) 2017/821 reports."""
 
-from .documents import company_statements, render_dodd_frank, report_data, write_dodd_frank
+from .data import EuReportData, FormSdData, Slot
+from .documents import (
+    company_statements,
+    render_dodd_frank,
+    render_form_sd,
+    report_data,
+    write_dodd_frank,
+)
 from .dodd_frank import (
     Determination,
     Fact,
@@ -15,15 +22,19 @@ from .edgar import edgar_problems
 
 __all__ = [
     "Determination",
+    "EuReportData",
     "Fact",
+    "FormSdData",
     "MetalDetermination",
     "Rcoi",
+    "Slot",
     "company_statements",
     "determine",
     "edgar_problems",
     "filing_deadline",
     "load_profile",
     "render_dodd_frank",
+    "render_form_sd",
     "report_data",
     "write_dodd_frank",
 ]
