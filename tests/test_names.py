@@ -20,7 +20,7 @@ from mineral_compliance.names import (
 )
 from mineral_compliance.refdata import SmelterMatcher
 
-from .test_rules import CMRT_65, CMRT_501, codes_at, variant
+from .rules.test_rules import CMRT_65, CMRT_501, codes_at, variant
 
 DRC_SPELLINGS = ["D.R. Congo", "Republic of Congo", "Congo, Democratic Republic of", "DRC",
                  "CONGO, DEMOCRATIC REPUBLIC OF THE", "Congo (Kinshasa)", "Tanzania",

@@ -1,0 +1,604 @@
+"""The template reader stays bounded on hostile input: scanners do work in proportion to the
+size of what they scan, text is made safe and capped, list sheets are read up to a cap, and
+only the argument types the reader understands are accepted.
+
+The growth tests compare the processor time of one input with that of the same shape four
+times larger: a linear scanner takes about four times as long, a quadratic one sixteen. Each
+measure is the fastest of several runs, so a busy machine slows both sides alike."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import os
+import sys
+import threading
+import time
+import tracemalloc
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mineral_compliance import read_template
+from mineral_compliance._io import MAX_TEXT_CHARS
+from mineral_compliance.errors import MineralComplianceError, NotAWorkbookError
+from mineral_compliance.findings import Severity
+from mineral_compliance.models import Declaration
+from mineral_compliance.rules import validate
+from mineral_compliance.templates import _xlsx, reader
+from mineral_compliance.templates.detect import detect
+from mineral_compliance.templates.layouts.base import Layout
+
+from ..conftest import FIXTURES
+
+_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_GROWTH = 4
+_LIMIT = 8.0
+"""A fourfold input may cost at most eightfold: twice the linear expectation, half the
+quadratic one."""
+
+
+def _fastest(work: Callable[[bytes], object], data: bytes, runs: int = 5) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.process_time()
+        # refusing the input is a fine outcome; only the time it took matters here
+        with contextlib.suppress(MineralComplianceError):
+            work(data)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def _assert_linear(work: Callable[[bytes], object], shape: Callable[[int], bytes],
+                   n: int) -> None:
+    small, large = shape(n), shape(n * _GROWTH)
+    _fastest(work, small, runs=1)  # warm caches and compiled patterns
+    base = max(_fastest(work, small), 1e-3)
+    grown = _fastest(work, large)
+    assert grown <= _LIMIT * base, (
+        f"{_GROWTH}x the input took {grown / base:.1f}x the time ({base * 1e3:.1f} ms -> "
+        f"{grown * 1e3:.1f} ms)")
+
+
+# -- shared strings ---------------------------------------------------------------------------
+
+
+def _sst(body: bytes) -> bytes:
+    return b"<sst " + _NS + b">" + body + b"</sst>"
+
+
+def _decode_all(data: bytes) -> None:
+    table = _xlsx._SharedStrings.parse(data)
+    for i in range(len(table)):
+        table.get(i)
+
+
+_SST_SHAPES: dict[str, Callable[[int], bytes]] = {
+    # the first item has an attribute, so the table cannot simply be split on "<si>"
+    "items never closed": lambda n: _sst(b'<si a="1"><t>x</t></si>' + b"<si><t>abc" * n),
+    "openings without their >": lambda n: _sst(b"<si/>" + b'<si a="1" ' * n),
+    "one item of unclosed runs": lambda n: _sst(b"<si/><si>" + b"<r><t>abc" * n + b"</si>"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_SST_SHAPES))
+def test_shared_strings_scan_in_linear_time(shape: str) -> None:
+    _assert_linear(_decode_all, _SST_SHAPES[shape], 20_000)
+
+
+# -- rich text runs ---------------------------------------------------------------------------
+
+
+def _rich(body: bytes) -> None:
+    _xlsx._rich_text(body, b"")
+
+
+_RUN_SHAPES: dict[str, Callable[[int], bytes]] = {
+    "runs never closed": lambda n: b"<r><t>abc" * n,
+    "phonetic runs never closed": lambda n: b'<t>a</t><rPh sb="0">' * n,
+    "run openings without their >": lambda n: b"<t>a</t>" + b"<t a" * n,
+    "phonetic openings without their >": lambda n: b"<t>a</t>" + b"<rPh " * n,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_RUN_SHAPES))
+def test_rich_text_runs_scan_in_linear_time(shape: str) -> None:
+    _assert_linear(_rich, _RUN_SHAPES[shape], 20_000)
+
+
+# -- worksheets -------------------------------------------------------------------------------
+
+_EMPTY_SST = _xlsx._SharedStrings([], b"")
+
+
+def _worksheet(cells: bytes) -> bytes:
+    return (b"<worksheet " + _NS + b'><sheetData><row r="1">' + cells +
+            b"</row></sheetData></worksheet>")
+
+
+def _scan(data: bytes) -> None:
+    _xlsx.scan_sheet(data, _EMPTY_SST, None, path=Path("hostile.xlsx"), sheet="S")
+
+
+_SHEET_SHAPES: dict[str, Callable[[int], bytes]] = {
+    "many values in one cell": lambda n: _worksheet(b'<c r="A1">' + b"<v>1</v>" * n + b"</c>"),
+    "many formulas and values in one cell": lambda n: _worksheet(
+        b'<c r="A1">' + b"<f>A2</f><v>1</v>" * n + b"</c>"),
+    "many inline strings in one cell": lambda n: _worksheet(
+        b'<c r="A1" t="inlineStr">' + b"<is><t>x</t></is>" * n + b"</c>"),
+    "stray value ends after one cell": lambda n: _worksheet(
+        b'<c r="A1"><v>1</v></c>' + b"</v>" * n),
+    "one inline string of unclosed runs": lambda n: _worksheet(
+        b'<c r="A1" t="inlineStr"><is>' + b"<t>x" * n + b"</is></c>"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_SHEET_SHAPES))
+def test_worksheets_scan_in_linear_time(shape: str) -> None:
+    _assert_linear(_scan, _SHEET_SHAPES[shape], 10_000)
+
+
+# -- text made safe: surrogates ---------------------------------------------------------------
+
+DEMO = FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx"
+
+
+def _layout() -> Layout:
+    return detect(_xlsx.open_workbook(DEMO)).layout
+
+
+def _with_raw_text(tmp_path: Path, edits: dict[str, str], raw: dict[str, bytes]) -> Path:
+    """The demo workbook with ``edits`` made, then each marker text of ``raw`` replaced in the
+    stored XML by raw (escaped) bytes the writer would never produce."""
+    filled = _xlsx.patch_cells(DEMO, dict(edits), tmp_path / "filled.xlsx")
+    out = tmp_path / "raw.xlsx"
+    with zipfile.ZipFile(filled) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            for marker, replacement in raw.items():
+                data = data.replace(marker.encode(), replacement)
+            dst.writestr(info.filename, data)
+    return out
+
+
+def test_an_escaped_surrogate_pair_reads_as_its_character(tmp_path: Path) -> None:
+    cell = _layout().company_cells["name"]
+    path = _with_raw_text(tmp_path, {f"Declaration!{cell}": "MARKER"},
+                          {"MARKER": b"Smile _xD83D__xDE00_ Ltd"})
+    decl = read_template(path)
+    assert decl.company.name.value == "Smile \U0001f600 Ltd"
+    assert decl.notes == ()
+
+
+def test_a_lone_surrogate_becomes_the_replacement_character_and_is_reported(
+        tmp_path: Path) -> None:
+    layout = _layout()
+    name = layout.company_cells["name"]
+    comment = f"{layout.smelter_list.columns['comments']}{layout.smelter_list.first_row}"
+    path = _with_raw_text(tmp_path, {f"Declaration!{name}": "MARKER1",
+                                     f"Smelter List!{comment}": "MARKER2"},
+                          {"MARKER1": b"Half _xD800_ pair", "MARKER2": b"_xDFFF__xD800_"})
+    decl = read_template(path)
+    assert decl.company.name.value == "Half \ufffd pair"
+    assert decl.smelters[0].comments.value == "\ufffd\ufffd"
+    decl.model_dump_json().encode("utf-8")  # every output can carry it now
+    assert [(n.code.value, n.provenance.sheet, n.provenance.cell) for n in decl.notes] == [
+        ("text-replaced", "Declaration", name), ("text-replaced", "Smelter List", comment)]
+    found = validate(decl, select=["text-replaced"]).flatten(["code", "file", "sheet", "cell"])
+    assert found == [("text-replaced", str(path), "Declaration", name),
+                     ("text-replaced", str(path), "Smelter List", comment)]
+
+
+_SURROGATE_SST = _xlsx._SharedStrings.parse(
+    b"<sst " + _NS + b'><si><t>a_xD800_b</t></si><si><r><t xml:space="preserve">'
+    b"_xD83D_</t></r><r><t>_xDE00_</t></r></si><si><t>&#xD800;</t></si></sst>")
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast scanner", "lxml"])
+def test_both_scanners_decode_surrogates_in_every_kind_of_string(fast: bool) -> None:
+    data = _worksheet(
+        b'<c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+        b'<c r="C1" t="inlineStr"><is><t>x_xDBFF_</t></is></c>'
+        b'<c r="D1" t="inlineStr"><is><t>_xD83D__xDE00_</t></is></c>'
+        b'<c r="E1" t="str"><f>A1</f><v>_xDC00_</v></c>')
+    scan = _xlsx.scan_sheet if fast else _xlsx._scan_lxml
+    cells = scan(data, _SURROGATE_SST, None, path=Path("t.xlsx"), sheet="S")
+    got = {c: (cells[(1, c)].value, cells[(1, c)].repair is not None) for c in "ABCDE"}
+    # a pair split across two rich-text runs is one character once the runs are joined
+    assert got == {"A": ("a\ufffdb", True), "B": ("\U0001f600", False),
+                   "C": ("x\ufffd", True), "D": ("\U0001f600", False), "E": ("\ufffd", True)}
+
+
+def test_a_character_reference_to_a_surrogate_is_reported_as_replaced() -> None:
+    assert _SURROGATE_SST.entry(2) == ("\ufffd", _xlsx.TextRepair(1, False, True))
+
+
+# -- text made safe: the cap ------------------------------------------------------------------
+
+
+def test_overlong_text_is_cut_at_the_cap_and_reported(tmp_path: Path) -> None:
+    layout = _layout()
+    name = layout.company_cells["name"]
+    comment = f"{layout.smelter_list.columns['comments']}{layout.smelter_list.first_row + 1}"
+    huge = 1_000_000
+    path = _xlsx.patch_cells(DEMO, {f"Declaration!{name}": "N" * huge,
+                                    f"Smelter List!{comment}": "c" * (MAX_TEXT_CHARS + 1)},
+                             tmp_path / "long.xlsx")
+    decl = read_template(path)
+    assert len(decl.company.name.value or "") == MAX_TEXT_CHARS
+    assert len(decl.smelters[1].comments.value or "") == MAX_TEXT_CHARS
+    assert [(n.code.value, n.provenance.cell, n.found, n.kept) for n in decl.notes] == [
+        ("text-truncated", name, huge, MAX_TEXT_CHARS),
+        ("text-truncated", comment, MAX_TEXT_CHARS + 1, MAX_TEXT_CHARS)]
+    assert len(decl.model_dump_json()) < huge
+    report = validate(decl, select=["text-truncated"])
+    assert report.flatten(["code", "severity", "sheet", "cell"]) == [
+        ("text-truncated", Severity.WARNING, "Declaration", name),
+        ("text-truncated", Severity.WARNING, "Smelter List", comment)]
+    assert "1,000,000 characters" in report.findings[0].message
+
+
+def test_text_at_the_cap_is_kept_whole_and_not_reported(tmp_path: Path) -> None:
+    name = _layout().company_cells["name"]
+    path = _xlsx.patch_cells(DEMO, {f"Declaration!{name}": "N" * MAX_TEXT_CHARS},
+                             tmp_path / "long.xlsx")
+    decl = read_template(path)
+    assert decl.company.name.value == "N" * MAX_TEXT_CHARS and decl.notes == ()
+
+
+# -- list rows: the cap and the cost of each row ----------------------------------------------
+
+
+def _long_list(tmp_path: Path, rows: int, *, sheet: str = "Smelter List",
+               footer: bool = False) -> Path:
+    """The demo workbook with ``rows`` filled rows in a list sheet, as sheet XML."""
+    layout = _layout()
+    spec = layout.smelter_list if sheet == "Smelter List" else layout.product_list
+    assert spec is not None
+    cols = spec.columns
+    first = cols["name_input"] if "name_input" in cols else cols["name"]
+    body = [b'<row r="1"><c r="A1" t="inlineStr"><is><t>heading</t></is></c></row>']
+    for i in range(rows):
+        r = spec.first_row + i
+        body.append(f'<row r="{r}"><c r="{first}{r}" t="inlineStr"><is><t>Name {i}</t></is>'
+                    f'</c><c r="Z{r}"><v>1</v></c></row>'.encode())
+    if footer:
+        r = spec.first_row + rows
+        body.append(f'<row r="{r}"><c r="{first}{r}" t="inlineStr"><is><t>'
+                    f'{spec.footer_text} RMI</t></is></c></row>'.encode())
+    return _with_sheet_data(tmp_path / f"{rows}-rows.xlsx", sheet, body)
+
+
+def _layout_sheet_index(name: str) -> int:
+    return _xlsx.open_workbook(DEMO).sheet_names.index(name)
+
+
+@pytest.mark.parametrize("sheet", ["Smelter List", "Product List"])
+def test_list_rows_past_the_cap_are_not_read_and_the_first_one_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sheet: str) -> None:
+    monkeypatch.setattr(reader, "MAX_LIST_ROWS", 40)
+    path = _long_list(tmp_path, 45, sheet=sheet, footer=sheet == "Product List")
+    decl = read_template(path)
+    layout = _layout()
+    spec = layout.smelter_list if sheet == "Smelter List" else layout.product_list
+    assert spec is not None
+    rows = [s.row for s in decl.smelters] if sheet == "Smelter List" else [
+        p.row for p in decl.products]
+    assert rows == list(range(spec.first_row, spec.first_row + 40))
+    first_col = min(spec.columns.values())
+    unread = f"{first_col}{spec.first_row + 40}"
+    assert [(n.code.value, n.provenance.sheet, n.provenance.cell, n.kept)
+            for n in decl.notes] == [("rows-capped", sheet, unread, 40)]
+    report = validate(decl, select=["rows-capped"])
+    assert report.flatten(["code", "severity", "sheet", "cell"]) == [
+        ("rows-capped", Severity.ERROR, sheet, unread)]
+    assert f"row {spec.first_row + 40} on" in report.findings[0].message
+
+
+def test_a_list_at_the_cap_is_read_whole(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "MAX_LIST_ROWS", 40)
+    decl = read_template(_long_list(tmp_path, 40))
+    assert len(decl.smelters) == 40 and decl.notes == ()
+
+
+def test_the_scan_of_a_list_sheet_stops_after_the_rows_it_needs(tmp_path: Path) -> None:
+    wb = _xlsx.open_workbook(_long_list(tmp_path, 500))
+    cells = wb.cells("Smelter List", max_rows=30)
+    assert {row for row, _col in cells} == {1, *range(5, 34)}  # the heading and 29 list rows
+
+
+def _formula_rows(tmp_path: Path, rows: int) -> Path:
+    """The demo CMRT with ``rows`` Smelter List rows as a supplier's Excel leaves them: metal
+    and look-up choice typed, the seven look-up columns formulas with their cached results."""
+    body = [b'<row r="1"><c r="A1" t="inlineStr"><is><t>heading</t></is></c></row>']
+    for i in range(rows):
+        r = 5 + i
+        cells = [f'<c r="B{r}" t="inlineStr"><is><t>Tin</t></is></c>',
+                 f'<c r="C{r}" t="inlineStr"><is><t>Smelter {i}</t></is></c>']
+        cells += [f'<c r="{col}{r}" t="str"><f>IFERROR(VLOOKUP(C{r},x,2,0),"")</f>'
+                  f'<v>{col} text {i}</v></c>' for col in "DEFGHIJ"]
+        cells.append(f'<c r="P{r}" t="inlineStr"><is><t>No</t></is></c>')
+        body.append(f'<row r="{r}">{"".join(cells)}</row>'.encode())
+    return _with_sheet_data(tmp_path / f"{rows}-formula-rows.xlsx", "Smelter List", body)
+
+
+def _with_sheet_data(out: Path, sheet: str, body: list[bytes]) -> Path:
+    part = _xlsx.open_workbook(DEMO).sheets[_layout_sheet_index(sheet)].part
+    with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                head, _, rest = data.partition(b"<sheetData>")
+                _, _, tail = rest.partition(b"</sheetData>")
+                data = head + b"<sheetData>" + b"".join(body) + b"</sheetData>" + tail
+            dst.writestr(info.filename, data)
+    return out
+
+
+def _own_text_bytes(decl: Declaration) -> int:
+    """The memory of the distinct texts the rows hold (what the file itself put there)."""
+    seen: dict[int, int] = {}
+    for s in decl.smelters:
+        for v in s.values():
+            for part in (v.value, v.raw, v.cached):
+                if isinstance(part, str):
+                    seen[id(part)] = sys.getsizeof(part)
+    return sum(seen.values())
+
+
+def _memory(path: Path) -> tuple[Declaration, int, int]:
+    """The declaration read from ``path``, the memory it holds and the peak while reading,
+    both beyond the rows' own texts."""
+    read_template(path)  # warm caches (look-up tables, compiled patterns)
+    tracemalloc.start()
+    try:
+        decl = read_template(path)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    text = _own_text_bytes(decl)
+    assert text > len(decl.smelters) * 50  # the rows' own texts were counted
+    return decl, held - text, peak - text
+
+
+@pytest.mark.parametrize("make", [_long_list, _formula_rows], ids=["typed", "formulas"])
+def test_each_list_row_costs_a_bounded_amount_of_memory(
+        tmp_path: Path, make: Callable[[Path, int], Path]) -> None:
+    """What one more Smelter List row (17 values) costs beyond its own text: well under 1 KB
+    held by the declaration, and a few KB at the peak of reading the sheet."""
+    small, held_small, peak_small = _memory(make(tmp_path, 1_000))
+    large, held_large, peak_large = _memory(make(tmp_path, 3_000))
+    assert (len(small.smelters), len(large.smelters)) == (1_000, 3_000)
+    assert (held_large - held_small) / 2_000 < 512
+    assert (peak_large - peak_small) / 2_000 < 4_096
+    if make is _formula_rows:  # the values are there, with their cells
+        row = large.smelters[2_999]
+        assert (row.metal.value, row.lookup_name.value) == ("Tin", "Smelter 2999")
+        assert (row.city.cached, row.city.formula, row.city.provenance.cell) == (
+            "I text 2999", True, "I3004")
+
+
+# -- what read_template accepts ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", [["a.xlsx"], 42, None, b"PK\x03\x04", io.StringIO("x")],
+                         ids=["list", "int", "None", "bytes", "text stream"])
+def test_read_template_refuses_what_is_neither_a_path_nor_a_binary_stream(
+        source: object) -> None:
+    with pytest.raises(TypeError):
+        read_template(source)  # type: ignore[arg-type]
+
+
+def test_a_file_opened_in_text_mode_is_refused_with_a_type_error() -> None:
+    with DEMO.open(encoding="latin-1") as text, pytest.raises(TypeError, match="binary"):
+        read_template(text)  # type: ignore[arg-type]
+
+
+def test_a_stream_whose_read_returns_text_is_refused() -> None:
+    class Texty:
+        def read(self, size: int = -1) -> str:
+            return "PK"
+
+    with pytest.raises(TypeError, match="bytes"):
+        read_template(Texty())  # type: ignore[arg-type]
+
+
+def test_a_binary_stream_is_read_through_the_cap() -> None:
+    asked: list[int] = []
+
+    class Endless(io.RawIOBase):
+        name = "endless.xlsx"
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, size: int = -1) -> bytes:
+            asked.append(size)
+            return b"\0" * 16
+
+    with pytest.raises(NotAWorkbookError, match=r"endless\.xlsx"):
+        read_template(Endless())  # type: ignore[arg-type]
+    assert asked == [_xlsx._MAX_FILE_BYTES + 1]
+
+
+def test_a_stream_longer_than_the_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_xlsx, "_MAX_FILE_BYTES", 1_000)
+    with pytest.raises(NotAWorkbookError, match="more than 1,000 bytes"):
+        read_template(io.BytesIO(DEMO.read_bytes()))
+
+
+def test_a_path_like_object_is_read() -> None:
+    class Where:
+        def __fspath__(self) -> str:
+            return str(DEMO)
+
+    assert read_template(Where()).company.name.value == read_template(DEMO).company.name.value
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+def test_a_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "supplier.xlsx"
+    os.mkfifo(fifo)
+    done = threading.Event()
+
+    def unblock() -> None:
+        # Should the reader open the pipe and wait for a writer, give it one that writes
+        # nothing, so a regression fails the assertion below instead of hanging the suite.
+        while not done.is_set():
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                done.wait(0.01)
+
+    helper = threading.Thread(target=unblock, daemon=True)
+    helper.start()
+    try:
+        with pytest.raises(NotAWorkbookError, match="FIFO") as caught:
+            read_template(fifo)
+        assert str(fifo) in str(caught.value)
+    finally:
+        done.set()
+        helper.join()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero on this system")
+def test_a_device_is_refused_by_name() -> None:
+    with pytest.raises(NotAWorkbookError, match="device") as caught:
+        read_template("/dev/zero")
+    assert "/dev/zero" in str(caught.value)
+
+
+@pytest.mark.parametrize("stored", ["nan", "NaN", "inf", "-inf", "1e999", "1_000", "0x10",
+                                    "\u0661\u0662"])
+def test_a_numeric_cell_python_would_misread_is_kept_as_text(tmp_path: Path,
+                                                             stored: str) -> None:
+    """SpreadsheetML numbers have no NaN, infinity, underscores or other digits; float()
+    takes them all. Such a cell is kept as typed, so a date there is reported, not crashed
+    on or read as another day."""
+    path = _with_raw_text(tmp_path, {"Declaration!D22": "MARKER"},
+                          {'t="inlineStr"><is><t>MARKER</t></is>':
+                           f"><v>{stored}</v>".encode()})
+    decl = read_template(path)
+    date = decl.company.effective_date
+    assert date.value is None and date.raw == stored and date.status.value == "unrecognised"
+    codes = [(f.code, f.cell) for f in validate(decl).findings if f.cell == "D22"]
+    assert ("effective-date-invalid", "D22") in codes
+
+
+def test_date_serials_follow_both_excel_date_systems() -> None:
+    from mineral_compliance.templates._normalise import excel_serial_to_date as day
+
+    assert day(1) == dt.date(1900, 1, 1) and day(59) == dt.date(1900, 2, 28)
+    assert day(60) is None  # Excel's 29 February 1900, a day that never was
+    assert day(61) == dt.date(1900, 3, 1) and day(45747) == dt.date(2025, 3, 31)
+    assert day(2958465) == dt.date(9999, 12, 31) and day(2958466) is None
+    assert day(0, date1904=True) == dt.date(1904, 1, 1)
+    assert day(45747, date1904=True) == dt.date(2029, 4, 1)
+    assert day(2957003, date1904=True) == dt.date(9999, 12, 31)
+    assert day(2957004, date1904=True) is None
+    for nameless in (float("nan"), float("inf"), -1.0, 1e300):
+        assert day(nameless) is None and day(nameless, date1904=True) is None
+
+
+def test_a_padded_sheet_is_refused_by_name_before_it_fills_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_xlsx, "MAX_SHEET_CELLS", 1_000)
+    rows = b"".join(b'<row r="%d"><c r="D%d"><v>1</v></c></row>' % (i, i)
+                    for i in range(100, 1_200))
+    part = next(s.part for s in _xlsx.open_workbook(DEMO).sheets if s.name == "Declaration")
+    padded = tmp_path / "padded.xlsx"
+    with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(padded, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, b"<worksheet " + _NS + b"><sheetData>" + rows
+                         + b"</sheetData></worksheet>" if info.filename == part
+                         else src.read(info))
+    with pytest.raises(MineralComplianceError, match=r"\[Declaration\].*more than 1,000 cells"):
+        read_template(padded)
+
+
+def _cells_both_ways(cells: bytes, shared: _xlsx._SharedStrings | None = None
+                     ) -> tuple[dict[str, str | float | bool], dict[str, str | float | bool]]:
+    """What the fast scanner and the lxml parser each read from one row of cells."""
+    data = _worksheet(cells)
+    table = shared or _EMPTY_SST
+    fast = _xlsx._scan_fast(data, b"", table, None)
+    slow = _xlsx._scan_lxml(data, table, None, path=Path("x.xlsx"), sheet="S")
+    plain = {c.ref: c.value for c in slow.values()}
+    return ({c.ref: c.value for c in fast.values()} if fast is not None else plain), plain
+
+
+@pytest.mark.parametrize("head", [b'r="A1"\tt="s"', b'r="A1"\nt="s"', b'r="A1" t = "s"',
+                                  b"r='A1' t='s'", b'r="A1"  t="s"'])
+def test_cell_attributes_spaced_or_quoted_otherwise_read_the_same(head: bytes) -> None:
+    shared = _xlsx._SharedStrings.parse(b"<sst " + _NS + b"><si><t>zero</t></si>"
+                                        b"<si><t>one</t></si></sst>")
+    fast, slow = _cells_both_ways(b"<c " + head + b"><v>1</v></c>", shared)
+    assert fast == slow == {"A1": "one"}  # the shared string, never the number 1.0
+
+
+def test_references_decode_as_xml_does_not_as_html() -> None:
+    fast, slow = _cells_both_ways(
+        b'<c r="A1" t="inlineStr"><is><t>&#128; &amp;amp; &#x41;&#66;</t></is></c>')
+    assert fast["A1"] == slow["A1"] == "\x80 &amp; AB"  # U+0080, not HTML's euro sign
+    assert _xlsx._text_of("&euro; &copy")[0] == "&euro; &copy"  # no HTML entities
+    # a reference of 3,000 digits is left as typed, costing only its bytes (html.unescape
+    # converted it to an integer; past 4,300 digits int() raises); an XML parser refuses
+    # the sheet, as lxml does
+    long = _worksheet(b'<c r="B1" t="inlineStr"><is><t>&#' + b"9" * 3000 + b";</t></is></c>")
+    scanned = _xlsx._scan_fast(long, b"", _EMPTY_SST, None)
+    assert scanned is not None and scanned[(1, "B")].value == "&#" + "9" * 3000 + ";"
+
+
+def test_a_reference_to_nul_is_replaced_and_noted() -> None:
+    text, repair = _xlsx._text_of("a&#0;b")
+    assert text == "a\ufffdb" and repair is not None and repair.replaced
+
+
+def test_comments_inside_cells_are_no_content() -> None:
+    _, slow = _cells_both_ways(b'<c r="A1" t="inlineStr"><!-- note --><is><!-- x -->'
+                               b"<t>kept</t><?pi here?></is></c>")
+    assert slow == {"A1": "kept"}
+
+
+def test_invalid_utf8_in_a_shared_string_is_a_typed_error_not_a_blank(tmp_path: Path) -> None:
+    shared = _xlsx._SharedStrings.parse(b"<sst " + _NS + b"><si><t>Acme \xff Ltd</t></si></sst>")
+    with pytest.raises(UnicodeDecodeError):
+        _xlsx._scan_fast(_worksheet(b'<c r="A1" t="s"><v>0</v></c>'), b"", shared, None)
+
+
+def test_cells_of_rows_stored_out_of_order_do_not_use_up_the_row_cap(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tool may store cells out of row order; each row still counts once, so no row under
+    the cap is dropped, and rows past it are noted."""
+    monkeypatch.setattr(reader, "MAX_LIST_ROWS", 40)
+    layout = _layout()
+    spec = layout.smelter_list
+    name = spec.columns["name_input"]
+    country = spec.columns["country"]
+    first = spec.first_row
+    cells = []
+    for i in range(0, 30, 2):  # name of row r, name of row r+1, then both countries
+        a, b = first + i, first + i + 1
+        cells += [(name, a, f"Works {i}"), (name, b, f"Works {i + 1}"),
+                  (country, a, "BOLIVIA"), (country, b, "BOLIVIA")]
+    body = b'<row r="1">' + b"".join(
+        f'<c r="{c}{r}" t="inlineStr"><is><t>{t}</t></is></c>'.encode() for c, r, t in cells
+    ) + b"</row>"
+    part = next(s.part for s in _xlsx.open_workbook(DEMO).sheets if s.name == spec.sheet)
+    out = tmp_path / "interleaved.xlsx"
+    with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                head, _, rest = data.partition(b"<sheetData>")
+                data = head + b"<sheetData>" + body + b"</sheetData>" + \
+                    rest.partition(b"</sheetData>")[2]
+            dst.writestr(info.filename, data)
+    decl = read_template(out)
+    assert [s.row for s in decl.smelters] == list(range(first, first + 30))
+    assert all(s.country.value for s in decl.smelters)
+    assert decl.notes == ()

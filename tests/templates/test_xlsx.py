@@ -1,0 +1,105 @@
+"""The cell scanner on hand-made worksheet markup that real writers produce."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from mineral_compliance.errors import MalformedTemplateError, NotAWorkbookError
+from mineral_compliance.templates import _xlsx
+
+from ..conftest import needs_reference, reference_files
+
+SST = _xlsx._SharedStrings.parse(
+    b'<sst xmlns="x"><si><t>Tin</t></si><si><r><t>Go</t></r><r><t xml:space="preserve">ld'
+    b'</t></r><rPh><t>ph</t></rPh></si><si><t>a_x000D_b &amp; c</t></si></sst>'
+)
+
+
+def _sheet(cells: bytes, prefix: bytes = b"") -> bytes:
+    p = prefix
+    return (b'<' + p + b'worksheet xmlns' + (b":" + p[:-1] if p else b"") +
+            b'="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><' + p +
+            b'sheetData><' + p + b'row r="1">' + cells + b"</" + p + b"row></" + p +
+            b"sheetData></" + p + b"worksheet>")
+
+
+def _both(data: bytes) -> _xlsx.SheetCells:
+    fast = _xlsx.scan_sheet(data, SST, None, path=Path("t.xlsx"), sheet="S")
+    slow = _xlsx._scan_lxml(data, SST, None, path=Path("t.xlsx"), sheet="S")
+    assert fast == slow
+    return fast
+
+
+def test_shared_inline_formula_and_typed_cells() -> None:
+    cells = _both(_sheet(
+        b'<c r="A1" t="s"><v>0</v></c>'
+        b'<c r="B1" t="s"><v>1</v></c>'
+        b'<c r="C1" t="inlineStr"><is><t>inline &lt;x&gt;</t></is></c>'
+        b'<c r="D1" t="str"><f>A1&amp;"x"</f><v>Tinx</v></c>'
+        b'<c r="E1"><v>45747</v></c>'
+        b'<c r="F1" t="b"><v>1</v></c>'
+        b'<c r="G1" t="e"><f>NA()</f><v>#N/A</v></c>'
+        b'<c r="H1" t="str"><f>""</f><v></v></c>'
+        b'<c r="I1" s="3"/>'
+        b'<c r="J1" t="s"><v>2</v></c>'
+    ))
+    assert {k[1]: (c.value, c.kind, c.formula) for k, c in cells.items()} == {
+        "A": ("Tin", "s", False),
+        "B": ("Gold", "s", False),
+        "C": ("inline <x>", "s", False),
+        "D": ("Tinx", "s", True),
+        "E": (45747.0, "n", False),
+        "F": (True, "b", False),
+        "G": ("#N/A", "e", True),
+        "J": ("a\rb & c", "s", False),
+    }
+
+
+def test_namespace_prefixed_markup() -> None:
+    cells = _both(_sheet(b'<x:c r="B1" t="s"><x:v>0</x:v></x:c>', prefix=b"x:"))
+    assert cells[(1, "B")].value == "Tin"
+
+
+def test_cells_without_references_fall_back_to_position() -> None:
+    data = _sheet(b'<c t="s"><v>0</v></c><c t="s"><v>1</v></c>')
+    assert _xlsx._scan_fast(data, b"", SST, None) is None
+    cells = _xlsx.scan_sheet(data, SST, None, path=Path("t.xlsx"), sheet="S")
+    assert cells[(1, "A")].value == "Tin" and cells[(1, "B")].value == "Gold"
+
+
+def test_column_filter() -> None:
+    data = _sheet(b'<c r="A1" t="s"><v>0</v></c><c r="AB1" t="s"><v>1</v></c>')
+    got = _xlsx.scan_sheet(data, SST, frozenset({"AB"}), path=Path("t"), sheet="S")
+    assert list(got) == [(1, "AB")]
+
+
+def test_damaged_zip_and_missing_parts_raise_typed_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(NotAWorkbookError):
+        _xlsx.open_workbook(bad)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/workbook.xml", b"<workbook><sheets>")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(buf.getvalue())
+    with pytest.raises(MalformedTemplateError):
+        _xlsx.open_workbook(broken)
+
+
+@needs_reference
+@pytest.mark.parametrize(
+    "path", reference_files("cmrt", "RMI_*.xlsx") + reference_files("emrt", "*.xlsx"),
+    ids=lambda p: p.name,
+)
+def test_fast_scanner_equals_lxml_on_every_sheet_of_real_templates(path: Path) -> None:
+    wb = _xlsx.open_workbook(path)
+    for sheet in wb.sheets:
+        data = wb._read_part(sheet.part)
+        fast = _xlsx._scan_fast(data, b"", wb.shared_strings, None)
+        slow = _xlsx._scan_lxml(data, wb.shared_strings, None, path=path, sheet=sheet.name)
+        assert fast == slow, sheet.name
