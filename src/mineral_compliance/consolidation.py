@@ -75,7 +75,7 @@ from .models.matching import (
 )
 from .models.reference import SmelterReference
 from .names import country_code, metal_key, name_key
-from .refdata.crosscheck import declared_rows
+from .refdata.crosscheck import declared_rows, newest_per_family
 from .refdata.legacy import LegacyIds
 from .refdata.matching import SmelterMatcher
 from .refdata.regions import CahraList
@@ -331,14 +331,8 @@ def consolidate(
             superseded[other.label] = ranked[0].label
     # reference per family: the given one, else the newest look-up among the inputs
     refs: dict[str, SmelterReference] = {r.kind.value: r for r in references}
-    newest: dict[str, _Loaded] = {}
-    for r in readable:
-        if r.reference is None or r.decl is None:
-            continue
-        fam = r.decl.kind.value
-        best = newest.get(fam)
-        if best is None or version_key(r.reference) > version_key(best.reference or ""):
-            newest[fam] = r
+    newest = newest_per_family((r.decl.kind.value, r.reference, r) for r in readable
+                               if r.reference is not None and r.decl is not None)
     for fam, r in newest.items():
         if fam not in refs:
             # changed or removed since its worker read it: the family is matched without a
