@@ -43,12 +43,12 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._io import FileRefusedError, read_capped
-from ._isolation import WorkerLimits, run_isolated
-from ._words import counted
-from .errors import ConsolidationError, MineralComplianceError
-from .inputs import Input, close_archives, collect_inputs, input_stream
-from .models.consolidation import (
+from .._io import FileRefusedError, read_capped
+from .._isolation import WorkerLimits, run_isolated
+from .._words import counted
+from ..errors import ConsolidationError, MineralComplianceError
+from ..inputs import Input, close_archives, collect_inputs, input_stream
+from ..models.consolidation import (
     AnswerRollup,
     Comparison,
     ConsolidatedSmelter,
@@ -61,11 +61,11 @@ from .models.consolidation import (
     SmelterSource,
     SupplierFile,
 )
-from .models.declaration import Declaration, TemplateKind
-from .models.declaration import QuestionAnswer as QuestionAnswerModel
-from .models.declaration import SmelterRow as SmelterRowModel
-from .models.findings import Finding, Severity
-from .models.matching import (
+from ..models.declaration import Declaration, TemplateKind
+from ..models.declaration import QuestionAnswer as QuestionAnswerModel
+from ..models.declaration import SmelterRow as SmelterRowModel
+from ..models.findings import Finding, Severity
+from ..models.matching import (
     ConflictKind,
     DeclaredSmelter,
     Flag,
@@ -73,19 +73,19 @@ from .models.matching import (
     SmelterMatch,
     StatusKind,
 )
-from .models.reference import SmelterReference
-from .names import country_code, metal_key, name_key
-from .refdata.crosscheck import declared_rows, newest_per_family
-from .refdata.legacy import LegacyIds
-from .refdata.matching import SmelterMatcher
-from .refdata.regions import CahraList
-from .refdata.status import StatusList
-from .rules import validate
-from .templates import latest_layout, layout_named, read_template, reference_from_template
-from .templates.detect import version_key
-from .templates.layouts.base import RESPONSE_RATE, QuestionRoles
-from .templates.reader import read_with_reference
-from .templates.releases import AcceptPolicy, default_policy
+from ..models.reference import SmelterReference
+from ..names import country_code, metal_key, name_key
+from ..refdata.crosscheck import declared_rows, newest_per_family
+from ..refdata.legacy import LegacyIds
+from ..refdata.matching import SmelterMatcher
+from ..refdata.regions import CahraList
+from ..refdata.status import StatusList
+from ..rules import validate
+from ..templates import latest_layout, layout_named, read_template, reference_from_template
+from ..templates.detect import version_key
+from ..templates.layouts.base import RESPONSE_RATE, QuestionRoles
+from ..templates.reader import read_with_reference
+from ..templates.releases import AcceptPolicy, default_policy
 
 __all__ = [
     "collect_inputs",
@@ -581,7 +581,7 @@ def load_consolidation(path: str | Path) -> Consolidation:
     ``consolidation.json``)."""
     import json
 
-    from .errors import ReferenceDataError
+    from ..errors import ReferenceDataError
 
     target = Path(path)
     if target.is_dir():
@@ -669,7 +669,7 @@ def company_declaration(
     ones by their look-up name, the others as "Smelter not listed" with name and country).
     ``company`` fills the company block (field name -> text, e.g. ``{"name": ...}``); the
     rest is left for the company to complete in the workbook."""
-    from .models.values import Origin, Provenance, Status, TextValue
+    from ..models.values import Origin, Provenance, Status, TextValue
 
     blank = read_template(template)
     layout = layout_named(blank.template.layout)
@@ -744,7 +744,7 @@ def company_declaration(
 
 
 def _blank_answer(key: str, where: object, choices: tuple[str, ...]) -> QuestionAnswerModel:
-    from .models.values import Provenance, TextValue
+    from ..models.values import Provenance, TextValue
 
     assert isinstance(where, Provenance)
     return QuestionAnswerModel(question=key, answer=TextValue(provenance=where),
