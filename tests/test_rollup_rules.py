@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from mineral_compliance.consolidation import _bucket, _Digest, _rule
+from mineral_compliance.consolidation import _bucket, _rule
+from mineral_compliance.consolidation.loading import Digest
 from mineral_compliance.models.declaration import TemplateKind
 from mineral_compliance.models.matching import Flag
 from mineral_compliance.templates import layout_named
@@ -68,11 +69,11 @@ def test_recycled_needs_every_supplier(got: list[str], expected: str) -> None:
         "Yes" if expected == "Yes" else "No")
 
 
-def _digest(company: str, unique_id: str | None = None) -> _Digest:
-    return _Digest(file=f"{company}.xlsx", sha256="0" * 64, kind=TemplateKind.CMRT,
-                   version="6.6", layout="cmrt-6.6", company=company, unique_id=unique_id,
-                   effective_date=dt.date(2026, 5, 4), scope_code="A", minerals=(),
-                   answers={}, rows=(), products=())
+def _digest(company: str, unique_id: str | None = None) -> Digest:
+    return Digest(file=f"{company}.xlsx", sha256="0" * 64, kind=TemplateKind.CMRT,
+                  version="6.6", layout="cmrt-6.6", company=company, unique_id=unique_id,
+                  effective_date=dt.date(2026, 5, 4), scope_code="A", minerals=(),
+                  answers={}, rows=(), products=())
 
 
 def test_the_response_rate_counts_roster_suppliers_that_responded() -> None:

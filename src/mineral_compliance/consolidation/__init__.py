@@ -34,17 +34,14 @@ Rules, in the order they apply:
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
-import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from pathlib import Path
 
 from .._io import FileRefusedError, read_capped
-from .._isolation import WorkerLimits, run_isolated
+from .._isolation import WorkerLimits
 from .._words import counted
 from ..errors import ConsolidationError, MineralComplianceError
 from ..inputs import Input, close_archives, collect_inputs, input_stream
@@ -64,10 +61,8 @@ from ..models.consolidation import (
 from ..models.declaration import Declaration, TemplateKind
 from ..models.declaration import QuestionAnswer as QuestionAnswerModel
 from ..models.declaration import SmelterRow as SmelterRowModel
-from ..models.findings import Finding, Severity
 from ..models.matching import (
     ConflictKind,
-    DeclaredSmelter,
     Flag,
     MatchGrade,
     SmelterMatch,
@@ -75,17 +70,16 @@ from ..models.matching import (
 )
 from ..models.reference import SmelterReference
 from ..names import country_code, metal_key, name_key
-from ..refdata.crosscheck import declared_rows, newest_per_family
+from ..refdata.crosscheck import newest_per_family
 from ..refdata.legacy import LegacyIds
 from ..refdata.matching import SmelterMatcher
 from ..refdata.regions import CahraList
 from ..refdata.status import StatusList
-from ..rules import validate
 from ..templates import latest_layout, layout_named, read_template, reference_from_template
 from ..templates.detect import version_key
 from ..templates.layouts.base import RESPONSE_RATE, QuestionRoles
-from ..templates.reader import read_with_reference
 from ..templates.releases import AcceptPolicy, default_policy
+from .loading import Digest, Loaded, Progress, load_all
 
 __all__ = [
     "collect_inputs",
@@ -100,176 +94,16 @@ MAX_CONSOLIDATION_BYTES = 2 * 1024**3
 """The largest ``consolidation.json`` read back (about 200,000 supplier files' worth)."""
 
 
-@dataclass(frozen=True)
-class _Digest:
-    """What consolidation needs of one declaration, small enough to send between processes
-    by the thousand (the full model stays in the worker)."""
-
-    file: str
-    sha256: str
-    kind: TemplateKind
-    version: str
-    layout: str
-    company: str | None
-    unique_id: str | None
-    effective_date: dt.date | None
-    scope_code: str | None
-    minerals: tuple[str, ...]
-    answers: dict[str, dict[str, str | None]]
-    rows: tuple[DeclaredSmelter, ...]
-    products: tuple[tuple[str | None, str | None, str | None, str | None], ...]
-    """(number, name, requester's number, requester's name) of each Product List row."""
-    mines: tuple[tuple[str | None, str | None, str | None, str | None, str | None,
-                       str | None], ...] = ()
-    """(metal, mine name, country, smelter, sheet, cell) of each mine declaration."""
-
-    @classmethod
-    def of(cls, decl: Declaration) -> _Digest:
-        c = decl.company
-        return cls(
-            file=decl.file, sha256=decl.sha256, kind=decl.template.kind,
-            version=decl.template.version, layout=decl.template.layout,
-            company=c.name.value, unique_id=c.unique_id.value,
-            effective_date=c.effective_date.value, scope_code=c.scope_code,
-            minerals=decl.minerals,
-            answers={m: {q: qa.answer.value for q, qa in qs.items()}
-                     for m, qs in decl.answers.items()},
-            rows=tuple(declared_rows(decl)),
-            products=tuple((p.number.value, p.name.value, p.requester_number.value,
-                            p.requester_name.value) for p in decl.products),
-            mines=tuple(_mine_declarations(decl)))
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    label: str
-    decl: _Digest | None
-    reference: str | None
-    """The version of the file's own Smelter Look-up (the list itself stays in the worker;
-    the parent loads only the one it needs)."""
-    message: str | None
-    findings: tuple[Finding, ...] = ()
-    hint: str | None = None
-
-    @property
-    def errors(self) -> int:
-        return sum(f.severity is Severity.ERROR for f in self.findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(f.severity is Severity.WARNING for f in self.findings)
-
-
-@dataclass(frozen=True)
-class _Job:
-    """One input and the policy it is validated under (sent to a worker)."""
-
-    item: Input
-    accept: AcceptPolicy
-
-    @property
-    def label(self) -> str:
-        return self.item.label
-
-
-def _load(job: _Job) -> _Loaded:
-    """Read and validate one template (runs in a worker process)."""
-    item = job.item
-    try:
-        decl, reference = read_with_reference(input_stream(item))
-        report = validate(decl, reference=reference, accept=job.accept)
-        return _Loaded(item.label, _Digest.of(decl), reference.version if reference else None,
-                       None, report.findings)
-    except MineralComplianceError as exc:
-        return _Loaded(item.label, None, None, str(exc), hint=exc.hint)
-    except MemoryError:
-        return _Loaded(item.label, None, None, f"{item.label}: reading it needed more memory "
-                       "than a worker may use per file",
-                       hint="ask the supplier to send the template again, saved from Excel")
-    except Exception as exc:  # one broken file must not end the run
-        return _Loaded(item.label, None, None,
-                       f"{item.label}: unexpected {type(exc).__name__}: {exc}")
-
-
-def _died(job: _Job, reason: str) -> _Loaded:
-    item = job.item
-    return _Loaded(item.label, None, None, f"{item.label}: {reason}",
-                   hint="the file was not read; ask the supplier to save it again from Excel, "
-                   "and report it if it is a real template")
-
-
-def _failed(job: _Job, exc: BaseException) -> _Loaded:
-    item = job.item
-    return _Loaded(item.label, None, None,
-                   f"{item.label}: the worker could not read it ({type(exc).__name__}: {exc})")
-
-
-_RECYCLED_WORDS = ("recycl", "scrap")
-_SPLIT = re.compile(r"[;,/\n]+")
-
-
-_MineTuple = tuple[str | None, str | None, str | None, str | None, str | None, str | None]
-
-
-def _mine_declarations(decl: Declaration) -> Iterator[_MineTuple]:
-    """Mine countries (and names) declared in Smelter List columns and the Mine List.
-    Recycled or scrap entries are not mines."""
-    for s in decl.smelters:
-        countries = s.mine_countries.value
-        if not countries:
-            continue
-        names = s.mine_names.value
-        parts = [c.strip() for c in _SPLIT.split(countries) if c.strip()]
-        # a list of country names is split; free text ("see the RCOI list") and two-letter
-        # abbreviations, which suppliers use for other things than ISO codes, stay one entry
-        if not all(len(p) > 2 and country_code(p) for p in parts):
-            parts = [countries.strip()]
-        for country in parts:
-            if any(w in country.casefold() for w in _RECYCLED_WORDS):
-                continue
-            where = s.mine_countries.provenance
-            yield (s.metal.value, names, country, s.name, where.sheet, where.cell)
-    for m in decl.mines:  # the Mine List's country is a drop-down: any spelling resolves
-        if m.mine_name.is_blank and m.country.is_blank:
-            continue
-        where = m.mine_name.provenance if not m.mine_name.is_blank else m.country.provenance
-        yield (m.metal.value, m.mine_name.value, m.country.value, m.smelter_name.value,
-               where.sheet, where.cell)
-
-
 def _reference_of(item: Input) -> SmelterReference:
     return reference_from_template(input_stream(item))
 
 
-def _supplier_key(decl: _Digest) -> str:
+def _supplier_key(decl: Digest) -> str:
     uid = decl.unique_id
     if uid and uid.strip():
         return f"id:{uid.strip().casefold()}"
     name = decl.company
     return f"name:{name_key(name)}" if name and name_key(name) else f"file:{decl.file}"
-
-
-def _load_all(items: Sequence[Input], executor: Executor | None,
-              progress: Callable[[Iterator[_Loaded], int], Iterator[_Loaded]] | None,
-              limits: WorkerLimits | None, accept: AcceptPolicy) -> list[_Loaded]:
-    slots: list[_Loaded | None] = [None] * len(items)
-    jobs = [_Job(item, accept) for item in items]
-
-    def results() -> Iterator[_Loaded]:
-        for i, loaded in run_isolated(_load, jobs, on_death=_died, on_error=_failed,
-                                      limits=limits, executor=executor):
-            slots[i] = loaded
-            yield loaded
-
-    mapped: Iterator[_Loaded] = results()
-    if progress is not None:
-        mapped = progress(mapped, len(items))
-    for _ in mapped:
-        pass
-    missing = [items[i].label for i, r in enumerate(slots) if r is None]
-    if missing:  # the invariant: every input accounted for
-        raise ConsolidationError(f"no result for {len(missing)} inputs: {missing[:3]}")
-    return [r for r in slots if r is not None]
 
 
 def consolidate(
@@ -281,7 +115,7 @@ def consolidate(
     cahra: CahraList | None = None,
     roster: Sequence[str] | None = None,
     executor: Executor | None = None,
-    progress: Callable[[Iterator[_Loaded], int], Iterator[_Loaded]] | None = None,
+    progress: Progress | None = None,
     exclude: Iterable[str | Path] = (),
     limits: WorkerLimits | None = None,
     accept: AcceptPolicy | None = None,
@@ -305,11 +139,11 @@ def consolidate(
     policy = accept or default_policy()
     items = collect_inputs(inputs, exclude=exclude)
     try:
-        loaded = _load_all(items, executor, progress, limits, policy)
+        loaded = load_all(items, executor, progress, limits, policy)
     finally:
         close_archives()
     files: list[SupplierFile] = []
-    readable: list[_Loaded] = []
+    readable: list[Loaded] = []
     for r in loaded:
         if r.decl is None:
             files.append(SupplierFile(file=r.label, status=FileStatus.UNREADABLE,
@@ -318,7 +152,7 @@ def consolidate(
         else:
             readable.append(r)
     # suppliers: latest declaration per supplier and family
-    groups: dict[tuple[str, str], list[_Loaded]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[Loaded]] = defaultdict(list)
     for r in readable:
         assert r.decl is not None
         groups[(_supplier_key(r.decl), r.decl.kind.value)].append(r)
@@ -474,9 +308,9 @@ def _bucket(rate: float) -> str:
     return RESPONSE_RATE[4] if rate > 0 else RESPONSE_RATE[5]
 
 
-def _rollup(decls: Sequence[_Digest], smelters: Sequence[ConsolidatedSmelter],
+def _rollup(decls: Sequence[Digest], smelters: Sequence[ConsolidatedSmelter],
             roster: Sequence[str] | None) -> Iterator[AnswerRollup]:
-    by_family: dict[TemplateKind, list[_Digest]] = defaultdict(list)
+    by_family: dict[TemplateKind, list[Digest]] = defaultdict(list)
     for d in decls:
         by_family[d.kind].append(d)
     for family, members in sorted(by_family.items()):
@@ -506,7 +340,7 @@ def _rollup(decls: Sequence[_Digest], smelters: Sequence[ConsolidatedSmelter],
                                    counts=counts)
 
 
-def _answers(members: Sequence[_Digest], roles: QuestionRoles, mineral: str, q: str, *,
+def _answers(members: Sequence[Digest], roles: QuestionRoles, mineral: str, q: str, *,
              only_users: bool) -> list[str]:
     """Each consolidated supplier's answer ('' for none); with ``only_users``, only from the
     suppliers that say they use the mineral."""
@@ -523,7 +357,7 @@ def _answers(members: Sequence[_Digest], roles: QuestionRoles, mineral: str, q: 
 
 def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ...],
           flagged: set[Flag], roster: Sequence[str] | None,
-          members: Sequence[_Digest], *, listed: bool) -> tuple[str | None, str]:
+          members: Sequence[Digest], *, listed: bool) -> tuple[str | None, str]:
 
     def literal(text: str) -> str | None:
         return text if text in choices else None
