@@ -76,10 +76,10 @@ from ..refdata.matching import SmelterMatcher
 from ..refdata.regions import CahraList
 from ..refdata.status import StatusList
 from ..templates import latest_layout, layout_named, read_template, reference_from_template
-from ..templates.detect import version_key
 from ..templates.layouts.base import RESPONSE_RATE, QuestionRoles
 from ..templates.releases import AcceptPolicy, default_policy
 from .loading import Digest, Loaded, Progress, load_all
+from .suppliers import roster_keys, roster_responses, superseded_by, supplier_key
 
 __all__ = [
     "collect_inputs",
@@ -96,14 +96,6 @@ MAX_CONSOLIDATION_BYTES = 2 * 1024**3
 
 def _reference_of(item: Input) -> SmelterReference:
     return reference_from_template(input_stream(item))
-
-
-def _supplier_key(decl: Digest) -> str:
-    uid = decl.unique_id
-    if uid and uid.strip():
-        return f"id:{uid.strip().casefold()}"
-    name = decl.company
-    return f"name:{name_key(name)}" if name and name_key(name) else f"file:{decl.file}"
 
 
 def consolidate(
@@ -151,18 +143,7 @@ def consolidate(
                                       findings=r.findings))
         else:
             readable.append(r)
-    # suppliers: latest declaration per supplier and family
-    groups: dict[tuple[str, str], list[Loaded]] = defaultdict(list)
-    for r in readable:
-        assert r.decl is not None
-        groups[(_supplier_key(r.decl), r.decl.kind.value)].append(r)
-    superseded: dict[str, str] = {}
-    for members in groups.values():
-        ranked = sorted(members, key=lambda r: (
-            r.decl.effective_date.isoformat() if r.decl and r.decl.effective_date else "",
-            version_key(r.decl.version) if r.decl else (0,), r.label), reverse=True)
-        for other in ranked[1:]:
-            superseded[other.label] = ranked[0].label
+    superseded = superseded_by(readable)
     # reference per family: the given one, else the newest look-up among the inputs
     refs: dict[str, SmelterReference] = {r.kind.value: r for r in references}
     newest = newest_per_family((r.decl.kind.value, r.reference, r) for r in readable
@@ -191,7 +172,7 @@ def consolidate(
     for r in sorted(readable, key=lambda r: r.label):
         decl = r.decl
         assert decl is not None
-        key = _supplier_key(decl)
+        key = supplier_key(decl)
         rows = decl.rows
         status = (FileStatus.SUPERSEDED if r.label in superseded else
                   FileStatus.ERRORS if r.errors else
@@ -251,7 +232,7 @@ def consolidate(
         files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
         products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read,
         mines=tuple(mines),
-        suppliers_surveyed=len(_roster_keys(roster)) if roster is not None else None,
+        suppliers_surveyed=len(roster_keys(roster)) if roster is not None else None,
         accepted_versions=str(policy))
 
 
@@ -386,28 +367,10 @@ def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ..
     if key == roles.response_rate:
         if roster is None:
             return None, "left to the user (no supplier roster given)"
-        surveyed = _roster_keys(roster)
-        responded = set()
-        for d in members:
-            for text in (d.unique_id, d.company):
-                key = _roster_key(text) if text else ""
-                if key in surveyed:
-                    responded.add(key)
-        rate = len(responded) / len(surveyed) if surveyed else 0.0
-        return _bucket(rate), (f"{len(responded)} of {len(surveyed)} suppliers on the roster "
-                               "responded")
+        responded, surveyed = roster_responses(roster, members)
+        rate = responded / surveyed if surveyed else 0.0
+        return _bucket(rate), f"{responded} of {surveyed} suppliers on the roster responded"
     return None, "no roll-up rule for this question: left to the user"
-
-
-def _roster_key(text: str) -> str:
-    """A roster entry or a supplier's name or ID as compared: the normalised company name
-    (legal forms, case, accents and punctuation aside), else the text itself."""
-    return name_key(text) or text.strip().casefold()
-
-
-def _roster_keys(roster: Sequence[str]) -> set[str]:
-    """The suppliers a roster names, each once however it is spelt."""
-    return {_roster_key(r) for r in roster if r.strip()}
 
 
 def load_consolidation(path: str | Path) -> Consolidation:
