@@ -33,52 +33,26 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor
+from collections.abc import Iterable
 from pathlib import Path
 
 from .._io import FileRefusedError, read_capped
-from .._isolation import WorkerLimits
-from .._words import counted
-from ..errors import ConsolidationError, MineralComplianceError
-from ..inputs import Input, close_archives, collect_inputs, input_stream
+from ..inputs import collect_inputs
 from ..models.consolidation import (
     Comparison,
     ConsolidatedSmelter,
     Consolidation,
-    DeclaredMine,
     FileStatus,
     ProductSmelters,
-    RejectedRow,
     SmelterChange,
-    SmelterSource,
-    SupplierFile,
 )
 from ..models.declaration import Declaration
 from ..models.declaration import QuestionAnswer as QuestionAnswerModel
 from ..models.declaration import SmelterRow as SmelterRowModel
-from ..models.matching import (
-    ConflictKind,
-    Flag,
-    MatchGrade,
-    SmelterMatch,
-    StatusKind,
-)
-from ..models.reference import SmelterReference
-from ..names import country_code, metal_key, name_key
-from ..refdata.crosscheck import newest_per_family
-from ..refdata.legacy import LegacyIds
-from ..refdata.matching import SmelterMatcher
-from ..refdata.regions import CahraList
-from ..refdata.status import StatusList
-from ..templates import layout_named, read_template, reference_from_template
-from ..templates.releases import AcceptPolicy, default_policy
-from .loading import Loaded, Progress, load_all
-from .rollup import roll_up
-from .suppliers import roster_keys, superseded_by, supplier_key
+from ..names import metal_key
+from ..templates import layout_named, read_template
+from .build import consolidate
+from .smelters import unresolved_key
 
 __all__ = [
     "collect_inputs",
@@ -91,191 +65,6 @@ __all__ = [
 
 MAX_CONSOLIDATION_BYTES = 2 * 1024**3
 """The largest ``consolidation.json`` read back (about 200,000 supplier files' worth)."""
-
-
-def _reference_of(item: Input) -> SmelterReference:
-    return reference_from_template(input_stream(item))
-
-
-def consolidate(
-    inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-    *,
-    references: Sequence[SmelterReference] = (),
-    legacy: LegacyIds | None = None,
-    status_lists: Sequence[StatusList] = (),
-    cahra: CahraList | None = None,
-    roster: Sequence[str] | None = None,
-    executor: Executor | None = None,
-    progress: Progress | None = None,
-    exclude: Iterable[str | Path] = (),
-    limits: WorkerLimits | None = None,
-    accept: AcceptPolicy | None = None,
-) -> Consolidation:
-    """Consolidate supplier templates (see the module documentation for every rule).
-
-    ``references``: reference lists to resolve smelters against, one per family (default: the
-    newest template of each family among the inputs). ``legacy``: the translation of legacy
-    smelter IDs, ``status_lists`` and ``cahra``: as for
-    :class:`~mineral_compliance.refdata.SmelterMatcher`. ``roster``: the suppliers surveyed
-    (company names or unique IDs), for the response-rate question. ``executor``: where files
-    are read and validated (default: a process pool sized to the machine; any
-    ``concurrent.futures.Executor``, a Dask client's included). ``inputs``: one path or
-    several (files, folders, globs, zip archives; see :mod:`mineral_compliance.inputs`).
-    ``exclude``: folders never read as inputs (the output folder). ``limits``: what one file
-    may cost a worker of the default pool (a file over them is listed as unreadable with the
-    reason, and the run goes on). ``accept``: the template versions the campaign accepts
-    (:class:`~mineral_compliance.AcceptPolicy`; default: the current and the previous release
-    of each family); files outside it are consolidated with the finding
-    ``template-version-not-accepted``, and the result records the policy."""
-    policy = accept or default_policy()
-    items = collect_inputs(inputs, exclude=exclude)
-    try:
-        loaded = load_all(items, executor, progress, limits, policy)
-    finally:
-        close_archives()
-    files: list[SupplierFile] = []
-    readable: list[Loaded] = []
-    for r in loaded:
-        if r.decl is None:
-            files.append(SupplierFile(file=r.label, status=FileStatus.UNREADABLE,
-                                      message=r.message, hint=r.hint,
-                                      findings=r.findings))
-        else:
-            readable.append(r)
-    superseded = superseded_by(readable)
-    # reference per family: the given one, else the newest look-up among the inputs
-    refs: dict[str, SmelterReference] = {r.kind.value: r for r in references}
-    newest = newest_per_family((r.decl.kind.value, r.reference, r) for r in readable
-                               if r.reference is not None and r.decl is not None)
-    for fam, r in newest.items():
-        if fam not in refs:
-            # changed or removed since its worker read it: the family is matched without a
-            # look-up (the snapshots say so, its rows go to review) and the run goes on
-            with contextlib.suppress(MineralComplianceError):
-                refs[fam] = _reference_of(next(i for i in items if i.label == r.label))
-    matchers: dict[str, SmelterMatcher] = {}
-    for r in readable:
-        assert r.decl is not None
-        fam = r.decl.kind.value
-        if fam not in matchers:
-            ref = refs.get(fam) or SmelterReference(
-                kind=r.decl.kind, version="-", file="(none)", sha256="-",
-                sheet="-", entries=())
-            matchers[fam] = SmelterMatcher(ref, legacy=legacy, status_lists=status_lists,
-                                           cahra=cahra)
-    smelter_rows: dict[str, list[tuple[SmelterSource, SmelterMatch]]] = defaultdict(list)
-    rejected: list[RejectedRow] = []
-    rows_read = 0
-    products: list[ProductSmelters] = []
-    mines: list[DeclaredMine] = []
-    for r in sorted(readable, key=lambda r: r.label):
-        decl = r.decl
-        assert decl is not None
-        key = supplier_key(decl)
-        rows = decl.rows
-        status = (FileStatus.SUPERSEDED if r.label in superseded else
-                  FileStatus.ERRORS if r.errors else
-                  FileStatus.WARNINGS if r.warnings else FileStatus.VALID)
-        files.append(SupplierFile(
-            file=r.label, sha256=decl.sha256, status=status, supplier=key,
-            company=decl.company, unique_id=decl.unique_id,
-            kind=decl.kind.value, version=decl.version, effective_date=decl.effective_date,
-            errors=r.errors, warnings=r.warnings, smelter_rows=len(rows),
-            superseded_by=superseded.get(r.label), findings=r.findings))
-        if r.label in superseded:
-            continue
-        for metal, name, country, smelter, sheet, cell in decl.mines:
-            code = country_code(country) if country and len(country.strip()) > 2 else None
-            mines.append(DeclaredMine(
-                supplier=key, file=r.label, sheet=sheet, cell=cell, metal=metal, name=name,
-                country=country, country_code=code, smelter=smelter))
-        matcher = matchers[decl.kind.value]
-        keys_here: list[str] = []
-        for row in rows:
-            rows_read += 1
-            result = matcher.match(row)
-            source = SmelterSource(
-                supplier=key, file=r.label, sheet=row.sheet, cell=row.cell, row=row.row,
-                metal=row.metal, name=row.name, country=row.country,
-                smelter_id=row.smelter_id, grade=result.grade)
-            smelter_key, reason = _smelter_key(result)
-            if smelter_key is None:
-                rejected.append(RejectedRow(source=source, reason=reason,
-                                            detail="; ".join(result.reasons)))
-                continue
-            smelter_rows[smelter_key].append((source, result))
-            keys_here.append(smelter_key)
-        if decl.scope_code == "B":
-            for number, name, requester_number, requester_name in decl.products:
-                products.append(ProductSmelters(
-                    supplier=key, file=r.label, product_number=number, product_name=name,
-                    requester_number=requester_number, requester_name=requester_name,
-                    smelters=tuple(sorted(set(keys_here)))))
-    smelters = tuple(_merge(k, v) for k, v in sorted(smelter_rows.items()))
-    attributed = sum(len(s.sources) for s in smelters)
-    if attributed + len(rejected) != rows_read:  # the invariant: nothing lost
-        raise ConsolidationError(f"{rows_read} smelter rows read but {attributed} attributed and "
-                             f"{len(rejected)} rejected")
-    consolidated = [r.decl for r in readable if r.label not in superseded and r.decl]
-    answers = tuple(roll_up(consolidated, smelters, roster))
-    snapshots = []
-    seen: set[str] = set()
-    for m in matchers.values():
-        for s in m.snapshots:
-            if s.sha256 not in seen:
-                seen.add(s.sha256)
-                snapshots.append(s)
-    files.sort(key=lambda f: f.file)
-    return Consolidation(
-        families=tuple(sorted({d.kind.value for d in consolidated})),
-        files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
-        products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read,
-        mines=tuple(mines),
-        suppliers_surveyed=len(roster_keys(roster)) if roster is not None else None,
-        accepted_versions=str(policy))
-
-
-def _smelter_key(result: SmelterMatch) -> tuple[str | None, str]:
-    d = result.declared
-    if result.accepted and result.smelter_id:
-        return result.smelter_id, ""
-    if result.grade is MatchGrade.PLACEHOLDER:
-        return None, "placeholder"
-    if result.grade is MatchGrade.CONFLICTING:
-        wrong_metal = result.conflict is ConflictKind.WRONG_METAL
-        return None, "wrong-metal" if wrong_metal else "conflicting"
-    key = _name_key(d.metal, d.name, d.country)
-    return (key, "") if key else (None, "unresolvable")
-
-
-def _name_key(metal: str | None, name: str | None, country: str | None) -> str | None:
-    """The key of a smelter no reference list resolved: metal, normalised name, country."""
-    mk, nk = metal_key(metal), name_key(name or "")
-    return f"name:{mk}|{nk}|{country_code(country) or '-'}" if mk and nk else None
-
-
-def _merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]]) -> ConsolidatedSmelter:
-    order = {g: i for i, g in enumerate(MatchGrade)}
-    best_source, best = min(rows, key=lambda sr: (order[sr[1].grade], sr[0].file,
-                                                  sr[0].row or 0))
-    statuses = [r.status for _, r in rows if r.status is not StatusKind.UNKNOWN]
-    flags = sorted({f for _, r in rows for f in r.flags if f is not Flag.RECYCLED_CLAIM})
-    if best.accepted and best.smelter_id:
-        name, country = best.standard_name or "", best.country
-        representative = f"reference list ({best.smelter_id})"
-    else:
-        spellings = Counter((s.name or "", s.country) for s, _ in rows)
-        # most_common keeps first-seen order among equal counts: ties go to the first file
-        (name, country), count = spellings.most_common(1)[0]
-        representative = (f"the spelling {count} of {counted(len(rows), 'row')} "
-                          f"{'uses' if count == 1 else 'use'}")
-    return ConsolidatedSmelter(
-        key=key, metal=best.metal or best_source.metal or "", smelter_id=best.smelter_id,
-        name=name, country=country, grade=best.grade, needs_review=not best.accepted,
-        status=statuses[0] if statuses else StatusKind.UNKNOWN, flags=tuple(flags),
-        suppliers=tuple(sorted({s.supplier for s, _ in rows})),
-        sources=tuple(s for s, _ in rows), representative=representative,
-        candidates=best.candidates)
 
 
 def load_consolidation(path: str | Path) -> Consolidation:
@@ -351,7 +140,7 @@ def _spelled_by(keys: Iterable[str], pool: set[str],
     for k in sorted(keys):
         if k.startswith("name:"):
             continue
-        spelled = {_name_key(src.metal or smelters[k].metal, src.name, src.country)
+        spelled = {unresolved_key(src.metal or smelters[k].metal, src.name, src.country)
                    for src in smelters[k].sources}
         match = min((n for n in pool & spelled if n and n not in found.values()
                      and n.startswith("name:")), default=None)
