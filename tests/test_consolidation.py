@@ -368,6 +368,17 @@ def test_one_opening_reads_the_declaration_and_its_reference(path: Path) -> None
         assert reference == reference_from_template(path)
 
 
+def test_a_saved_consolidation_reads_back_as_it_was(demo: object, tmp_path: Path) -> None:
+    from mineral_compliance.consolidation.store import load_consolidation, save_consolidation
+    from mineral_compliance.models.consolidation import Consolidation
+
+    assert isinstance(demo, Consolidation)
+    path = save_consolidation(demo, tmp_path)
+    assert path == tmp_path / "consolidation.json"
+    assert json.loads(path.read_text(encoding="utf-8"))["summary"] == demo.summary()
+    assert load_consolidation(tmp_path) == load_consolidation(path) == demo
+
+
 @pytest.mark.parametrize("content", [
     b"[" * 100_000 + b"]" * 100_000,  # nested past the recursion limit
     b"[1, 2]", b"{", b"\xff\xfe{}", b'{"files": 3}',

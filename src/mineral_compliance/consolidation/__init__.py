@@ -33,18 +33,14 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from .._io import FileRefusedError, read_capped
 from ..inputs import collect_inputs
-from ..models.consolidation import (
-    Consolidation,
-)
 from .build import consolidate
 from .comparison import compare
 from .declaration import company_declaration, product_subset
+from .store import MAX_CONSOLIDATION_BYTES, load_consolidation
 
 __all__ = [
+    "MAX_CONSOLIDATION_BYTES",
     "collect_inputs",
     "company_declaration",
     "compare",
@@ -52,31 +48,4 @@ __all__ = [
     "load_consolidation",
     "product_subset",
 ]
-
-MAX_CONSOLIDATION_BYTES = 2 * 1024**3
-"""The largest ``consolidation.json`` read back (about 200,000 supplier files' worth)."""
-
-
-def load_consolidation(path: str | Path) -> Consolidation:
-    """A consolidation written by :func:`~.outputs.write_consolidation` (its folder or its
-    ``consolidation.json``)."""
-    import json
-
-    from ..errors import ReferenceDataError
-
-    target = Path(path)
-    if target.is_dir():
-        target = target / "consolidation.json"
-    try:
-        data = json.loads(read_capped(target, MAX_CONSOLIDATION_BYTES).decode("utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("the file holds no consolidation object")
-        data.pop("summary", None)
-        return Consolidation.model_validate(data)
-    except (FileRefusedError, ValueError, RecursionError) as exc:
-        # ValueError covers bad UTF-8, bad JSON and pydantic's validation errors
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ReferenceDataError(f"no readable consolidation here ({reason})", path=target,
-                                 hint="point at the output folder of an earlier run") from exc
-
 
