@@ -29,6 +29,11 @@ Rules, in the order they apply:
   supplier says so; the response rate comes from the supplier roster when one is given
   (suppliers on the roster, by unique ID or normalised name, with a consolidated file, over
   the roster), otherwise it is left to the user.
+
+One module per job: :mod:`.loading` (the worker side), :mod:`.suppliers`, :mod:`.smelters`,
+:mod:`.references` (what each family is resolved against), :mod:`.rollup`, :mod:`.build`
+(:func:`consolidate`), :mod:`.comparison`, :mod:`.declaration` (the company's own template,
+product subsets) and :mod:`.store` (``consolidation.json``).
 """
 
 from __future__ import annotations
