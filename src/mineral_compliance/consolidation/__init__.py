@@ -10,12 +10,13 @@ Rules, in the order they apply:
   supplier sent several files of one template family, the one with the latest effective date
   is consolidated (ties: the later template version, then the file name) and the others are
   listed as superseded by it.
-* **Smelters.** Each Smelter List row is resolved (:class:`~.refdata.SmelterMatcher`) against
-  the reference list of its family (the newest template of that family among the inputs, or
-  one given). Rows are merged by smelter ID, or, for rows the reference does not resolve, by
-  metal, normalised name and country; such smelters are marked ``needs_review``. The name and
-  country shown are the reference's; for unresolved smelters, the spelling most rows use (ties:
-  the first file in path order). Placeholder rows, rows with nothing to resolve, rows whose ID
+* **Smelters.** Each Smelter List row is resolved
+  (:class:`~mineral_compliance.refdata.SmelterMatcher`) against the reference list of its
+  family (the newest template of that family among the inputs, or one given). Rows are
+  merged by smelter ID, or, for rows the reference does not resolve, by metal, normalised name
+  and country; such smelters are marked ``needs_review``. The name and country shown are the
+  reference's; for unresolved smelters, the spelling most rows use (ties: the first file in
+  path order). Placeholder rows, rows with nothing to resolve, rows whose ID
   belongs to another metal and conflicting rows are rejected with the reason.
 * **Nothing lost.** Every row read appears once, in a smelter's sources or among the rejected
   rows; :func:`consolidate` checks this on every run and raises if it does not hold.
