@@ -16,6 +16,7 @@ import pytest
 import mineral_compliance.batch as batch
 from mineral_compliance import consolidation
 from mineral_compliance._isolation import WorkerLimits, run_isolated
+from mineral_compliance.consolidation import loading
 from mineral_compliance.models.consolidation import FileStatus
 
 from .conftest import FIXTURES
@@ -55,10 +56,10 @@ def test_dead_workers_cost_their_own_input_and_the_batch_goes_on() -> None:
     assert all(results[i] == f"done {i}" for i in range(12) if i not in (3, 5, 7))
 
 
-_REAL_LOAD = consolidation._load
+_REAL_LOAD = loading.load
 
 
-def _killing_load(item: consolidation._Job) -> consolidation._Loaded:
+def _killing_load(item: loading.Job) -> loading.Loaded:
     if "crt-2.21" in item.label:
         os.kill(os.getpid(), signal.SIGKILL)
     return _REAL_LOAD(item)
@@ -66,7 +67,7 @@ def _killing_load(item: consolidation._Job) -> consolidation._Loaded:
 
 def test_a_consolidation_survives_a_worker_killed_mid_file(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(consolidation, "_load", _killing_load)  # forked workers inherit it
+    monkeypatch.setattr(loading, "load", _killing_load)  # forked workers inherit it
     result = consolidation.consolidate(FIXTURES / "demo")
     by_name = {Path(f.file).name: f for f in result.files}
     assert len(by_name) == len(list((FIXTURES / "demo").glob("*.xlsx")))

@@ -23,12 +23,16 @@ from .inputs import close_archives, collect_inputs, input_stream
 from .models.declaration import Declaration
 from .models.matching import SmelterMatch
 from .models.reference import SmelterReference
-from .refdata.crosscheck import declared_rows, match_plain, snapshots_plain
+from .refdata.crosscheck import (
+    declared_rows,
+    match_plain,
+    newest_per_family,
+    snapshots_plain,
+)
 from .refdata.legacy import LegacyIds
 from .refdata.matching import SmelterMatcher
 from .refdata.regions import CahraList
 from .refdata.status import StatusList
-from .templates.detect import version_key
 from .templates.reader import read_with_reference
 
 __all__ = ["Crosschecked", "crosscheck", "newest_references"]
@@ -82,15 +86,7 @@ def newest_references(references: Iterable[SmelterReference | None]
                       ) -> dict[str, SmelterReference]:
     """The reference list of the newest template version of each family, by family name
     (ties: the first given)."""
-    newest: dict[str, SmelterReference] = {}
-    for candidate in references:
-        if candidate is None:
-            continue
-        kind = candidate.kind.value
-        if kind not in newest or version_key(candidate.version) > version_key(
-                newest[kind].version):
-            newest[kind] = candidate
-    return newest
+    return newest_per_family((r.kind.value, r.version, r) for r in references if r is not None)
 
 
 def crosscheck(

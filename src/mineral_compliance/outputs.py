@@ -28,7 +28,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 import unicodedata
 import zipfile
@@ -40,7 +39,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pathvalidate import sanitize_filename
 
 from ._io.run import output_run, write_atomic
-from ._io.text import neutralise, scrub
+from ._io.text import json_bytes, neutralise, scrub
 from .errors import OutputError
 from .models.consolidation import Comparison, Consolidation, FileStatus, SupplierFile
 
@@ -108,12 +107,6 @@ def _cell_text(value: Any) -> Any:
     return value
 
 
-def _json_bytes(data: Any) -> bytes:
-    """Indented UTF-8 JSON keeping every character of the text exactly, except lone
-    surrogates (U+FFFD)."""
-    return scrub(json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 def write_json(path: str | Path, data: Any) -> Path:
     """Write a model (pydantic) or plain JSON data to ``path`` as indented UTF-8 JSON, inside
     the enclosing run if any. Unlike ``model_dump_json``, text with a lone surrogate is
@@ -121,7 +114,7 @@ def write_json(path: str | Path, data: Any) -> Path:
     if hasattr(data, "model_dump"):
         data = data.model_dump(mode="json")
     target = Path(path)
-    write_atomic(target, _json_bytes(data))
+    write_atomic(target, json_bytes(data))
     return target
 
 
@@ -221,17 +214,14 @@ def write_consolidation(c: Consolidation, outdir: str | Path, *,
     Answers, Products), one CSV per table, the per-supplier ``feedback/`` folder and the
     review report ``report.html`` (with the changes since the previous consolidation when
     ``comparison`` is given), in ``outdir``."""
+    from .consolidation.store import save_consolidation
     from .review import write_report
 
     folder = Path(outdir)
     tables = _tables(c)
     written = []
-    data = c.model_dump(mode="json")
-    data["summary"] = c.summary()
     with output_run(folder, name="consolidation"):
-        path = folder / "consolidation.json"
-        write_atomic(path, _json_bytes(data))
-        written.append(path)
+        written.append(save_consolidation(c, folder))
         path = folder / "consolidation.xlsx"
         write_atomic(path, _xlsx(tables))
         written.append(path)

@@ -118,16 +118,17 @@ def test_an_unexpected_failure_is_one_line_naming_the_input(
 
 _SLOW_RUN = textwrap.dedent("""
     import sys, time
-    from mineral_compliance import cli, consolidation
+    from mineral_compliance import cli
+    from mineral_compliance.consolidation import loading
 
-    real = consolidation._load
+    real = loading.load
 
     def slow(item):
         print("reading", flush=True)
         time.sleep(0.5)
         return real(item)
 
-    consolidation._load = slow
+    loading.load = slow
     sys.exit(cli.main(["consolidate", *sys.argv[1:]]))
 """)
 

@@ -47,15 +47,15 @@ def test_every_input_is_accounted_for(demo: object) -> None:
 
 def test_a_row_lost_on_the_way_stops_the_consolidation_with_a_typed_error(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import mineral_compliance.consolidation as module
+    from mineral_compliance.consolidation import build, smelters
     from mineral_compliance.errors import ConsolidationError
 
-    merge = module._merge
+    merge = smelters.merge
 
     def losing(key: str, rows: list[Any]) -> Any:  # every smelter forgets where it was read
         return merge(key, rows).model_copy(update={"sources": ()})
 
-    monkeypatch.setattr(module, "_merge", losing)
+    monkeypatch.setattr(build, "merge", losing)
     with ThreadPoolExecutor(2) as pool, pytest.raises(
             ConsolidationError, match=r"smelter rows read but 0 attributed"):
         consolidate([DEMO], executor=pool)
@@ -366,6 +366,17 @@ def test_one_opening_reads_the_declaration_and_its_reference(path: Path) -> None
             reference_from_template(path)
     else:
         assert reference == reference_from_template(path)
+
+
+def test_a_saved_consolidation_reads_back_as_it_was(demo: object, tmp_path: Path) -> None:
+    from mineral_compliance.consolidation.store import load_consolidation, save_consolidation
+    from mineral_compliance.models.consolidation import Consolidation
+
+    assert isinstance(demo, Consolidation)
+    path = save_consolidation(demo, tmp_path)
+    assert path == tmp_path / "consolidation.json"
+    assert json.loads(path.read_text(encoding="utf-8"))["summary"] == demo.summary()
+    assert load_consolidation(tmp_path) == load_consolidation(path) == demo
 
 
 @pytest.mark.parametrize("content", [

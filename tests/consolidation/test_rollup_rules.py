@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from mineral_compliance.consolidation import _bucket, _Digest, _rule
+from mineral_compliance.consolidation.loading import Digest
+from mineral_compliance.consolidation.rollup import response_rate_answer, rolled_up_answer
 from mineral_compliance.models.declaration import TemplateKind
 from mineral_compliance.models.matching import Flag
 from mineral_compliance.templates import layout_named
@@ -19,7 +20,8 @@ YES_NO_UNKNOWN = ("Yes", "No", "Unknown")
 
 def rule(key: str, got: list[str], *, flagged: set[Flag] | None = None, listed: bool = False,
          choices: tuple[str, ...] = YES_NO_UNKNOWN) -> str | None:
-    answer, why = _rule(key, ROLES, got, choices, flagged or set(), None, (), listed=listed)
+    answer, why = rolled_up_answer(key, ROLES, got, choices, flagged or set(), None, (),
+                                   listed=listed)
     assert why  # every roll-up says which rule decided it
     return answer
 
@@ -68,11 +70,11 @@ def test_recycled_needs_every_supplier(got: list[str], expected: str) -> None:
         "Yes" if expected == "Yes" else "No")
 
 
-def _digest(company: str, unique_id: str | None = None) -> _Digest:
-    return _Digest(file=f"{company}.xlsx", sha256="0" * 64, kind=TemplateKind.CMRT,
-                   version="6.6", layout="cmrt-6.6", company=company, unique_id=unique_id,
-                   effective_date=dt.date(2026, 5, 4), scope_code="A", minerals=(),
-                   answers={}, rows=(), products=())
+def _digest(company: str, unique_id: str | None = None) -> Digest:
+    return Digest(file=f"{company}.xlsx", sha256="0" * 64, kind=TemplateKind.CMRT,
+                  version="6.6", layout="cmrt-6.6", company=company, unique_id=unique_id,
+                  effective_date=dt.date(2026, 5, 4), scope_code="A", minerals=(),
+                  answers={}, rows=(), products=())
 
 
 def test_the_response_rate_counts_roster_suppliers_that_responded() -> None:
@@ -80,14 +82,14 @@ def test_the_response_rate_counts_roster_suppliers_that_responded() -> None:
     assert key is not None
     roster = ["Alpha Metals GmbH", "Beta Co., Ltd.", "C-900", "Delta"]
     members = [_digest("ALPHA METALS"), _digest("Someone Else", "C-900"), _digest("Omega")]
-    answer, why = _rule(key, ROLES, [], (), set(), roster, members, listed=False)
+    answer, why = rolled_up_answer(key, ROLES, [], (), set(), roster, members, listed=False)
     assert why == "2 of 4 suppliers on the roster responded"
-    assert answer == _bucket(0.5)
-    assert _rule(key, ROLES, [], (), set(), None, members, listed=False)[0] is None
+    assert answer == response_rate_answer(0.5)
+    assert rolled_up_answer(key, ROLES, [], (), set(), None, members, listed=False)[0] is None
 
 
 def test_the_response_rate_buckets_meet_at_their_edges() -> None:
-    got = [_bucket(r) for r in (1.0, 0.95, 0.9, 0.8, 0.75, 0.6, 0.5, 0.1, 0.0)]
+    got = [response_rate_answer(r) for r in (1.0, 0.95, 0.9, 0.8, 0.75, 0.6, 0.5, 0.1, 0.0)]
     assert got[0] != got[1] and got[1] != got[2]  # 100 %, above 90 %, not above 90 %
     assert got[2] == got[3] and got[4] == got[5] and got[6] == got[7]
     assert len(set(got)) == 6 and got[-1] != got[-2]

@@ -273,3 +273,16 @@ def test_supplied_files_are_bounded_and_their_errors_typed(tmp_path: Path) -> No
         read_capped(tmp_path / "missing.csv", 10)
     assert decode_text("Córrego".encode("cp1252"), big) == "Córrego"
     assert decode_text("\ufeffCórrego".encode(), big) == "Córrego"
+
+
+def test_the_newest_look_up_of_each_family_is_picked_the_first_on_a_tie() -> None:
+    from mineral_compliance.refdata.crosscheck import newest_per_family
+
+    picked = newest_per_family([
+        ("CMRT", "6.01", "a"), ("EMRT", "2.0", "b"), ("CMRT", "6.5", "c"),
+        ("CMRT", "6.10", "d"),  # 6.10 is 6.1: older than 6.5
+        ("CMRT", "6.5", "e"),   # as new as "c", given later
+        ("EMRT", "2.1", "f")])
+    assert picked == {"CMRT": "c", "EMRT": "f"}
+    assert list(picked) == ["CMRT", "EMRT"]  # families in the order first seen
+    assert newest_per_family([]) == {}

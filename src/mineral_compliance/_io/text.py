@@ -11,10 +11,12 @@ Callers that cap say so in a finding.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-__all__ = ["MAX_TEXT_CHARS", "cap_text", "has_lone_surrogate", "neutralise", "scrub"]
+__all__ = ["MAX_TEXT_CHARS", "cap_text", "has_lone_surrogate", "json_bytes", "neutralise",
+           "scrub"]
 
 MAX_TEXT_CHARS = 4000
 """The longest text kept from one input cell or field (the longest comments and addresses in
@@ -33,6 +35,12 @@ def scrub(text: str) -> str:
     if _SURROGATE.search(text) is None:
         return text
     return _SURROGATE.sub("\ufffd", text)
+
+
+def json_bytes(data: Any) -> bytes:
+    """Indented UTF-8 JSON keeping every character of the text exactly, except lone
+    surrogates (U+FFFD)."""
+    return scrub(json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def cap_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, bool]:

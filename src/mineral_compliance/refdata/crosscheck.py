@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import ReferenceDataError
 from ..models.declaration import Declaration
 from ..models.matching import DeclaredSmelter, SmelterMatch
 from ..tables import cell, header_columns, read_table
+from ..templates.detect import version_key
 from .matching import SmelterMatcher
 
 _MAX_BYTES = 200 * 1024 * 1024
@@ -15,6 +18,7 @@ _MAX_BYTES = 200 * 1024 * 1024
 __all__ = [
     "declared_rows",
     "match_plain",
+    "newest_per_family",
     "read_rows_csv",
     "read_rows_csv_plain",
     "snapshots_plain",
@@ -27,6 +31,21 @@ _COLUMNS = {
     "smelter_id": ("smelter id", "smelter_id", "cid", "id", "facility id"),
     "recycled_scrap": ("recycled", "recycled_scrap", "recycled or scrap"),
 }
+
+
+_T = TypeVar("_T")
+
+
+def newest_per_family(candidates: Iterable[tuple[str, str, _T]]) -> dict[str, _T]:
+    """Of ``(family, template version, candidate)`` triples, the candidate of the newest
+    version of each family, by family (ties: the first given). How a run picks the Smelter
+    Look-up to resolve a family's rows against when it is given none."""
+    newest: dict[str, tuple[tuple[int, ...], _T]] = {}
+    for family, version, candidate in candidates:
+        key = version_key(version)
+        if family not in newest or key > newest[family][0]:
+            newest[family] = (key, candidate)
+    return {family: candidate for family, (_, candidate) in newest.items()}
 
 
 def declared_rows(decl: Declaration) -> list[DeclaredSmelter]:

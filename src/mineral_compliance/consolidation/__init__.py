@@ -1,0 +1,57 @@
+"""Many supplier templates in, the company's own view out.
+
+Rules, in the order they apply:
+
+* **Inputs.** Files, folders (searched recursively), glob patterns and zip archives (their
+  .xlsx members). Every input is accounted for: read, unreadable (with the reason) or
+  superseded.
+* **Suppliers.** A supplier is known by its unique ID when the template gives one, else by its
+  company name normalised (case, accents, punctuation and legal forms set aside). When one
+  supplier sent several files of one template family, the one with the latest effective date
+  is consolidated (ties: the later template version, then the file name) and the others are
+  listed as superseded by it.
+* **Smelters.** Each Smelter List row is resolved
+  (:class:`~mineral_compliance.refdata.SmelterMatcher`) against the reference list of its
+  family (the newest template of that family among the inputs, or one given). Rows are
+  merged by smelter ID, or, for rows the reference does not resolve, by metal, normalised name
+  and country; such smelters are marked ``needs_review``. The name and country shown are the
+  reference's; for unresolved smelters, the spelling most rows use (ties: the first file in
+  path order). Placeholder rows, rows with nothing to resolve, rows whose ID
+  belongs to another metal and conflicting rows are rejected with the reason.
+* **Nothing lost.** Every row read appears once, in a smelter's sources or among the rejected
+  rows; :func:`consolidate` checks this on every run and raises if it does not hold.
+* **Answers.** Per family, mineral and question, from the consolidated suppliers that use the
+  mineral (question 1 "Yes"): "used" questions are "Yes" if any supplier says so or lists a
+  smelter of the mineral (whatever it answered), and when question 1 rolls up to "No" the
+  questions after the "used" ones are left blank; covered
+  countries and CAHRA sourcing are "Yes" if any supplier says so or any consolidated smelter
+  of the metal is flagged, else "Unknown" if any answer is not "No", else "No"; 100 %
+  recycled, all smelters identified and all information reported are "Yes" only when every
+  supplier says so; the response rate comes from the supplier roster when one is given
+  (suppliers on the roster, by unique ID or normalised name, with a consolidated file, over
+  the roster), otherwise it is left to the user.
+
+One module per job: :mod:`.loading` (the worker side), :mod:`.suppliers`, :mod:`.smelters`,
+:mod:`.references` (what each family is resolved against), :mod:`.rollup`, :mod:`.build`
+(:func:`consolidate`), :mod:`.comparison`, :mod:`.declaration` (the company's own template,
+product subsets) and :mod:`.store` (``consolidation.json``).
+"""
+
+from __future__ import annotations
+
+from ..inputs import collect_inputs
+from .build import consolidate
+from .comparison import compare
+from .declaration import company_declaration, product_subset
+from .store import MAX_CONSOLIDATION_BYTES, load_consolidation
+
+__all__ = [
+    "MAX_CONSOLIDATION_BYTES",
+    "collect_inputs",
+    "company_declaration",
+    "compare",
+    "consolidate",
+    "load_consolidation",
+    "product_subset",
+]
+

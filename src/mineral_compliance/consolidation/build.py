@@ -1,0 +1,159 @@
+"""The consolidation itself: the inputs read, one file per supplier and family kept, every
+Smelter List row resolved and merged or rejected, the answers rolled up (the rules are those
+of :mod:`mineral_compliance.consolidation`)."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+
+from .._isolation import WorkerLimits
+from ..errors import ConsolidationError
+from ..inputs import close_archives, collect_inputs
+from ..models.consolidation import (
+    Consolidation,
+    DeclaredMine,
+    FileStatus,
+    ProductSmelters,
+    RejectedRow,
+    SmelterSource,
+    SupplierFile,
+)
+from ..models.matching import SmelterMatch
+from ..models.reference import SmelterReference
+from ..names import country_code
+from ..refdata.legacy import LegacyIds
+from ..refdata.regions import CahraList
+from ..refdata.status import StatusList
+from ..templates.releases import AcceptPolicy, default_policy
+from .loading import Loaded, Progress, load_all
+from .references import matchers_by_family
+from .rollup import roll_up
+from .smelters import merge, smelter_key
+from .suppliers import roster_keys, superseded_by, supplier_key
+
+__all__ = ["consolidate"]
+
+
+def consolidate(
+    inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    references: Sequence[SmelterReference] = (),
+    legacy: LegacyIds | None = None,
+    status_lists: Sequence[StatusList] = (),
+    cahra: CahraList | None = None,
+    roster: Sequence[str] | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    exclude: Iterable[str | Path] = (),
+    limits: WorkerLimits | None = None,
+    accept: AcceptPolicy | None = None,
+) -> Consolidation:
+    """Consolidate supplier templates (see :mod:`mineral_compliance.consolidation` for every
+    rule).
+
+    ``references``: reference lists to resolve smelters against, one per family (default: the
+    newest template of each family among the inputs). ``legacy``: the translation of legacy
+    smelter IDs, ``status_lists`` and ``cahra``: as for
+    :class:`~mineral_compliance.refdata.SmelterMatcher`. ``roster``: the suppliers surveyed
+    (company names or unique IDs), for the response-rate question. ``executor``: where files
+    are read and validated (default: a process pool sized to the machine; any
+    ``concurrent.futures.Executor``, a Dask client's included). ``inputs``: one path or
+    several (files, folders, globs, zip archives; see :mod:`mineral_compliance.inputs`).
+    ``exclude``: folders never read as inputs (the output folder). ``limits``: what one file
+    may cost a worker of the default pool (a file over them is listed as unreadable with the
+    reason, and the run goes on). ``accept``: the template versions the campaign accepts
+    (:class:`~mineral_compliance.AcceptPolicy`; default: the current and the previous release
+    of each family); files outside it are consolidated with the finding
+    ``template-version-not-accepted``, and the result records the policy."""
+    policy = accept or default_policy()
+    items = collect_inputs(inputs, exclude=exclude)
+    try:
+        loaded = load_all(items, executor, progress, limits, policy)
+    finally:
+        close_archives()
+    files: list[SupplierFile] = []
+    readable: list[Loaded] = []
+    for r in loaded:
+        if r.decl is None:
+            files.append(SupplierFile(file=r.label, status=FileStatus.UNREADABLE,
+                                      message=r.message, hint=r.hint,
+                                      findings=r.findings))
+        else:
+            readable.append(r)
+    superseded = superseded_by(readable)
+    matchers = matchers_by_family(readable, items, references=references, legacy=legacy,
+                                  status_lists=status_lists, cahra=cahra)
+    smelter_rows: dict[str, list[tuple[SmelterSource, SmelterMatch]]] = defaultdict(list)
+    rejected: list[RejectedRow] = []
+    rows_read = 0
+    products: list[ProductSmelters] = []
+    mines: list[DeclaredMine] = []
+    for r in sorted(readable, key=lambda r: r.label):
+        decl = r.decl
+        assert decl is not None
+        key = supplier_key(decl)
+        rows = decl.rows
+        status = (FileStatus.SUPERSEDED if r.label in superseded else
+                  FileStatus.ERRORS if r.errors else
+                  FileStatus.WARNINGS if r.warnings else FileStatus.VALID)
+        files.append(SupplierFile(
+            file=r.label, sha256=decl.sha256, status=status, supplier=key,
+            company=decl.company, unique_id=decl.unique_id,
+            kind=decl.kind.value, version=decl.version, effective_date=decl.effective_date,
+            errors=r.errors, warnings=r.warnings, smelter_rows=len(rows),
+            superseded_by=superseded.get(r.label), findings=r.findings))
+        if r.label in superseded:
+            continue
+        for metal, name, country, smelter, sheet, cell in decl.mines:
+            code = country_code(country) if country and len(country.strip()) > 2 else None
+            mines.append(DeclaredMine(
+                supplier=key, file=r.label, sheet=sheet, cell=cell, metal=metal, name=name,
+                country=country, country_code=code, smelter=smelter))
+        matcher = matchers[decl.kind.value]
+        keys_here: list[str] = []
+        for row in rows:
+            rows_read += 1
+            result = matcher.match(row)
+            source = SmelterSource(
+                supplier=key, file=r.label, sheet=row.sheet, cell=row.cell, row=row.row,
+                metal=row.metal, name=row.name, country=row.country,
+                smelter_id=row.smelter_id, grade=result.grade)
+            merged_under, reason = smelter_key(result)
+            if merged_under is None:
+                rejected.append(RejectedRow(source=source, reason=reason,
+                                            detail="; ".join(result.reasons)))
+                continue
+            smelter_rows[merged_under].append((source, result))
+            keys_here.append(merged_under)
+        if decl.scope_code == "B":
+            for number, name, requester_number, requester_name in decl.products:
+                products.append(ProductSmelters(
+                    supplier=key, file=r.label, product_number=number, product_name=name,
+                    requester_number=requester_number, requester_name=requester_name,
+                    smelters=tuple(sorted(set(keys_here)))))
+    smelters = tuple(merge(k, v) for k, v in sorted(smelter_rows.items()))
+    attributed = sum(len(s.sources) for s in smelters)
+    if attributed + len(rejected) != rows_read:  # the invariant: nothing lost
+        raise ConsolidationError(f"{rows_read} smelter rows read but {attributed} attributed and "
+                             f"{len(rejected)} rejected")
+    consolidated = [r.decl for r in readable if r.label not in superseded and r.decl]
+    answers = tuple(roll_up(consolidated, smelters, roster))
+    snapshots = []
+    seen: set[str] = set()
+    for m in matchers.values():
+        for s in m.snapshots:
+            if s.sha256 not in seen:
+                seen.add(s.sha256)
+                snapshots.append(s)
+    files.sort(key=lambda f: f.file)
+    return Consolidation(
+        families=tuple(sorted({d.kind.value for d in consolidated})),
+        files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
+        products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read,
+        mines=tuple(mines),
+        suppliers_surveyed=len(roster_keys(roster)) if roster is not None else None,
+        accepted_versions=str(policy))

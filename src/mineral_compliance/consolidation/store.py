@@ -1,0 +1,50 @@
+"""``consolidation.json``, the file later runs read a consolidation back from: written and
+read here, so that the two agree. It holds the whole model and, for people reading it, the
+summary counts (dropped again when it is read)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .._io import FileRefusedError, read_capped
+from .._io.run import write_atomic
+from .._io.text import json_bytes
+from ..errors import ReferenceDataError
+from ..models.consolidation import Consolidation
+
+__all__ = ["FILE_NAME", "MAX_CONSOLIDATION_BYTES", "load_consolidation", "save_consolidation"]
+
+FILE_NAME = "consolidation.json"
+MAX_CONSOLIDATION_BYTES = 2 * 1024**3
+"""The largest ``consolidation.json`` read back (about 200,000 supplier files' worth)."""
+
+
+def save_consolidation(c: Consolidation, folder: str | Path) -> Path:
+    """Write ``consolidation.json`` into ``folder`` (inside the enclosing output run, if any)
+    and return its path."""
+    data = c.model_dump(mode="json")
+    data["summary"] = c.summary()
+    path = Path(folder) / FILE_NAME
+    write_atomic(path, json_bytes(data))
+    return path
+
+
+def load_consolidation(path: str | Path) -> Consolidation:
+    """A consolidation :func:`save_consolidation` wrote (as
+    :func:`~mineral_compliance.outputs.write_consolidation` does), from its folder or its
+    ``consolidation.json``."""
+    target = Path(path)
+    if target.is_dir():
+        target = target / FILE_NAME
+    try:
+        data = json.loads(read_capped(target, MAX_CONSOLIDATION_BYTES).decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("the file holds no consolidation object")
+        data.pop("summary", None)
+        return Consolidation.model_validate(data)
+    except (FileRefusedError, ValueError, RecursionError) as exc:
+        # ValueError covers bad UTF-8, bad JSON and pydantic's validation errors
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ReferenceDataError(f"no readable consolidation here ({reason})", path=target,
+                                 hint="point at the output folder of an earlier run") from exc
