@@ -42,6 +42,7 @@ from ._io.run import output_run, write_atomic
 from ._io.text import json_bytes, neutralise, scrub
 from .errors import OutputError
 from .models.consolidation import Comparison, Consolidation, FileStatus, SupplierFile
+from .models.declaration import Declaration
 
 __all__ = ["feedback_names", "neutralise", "output_run", "safe_file_name", "spreadsheet_text",
            "write_atomic", "write_consolidation", "write_feedback", "write_json"]
@@ -209,13 +210,21 @@ _CORE_MODIFIED = re.compile(rb"(<dcterms:modified\b[^>]*>)[^<]*(</dcterms:modifi
 
 
 def write_consolidation(c: Consolidation, outdir: str | Path, *,
-                        comparison: Comparison | None = None) -> list[Path]:
-    """``consolidation.json``, ``consolidation.xlsx`` (Summary, Suppliers, Smelters, Rejected,
+                        comparison: Comparison | None = None,
+                        products: Consolidation | None = None,
+                        company: Sequence[tuple[Declaration, str | Path]] = ()) -> list[Path]:
+    """Every file of a consolidation, written as one run in ``outdir``: all land together or,
+    on any error, none does.
+
+    ``consolidation.json``, ``consolidation.xlsx`` (Summary, Suppliers, Smelters, Rejected,
     Answers, Products), one CSV per table, the per-supplier ``feedback/`` folder and the
-    review report ``report.html`` (with the changes since the previous consolidation when
-    ``comparison`` is given), in ``outdir``."""
+    review report ``report.html``; with ``comparison``, the changes since the previous
+    consolidation (in the report and ``comparison.json``); with ``products``, a product
+    subset's own files in ``products/``; per ``(declaration, blank workbook)`` in
+    ``company``, the company's template ``company-<family>.xlsx``."""
     from .consolidation.store import save_consolidation
     from .review import write_report
+    from .templates import write_template
 
     folder = Path(outdir)
     tables = _tables(c)
@@ -231,6 +240,14 @@ def write_consolidation(c: Consolidation, outdir: str | Path, *,
             written.append(path)
         written += write_feedback(c, folder / "feedback")
         written.append(write_report(c, folder / "report.html", comparison=comparison))
+        if comparison is not None:
+            written.append(write_json(folder / "comparison.json", comparison))
+        if products is not None:
+            written += write_consolidation(products, folder / "products")
+        for decl, blank in company:
+            target = folder / f"company-{decl.template.kind.value.lower()}.xlsx"
+            write_template(decl, template=blank, out=target)
+            written.append(target)
     return written
 
 

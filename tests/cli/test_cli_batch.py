@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from mineral_compliance.cli import consolidate as consolidate_command
 from mineral_compliance.cli import main
 from mineral_compliance.cli import validate as validate_command
 
@@ -192,7 +191,9 @@ def test_a_consolidate_that_fails_part_way_leaves_the_previous_outputs_as_they_w
     def failing(*args: object, **kwargs: object) -> None:
         raise OutputError("the disk is full", path=out / "company-cmrt.xlsx")
 
-    monkeypatch.setattr(consolidate_command, "write_template", failing)
+    import mineral_compliance.templates
+
+    monkeypatch.setattr(mineral_compliance.templates, "write_template", failing)
     assert main(["consolidate", str(CMRT), "-o", str(out), "--no-progress",
                  "--template", str(CMRT)]) == 2
     assert "the disk is full" in capsys.readouterr().err

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from mineral_compliance.consolidation import consolidate
-from mineral_compliance.models.consolidation import FileStatus
+from mineral_compliance.models.consolidation import Consolidation, FileStatus
 from mineral_compliance.outputs import neutralise, write_consolidation
 from mineral_compliance.templates._xlsx import patch_cells
 
@@ -27,15 +27,12 @@ REFUSED = FIXTURES / "refused"
 
 
 @pytest.fixture(scope="module")
-def demo() -> object:
+def demo() -> Consolidation:
     with ThreadPoolExecutor(2) as pool:  # any Executor will do; threads keep the test quick
         return consolidate([DEMO, REFUSED, "no/such/*.xlsx"], executor=pool)
 
 
-def test_every_input_is_accounted_for(demo: object) -> None:
-    from mineral_compliance.models.consolidation import Consolidation
-
-    assert isinstance(demo, Consolidation)
+def test_every_input_is_accounted_for(demo: Consolidation) -> None:
     names = {Path(f.file.split("!")[0]).name for f in demo.files}
     assert {p.name for p in DEMO.glob("*.xlsx")} <= names
     assert {p.name for p in REFUSED.iterdir()} <= names
@@ -61,10 +58,7 @@ def test_a_row_lost_on_the_way_stops_the_consolidation_with_a_typed_error(
         consolidate([DEMO], executor=pool)
 
 
-def test_latest_effective_date_wins_and_nothing_is_lost(demo: object) -> None:
-    from mineral_compliance.models.consolidation import Consolidation
-
-    assert isinstance(demo, Consolidation)
+def test_latest_effective_date_wins_and_nothing_is_lost(demo: Consolidation) -> None:
     acme = [f for f in demo.files if f.company and f.company.startswith("Acme Widgets")]
     current = [f for f in acme if f.status is not FileStatus.SUPERSEDED]
     assert len(current) == 1 and current[0].effective_date == max(
@@ -108,10 +102,7 @@ def test_zip_archives_are_opened(tmp_path: Path) -> None:
     assert c.files[0].status is not FileStatus.UNREADABLE
 
 
-def test_answers_roll_up_by_the_documented_rules(demo: object) -> None:
-    from mineral_compliance.models.consolidation import Consolidation
-
-    assert isinstance(demo, Consolidation)
+def test_answers_roll_up_by_the_documented_rules(demo: Consolidation) -> None:
     by_key = {(a.family, a.mineral, a.question): a for a in demo.answers}
     cobalt_crt = by_key[("CRT", "Cobalt", "2")]  # the CAHRA question, with a Zambian refinery
     assert cobalt_crt.answer == "Yes" and "flagged" in cobalt_crt.rule
@@ -129,10 +120,8 @@ def test_answers_roll_up_by_the_documented_rules(demo: object) -> None:
     assert rate.rule == "1 of 2 suppliers on the roster responded"
 
 
-def test_outputs_are_reproducible_neutralised_and_complete(demo: object, tmp_path: Path) -> None:
-    from mineral_compliance.models.consolidation import Consolidation
-
-    assert isinstance(demo, Consolidation)
+def test_outputs_are_reproducible_neutralised_and_complete(
+        demo: Consolidation, tmp_path: Path) -> None:
     first = write_consolidation(demo, tmp_path / "a")
     second = write_consolidation(demo, tmp_path / "b")
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
@@ -368,11 +357,8 @@ def test_one_opening_reads_the_declaration_and_its_reference(path: Path) -> None
         assert reference == reference_from_template(path)
 
 
-def test_a_saved_consolidation_reads_back_as_it_was(demo: object, tmp_path: Path) -> None:
+def test_a_saved_consolidation_reads_back_as_it_was(demo: Consolidation, tmp_path: Path) -> None:
     from mineral_compliance.consolidation.store import load_consolidation, save_consolidation
-    from mineral_compliance.models.consolidation import Consolidation
-
-    assert isinstance(demo, Consolidation)
     path = save_consolidation(demo, tmp_path)
     assert path == tmp_path / "consolidation.json"
     assert json.loads(path.read_text(encoding="utf-8"))["summary"] == demo.summary()
@@ -402,3 +388,33 @@ def test_an_earlier_consolidation_that_is_a_fifo_is_refused_unopened(tmp_path: P
     os.mkfifo(tmp_path / "consolidation.json")
     with pytest.raises(ReferenceDataError, match="named pipe"):
         load_consolidation(tmp_path)
+
+
+def test_one_call_writes_every_file_of_a_consolidation_as_one_run(
+        demo: Consolidation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparison, a product subset and the company's templates land with the rest, or,
+    when one of them fails, nothing of the run does."""
+    import mineral_compliance.templates
+    from mineral_compliance.consolidation import company_declaration, compare, product_subset
+    from mineral_compliance.errors import OutputError
+
+    blank = DEMO / "cmrt-6.6-requester-products.xlsx"
+    company = [(company_declaration(demo, template=blank), blank)]
+    subset = product_subset(demo, ["REQ-55501"])
+    out = tmp_path / "out"
+    written = write_consolidation(demo, out, comparison=compare(demo, demo), products=subset,
+                                  company=company)
+    names = {str(p.relative_to(out)) for p in written}
+    assert {"consolidation.json", "comparison.json", "company-cmrt.xlsx",
+            "products/consolidation.json", "products/report.html"} <= names
+    assert {str(p.relative_to(out)) for p in out.rglob("*")
+            if p.is_file() and not p.name.startswith(".mineral-compliance-")} == names
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise OutputError("the disk is full", path=out / "company-cmrt.xlsx")
+
+    monkeypatch.setattr(mineral_compliance.templates, "write_template", failing)
+    with pytest.raises(OutputError, match="the disk is full"):
+        write_consolidation(demo, out, company=company)  # no comparison this time
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

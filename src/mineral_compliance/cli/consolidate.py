@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -20,10 +19,9 @@ from ..consolidation import (
     product_subset,
 )
 from ..errors import MineralComplianceError
-from ..models.declaration import Declaration
-from ..outputs import output_run, write_consolidation, write_json
+from ..outputs import write_consolidation
 from ..refdata import load_roster
-from ..templates import reference_from_template, write_template
+from ..templates import reference_from_template
 from ..templates.releases import default_policy, describe_accepted
 from . import DEMO_DIR
 from ._common import failed, load_lists, no_input
@@ -50,21 +48,12 @@ def run_consolidate(args: argparse.Namespace) -> int:
         return no_input(args.paths)
     changes = compare(previous, result) if previous is not None else None
     subset = product_subset(result, args.product) if args.product else None
-    targets: list[tuple[Declaration, Path, Path]] = []
-    for blank in args.template:  # built before anything is written: a bad one writes nothing
-        decl = company_declaration(result, template=blank,
-                                   company={"name": args.company} if args.company else None)
-        targets.append((decl, blank, args.out / f"company-{decl.template.kind.value.lower()}.xlsx"))
-    # one run: every file below lands together, or (on any error) none does
-    with output_run(args.out, name="consolidation"):
-        written = write_consolidation(result, args.out, comparison=changes)
-        if changes is not None:
-            written.append(write_json(args.out / "comparison.json", changes))
-        if subset is not None:
-            written.extend(write_consolidation(subset, args.out / "products"))
-        for decl, blank, target in targets:
-            write_template(decl, template=blank, out=target)
-            written.append(target)
+    # every company declaration is built before anything is written: a bad blank writes nothing
+    company = [(company_declaration(result, template=blank,
+                                    company={"name": args.company} if args.company else None),
+                blank) for blank in args.template]
+    written = write_consolidation(result, args.out, comparison=changes, products=subset,
+                                  company=company)
     s = result.summary()
     print(f"{counted(s['files'], 'file')}: {s['files_valid']} valid, "
           f"{s['files_warnings']} with warnings, {s['files_errors']} with errors, "
