@@ -188,3 +188,49 @@ def test_a_patched_real_template_reads_back_with_only_the_edits_changed(tmp_path
     for key in ("file", "sha256"):
         del expected[key], got[key]
     assert got == expected
+
+
+def _stored(path: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Per entry: compression method, CRC and the bytes as stored (still compressed)."""
+    data = path.read_bytes()
+    out = {}
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            start = info.header_offset
+            name_len = int.from_bytes(data[start + 26:start + 28], "little")
+            extra_len = int.from_bytes(data[start + 28:start + 30], "little")
+            begin = start + 30 + name_len + extra_len
+            out[info.filename] = (info.compress_type, info.CRC,
+                                  data[begin:begin + info.compress_size])
+    return out
+
+
+@pytest.mark.parametrize("stored", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_unchanged_parts_are_copied_as_stored_and_only_the_edited_ones_rewritten(
+        tmp_path: Path, stored: int) -> None:
+    src = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(src, "w", stored) as z:
+        for name, text in PARTS.items():
+            z.writestr(name, text.replace("DATE1904", ""))
+        z.writestr("xl/media/ünïcode name.bin", bytes(range(256)) * 40)
+    out = _xlsx.patch_cells(src, {"Data Sheet!A1": 5}, tmp_path / "out.xlsx")
+    before, after = _stored(src), _stored(out)
+    changed = {"xl/worksheets/sheet1.xml", "xl/workbook.xml"}
+    assert list(after) == list(before)  # same entries, same order
+    assert {n for n in before if before[n] != after[n]} == changed
+    with zipfile.ZipFile(out) as z:
+        assert z.testzip() is None  # every CRC and size agrees with the data
+        assert z.read("xl/media/ünïcode name.bin") == bytes(range(256)) * 40
+        assert {z.getinfo(n).compress_type for n in changed} == {stored}
+    assert _cells(out)["A1"] == (5, "n", False)
+
+
+def test_without_the_plain_zip_path_the_package_is_rewritten_alike(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _book(tmp_path)
+    fast = _xlsx.patch_cells(src, {"Data Sheet!A1": 5}, tmp_path / "fast.xlsx")
+    monkeypatch.setattr(_xlsx, "_raw_zip", lambda *args: None)
+    slow = _xlsx.patch_cells(src, {"Data Sheet!A1": 5}, tmp_path / "slow.xlsx")
+    with zipfile.ZipFile(fast) as a, zipfile.ZipFile(slow) as b:
+        assert a.namelist() == b.namelist()
+        assert all(a.read(n) == b.read(n) for n in a.namelist())

@@ -32,6 +32,7 @@ import math
 import os
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -337,6 +338,7 @@ class Workbook:
     def __init__(self, path: Path, data: bytes) -> None:
         self.path = path
         self.sha256 = hashlib.sha256(data).hexdigest()
+        self._data = data
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
         except ZIP_ERRORS as exc:
@@ -1207,6 +1209,70 @@ def _patch_package(wb: Workbook, edits: Mapping[str, CellInput]) -> dict[str, by
     return parts
 
 
+_LOCAL = struct.Struct("<4s5H3L2H")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_ZIP32 = 0xFFFFFFFF
+
+
+def _raw_zip(entries: list[zipfile.ZipInfo], source: bytes,
+             parts: Mapping[str, bytes | None]) -> bytes | None:
+    """The package with ``parts`` replaced, every other entry copied as it is stored
+    (compressed bytes, CRC and sizes unchanged), so only the changed parts are compressed
+    again. ``None`` when the package needs what the plain zip format lacks (more than 65,535
+    entries, sizes past 4 GB, encrypted or data-descriptor-only entries are fine to rewrite
+    the slow way)."""
+    if len(entries) > 0xFFFF:
+        return None
+    out = bytearray()
+    central = bytearray()
+    for info in entries:
+        name = info.filename.encode("utf-8")
+        flags = (info.flag_bits & ~0x08) | 0x800  # sizes in the header; UTF-8 name
+        if info.flag_bits & 0x01:
+            return None
+        new = parts.get(info.filename)
+        if new is not None:
+            method = info.compress_type if info.compress_type in (
+                zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
+            if method == zipfile.ZIP_DEFLATED:
+                packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+                body = packer.compress(new) + packer.flush()
+            else:
+                body = new
+            crc, size = zlib.crc32(new), len(new)
+        else:
+            start = info.header_offset
+            header = source[start:start + _LOCAL.size]
+            if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+                return None
+            name_len, extra_len = struct.unpack_from("<2H", header, 26)
+            begin = start + _LOCAL.size + name_len + extra_len
+            body = source[begin:begin + info.compress_size]
+            if len(body) != info.compress_size:
+                return None
+            method, crc, size = info.compress_type, info.CRC, info.file_size
+        offset = len(out)
+        if max(offset, len(body), size) >= _ZIP32:
+            return None
+        year, month, day, hour, minute, second = info.date_time
+        dos_time = (hour << 11) | (minute << 5) | (second // 2)
+        dos_date = (max(year, 1980) - 1980) << 9 | (month << 5) | day
+        out += _LOCAL.pack(b"PK\x03\x04", 20, flags, method, dos_time, dos_date, crc,
+                           len(body), size, len(name), 0)
+        out += name
+        out += body
+        central += _CENTRAL.pack(b"PK\x01\x02", 20, 20, flags, method, dos_time, dos_date, crc,
+                                 len(body), size, len(name), 0, 0, 0, info.internal_attr,
+                                 info.external_attr, offset)
+        central += name
+    if len(out) + len(central) >= _ZIP32:
+        return None
+    end = _END.pack(b"PK\x05\x06", 0, 0, len(entries), len(entries), len(central), len(out),
+                    0)
+    return bytes(out + central + end)
+
+
 def patch_cells(
     source: str | Path, edits: Mapping[str, CellInput], dest: str | Path
 ) -> Path:
@@ -1222,14 +1288,15 @@ def patch_cells(
     parts = _patch_package(wb, edits)
     out = Path(dest)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for info in wb._zip.infolist():
-            if info.filename in parts:
-                data = parts[info.filename]
-                if data is None:
-                    continue
-            else:
-                data = wb._zip.read(info)
-            z.writestr(info, data, compress_type=info.compress_type)
+    entries = [info for info in wb._zip.infolist()
+               if info.filename not in parts or parts[info.filename] is not None]
+    raw = _raw_zip(entries, wb._data, parts)
+    if raw is not None:
+        buffer.write(raw)
+    else:  # a package beyond what the plain zip format holds: rewrite every entry
+        with zipfile.ZipFile(buffer, "w") as z:
+            for info in entries:
+                data = parts.get(info.filename) or wb._zip.read(info)
+                z.writestr(info, data, compress_type=info.compress_type)
     out.write_bytes(buffer.getvalue())
     return out
