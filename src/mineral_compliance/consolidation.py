@@ -370,7 +370,7 @@ def consolidate(
                   FileStatus.WARNINGS if r.warnings else FileStatus.VALID)
         files.append(SupplierFile(
             file=r.label, sha256=decl.sha256, status=status, supplier=key,
-            company=decl.company, unique_id=decl.unique_id,
+            company=decl.company, unique_id=decl.unique_id, scope=decl.scope_code,
             kind=decl.kind.value, version=decl.version, effective_date=decl.effective_date,
             errors=r.errors, warnings=r.warnings, smelter_rows=len(rows),
             superseded_by=superseded.get(r.label), findings=r.findings))

@@ -47,6 +47,8 @@ class SupplierFile(_Frozen):
     supplier: str | None = Field(default=None, description="Supplier key (see Consolidation).")
     company: str | None = None
     unique_id: str | None = None
+    scope: str | None = Field(
+        default=None, description="Declaration scope: A company, B product(s), C user defined.")
     kind: str | None = None
     version: str | None = None
     effective_date: dt.date | None = None
