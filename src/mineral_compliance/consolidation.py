@@ -310,6 +310,7 @@ def consolidate(
         close_archives()
     files: list[SupplierFile] = []
     readable: list[_Loaded] = []
+    roster_keys = _roster_keys(roster) if roster is not None else None
     for r in loaded:
         if r.decl is None:
             files.append(SupplierFile(file=r.label, status=FileStatus.UNREADABLE,
@@ -371,7 +372,7 @@ def consolidate(
         files.append(SupplierFile(
             file=r.label, sha256=decl.sha256, status=status, supplier=key,
             company=decl.company, unique_id=decl.unique_id, scope=decl.scope_code,
-            kind=decl.kind.value, version=decl.version, effective_date=decl.effective_date,
+            kind=decl.kind.value, on_roster=_on_roster(decl, roster_keys), version=decl.version, effective_date=decl.effective_date,
             errors=r.errors, warnings=r.warnings, smelter_rows=len(rows),
             superseded_by=superseded.get(r.label), findings=r.findings))
         if r.label in superseded:
@@ -559,12 +560,7 @@ def _rule(key: str, roles: QuestionRoles, got: list[str], choices: tuple[str, ..
         if roster is None:
             return None, "left to the user (no supplier roster given)"
         surveyed = _roster_keys(roster)
-        responded = set()
-        for d in members:
-            for text in (d.unique_id, d.company):
-                key = _roster_key(text) if text else ""
-                if key in surveyed:
-                    responded.add(key)
+        responded = {k for d in members for k in _roster_matches(d, surveyed)}
         rate = len(responded) / len(surveyed) if surveyed else 0.0
         return _bucket(rate), (f"{len(responded)} of {len(surveyed)} suppliers on the roster "
                                "responded")
@@ -575,6 +571,16 @@ def _roster_key(text: str) -> str:
     """A roster entry or a supplier's name or ID as compared: the normalised company name
     (legal forms, case, accents and punctuation aside), else the text itself."""
     return name_key(text) or text.strip().casefold()
+
+
+def _roster_matches(decl: _Digest, surveyed: set[str]) -> set[str]:
+    """The roster entries a declaration answers for: its unique ID's and its company name's."""
+    keys = {_roster_key(text) for text in (decl.unique_id, decl.company) if text}
+    return keys & surveyed
+
+
+def _on_roster(decl: _Digest, surveyed: set[str] | None) -> bool | None:
+    return None if surveyed is None else bool(_roster_matches(decl, surveyed))
 
 
 def _roster_keys(roster: Sequence[str]) -> set[str]:

@@ -67,12 +67,17 @@ class Rcoi(StrEnum):
 
 
 class Fact(BaseModel):
-    """One fact a conclusion rests on, and where it comes from."""
+    """One fact a conclusion rests on, and where it comes from.
+
+    Facts may name supplier files and cells: they belong to the internal audit trail, never
+    to a public document."""
 
     model_config = ConfigDict(frozen=True)
 
     statement: str
     source: str
+    locations: tuple[str, ...] = ()
+    """Each value read, as ``file [sheet!cell]``."""
 
 
 class MetalDetermination(BaseModel):
@@ -196,7 +201,8 @@ def _metal(metal: str, profile: CompanyProfile, consolidation: Consolidation,
             facts.append(Fact(statement=f"Suppliers' question {a.question} for {metal}: "
                                         f"{_counts(a.counts)}; company answer "
                                         f"{a.answer or 'left to the company'}.",
-                              source=f"consolidation, CMRT question {a.question} ({a.rule})"))
+                              source=f"consolidation, CMRT question {a.question} ({a.rule})",
+                              locations=_answer_cells(consolidation, a.question, metal)))
     in_scope = bool(products) and used
     excluded = metal in profile.pre_2013_stock
     if excluded:
@@ -218,7 +224,8 @@ def _metal(metal: str, profile: CompanyProfile, consolidation: Consolidation,
         facts.append(Fact(statement=f"Suppliers' question {recycled.question} (100 % recycled "
                                     f"or scrap) for {metal}: {_counts(recycled.counts)}.",
                           source=f"consolidation, CMRT question {recycled.question} "
-                                 f"({recycled.rule})"))
+                                 f"({recycled.rule})",
+                          locations=_answer_cells(consolidation, recycled.question, metal)))
     rcoi, rcoi_facts = _rcoi(metal, consolidation,
                              answers.get((key, QuestionRole.COVERED_COUNTRIES)))
     facts.extend(rcoi_facts)
@@ -236,21 +243,27 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
     if covered is not None:
         facts.append(Fact(statement=f"Suppliers' question {covered.question} (covered "
                                     f"countries) for {metal}: {_counts(counts)}.",
-                          source=f"consolidation, CMRT question {covered.question}"))
-    located = sorted(s.smelter_id or s.name for s in consolidation.smelters
-                     if metal_key(s.metal) == key and Flag.COVERED_COUNTRY in s.flags)
+                          source=f"consolidation, CMRT question {covered.question}",
+                          locations=_answer_cells(consolidation, covered.question, metal)))
+    located = [s for s in consolidation.smelters
+               if metal_key(s.metal) == key and Flag.COVERED_COUNTRY in s.flags]
     if located:
         facts.append(Fact(statement=f"{len(located)} consolidated {metal} smelter(s) are "
-                                    f"located in a covered country: {', '.join(located)}.",
-                          source="consolidation, smelter flags"))
+                                    "located in a covered country.",
+                          source="consolidation, smelter flags: "
+                                 + ", ".join(sorted(f"{s.name} ({s.smelter_id or 'no ID'})"
+                                                    for s in located)),
+                          locations=tuple(sorted({_where(r.file, r.sheet, r.cell)
+                                                  for s in located for r in s.sources}))))
     declared = [m for m in consolidation.mines if metal_key(m.metal) == key
                 and m.country_code in COVERED_COUNTRY_CODES]
     if declared:
-        where = ", ".join(sorted({f"{m.country} ({m.file} [{m.sheet}!{m.cell}])"
-                                  for m in declared}))
+        countries = ", ".join(sorted({m.country or m.country_code or "" for m in declared}))
         facts.append(Fact(statement=f"Suppliers declare {metal} mines in covered countries: "
-                                    f"{where}.",
-                          source="consolidation, declared mine countries"))
+                                    f"{countries}.",
+                          source="consolidation, declared mine countries",
+                          locations=tuple(sorted({_where(m.file, m.sheet, m.cell)
+                                                  for m in declared}))))
     if answered.get("Yes") or declared:
         return Rcoi.KNOWN, facts
     if located:
@@ -267,8 +280,34 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
                                     "answered with text the template does not offer "
                                     f"({', '.join(unlisted)}), which cannot rule the covered "
                                     "countries out.",
-                          source=f"consolidation, CMRT question {covered.question}"))
+                          source=f"consolidation, CMRT question {covered.question}",
+                          locations=_answer_cells(consolidation, covered.question, metal)))
     return Rcoi.REASON, facts
+
+
+def _where(file: str, sheet: str | None, cell: str | None) -> str:
+    return f"{file} [{sheet or '?'}!{cell or '?'}]"
+
+
+def _answer_cells(consolidation: Consolidation, question: str, metal: str
+                  ) -> tuple[str, ...]:
+    """Where each current CMRT declaration holds its answer to ``question`` for ``metal``."""
+    from ..templates.layouts import LAYOUTS
+
+    out = []
+    for f in consolidation.files:
+        if f.kind != "CMRT" or f.status.value in ("superseded", "unreadable"):
+            continue
+        layout = next((la for la in LAYOUTS if la.kind is TemplateKind.CMRT
+                       and f.version in la.versions), None)
+        q = next((x for x in layout.questions if x.key == question), None) if layout else None
+        fixed = [metal_key(m) for m in layout.minerals.fixed] if layout else []
+        if layout is None or q is None or metal_key(metal) not in fixed:
+            out.append(_where(f.file, "Declaration", None))
+            continue
+        row = q.rows[fixed.index(metal_key(metal))]
+        out.append(_where(f.file, layout.declaration_sheet, f"{q.answer_col}{row}"))
+    return tuple(out)
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -50,6 +50,9 @@ class SupplierFile(_Frozen):
     scope: str | None = Field(
         default=None, description="Declaration scope: A company, B product(s), C user defined.")
     kind: str | None = None
+    on_roster: bool | None = Field(
+        default=None, description="The supplier is on the roster given (by unique ID or "
+        "name); None when no roster was given.")
     version: str | None = None
     effective_date: dt.date | None = None
     errors: int = 0
