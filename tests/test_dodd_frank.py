@@ -185,12 +185,16 @@ def test_documents_pass_edgar_and_state_exactly_the_consolidations_figures(
     profile, c = _report_case(tmp_path)
     files = render_dodd_frank(profile, c)
     assert set(files) == {"form-sd.htm", "form-sd.md", "ex1-01.htm", "ex1-01.md",
-                          "checklist.md", "report-data.json"}
+                          "checklist.md", "audit-trail.html", "audit-trail.md",
+                          "report-data.json"}
     for name in ("form-sd.htm", "ex1-01.htm"):
         assert edgar_problems(files[name]) == [], name
     # the smelter table is the consolidation's resolved smelters, row for row
-    expected = sorted((s.metal, s.name, s.country or "-", s.smelter_id, s.status.value)
-                      for s in c.smelters if not s.needs_review and s.smelter_id)
+    from mineral_compliance.disclosures.data import STATUS_LABELS
+
+    expected = sorted((STATUS_LABELS[s.status], s.metal, s.name, s.country or "-",
+                       s.smelter_id) for s in c.smelters
+                      if not s.needs_review and s.smelter_id)
     doc = html.document_fromstring(files["ex1-01.htm"])
     tables = doc.findall(".//table")
     smelter_table = next(t for t in tables if "Smelter ID" in _text(t))
@@ -198,16 +202,18 @@ def test_documents_pass_edgar_and_state_exactly_the_consolidations_figures(
             for tr in smelter_table.findall("tr")[1:]]
     assert sorted(rows) == expected and rows
     # the statistics equal counts made directly from the consolidation
-    data = json.loads(files["report-data.json"])
+    data = json.loads(files["report-data.json"])["public"]
     assert data["statistics"]["suppliers_surveyed"] == 4
     assert data["statistics"]["suppliers_responded"] == 2
+    assert data["statistics"]["responded_on_roster"] == 2
     assert data["statistics"]["response_rate"] == 50.0
     for m in data["statistics"]["per_metal"]:
         mine = [s for s in c.smelters if s.metal == m["metal"] and not s.needs_review]
         assert m["smelters_identified"] == len(mine)
         assert m["conformant"] == sum(s.status.value == "conformant" for s in mine)
-    assert "2 responses (50.0%)" in files["ex1-01.md"] and "surveyed 4 suppliers" in \
-        files["ex1-01.md"]
+    for name in ("ex1-01.md", "form-sd.md"):
+        assert ("surveyed 4 suppliers and received declarations from 2 suppliers: a response "
+                "rate of 50.0%") in files[name]
     # every marked slot is on the checklist, and nothing else is
     markers = {m for name, text in files.items() if name != "checklist.md"
                for m in re.findall(r"\[TO BE COMPLETED BY THE COMPANY: ([^\]]+)\]", text)}
@@ -216,8 +222,9 @@ def test_documents_pass_edgar_and_state_exactly_the_consolidations_figures(
     # and the statements the command prints are the checklist's, in its order
     from mineral_compliance.disclosures import company_statements
 
-    assert files["checklist.md"].splitlines()[2:] == [
-        f"- [ ] **{s.title}**: {s.guidance}" for s in company_statements(profile, c)]
+    statements = company_statements(profile, c)
+    assert files["checklist.md"].splitlines()[2:2 + len(statements)] == [
+        f"- [ ] **{s.title}**: {s.guidance}" for s in statements]
 
 
 def test_documents_are_reproducible_and_written_atomically(tmp_path: Path) -> None:
@@ -275,9 +282,16 @@ def test_a_declared_mine_in_a_covered_country_makes_the_origin_known(tmp_path: P
     profile = CompanyProfile.model_validate(_base_profile())
     tin = next(m for m in determine(profile, c).metals if m.metal == "Tin")
     assert tin.rcoi is Rcoi.KNOWN
-    assert any("Rwanda" in f.statement and "O5" in f.statement for f in tin.facts)
-    report = render_dodd_frank(profile, c)["ex1-01.md"]
-    assert "| Tin | RW | 1 | yes |" in report
+    # the fact names the country; where it was read stays with its locations (internal)
+    fact = next(f for f in tin.facts if "Rwanda" in f.statement)
+    assert "O5" not in fact.statement and "s.xlsx" not in fact.statement
+    assert fact.locations == (f"{supplier} [Smelter List!O5]",)
+    files = render_dodd_frank(profile, c)
+    report = files["ex1-01.md"]
+    assert "| Tin | Rwanda | 1 | yes |" in report
+    assert "Suppliers declared mines in Rwanda." in report
+    assert "s.xlsx" not in report and "O5" not in report
+    assert f"{supplier} [Smelter List!O5]" in files["audit-trail.md"]
 
 
 def test_roll_ups_name_what_each_question_asks_whatever_its_number() -> None:

@@ -372,7 +372,8 @@ def consolidate(
         files.append(SupplierFile(
             file=r.label, sha256=decl.sha256, status=status, supplier=key,
             company=decl.company, unique_id=decl.unique_id, scope=decl.scope_code,
-            kind=decl.kind.value, on_roster=_on_roster(decl, roster_keys), version=decl.version, effective_date=decl.effective_date,
+            kind=decl.kind.value, on_roster=_on_roster(decl, roster_keys),
+            version=decl.version, effective_date=decl.effective_date,
             errors=r.errors, warnings=r.warnings, smelter_rows=len(rows),
             superseded_by=superseded.get(r.label), findings=r.findings))
         if r.label in superseded:

@@ -32,7 +32,7 @@ import json
 import tomllib
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import holidays
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -76,6 +76,8 @@ class Fact(BaseModel):
 
     statement: str
     source: str
+    bears_on: Literal["filing", "scope", "rcoi", "due-diligence"] = "scope"
+    """The conclusion the fact supports."""
     locations: tuple[str, ...] = ()
     """Each value read, as ``file [sheet!cell]``."""
 
@@ -170,12 +172,14 @@ def determine(profile: CompanyProfile, consolidation: Consolidation) -> Determin
     deadline = filing_deadline(profile.reporting_year)
     in_scope = [m for m in metals if m.in_scope and not m.excluded_pre_2013]
     report = any(m.due_diligence_required for m in metals)
-    facts = [Fact(statement=f"The report for calendar year {profile.reporting_year} is due "
+    facts = [Fact(bears_on="filing",
+                  statement=f"The report for calendar year {profile.reporting_year} is due "
                             f"{deadline.isoformat()}.",
                   source="Rule 13p-1: 31 May, next business day after weekends and US "
                          "federal holidays")]
     if not in_scope:
-        facts.append(Fact(statement="No conflict mineral is necessary to products the "
+        facts.append(Fact(bears_on="filing",
+                          statement="No conflict mineral is necessary to products the "
                                     "registrant manufactures or contracts to manufacture, "
                                     "by the profile and supplier answers.",
                           source="company profile; consolidated supplier answers"))
@@ -221,7 +225,8 @@ def _metal(metal: str, profile: CompanyProfile, consolidation: Consolidation,
     recycled = answers.get((key, QuestionRole.RECYCLED))
     recycled_only = recycled is not None and recycled.answer == "Yes"
     if recycled is not None:
-        facts.append(Fact(statement=f"Suppliers' question {recycled.question} (100 % recycled "
+        facts.append(Fact(bears_on="due-diligence",
+                          statement=f"Suppliers' question {recycled.question} (100 % recycled "
                                     f"or scrap) for {metal}: {_counts(recycled.counts)}.",
                           source=f"consolidation, CMRT question {recycled.question} "
                                  f"({recycled.rule})",
@@ -241,14 +246,16 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
     counts: dict[str, int] = dict(covered.counts) if covered is not None else {}
     answered = {k: v for k, v in counts.items() if k}
     if covered is not None:
-        facts.append(Fact(statement=f"Suppliers' question {covered.question} (covered "
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"Suppliers' question {covered.question} (covered "
                                     f"countries) for {metal}: {_counts(counts)}.",
                           source=f"consolidation, CMRT question {covered.question}",
                           locations=_answer_cells(consolidation, covered.question, metal)))
     located = [s for s in consolidation.smelters
                if metal_key(s.metal) == key and Flag.COVERED_COUNTRY in s.flags]
     if located:
-        facts.append(Fact(statement=f"{len(located)} consolidated {metal} smelter(s) are "
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"{len(located)} consolidated {metal} smelter(s) are "
                                     "located in a covered country.",
                           source="consolidation, smelter flags: "
                                  + ", ".join(sorted(f"{s.name} ({s.smelter_id or 'no ID'})"
@@ -259,7 +266,8 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
                 and m.country_code in COVERED_COUNTRY_CODES]
     if declared:
         countries = ", ".join(sorted({m.country or m.country_code or "" for m in declared}))
-        facts.append(Fact(statement=f"Suppliers declare {metal} mines in covered countries: "
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"Suppliers declare {metal} mines in covered countries: "
                                     f"{countries}.",
                           source="consolidation, declared mine countries",
                           locations=tuple(sorted({_where(m.file, m.sheet, m.cell)
@@ -276,7 +284,8 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
     # did not rule the covered countries out
     unlisted = sorted(k for k in answered if k not in ("Yes", "No", "Unknown"))
     if unlisted:
-        facts.append(Fact(statement=f"Question {covered.question} for {metal} was also "
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"Question {covered.question} for {metal} was also "
                                     "answered with text the template does not offer "
                                     f"({', '.join(unlisted)}), which cannot rule the covered "
                                     "countries out.",
