@@ -311,3 +311,117 @@ def test_roll_ups_name_what_each_question_asks_whatever_its_number() -> None:
     determined = determine(profile, result)
     assert any(m.in_scope for m in determined.metals)
     assert determine(profile, old) == determined
+
+
+# -- public figures -----------------------------------------------------------------------------
+
+def test_status_counts_add_up_to_the_facilities_identified(tmp_path: Path) -> None:
+    """Every status has its row, not-enrolled included: the counts per metal and in total
+    add up to the facilities identified, and the percentage conformant follows."""
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+    from mineral_compliance.models.matching import StatusKind
+
+    profile, c = _report_case(tmp_path)
+    tin = next(s for s in c.smelters if s.metal == "Tin" and s.smelter_id)
+    copies = [tin.model_copy(update={"key": f"CID90000{i}", "smelter_id": f"CID90000{i}",
+                                     "name": f"Facility {i}", "status": status})
+              for i, status in enumerate((StatusKind.CONFORMANT, StatusKind.NOT_ENROLLED,
+                                          StatusKind.NOT_ENROLLED, StatusKind.ACTIVE,
+                                          StatusKind.NON_CONFORMANT), start=1)]
+    data = report_data(profile, c.model_copy(update={"smelters": tuple(copies)}))
+    stats = data.public.statistics
+    for m in (*stats.per_metal, stats.total):
+        assert sum(m.count(s) for s in StatusKind) == m.smelters_identified
+    figures = next(m for m in stats.per_metal if m.metal == "Tin")
+    assert (figures.smelters_identified, figures.not_enrolled) == (5, 2)
+    assert figures.percent_conformant == 20.0
+    report = render_form_sd(data)["ex1-01.md"]
+    assert "| Not enrolled | 2 | 0 | 0 | 0 | 2 |" in report
+    assert "| Identified | 5 | 0 | 0 | 0 | 5 |" in report
+    assert "| Percent conformant | 20.0% | - | - | - | 20.0% |" in report
+    # the facility table is grouped by status, in the order filed reports use
+    rows = [line.split(" | ")[0] for line in report.splitlines()
+            if line.startswith("| ") and "Facility" in line]
+    assert rows == ["| Conformant", "| Active", "| Not enrolled", "| Not enrolled",
+                    "| Non-conformant"]
+
+
+def test_a_single_suppliers_answer_is_not_shown_by_kind(tmp_path: Path) -> None:
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+
+    profile, c = _report_case(tmp_path)
+    data = report_data(profile, c)
+    gold = next(m for m in data.public.determination if m.metal == "Gold")
+    tin = next(m for m in data.public.determination if m.metal == "Tin")
+    assert gold.respondents == 1 and gold.answers is None  # only supplier A answered
+    assert tin.respondents == 2 and tin.answers == {"No": 1, "Unknown": 1}
+    report = render_form_sd(data)["ex1-01.md"]
+    row = next(line for line in report.splitlines() if line.startswith("| Gold |"))
+    assert "1 Yes" not in row and "One supplier answered" in row
+    assert "(1 No, 1 Unknown)" in report
+
+
+def test_an_answer_the_template_does_not_offer_is_counted_not_quoted(tmp_path: Path) -> None:
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+
+    profile, c = _report_case(tmp_path)
+    odd = tuple(a.model_copy(update={"counts": {"Maybe": 1, "No": 1}})
+                if a.mineral == "Tin" and a.question == "3" else a for a in c.answers)
+    data = report_data(profile, c.model_copy(update={"answers": odd}))
+    tin = next(m for m in data.public.determination if m.metal == "Tin")
+    assert tin.answers == {"No": 1, "another answer": 1}
+    report = render_form_sd(data)["ex1-01.md"]
+    assert "Maybe" not in report
+    assert any("Maybe" in f.statement for f in data.internal.determination[0].facts)
+
+
+def test_a_metal_necessary_but_not_reported_is_for_the_company_to_confirm(
+        tmp_path: Path) -> None:
+    """Tungsten needed by a product but reported by no supplier: the public text says so
+    plainly, and the checklist asks the company to confirm the scope."""
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+
+    _, c = _report_case(tmp_path)
+    profile = CompanyProfile.model_validate({**_base_profile(), "products": [
+        {"name": "Controllers", "metals": ["Tin", "Tungsten"], "manufactured": True}]})
+    files = render_form_sd(report_data(profile, c))
+    row = next(line for line in files["ex1-01.md"].splitlines()
+               if line.startswith("| Tungsten |"))
+    assert "not in scope" in row and "no supplier reported it" in row
+    assert "- [ ] Confirm the scope for Tungsten:" in files["checklist.md"]
+
+
+def test_the_status_source_is_named_or_its_absence_said(tmp_path: Path) -> None:
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+    from mineral_compliance.models.matching import Snapshot
+
+    profile, c = _report_case(tmp_path)
+    without = render_form_sd(report_data(profile, c))
+    assert "No audit-status list was used" in without["ex1-01.md"]
+    assert "--status-list" in without["checklist.md"]
+    listed = Snapshot(kind="status-list:conformant", source=str(tmp_path / "conformant.csv"),
+                      version="file dated 2025-12-31", sha256="0" * 64, rows=1)
+    files = render_form_sd(report_data(profile, c.model_copy(
+        update={"snapshots": (*c.snapshots, listed)})))
+    report = files["ex1-01.md"]
+    assert ("Status source: the RMI facilities list (conformant) (file dated 2025-12-31)"
+            in report)
+    assert "No audit-status list" not in report and str(tmp_path) not in report
+    assert str(tmp_path / "conformant.csv") in files["audit-trail.md"]
+
+
+def test_the_response_rate_counts_only_suppliers_on_the_roster(tmp_path: Path) -> None:
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+
+    a = _supplier(tmp_path, "Supplier A", {"D26": "Yes", "D27": "Yes", "D38": "No"})
+    b = _supplier(tmp_path, "Unlisted B", {"D26": "Yes", "D27": "Yes", "D38": "No"})
+    c = consolidate([a, b], executor=ThreadPoolExecutor(1),
+                    roster=["Supplier A", "Supplier C", "Supplier D", "Supplier E"])
+    profile = CompanyProfile.model_validate(_base_profile())
+    data = report_data(profile, c)
+    stats = data.public.statistics
+    assert (stats.suppliers_surveyed, stats.suppliers_responded, stats.responded_on_roster,
+            stats.response_rate) == (4, 2, 1, 25.0)
+    assert ("surveyed 4 suppliers and received declarations from 2 suppliers, 1 of them "
+            "among the suppliers surveyed: a response rate of 25.0%") in \
+        render_form_sd(data)["ex1-01.md"]

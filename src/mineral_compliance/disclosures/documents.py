@@ -1,11 +1,15 @@
 """Form SD and its Conflict Minerals Report (Exhibit 1.01), drafted from a consolidation.
 
 Every figure and every table row comes from :func:`report_data`, which reads only the company
-profile, the consolidation and the determination; the documents are that data laid out by the
-templates ``form-sd.j2`` and ``ex1-01.j2``, rendered once as EDGAR-acceptable HTML and once as
-Markdown. What only the company can state (its narrative, measures it performed, signatures)
-is a marked slot, never invented, and every slot is listed in the checklist printed with the
-draft.
+profile, the consolidation and the determination. Its public part is laid out by the templates
+``form-sd.j2`` and ``ex1-01.j2``, rendered once as EDGAR-acceptable HTML and once as Markdown:
+it states supplier facts only in aggregate (answers by metal only where at least two suppliers
+answered) and names no supplier, file, person or cell. Its internal part, the audit trail,
+gives every conclusion and figure with its sources (``audit-trail.html`` and ``.md``).
+
+What only the company can state (its narrative, measures it performed, signatures) is a
+marked slot, never invented; what the user should do before filing (give a roster, confirm a
+scope) is an action. Both are listed in ``checklist.md``, never in a public document.
 """
 
 from __future__ import annotations
@@ -153,13 +157,14 @@ def _actions(d: Determination, c: Consolidation, accepted: str | None,
                                  "and the response rate, or write them in the slot."))
     if accepted is None and d.report_required:
         out.append(Action(key="accepted-versions", title="Record the accepted versions",
-                          detail="consolidate again with the accepted template versions "
-                                 "so that the draft states them from the data."))
+                          detail="consolidate again (the accepted versions are recorded "
+                                 "with --accept) so that the draft states them from the "
+                                 "data, or write them in the slot."))
     if not any(s.kind.startswith("status-list") for s in c.snapshots):
         out.append(Action(key="status-list", title="Give an audit-status list",
                           detail="consolidate again with the RMI facilities lists "
-                                 "(conformant, active) dated to the reporting period; "
-                                 "without them every status is unknown."))
+                                 "(--status-list, conformant and active) dated to the "
+                                 "reporting period; without them every status is unknown."))
     for m in d.metals:
         if necessary[m.metal] and not m.in_scope and not m.excluded_pre_2013:
             out.append(Action(key=f"confirm-{m.metal.lower()}",
