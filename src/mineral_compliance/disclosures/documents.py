@@ -290,6 +290,8 @@ def lists_used(snapshots: tuple[Snapshot, ...]) -> tuple[ListUsed, ...]:
     for s in snapshots:
         kind, _, detail = s.kind.partition(":")
         title = _LIST_TITLES.get(kind, kind).format(detail=detail or kind)
+        if kind == "status-list" and detail in ("", "rmi"):
+            title = "the RMI facilities list"
         out.append(ListUsed(kind=s.kind, title=title, version=s.version))
     return tuple(out)
 
