@@ -38,7 +38,7 @@ import pytest
 
 from mineral_compliance import read_template
 from mineral_compliance.consolidation import consolidate
-from mineral_compliance.disclosures import render_dodd_frank
+from mineral_compliance.disclosures import edgar_problems, render_dodd_frank
 from mineral_compliance.disclosures.documents import PUBLIC_FILES
 from mineral_compliance.disclosures.eu_report import PUBLIC_FILES as EU_PUBLIC_FILES
 from mineral_compliance.disclosures.eu_report import render_eu
@@ -173,6 +173,12 @@ def test_no_supplier_string_occurs_in_a_public_document() -> None:
 
 def test_public_documents_carry_no_e_mail_path_or_cell() -> None:
     _, docs = _scan()
+    for name in ("form-sd.htm", "ex1-01.htm"):
+        assert edgar_problems(docs[name]) == [], name
+    # what the drafts leave to the company is all on the checklist, and only that
+    shown = {m for name in PUBLIC_FILES for m in re.findall(
+        r"\[TO BE COMPLETED BY THE COMPANY: ([^\]]+)\]", docs[name])}
+    assert shown == set(re.findall(r"\*\*([^*]+)\*\*", docs["checklist.md"]))
     for name in PUBLIC_FILES + EU_PUBLIC_FILES:
         text = html.unescape(docs[name])
         assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text), f"an e-mail in {name}"

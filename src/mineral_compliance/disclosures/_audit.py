@@ -227,7 +227,8 @@ border-radius:4px}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
 th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f0f0f0}
-td.loc{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
+td.loc{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all;
+white-space:pre-line}
 h2{border-bottom:2px solid #8b0000;padding-bottom:.2rem;margin-top:2rem}
 """
 

@@ -166,6 +166,7 @@ def _trail(d: EuReportData, c: Consolidation, scope: ScopeReport | None,
                                                                    f"{r.cell}]"
                                                                    for r in s.sources))
                                               for s in these)))
+    source = scope.imports.source if scope else ""
     origins = []
     year = d.reporting_year
     for country, kg in d.import_origins_kg.items():
@@ -177,9 +178,13 @@ def _trail(d: EuReportData, c: Consolidation, scope: ScopeReport | None,
             facts=tuple(Fact(statement=f"{r.quantity_kg} kg of {r.cn} from "
                                        f"{r.supplier or 'unnamed supplier'}",
                              source="import records",
-                             locations=(f"{scope.imports.source if scope else ''} "
-                                        f"[row {r.row}]",)) for r in records)))
+                             locations=(f"{source} [row {r.row}]",)) for r in records)))
     responded = current_files(c)
+    lines = tuple(AuditEntry(
+        subject=f"Annex I line {x.line}: {x.status}", value=f"{x.counted_kg:,.1f} kg counted",
+        facts=(Fact(statement=x.explanation, source="import records, Annex I",
+                    locations=tuple(f"{source} [row {r}]" for r in x.rows)),))
+        for x in d.scope)
     return AuditTrail(
         title=f"Audit trail: EU supply chain due diligence report {year}",
         reporting_year=year, files=audit_files(c),
@@ -188,6 +193,7 @@ def _trail(d: EuReportData, c: Consolidation, scope: ScopeReport | None,
                       value=str(d.suppliers_responded),
                       facts=tuple(file_fact(f, "current declaration") for f in responded)),)),
                   *facility_sections(c, THREE_TG),
+                  AuditSection(title="Imports in scope", entries=lines),
                   AuditSection(title="Risk flags", entries=tuple(flagged)),
                   AuditSection(title="Import origins", entries=tuple(origins))),
         snapshots=snapshots)
