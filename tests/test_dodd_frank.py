@@ -311,6 +311,11 @@ def test_roll_ups_name_what_each_question_asks_whatever_its_number() -> None:
     determined = determine(profile, result)
     assert any(m.in_scope for m in determined.metals)
     assert determine(profile, old) == determined
+    # and the public report states the same answers
+    from mineral_compliance.disclosures.documents import report_data
+
+    assert report_data(profile, old).public.determination == \
+        report_data(profile, result).public.determination
 
 
 # -- public figures -----------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from .data import (
     Slot,
     SmelterRow,
 )
-from .dodd_frank import Determination, MetalDetermination, Rcoi, determine
+from .dodd_frank import Determination, MetalDetermination, Rcoi, cmrt_role, determine
 
 __all__ = ["PUBLIC_FILES", "company_statements", "covered_countries", "current_files",
            "lists_used", "render_dodd_frank", "render_form_sd", "report_data",
@@ -330,8 +330,8 @@ def report_data(profile: CompanyProfile, consolidation: Consolidation,
     total = _figures("Total", smelters, len(unconfirmed))
     surveyed = c.suppliers_surveyed
     accepted = describe_accepted(c.accepted_versions, TemplateKind.CMRT)
-    answers = {(metal_key(a.mineral), a.role): a for a in c.answers
-               if a.family == "CMRT" and a.role is not None}
+    answers = {(metal_key(a.mineral), role): a for a in c.answers
+               if a.family == "CMRT" and (role := a.role or cmrt_role(a.question))}
     necessary = {m: any(m in p.metals and (p.manufactured or p.contracted)
                         for p in profile.products) for m in THREE_TG}
     figures = {f.metal: f for f in per_metal}

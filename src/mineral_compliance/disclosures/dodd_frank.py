@@ -51,6 +51,7 @@ __all__ = [
     "Fact",
     "MetalDetermination",
     "Rcoi",
+    "cmrt_role",
     "determine",
     "filing_deadline",
     "load_profile",
@@ -153,7 +154,7 @@ def filing_deadline(reporting_year: int) -> dt.date:
     return due
 
 
-def _cmrt_role(question: str) -> QuestionRole | None:
+def cmrt_role(question: str) -> QuestionRole | None:
     """The role of a CMRT question number, for a consolidation saved before roll-ups
     carried their role."""
     from ..templates.layouts import LAYOUTS
@@ -165,7 +166,7 @@ def _cmrt_role(question: str) -> QuestionRole | None:
 def determine(profile: CompanyProfile, consolidation: Consolidation) -> Determination:
     """Per metal: scope, RCOI, due diligence; and whether Form SD and a report are due."""
     answers = {(metal_key(a.mineral), role): a for a in consolidation.answers
-               if a.family == "CMRT" and (role := a.role or _cmrt_role(a.question))}
+               if a.family == "CMRT" and (role := a.role or cmrt_role(a.question))}
     metals = []
     for metal in THREE_TG:
         metals.append(_metal(metal, profile, consolidation, answers))
