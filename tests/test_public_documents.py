@@ -115,7 +115,10 @@ def _readable(text: str) -> str:
 
 
 def _public_facts(c: Consolidation) -> set[str]:
-    return {_fold(x) for s in c.smelters for x in (s.name, s.country or "") if x}
+    """The names and countries of the facilities the public table lists (confirmed ones: the
+    spellings of unconfirmed facilities are suppliers' and stay scanned)."""
+    return {_fold(x) for s in c.smelters if s.smelter_id and not s.needs_review
+            for x in (s.name, s.country or "") if x}
 
 
 def _excluded(value: str, public: set[str], boilerplate: str) -> bool:
