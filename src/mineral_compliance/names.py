@@ -21,6 +21,7 @@ from functools import lru_cache
 __all__ = [
     "COVERED_COUNTRY_CODES",
     "country_code",
+    "country_name",
     "in_covered_country",
     "is_placeholder",
     "metal_key",
@@ -143,6 +144,20 @@ def _country_index() -> dict[str, str]:
     for alias, code in _COUNTRY_ALIASES.items():
         index[_country_form(alias)] = code
     return index
+
+
+@lru_cache(maxsize=512)
+def country_name(code: str | None) -> str | None:
+    """The common English name of an ISO 3166-1 alpha-2 code ("CD" -> "Congo, The
+    Democratic Republic of the"), or ``None`` for no known code."""
+    if not code:
+        return None
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code.upper())
+    if country is None:
+        return None
+    return str(getattr(country, "common_name", None) or country.name)
 
 
 @lru_cache(maxsize=4096)

@@ -32,8 +32,10 @@ def test_the_demo_ships_an_example_profile_of_an_invented_registrant() -> None:
 
 
 @pytest.mark.parametrize(("command", "written"), [
-    ("dodd-frank", {"form-sd.htm", "ex1-01.htm", "checklist.md", "report-data.json"}),
-    ("eu", {"eu-annual-report.htm", "eu-checklist.md", "eu-report-data.json"}),
+    ("dodd-frank", {"form-sd.htm", "ex1-01.htm", "checklist.md", "audit-trail.html",
+                    "audit-trail.md", "report-data.json"}),
+    ("eu", {"eu-annual-report.htm", "eu-checklist.md", "eu-audit-trail.html",
+            "eu-audit-trail.md", "eu-report-data.json"}),
 ])
 def test_the_demo_consolidation_reports_without_a_profile(
         consolidations: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -41,9 +43,13 @@ def test_the_demo_consolidation_reports_without_a_profile(
     out = tmp_path / command
     assert main(["report", command, "--consolidation", str(consolidations["demo"]),
                  "-o", str(out)]) == 0
-    err = capsys.readouterr().err
+    printed = capsys.readouterr()
+    err = printed.err
     assert "using their example profile" in err and "company-profile.toml" in err
     assert written <= {p.name for p in out.iterdir()}
+    trail = next(p for p in written if p.endswith("audit-trail.html"))
+    assert "internal audit trail (confidential" in printed.out
+    assert str(out / trail) in printed.out
     first = next(p for p in sorted(written) if p.endswith(".htm"))
     assert "Example Devices Inc." in (out / first).read_text(encoding="ascii")
 

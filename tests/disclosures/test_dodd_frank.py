@@ -185,12 +185,16 @@ def test_documents_pass_edgar_and_state_exactly_the_consolidations_figures(
     profile, c = _report_case(tmp_path)
     files = render_dodd_frank(profile, c)
     assert set(files) == {"form-sd.htm", "form-sd.md", "ex1-01.htm", "ex1-01.md",
-                          "checklist.md", "report-data.json"}
+                          "checklist.md", "audit-trail.html", "audit-trail.md",
+                          "report-data.json"}
     for name in ("form-sd.htm", "ex1-01.htm"):
         assert edgar_problems(files[name]) == [], name
     # the smelter table is the consolidation's resolved smelters, row for row
-    expected = sorted((s.metal, s.name, s.country or "-", s.smelter_id, s.status.value)
-                      for s in c.smelters if not s.needs_review and s.smelter_id)
+    from mineral_compliance.disclosures.data import STATUS_LABELS
+
+    expected = sorted((STATUS_LABELS[s.status], s.metal, s.name, s.country or "-",
+                       s.smelter_id) for s in c.smelters
+                      if not s.needs_review and s.smelter_id)
     doc = html.document_fromstring(files["ex1-01.htm"])
     tables = doc.findall(".//table")
     smelter_table = next(t for t in tables if "Smelter ID" in _text(t))
@@ -198,16 +202,18 @@ def test_documents_pass_edgar_and_state_exactly_the_consolidations_figures(
             for tr in smelter_table.findall("tr")[1:]]
     assert sorted(rows) == expected and rows
     # the statistics equal counts made directly from the consolidation
-    data = json.loads(files["report-data.json"])
+    data = json.loads(files["report-data.json"])["public"]
     assert data["statistics"]["suppliers_surveyed"] == 4
     assert data["statistics"]["suppliers_responded"] == 2
+    assert data["statistics"]["responded_on_roster"] == 2
     assert data["statistics"]["response_rate"] == 50.0
     for m in data["statistics"]["per_metal"]:
         mine = [s for s in c.smelters if s.metal == m["metal"] and not s.needs_review]
         assert m["smelters_identified"] == len(mine)
         assert m["conformant"] == sum(s.status.value == "conformant" for s in mine)
-    assert "2 responses (50.0%)" in files["ex1-01.md"] and "surveyed 4 suppliers" in \
-        files["ex1-01.md"]
+    for name in ("ex1-01.md", "form-sd.md"):
+        assert ("surveyed 4 suppliers and received declarations from 2 suppliers: a response "
+                "rate of 50.0%") in files[name]
     # every marked slot is on the checklist, and nothing else is
     markers = {m for name, text in files.items() if name != "checklist.md"
                for m in re.findall(r"\[TO BE COMPLETED BY THE COMPANY: ([^\]]+)\]", text)}
@@ -216,8 +222,9 @@ def test_documents_pass_edgar_and_state_exactly_the_consolidations_figures(
     # and the statements the command prints are the checklist's, in its order
     from mineral_compliance.disclosures import company_statements
 
-    assert files["checklist.md"].splitlines()[2:] == [
-        f"- [ ] **{s.title}**: {s.guidance}" for s in company_statements(profile, c)]
+    statements = company_statements(profile, c)
+    assert files["checklist.md"].splitlines()[2:2 + len(statements)] == [
+        f"- [ ] **{s.title}**: {s.guidance}" for s in statements]
 
 
 def test_documents_are_reproducible_and_written_atomically(tmp_path: Path) -> None:
@@ -275,9 +282,16 @@ def test_a_declared_mine_in_a_covered_country_makes_the_origin_known(tmp_path: P
     profile = CompanyProfile.model_validate(_base_profile())
     tin = next(m for m in determine(profile, c).metals if m.metal == "Tin")
     assert tin.rcoi is Rcoi.KNOWN
-    assert any("Rwanda" in f.statement and "O5" in f.statement for f in tin.facts)
-    report = render_dodd_frank(profile, c)["ex1-01.md"]
-    assert "| Tin | RW | 1 | yes |" in report
+    # the fact names the country; where it was read stays with its locations (internal)
+    fact = next(f for f in tin.facts if "Rwanda" in f.statement)
+    assert "O5" not in fact.statement and "s.xlsx" not in fact.statement
+    assert fact.locations == (f"{supplier} [Smelter List!O5]",)
+    files = render_dodd_frank(profile, c)
+    report = files["ex1-01.md"]
+    assert "| Tin | Rwanda | 1 | yes |" in report
+    assert "Suppliers declared mines in Rwanda." in report
+    assert "s.xlsx" not in report and "O5" not in report
+    assert f"{supplier} [Smelter List!O5]" in files["audit-trail.md"]
 
 
 def test_roll_ups_name_what_each_question_asks_whatever_its_number() -> None:
@@ -297,3 +311,122 @@ def test_roll_ups_name_what_each_question_asks_whatever_its_number() -> None:
     determined = determine(profile, result)
     assert any(m.in_scope for m in determined.metals)
     assert determine(profile, old) == determined
+    # and the public report states the same answers
+    from mineral_compliance.disclosures.documents import report_data
+
+    assert report_data(profile, old).public.determination == \
+        report_data(profile, result).public.determination
+
+
+# -- public figures -----------------------------------------------------------------------------
+
+def test_status_counts_add_up_to_the_facilities_identified(tmp_path: Path) -> None:
+    """Every status has its row, not-enrolled included: the counts per metal and in total
+    add up to the facilities identified, and the percentage conformant follows."""
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+    from mineral_compliance.models.matching import StatusKind
+
+    profile, c = _report_case(tmp_path)
+    tin = next(s for s in c.smelters if s.metal == "Tin" and s.smelter_id)
+    copies = [tin.model_copy(update={"key": f"CID90000{i}", "smelter_id": f"CID90000{i}",
+                                     "name": f"Facility {i}", "status": status})
+              for i, status in enumerate((StatusKind.CONFORMANT, StatusKind.NOT_ENROLLED,
+                                          StatusKind.NOT_ENROLLED, StatusKind.ACTIVE,
+                                          StatusKind.NON_CONFORMANT), start=1)]
+    data = report_data(profile, c.model_copy(update={"smelters": tuple(copies)}))
+    stats = data.public.statistics
+    for m in (*stats.per_metal, stats.total):
+        assert sum(m.count(s) for s in StatusKind) == m.smelters_identified
+    figures = next(m for m in stats.per_metal if m.metal == "Tin")
+    assert (figures.smelters_identified, figures.not_enrolled) == (5, 2)
+    assert figures.percent_conformant == 20.0
+    report = render_form_sd(data)["ex1-01.md"]
+    assert "| Not enrolled | 2 | 0 | 0 | 0 | 2 |" in report
+    assert "| Identified | 5 | 0 | 0 | 0 | 5 |" in report
+    assert "| Percent conformant | 20.0% | - | - | - | 20.0% |" in report
+    # the facility table is grouped by status, in the order filed reports use
+    rows = [line.split(" | ")[0] for line in report.splitlines()
+            if line.startswith("| ") and "Facility" in line]
+    assert rows == ["| Conformant", "| Active", "| Not enrolled", "| Not enrolled",
+                    "| Non-conformant"]
+
+
+def test_a_single_suppliers_answer_is_not_shown_by_kind(tmp_path: Path) -> None:
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+
+    profile, c = _report_case(tmp_path)
+    data = report_data(profile, c)
+    gold = next(m for m in data.public.determination if m.metal == "Gold")
+    tin = next(m for m in data.public.determination if m.metal == "Tin")
+    assert gold.respondents == 1 and gold.answers is None  # only supplier A answered
+    assert tin.respondents == 2 and tin.answers == {"No": 1, "Unknown": 1}
+    report = render_form_sd(data)["ex1-01.md"]
+    row = next(line for line in report.splitlines() if line.startswith("| Gold |"))
+    assert "1 Yes" not in row and "One supplier answered" in row
+    assert "(1 No, 1 Unknown)" in report
+
+
+def test_an_answer_the_template_does_not_offer_is_counted_not_quoted(tmp_path: Path) -> None:
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+
+    profile, c = _report_case(tmp_path)
+    odd = tuple(a.model_copy(update={"counts": {"Maybe": 1, "No": 1}})
+                if a.mineral == "Tin" and a.question == "3" else a for a in c.answers)
+    data = report_data(profile, c.model_copy(update={"answers": odd}))
+    tin = next(m for m in data.public.determination if m.metal == "Tin")
+    assert tin.answers == {"No": 1, "another answer": 1}
+    report = render_form_sd(data)["ex1-01.md"]
+    assert "Maybe" not in report
+    assert any("Maybe" in f.statement for f in data.internal.determination[0].facts)
+
+
+def test_a_metal_necessary_but_not_reported_is_for_the_company_to_confirm(
+        tmp_path: Path) -> None:
+    """Tungsten needed by a product but reported by no supplier: the public text says so
+    plainly, and the checklist asks the company to confirm the scope."""
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+
+    _, c = _report_case(tmp_path)
+    profile = CompanyProfile.model_validate({**_base_profile(), "products": [
+        {"name": "Controllers", "metals": ["Tin", "Tungsten"], "manufactured": True}]})
+    files = render_form_sd(report_data(profile, c))
+    row = next(line for line in files["ex1-01.md"].splitlines()
+               if line.startswith("| Tungsten |"))
+    assert "not in scope" in row and "no supplier reported it" in row
+    assert "- [ ] Confirm the scope for Tungsten:" in files["checklist.md"]
+
+
+def test_the_status_source_is_named_or_its_absence_said(tmp_path: Path) -> None:
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+    from mineral_compliance.models.matching import Snapshot
+
+    profile, c = _report_case(tmp_path)
+    without = render_form_sd(report_data(profile, c))
+    assert "No audit-status list was used" in without["ex1-01.md"]
+    assert "--status-list" in without["checklist.md"]
+    listed = Snapshot(kind="status-list:conformant", source=str(tmp_path / "conformant.csv"),
+                      version="file dated 2025-12-31", sha256="0" * 64, rows=1)
+    files = render_form_sd(report_data(profile, c.model_copy(
+        update={"snapshots": (*c.snapshots, listed)})))
+    report = files["ex1-01.md"]
+    assert ("Status source: the RMI facilities list (conformant) (file dated 2025-12-31)"
+            in report)
+    assert "No audit-status list" not in report and str(tmp_path) not in report
+    assert str(tmp_path / "conformant.csv") in files["audit-trail.md"]
+
+
+def test_the_response_rate_counts_only_suppliers_on_the_roster(tmp_path: Path) -> None:
+    from mineral_compliance.disclosures.documents import render_form_sd, report_data
+
+    a = _supplier(tmp_path, "Supplier A", {"D26": "Yes", "D27": "Yes", "D38": "No"})
+    b = _supplier(tmp_path, "Unlisted B", {"D26": "Yes", "D27": "Yes", "D38": "No"})
+    c = consolidate([a, b], executor=ThreadPoolExecutor(1),
+                    roster=["Supplier A", "Supplier C", "Supplier D", "Supplier E"])
+    profile = CompanyProfile.model_validate(_base_profile())
+    data = report_data(profile, c)
+    stats = data.public.statistics
+    assert (stats.suppliers_surveyed, stats.suppliers_responded, stats.responded_on_roster,
+            stats.response_rate) == (4, 2, 1, 25.0)
+    assert ("surveyed 4 suppliers and received declarations from 2 suppliers, 1 of them "
+            "among the suppliers surveyed: a response rate of 25.0%") in \
+        render_form_sd(data)["ex1-01.md"]

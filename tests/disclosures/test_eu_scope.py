@@ -195,7 +195,9 @@ def test_eu_documents_from_consolidation_imports_and_cahra(
         "address": "Example Street 1", "contact_name": "Compliance", "contact_phone": "+49 1",
         "reporting_year": 2025, "products": []})
     files = render_eu(profile, c, scope(imports), load_cahra(cahra))
-    data = json.loads(files["eu-report-data.json"])
+    dumped = json.loads(files["eu-report-data.json"])
+    assert set(dumped) == {"public", "internal"}
+    data = dumped["public"]
     assert data["in_scope_lines"] == ["B10"] and data["unconfirmed_lines"] == []
     assert data["import_origins_in_cahra_list"] == ["MM"]
     expected = sorted((s.metal, s.smelter_id) for s in c.smelters
@@ -212,12 +214,22 @@ def test_eu_documents_from_consolidation_imports_and_cahra(
     assert {r["annex_line"] for r in custody if r["cn_code"] == "74031100"} == {
         "not in Annex I"}
     assert {r["annex_line"] for r in custody if r["cn_code"].startswith("8001")} == {"B10"}
-    assert json.loads(files["competent-authority-pack.json"])["reporting_year"] == 2025
+    pack = json.loads(files["competent-authority-pack.json"])
+    assert pack["reporting_year"] == 2025 and pack["snapshots"]
+    # the import origins behind the public figures, row by row, are in the audit trail only
+    origins = next(s for s in dumped["internal"]["sections"] if s["title"] == "Import origins")
+    assert {e["subject"] for e in origins["entries"]} == {
+        f"Imports from {k}" for k in data["import_origins_kg"]}
     assert render_eu(profile, c, scope(imports), load_cahra(cahra)) == files
     # without the CAHRA list, nothing claims a screening that did not happen
-    unscreened = render_eu(profile, c, scope(imports), None)["eu-annual-report.md"]
-    assert "Import origins on the CAHRA list: not screened" in unscreened
-    assert "indicative CAHRA list: not screened" in unscreened  # c was made without one
+    bare = render_eu(profile, c, scope(imports), None)
+    unscreened = bare["eu-annual-report.md"]
+    assert "Import origins on the CAHRA list: not assessed against the EU indicative list" \
+        in unscreened
+    # c was made without one
+    assert "indicative CAHRA list: not assessed against the EU indicative list" in unscreened
     assert "on the CAHRA list: none" not in unscreened
+    # the public report says what was not done; the instruction goes to the checklist
+    assert "--cahra" not in unscreened and "--cahra" in bare["eu-checklist.md"]
     screened = files["eu-annual-report.md"]
     assert "Import origins on the CAHRA list: MM" in screened

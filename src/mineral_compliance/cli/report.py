@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 
 from ..consolidation import compare, load_consolidation
-from ..disclosures import company_statements, determine, write_dodd_frank
+from ..disclosures import determine, report_data, write_dodd_frank
+from ..disclosures.documents import PUBLIC_FILES
 from ..disclosures.eu import load_annex
 from ..disclosures.eu import scope as eu_scope
+from ..disclosures.eu_report import PUBLIC_FILES as EU_PUBLIC_FILES
 from ..disclosures.eu_report import write_eu
 from ..errors import MineralComplianceError
 from ..refdata import load_cahra
@@ -33,11 +35,17 @@ def run_dodd_frank(args: argparse.Namespace) -> int:
                  if m.excluded_pre_2013 else f"{m.rcoi.value if m.rcoi else '-'}, due "
                  f"diligence {'required' if m.due_diligence_required else 'not required'}")
         print(f"  {m.metal:<9} {state}")
-    statements = company_statements(profile, result)
-    print(f"the company must still write {len(statements)} statements (checklist.md):")
-    for s in statements:
+    draft = report_data(profile, result, decision).public
+    print(f"the company must still write {len(draft.checklist)} statements (checklist.md):")
+    for s in draft.checklist:
         print(f"  - [ ] **{s.title}**: {s.guidance}")
+    if draft.actions:
+        print("before filing (checklist.md):")
+        for a in draft.actions:
+            print(f"  - [ ] {a.title}: {a.detail}")
     print(f"written to {args.out}: {', '.join(p.name for p in written)}")
+    print(f"public (to file): {', '.join(p.name for p in written if p.name in PUBLIC_FILES)}")
+    print(f"internal audit trail (confidential, not for filing): {args.out / 'audit-trail.html'}")
     return 0
 
 
@@ -53,6 +61,8 @@ def run_eu(args: argparse.Namespace) -> int:
         return failed(exc)
     written = write_eu(profile, result, args.out, imports, cahra, sites)
     print(f"written to {args.out}: {', '.join(p.name for p in written)}")
+    print(f"public (to publish): {', '.join(EU_PUBLIC_FILES)}")
+    print(f"internal audit trail (confidential): {args.out / 'eu-audit-trail.html'}")
     print("the company must still write the statements in eu-checklist.md")
     return 0
 

@@ -33,7 +33,7 @@ from .loading import Loaded, Progress, load_all
 from .references import matchers_by_family
 from .rollup import roll_up
 from .smelters import merge, smelter_key
-from .suppliers import roster_keys, superseded_by, supplier_key
+from .suppliers import on_roster, roster_keys, superseded_by, supplier_key
 
 __all__ = ["consolidate"]
 
@@ -85,6 +85,7 @@ def consolidate(
         else:
             readable.append(r)
     superseded = superseded_by(readable)
+    surveyed = roster_keys(roster) if roster is not None else None
     matchers = matchers_by_family(readable, items, references=references, legacy=legacy,
                                   status_lists=status_lists, cahra=cahra)
     smelter_rows: dict[str, list[tuple[SmelterSource, SmelterMatch]]] = defaultdict(list)
@@ -102,8 +103,9 @@ def consolidate(
                   FileStatus.WARNINGS if r.warnings else FileStatus.VALID)
         files.append(SupplierFile(
             file=r.label, sha256=decl.sha256, status=status, supplier=key,
-            company=decl.company, unique_id=decl.unique_id,
-            kind=decl.kind.value, version=decl.version, effective_date=decl.effective_date,
+            company=decl.company, unique_id=decl.unique_id, scope=decl.scope_code,
+            kind=decl.kind.value, on_roster=on_roster(decl, surveyed),
+            version=decl.version, effective_date=decl.effective_date,
             errors=r.errors, warnings=r.warnings, smelter_rows=len(rows),
             superseded_by=superseded.get(r.label), findings=r.findings))
         if r.label in superseded:

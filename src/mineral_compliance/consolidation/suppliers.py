@@ -10,7 +10,8 @@ from ..names import name_key
 from ..templates.detect import version_key
 from .loading import Digest, Loaded
 
-__all__ = ["roster_keys", "roster_responses", "superseded_by", "supplier_key"]
+__all__ = ["on_roster", "roster_keys", "roster_matches", "roster_responses", "superseded_by",
+           "supplier_key"]
 
 
 def supplier_key(decl: Digest) -> str:
@@ -56,10 +57,16 @@ def roster_responses(roster: Sequence[str], members: Iterable[Digest]) -> tuple[
     """How many suppliers on the roster sent one of ``members`` (by unique ID or normalised
     name), and how many suppliers the roster names."""
     surveyed = roster_keys(roster)
-    responded = set()
-    for d in members:
-        for text in (d.unique_id, d.company):
-            key = _roster_key(text) if text else ""
-            if key in surveyed:
-                responded.add(key)
+    responded = {k for d in members for k in roster_matches(d, surveyed)}
     return len(responded), len(surveyed)
+
+
+def roster_matches(decl: Digest, surveyed: set[str]) -> set[str]:
+    """The roster entries a declaration answers for: its unique ID's and its company name's."""
+    keys = {_roster_key(text) for text in (decl.unique_id, decl.company) if text}
+    return keys & surveyed
+
+
+def on_roster(decl: Digest, surveyed: set[str] | None) -> bool | None:
+    """Whether the declaration's supplier is on the roster; None without a roster."""
+    return None if surveyed is None else bool(roster_matches(decl, surveyed))

@@ -1,7 +1,7 @@
 """Regulatory disclosures drawn from a consolidation: SEC Form SD and its Conflict Minerals
 Report (Dodd-Frank Section 1502), and the Regulation (EU) 2017/821 reports."""
 
-from .data import EuReportData, FormSdData, Slot
+from .data import AuditTrail, DoddFrankData, EuData, EuReportData, FormSdData, Slot
 from .documents import (
     company_statements,
     render_dodd_frank,
@@ -21,7 +21,10 @@ from .dodd_frank import (
 from .edgar import edgar_problems
 
 __all__ = [
+    "AuditTrail",
     "Determination",
+    "DoddFrankData",
+    "EuData",
     "EuReportData",
     "Fact",
     "FormSdData",

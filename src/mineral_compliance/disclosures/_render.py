@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from .._words import counted
+from ..names import country_name
 from .edgar import ascii_entities
 
 __all__ = ["render_html", "render_markdown"]
@@ -56,6 +57,16 @@ def _thousands(value: float, places: int | None = None) -> str:
     return f"{value:,}" if places is None else f"{value:,.{places}f}"
 
 
+def _country(code: str) -> str:
+    """A declared country code by name; a declaration that names no country as such."""
+    return country_name(code) or ("no country named" if code == "unresolved" else code)
+
+
+def _percent(value: float | None) -> str:
+    """A percentage as the tables print it; ``-`` for none."""
+    return "-" if value is None else f"{value}%"
+
+
 @cache
 def _environment(form: Form) -> Environment:
     env = Environment(loader=PackageLoader("mineral_compliance", "disclosures/templates"),
@@ -67,6 +78,8 @@ def _environment(form: Form) -> Environment:
     env.filters["cell"] = _md_cell
     env.filters["oneline"] = _oneline
     env.filters["thousands"] = _thousands
+    env.filters["percent"] = _percent
+    env.filters["country"] = _country
     return env
 
 

@@ -1,22 +1,23 @@
 """What the disclosure documents say, as typed data.
 
-:class:`FormSdData` holds everything Form SD and its Conflict Minerals Report (Exhibit 1.01)
-state; :class:`EuReportData` everything the Regulation (EU) 2017/821 documents state. The
-documents are these models laid out by templates, and ``report-data.json`` and
-``eu-report-data.json`` are their JSON dumps, so a figure in a document and the same figure in
-the data file cannot differ.
+Each report has two parts, kept in separate models:
 
-The fields fall into three kinds, kept apart so that a public edition and an internal audit
-trail can later be drawn from the same model:
+* the **public** part, :class:`FormSdData` (Form SD and its Conflict Minerals Report,
+  Exhibit 1.01) and :class:`EuReportData` (the Regulation (EU) 2017/821 annual report): what
+  may be filed and published. It states facts in aggregate (counts of suppliers and
+  responses, answers by metal, countries, the facility table with its status, the template
+  versions accepted) and names no supplier, supplier file, person, address or cell;
+* the **internal** part, :class:`AuditTrail`: every conclusion and every public figure with
+  the facts and sources it rests on, down to file, sheet and cell, for the people who review
+  the draft before filing.
 
-* aggregate figures (:class:`InquiryStatistics`, :class:`MetalFigures`, the status and flag
-  counts of :class:`EuReportData`), which name no supplier;
-* facility and import rows (:class:`SmelterRow`, the Annex I lines), as the reports list them;
-* facts with their sources (the determination's facts, the declared mines, the reference-data
-  snapshots), which may name supplier files and cells.
+The public documents are rendered from the public model alone, so nothing of the internal
+part can reach them. ``report-data.json`` and ``eu-report-data.json`` are the dumps of
+:class:`DoddFrankData` and :class:`EuData`: ``public`` and ``internal``, side by side.
 
 What only the company can state is a :class:`Slot`: the documents show it marked, and the
-checklist lists it.
+checklist lists it. What the user of the tool should do before filing (give a roster,
+confirm a scope) is an :class:`Action`, listed in the checklist and never in a public text.
 """
 
 from __future__ import annotations
@@ -28,14 +29,26 @@ from pydantic import BaseModel, ConfigDict
 from ..models.matching import Flag, Snapshot, StatusKind
 from ..models.profile import CompanyProfile
 from ..upstream.link import UpstreamSummary
-from .dodd_frank import MetalDetermination
+from .dodd_frank import Fact, MetalDetermination, Rcoi
 from .eu import LineScope
 
 __all__ = [
+    "STATUS_LABELS",
+    "STATUS_ORDER",
+    "Action",
+    "AuditEntry",
+    "AuditFile",
+    "AuditSection",
+    "AuditTrail",
+    "Countries",
+    "DoddFrankData",
+    "EuData",
     "EuReportData",
     "EuSmelterRow",
     "FormSdData",
     "InquiryStatistics",
+    "ListUsed",
+    "MetalConclusion",
     "MetalFigures",
     "Obligation",
     "Slot",
@@ -59,6 +72,39 @@ class Slot(BaseModel):
         return f"[TO BE COMPLETED BY THE COMPANY: {self.title}]"
 
 
+class Action(BaseModel):
+    """Something the user should do before filing (give a roster, confirm a scope): listed in
+    the checklist, never in a public document."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    title: str
+    detail: str
+
+
+STATUS_ORDER = (StatusKind.CONFORMANT, StatusKind.ACTIVE, StatusKind.NOT_ENROLLED,
+                StatusKind.NON_CONFORMANT, StatusKind.UNKNOWN)
+"""The order filed reports group facilities in."""
+
+STATUS_LABELS = {StatusKind.CONFORMANT: "Conformant", StatusKind.ACTIVE: "Active",
+                 StatusKind.NOT_ENROLLED: "Not enrolled",
+                 StatusKind.NON_CONFORMANT: "Non-conformant",
+                 StatusKind.UNKNOWN: "Status unknown"}
+"""Each audit status as the documents print it."""
+
+
+class ListUsed(BaseModel):
+    """A reference list the results rest on, as a public document names it: what it is and
+    its version or date, not where the file was read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    title: str
+    version: str | None
+
+
 class SmelterRow(BaseModel):
     """One smelter or refiner of the supply chain, as the reports' table lists it."""
 
@@ -69,6 +115,10 @@ class SmelterRow(BaseModel):
     country: str | None
     smelter_id: str
     status: StatusKind
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
 
 
 class EuSmelterRow(SmelterRow):
@@ -84,13 +134,64 @@ class MetalFigures(BaseModel):
 
     metal: str
     smelters_identified: int
+    """Always the sum of the five status counts."""
     conformant: int
     active: int
+    not_enrolled: int
     non_conformant: int
     status_unknown: int
+    percent_conformant: float | None
+    """Conformant over identified, percent to one decimal; None when none is identified."""
     unconfirmed_facilities: int
     """Declared facilities not resolved to a reference-list smelter without review."""
     located_in_covered_countries: int
+
+    def count(self, status: StatusKind) -> int:
+        """The facilities of ``status``."""
+        return {StatusKind.CONFORMANT: self.conformant, StatusKind.ACTIVE: self.active,
+                StatusKind.NOT_ENROLLED: self.not_enrolled,
+                StatusKind.NON_CONFORMANT: self.non_conformant,
+                StatusKind.UNKNOWN: self.status_unknown}[status]
+
+
+class MetalConclusion(BaseModel):
+    """The determination for one metal as a public document states it: the conclusions and
+    an aggregate basis, never a single supplier's answer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metal: str
+    necessary: bool
+    """A product category of the profile needs the metal."""
+    reported_used: bool
+    """The consolidated supplier answers say it is used."""
+    in_scope: bool
+    excluded_pre_2013: bool
+    recycled_only: bool
+    rcoi: Rcoi | None
+    due_diligence_required: bool
+    respondents: int
+    """Suppliers that answered the covered-countries question for the metal."""
+    answers: dict[str, int] | None
+    """Those answers by kind (Yes, No, Unknown, another answer); None with fewer than two
+    respondents, so that no single supplier's answer can be read from the document."""
+    basis: str
+    """The basis of the conclusion in the company's words."""
+
+
+class Countries(BaseModel):
+    """The countries the data supports, per metal; none of them establishes the origin of
+    the ore."""
+
+    model_config = ConfigDict(frozen=True)
+
+    declared_mines: dict[str, tuple[str, ...]]
+    """Countries where suppliers declared mines."""
+    facilities: dict[str, tuple[str, ...]]
+    """Countries where the identified smelters and refiners are located."""
+    inquiry: dict[str, tuple[str, ...]] = {}
+    """Countries of origin from smelter-level origin data (RCOI data); empty until such data
+    is loaded."""
 
 
 class InquiryStatistics(BaseModel):
@@ -101,16 +202,29 @@ class InquiryStatistics(BaseModel):
     suppliers_surveyed: int | None
     """None when no supplier roster was given."""
     suppliers_responded: int
+    """Suppliers with a current CMRT, whether on the roster or not."""
+    responded_on_roster: int | None
+    """Of them, those on the roster; None without a roster."""
     response_rate: float | None
-    """Percent, to one decimal place."""
+    """Suppliers on the roster that responded over the roster, percent to one decimal."""
     templates: dict[str, int]
     """Current declarations by template and version (``"CMRT 6.5"``)."""
     declarations_outside_accepted_versions: int
+    resubmissions: int
+    """Declarations replaced by a later one from the same supplier."""
+    declarations_with_errors: int
+    declarations_with_warnings: int
+    """Current declarations with warnings and no error."""
+    scopes: dict[str, int]
+    """Current declarations by scope: company, product, user defined, not stated."""
     per_metal: tuple[MetalFigures, ...]
+    total: MetalFigures
+    """The four metals together (``metal`` is ``"Total"``)."""
 
 
 class FormSdData(BaseModel):
-    """Everything Form SD and the Conflict Minerals Report state (Rule 13p-1)."""
+    """Everything Form SD and the Conflict Minerals Report state (Rule 13p-1): the public
+    part of the draft."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -119,12 +233,18 @@ class FormSdData(BaseModel):
     filing_deadline: dt.date
     form_sd_required: bool
     report_required: bool
-    determination: tuple[MetalDetermination, ...]
-    """Per metal, the conclusion and the facts it rests on, with their sources."""
+    covered_countries: tuple[str, ...]
+    """The Democratic Republic of the Congo and the nine adjoining countries, by name."""
+    determination: tuple[MetalConclusion, ...]
+    """Per metal, the conclusions and their aggregate basis."""
     statistics: InquiryStatistics
     smelters: tuple[SmelterRow, ...]
     declared_mines: tuple[UpstreamSummary, ...]
-    snapshots: tuple[Snapshot, ...]
+    countries: Countries
+    lists_used: tuple[ListUsed, ...]
+    """The reference and status lists the facility table rests on."""
+    status_list: ListUsed | None
+    """The audit-status list the statuses come from; None when none was used."""
     accepted_versions: str | None
     """The accepted-versions policy as the consolidation recorded it."""
     accepted_cmrt_versions: str | None
@@ -132,6 +252,8 @@ class FormSdData(BaseModel):
     one."""
     checklist: tuple[Slot, ...]
     """The statements the company must write, in the order the checklist lists them."""
+    actions: tuple[Action, ...]
+    """What the user should do or confirm before filing."""
 
     def slot(self, key: str) -> Slot:
         """The statement ``key`` of the checklist."""
@@ -173,14 +295,87 @@ class EuReportData(BaseModel):
     """The consolidation screened smelter locations against a CAHRA list."""
     origins_screened: bool
     """Import origins and declared mines were screened against a CAHRA list."""
-    snapshots: tuple[Snapshot, ...]
+    lists_used: tuple[ListUsed, ...]
     obligations: tuple[Obligation, ...]
     slots: tuple[Slot, ...]
     """The statements the company must write, in the order the checklist lists them."""
+    actions: tuple[Action, ...]
+    """What the user should do or confirm before filing."""
 
     def slot(self, key: str) -> Slot:
         """The statement ``key`` of the checklist."""
         return _slot(self.slots, key)
+
+
+class AuditFile(BaseModel):
+    """One supplier file as the audit trail lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    file: str
+    company: str | None
+    supplier: str | None
+    kind: str | None
+    version: str | None
+    scope: str | None
+    effective_date: dt.date | None
+    status: str
+    on_roster: bool | None
+    errors: int
+    warnings: int
+    superseded_by: str | None
+
+
+class AuditEntry(BaseModel):
+    """A conclusion or a public figure, and the facts it rests on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    value: str
+    facts: tuple[Fact, ...]
+
+
+class AuditSection(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    entries: tuple[AuditEntry, ...]
+
+
+class AuditTrail(BaseModel):
+    """The internal audit trail of a draft: every conclusion and public figure with its
+    sources, down to file, sheet and cell. Confidential; never filed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    reporting_year: int
+    files: tuple[AuditFile, ...]
+    sections: tuple[AuditSection, ...]
+    determination: tuple[MetalDetermination, ...] = ()
+    """The SEC determination per metal, with its facts (empty for the EU report)."""
+    snapshots: tuple[Snapshot, ...]
+    """The reference data read, with where it was read and its sha256."""
+
+
+class DoddFrankData(BaseModel):
+    """The SEC draft as data (``report-data.json``): the public part and the internal one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    public: FormSdData
+    internal: AuditTrail
+
+
+class EuData(BaseModel):
+    """The EU draft as data (``eu-report-data.json``): the public part and the internal one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    public: EuReportData
+    internal: AuditTrail
 
 
 def _slot(slots: tuple[Slot, ...], key: str) -> Slot:

@@ -32,7 +32,7 @@ import json
 import tomllib
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import holidays
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -51,6 +51,7 @@ __all__ = [
     "Fact",
     "MetalDetermination",
     "Rcoi",
+    "cmrt_role",
     "determine",
     "filing_deadline",
     "load_profile",
@@ -67,12 +68,19 @@ class Rcoi(StrEnum):
 
 
 class Fact(BaseModel):
-    """One fact a conclusion rests on, and where it comes from."""
+    """One fact a conclusion rests on, and where it comes from.
+
+    Facts may name supplier files and cells: they belong to the internal audit trail, never
+    to a public document."""
 
     model_config = ConfigDict(frozen=True)
 
     statement: str
     source: str
+    bears_on: Literal["filing", "scope", "rcoi", "due-diligence"] = "scope"
+    """The conclusion the fact supports."""
+    locations: tuple[str, ...] = ()
+    """Each value read, as ``file [sheet!cell]``."""
 
 
 class MetalDetermination(BaseModel):
@@ -146,7 +154,7 @@ def filing_deadline(reporting_year: int) -> dt.date:
     return due
 
 
-def _cmrt_role(question: str) -> QuestionRole | None:
+def cmrt_role(question: str) -> QuestionRole | None:
     """The role of a CMRT question number, for a consolidation saved before roll-ups
     carried their role."""
     from ..templates.layouts import LAYOUTS
@@ -158,19 +166,21 @@ def _cmrt_role(question: str) -> QuestionRole | None:
 def determine(profile: CompanyProfile, consolidation: Consolidation) -> Determination:
     """Per metal: scope, RCOI, due diligence; and whether Form SD and a report are due."""
     answers = {(metal_key(a.mineral), role): a for a in consolidation.answers
-               if a.family == "CMRT" and (role := a.role or _cmrt_role(a.question))}
+               if a.family == "CMRT" and (role := a.role or cmrt_role(a.question))}
     metals = []
     for metal in THREE_TG:
         metals.append(_metal(metal, profile, consolidation, answers))
     deadline = filing_deadline(profile.reporting_year)
     in_scope = [m for m in metals if m.in_scope and not m.excluded_pre_2013]
     report = any(m.due_diligence_required for m in metals)
-    facts = [Fact(statement=f"The report for calendar year {profile.reporting_year} is due "
+    facts = [Fact(bears_on="filing",
+                  statement=f"The report for calendar year {profile.reporting_year} is due "
                             f"{deadline.isoformat()}.",
                   source="Rule 13p-1: 31 May, next business day after weekends and US "
                          "federal holidays")]
     if not in_scope:
-        facts.append(Fact(statement="No conflict mineral is necessary to products the "
+        facts.append(Fact(bears_on="filing",
+                          statement="No conflict mineral is necessary to products the "
                                     "registrant manufactures or contracts to manufacture, "
                                     "by the profile and supplier answers.",
                           source="company profile; consolidated supplier answers"))
@@ -196,7 +206,8 @@ def _metal(metal: str, profile: CompanyProfile, consolidation: Consolidation,
             facts.append(Fact(statement=f"Suppliers' question {a.question} for {metal}: "
                                         f"{_counts(a.counts)}; company answer "
                                         f"{a.answer or 'left to the company'}.",
-                              source=f"consolidation, CMRT question {a.question} ({a.rule})"))
+                              source=f"consolidation, CMRT question {a.question} ({a.rule})",
+                              locations=_answer_cells(consolidation, a.question, metal)))
     in_scope = bool(products) and used
     excluded = metal in profile.pre_2013_stock
     if excluded:
@@ -215,10 +226,12 @@ def _metal(metal: str, profile: CompanyProfile, consolidation: Consolidation,
     recycled = answers.get((key, QuestionRole.RECYCLED))
     recycled_only = recycled is not None and recycled.answer == "Yes"
     if recycled is not None:
-        facts.append(Fact(statement=f"Suppliers' question {recycled.question} (100 % recycled "
+        facts.append(Fact(bears_on="due-diligence",
+                          statement=f"Suppliers' question {recycled.question} (100 % recycled "
                                     f"or scrap) for {metal}: {_counts(recycled.counts)}.",
                           source=f"consolidation, CMRT question {recycled.question} "
-                                 f"({recycled.rule})"))
+                                 f"({recycled.rule})",
+                          locations=_answer_cells(consolidation, recycled.question, metal)))
     rcoi, rcoi_facts = _rcoi(metal, consolidation,
                              answers.get((key, QuestionRole.COVERED_COUNTRIES)))
     facts.extend(rcoi_facts)
@@ -234,23 +247,32 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
     counts: dict[str, int] = dict(covered.counts) if covered is not None else {}
     answered = {k: v for k, v in counts.items() if k}
     if covered is not None:
-        facts.append(Fact(statement=f"Suppliers' question {covered.question} (covered "
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"Suppliers' question {covered.question} (covered "
                                     f"countries) for {metal}: {_counts(counts)}.",
-                          source=f"consolidation, CMRT question {covered.question}"))
-    located = sorted(s.smelter_id or s.name for s in consolidation.smelters
-                     if metal_key(s.metal) == key and Flag.COVERED_COUNTRY in s.flags)
+                          source=f"consolidation, CMRT question {covered.question}",
+                          locations=_answer_cells(consolidation, covered.question, metal)))
+    located = [s for s in consolidation.smelters
+               if metal_key(s.metal) == key and Flag.COVERED_COUNTRY in s.flags]
     if located:
-        facts.append(Fact(statement=f"{len(located)} consolidated {metal} smelter(s) are "
-                                    f"located in a covered country: {', '.join(located)}.",
-                          source="consolidation, smelter flags"))
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"{len(located)} consolidated {metal} smelter(s) are "
+                                    "located in a covered country.",
+                          source="consolidation, smelter flags: "
+                                 + ", ".join(sorted(f"{s.name} ({s.smelter_id or 'no ID'})"
+                                                    for s in located)),
+                          locations=tuple(sorted({_where(r.file, r.sheet, r.cell)
+                                                  for s in located for r in s.sources}))))
     declared = [m for m in consolidation.mines if metal_key(m.metal) == key
                 and m.country_code in COVERED_COUNTRY_CODES]
     if declared:
-        where = ", ".join(sorted({f"{m.country} ({m.file} [{m.sheet}!{m.cell}])"
-                                  for m in declared}))
-        facts.append(Fact(statement=f"Suppliers declare {metal} mines in covered countries: "
-                                    f"{where}.",
-                          source="consolidation, declared mine countries"))
+        countries = ", ".join(sorted({m.country or m.country_code or "" for m in declared}))
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"Suppliers declare {metal} mines in covered countries: "
+                                    f"{countries}.",
+                          source="consolidation, declared mine countries",
+                          locations=tuple(sorted({_where(m.file, m.sheet, m.cell)
+                                                  for m in declared}))))
     if answered.get("Yes") or declared:
         return Rcoi.KNOWN, facts
     if located:
@@ -263,12 +285,39 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
     # did not rule the covered countries out
     unlisted = sorted(k for k in answered if k not in ("Yes", "No", "Unknown"))
     if unlisted:
-        facts.append(Fact(statement=f"Question {covered.question} for {metal} was also "
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"Question {covered.question} for {metal} was also "
                                     "answered with text the template does not offer "
                                     f"({', '.join(unlisted)}), which cannot rule the covered "
                                     "countries out.",
-                          source=f"consolidation, CMRT question {covered.question}"))
+                          source=f"consolidation, CMRT question {covered.question}",
+                          locations=_answer_cells(consolidation, covered.question, metal)))
     return Rcoi.REASON, facts
+
+
+def _where(file: str, sheet: str | None, cell: str | None) -> str:
+    return f"{file} [{sheet or '?'}!{cell or '?'}]"
+
+
+def _answer_cells(consolidation: Consolidation, question: str, metal: str
+                  ) -> tuple[str, ...]:
+    """Where each current CMRT declaration holds its answer to ``question`` for ``metal``."""
+    from ..templates.layouts import LAYOUTS
+
+    out = []
+    for f in consolidation.files:
+        if f.kind != "CMRT" or f.status.value in ("superseded", "unreadable"):
+            continue
+        layout = next((la for la in LAYOUTS if la.kind is TemplateKind.CMRT
+                       and f.version in la.versions), None)
+        q = next((x for x in layout.questions if x.key == question), None) if layout else None
+        fixed = [metal_key(m) for m in layout.minerals.fixed] if layout else []
+        if layout is None or q is None or metal_key(metal) not in fixed:
+            out.append(_where(f.file, "Declaration", None))
+            continue
+        row = q.rows[fixed.index(metal_key(metal))]
+        out.append(_where(f.file, layout.declaration_sheet, f"{q.answer_col}{row}"))
+    return tuple(out)
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -20,17 +20,31 @@ from .._io.run import output_run, write_atomic
 from .._io.text import neutralise
 from .._words import counted
 from ..models.consolidation import Consolidation
-from ..models.matching import Flag, StatusKind
+from ..models.matching import Flag, Snapshot, StatusKind
 from ..models.profile import THREE_TG, CompanyProfile
 from ..names import metal_key
 from ..refdata.regions import CahraList
 from ..upstream.ipis import MineSite
 from ..upstream.link import screen_mines, upstream_summary
+from ._audit import audit_files, facility_sections, file_fact, render_trail
 from ._render import render_html, render_markdown
-from .data import EuReportData, EuSmelterRow, Obligation, Slot
+from .data import (
+    STATUS_ORDER,
+    Action,
+    AuditEntry,
+    AuditSection,
+    AuditTrail,
+    EuData,
+    EuReportData,
+    EuSmelterRow,
+    Obligation,
+    Slot,
+)
+from .documents import current_files, lists_used
+from .dodd_frank import Fact
 from .eu import ScopeReport
 
-__all__ = ["eu_report_data", "render_eu", "render_eu_report", "write_eu"]
+__all__ = ["PUBLIC_FILES", "eu_report_data", "render_eu", "render_eu_report", "write_eu"]
 
 _SLOTS = (
     Slot(key="policy", title="Supply chain policy (Art. 4(a))",
@@ -56,22 +70,28 @@ _SLOTS = (
 """The statements the company must write, in the order the checklist lists them."""
 
 _FILES = ("eu-annual-report.htm", "eu-annual-report.md", "eu-obligations.md",
-          "chain-of-custody.csv", "competent-authority-pack.json", "eu-report-data.json",
-          "eu-checklist.md")
+          "chain-of-custody.csv", "competent-authority-pack.json", "eu-audit-trail.html",
+          "eu-audit-trail.md", "eu-report-data.json", "eu-checklist.md")
 """The EU documents, in the order they are written and listed."""
 
-_PACK = {"importer", "reporting_year", "scope", "smelters", "smelter_status", "snapshots"}
-"""What the Article 7(1) pack for the competent authority holds of the report data."""
+PUBLIC_FILES = ("eu-annual-report.htm", "eu-annual-report.md")
+"""The EU documents that are published (Article 7(3)); the others are internal, or (the
+competent-authority pack, the chain-of-custody records) given to the authority on request."""
+
+_PACK = {"importer", "reporting_year", "scope", "smelters", "smelter_status"}
+"""What the Article 7(1) pack for the competent authority holds of the public data (with the
+snapshots of the reference data, from the internal part)."""
 
 
 def eu_report_data(profile: CompanyProfile, consolidation: Consolidation,
                    scope: ScopeReport | None = None, cahra: CahraList | None = None,
-                   sites: Sequence[MineSite] = ()) -> EuReportData:
-    """Everything the EU documents state (written as ``eu-report-data.json`` beside them)."""
+                   sites: Sequence[MineSite] = ()) -> EuData:
+    """Everything the EU documents state (written as ``eu-report-data.json`` beside them):
+    the public part the annual report is drawn from, and the internal audit trail."""
     three = {metal_key(m) for m in THREE_TG}
     smelters = sorted((s for s in consolidation.smelters if metal_key(s.metal) in three
                        and s.smelter_id and not s.needs_review),
-                      key=lambda s: (s.metal, s.name))
+                      key=lambda s: (STATUS_ORDER.index(s.status), s.metal, s.name))
     status = Counter(s.status for s in smelters)
     year = profile.reporting_year
     lines = [x for x in (scope.lines if scope else ()) if x.year == year]
@@ -84,6 +104,8 @@ def eu_report_data(profile: CompanyProfile, consolidation: Consolidation,
                            cahra=cahra, sites=sites)
     mine_cahra = sorted({f"{s.mine.metal} {s.mine.country_code}" for s in screens
                          if s.cahra is not False and cahra is not None})
+    snapshots = (*consolidation.snapshots, *((scope.annex, scope.imports) if scope else ()),
+                 *((cahra.snapshot,) if cahra else ()))
     data = EuReportData(
         importer=profile, reporting_year=year, scope=tuple(lines),
         in_scope_lines=tuple(x.line for x in lines if x.status == "in-scope"),
@@ -104,26 +126,97 @@ def eu_report_data(profile: CompanyProfile, consolidation: Consolidation,
                                  ("superseded", "unreadable")}),
         smelters_screened=any(x.kind == "cahra" for x in consolidation.snapshots),
         origins_screened=cahra is not None,
-        snapshots=(*consolidation.snapshots,
-                   *((scope.annex, scope.imports) if scope else ()),
-                   *((cahra.snapshot,) if cahra else ())),
-        obligations=(), slots=_SLOTS)
-    return data.model_copy(update={"obligations": _obligations(data)})
+        lists_used=lists_used(snapshots), obligations=(), slots=_SLOTS, actions=())
+    public = data.model_copy(update={"obligations": _obligations(data),
+                                     "actions": _actions(data)})
+    return EuData(public=public, internal=_trail(public, consolidation, scope, snapshots))
+
+
+def _actions(d: EuReportData) -> tuple[Action, ...]:
+    """What the user should do before publishing, from what the data lacks."""
+    out = []
+    if not d.smelters_screened:
+        out.append(Action(key="cahra-smelters", title="Screen the smelters",
+                          detail="consolidate again with the EU indicative CAHRA list "
+                                 "(--cahra) to screen the smelter and refiner locations."))
+    if not d.origins_screened:
+        out.append(Action(key="cahra-origins", title="Screen the origins",
+                          detail="run report eu with the CAHRA list (--cahra) to screen the "
+                                 "import origins and the declared mine countries."))
+    if not d.scope:
+        out.append(Action(key="imports", title="Give the import records",
+                          detail="run report eu with the import records (--imports) to "
+                                 "state the Annex I lines in scope."))
+    return tuple(out)
+
+
+def _trail(d: EuReportData, c: Consolidation, scope: ScopeReport | None,
+           snapshots: tuple[Snapshot, ...]) -> AuditTrail:
+    """The audit trail of the EU draft: the files, the facility counts, the flags, the
+    import origins and the records behind them."""
+    flagged = []
+    for flag in (Flag.COVERED_COUNTRY, Flag.CAHRA, Flag.CAHRA_REGION):
+        these = [s for s in c.smelters if flag in s.flags and not s.needs_review
+                 and s.smelter_id and s.metal in THREE_TG]
+        flagged.append(AuditEntry(subject=f"Smelters flagged {flag.value}", value=str(len(these)),
+                                  facts=tuple(Fact(statement=f"{s.name} ({s.smelter_id}, "
+                                                             f"{s.country or '-'})",
+                                                   source="consolidation, smelter flags",
+                                                   locations=tuple(f"{r.file} [{r.sheet}!"
+                                                                   f"{r.cell}]"
+                                                                   for r in s.sources))
+                                              for s in these)))
+    source = scope.imports.source if scope else ""
+    origins = []
+    year = d.reporting_year
+    for country, kg in d.import_origins_kg.items():
+        records = [r for r in (scope.records if scope else ())
+                   if r.date.year == year
+                   and (r.origin_code or r.origin or "unknown") == country]
+        origins.append(AuditEntry(
+            subject=f"Imports from {country}", value=f"{kg:,.1f} kg",
+            facts=tuple(Fact(statement=f"{r.quantity_kg} kg of {r.cn} from "
+                                       f"{r.supplier or 'unnamed supplier'}",
+                             source="import records",
+                             locations=(f"{source} [row {r.row}]",)) for r in records)))
+    responded = current_files(c)
+    lines = tuple(AuditEntry(
+        subject=f"Annex I line {x.line}: {x.status}", value=f"{x.counted_kg:,.1f} kg counted",
+        facts=(Fact(statement=x.explanation, source="import records, Annex I",
+                    locations=tuple(f"{source} [row {r}]" for r in x.rows)),))
+        for x in d.scope)
+    return AuditTrail(
+        title=f"Audit trail: EU supply chain due diligence report {year}",
+        reporting_year=year, files=audit_files(c),
+        sections=(AuditSection(title="Supplier declarations", entries=(AuditEntry(
+                      subject="Supplier declarations consolidated (CMRT)",
+                      value=str(d.suppliers_responded),
+                      facts=tuple(file_fact(f, "current declaration") for f in responded)),)),
+                  *facility_sections(c, THREE_TG),
+                  AuditSection(title="Imports in scope", entries=lines),
+                  AuditSection(title="Risk flags", entries=tuple(flagged)),
+                  AuditSection(title="Import origins", entries=tuple(origins))),
+        snapshots=snapshots)
 
 
 _NOT_SCREENED_SMELTERS = ("not screened (the consolidation was made without a CAHRA list; "
-                         "run consolidate with --cahra)")
+                          "run consolidate with --cahra)")
 _NOT_SCREENED_ORIGINS = "not screened (no CAHRA list given; pass --cahra)"
+"""How the internal obligations checklist says a screen was not made."""
+
+_PUBLIC_NOT_SCREENED = "not assessed against the EU indicative list for this report"
+"""How the public report says it."""
 
 
-def _smelters_in_cahras(d: EuReportData) -> str:
-    return str(d.smelters_flagged[Flag.CAHRA]) if d.smelters_screened \
-        else _NOT_SCREENED_SMELTERS
+def _smelters_in_cahras(d: EuReportData, public: bool = False) -> str:
+    if d.smelters_screened:
+        return str(d.smelters_flagged[Flag.CAHRA])
+    return _PUBLIC_NOT_SCREENED if public else _NOT_SCREENED_SMELTERS
 
 
-def _listed(d: EuReportData, listed: tuple[str, ...]) -> str:
+def _listed(d: EuReportData, listed: tuple[str, ...], public: bool = False) -> str:
     if not d.origins_screened:
-        return _NOT_SCREENED_ORIGINS
+        return _PUBLIC_NOT_SCREENED if public else _NOT_SCREENED_ORIGINS
     return ", ".join(listed) or "none"
 
 
@@ -167,15 +260,15 @@ def _obligations(d: EuReportData) -> tuple[Obligation, ...]:
     return tuple(Obligation(article=a, obligation=o, data=w) for a, o, w in rows)
 
 
-def _custody(d: EuReportData, scope: ScopeReport | None) -> str:
+def _custody(d: EuData, scope: ScopeReport | None) -> str:
     """The Article 4 chain-of-custody records of the reporting year, as CSV."""
     records = io.StringIO()
     writer = csv.writer(records, lineterminator="\n")
     writer.writerow(["row", "date", "cn_code", "taric", "annex_line", "description",
                      "supplier", "country_of_origin", "quantity_kg", "recycled", "pre_2013"])
-    descriptions = {x.line: x.description for x in d.scope}
+    descriptions = {x.line: x.description for x in d.public.scope}
     for rec in scope.records if scope else ():
-        if rec.date.year != d.reporting_year:
+        if rec.date.year != d.public.reporting_year:
             continue
         line = scope.assignments.get(rec.row) if scope else None
         writer.writerow([neutralise(v) for v in (
@@ -186,20 +279,25 @@ def _custody(d: EuReportData, scope: ScopeReport | None) -> str:
     return records.getvalue()
 
 
-def render_eu_report(data: EuReportData) -> dict[str, str]:
+def render_eu_report(data: EuData) -> dict[str, str]:
     """The EU documents drawn from ``data`` alone, by file name: the annual report (HTML and
-    Markdown), the obligations checklist, the competent-authority pack, the data and the
-    company's checklist."""
-    context = {"d": data, "smelters_in_cahras": _smelters_in_cahras(data),
-               "import_origins_listed": _listed(data, data.import_origins_in_cahra_list),
-               "mines_listed": _listed(data, data.declared_mines_in_cahra_list)}
+    Markdown, from the public part only), and the internal ones: the obligations checklist,
+    the competent-authority pack, the audit trail, the data and the company's checklist."""
+    d = data.public
+    context = {"d": d, "smelters_in_cahras": _smelters_in_cahras(d, public=True),
+               "import_origins_listed": _listed(d, d.import_origins_in_cahra_list, True),
+               "mines_listed": _listed(d, d.declared_mines_in_cahra_list, True)}
+    pack = {**d.model_dump(mode="json", include=_PACK),
+            "snapshots": [s.model_dump(mode="json") for s in data.internal.snapshots]}
     return {
         "eu-annual-report.htm": render_html("eu-annual-report.j2", **context),
         "eu-annual-report.md": render_markdown("eu-annual-report.j2", **context),
-        "eu-obligations.md": render_markdown("eu-obligations.j2", d=data),
-        "competent-authority-pack.json": _json(data.model_dump(mode="json", include=_PACK)),
+        "eu-obligations.md": render_markdown("eu-obligations.j2", d=d),
+        "competent-authority-pack.json": _json(pack),
+        **render_trail(data.internal, "eu-audit-trail"),
         "eu-report-data.json": _json(data.model_dump(mode="json")),
-        "eu-checklist.md": render_markdown("checklist.md.j2", slots=data.slots),
+        "eu-checklist.md": render_markdown("checklist.md.j2", slots=d.slots,
+                                           actions=d.actions),
     }
 
 

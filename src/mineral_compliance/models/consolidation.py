@@ -47,7 +47,12 @@ class SupplierFile(_Frozen):
     supplier: str | None = Field(default=None, description="Supplier key (see Consolidation).")
     company: str | None = None
     unique_id: str | None = None
+    scope: str | None = Field(
+        default=None, description="Declaration scope: A company, B product(s), C user defined.")
     kind: str | None = None
+    on_roster: bool | None = Field(
+        default=None, description="The supplier is on the roster given (by unique ID or "
+        "name); None when no roster was given.")
     version: str | None = None
     effective_date: dt.date | None = None
     errors: int = 0
