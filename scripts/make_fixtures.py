@@ -6,7 +6,7 @@ and 1.3: sheet names, revision cell, input cells, Smelter List formulas, Smelter
 footers), each exercising its version's quirks, with invented companies, invented smelters
 (IDs in the unused CID9xxxxx range) and no personal data.
 They are written with openpyxl, so, like files saved by non-Excel tools, they carry no cached
-formula results.
+formula results. Their timestamps are fixed, so a second run writes the same bytes.
 
 Each fixture's expectations are written to ``fixtures/manifest.json`` from the same spec that
 fills the workbook; the tests read the workbooks back and compare.
@@ -17,7 +17,10 @@ Run: ``python scripts/make_fixtures.py``
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +78,27 @@ SMELTER_HEADERS = (
 )
 """The CMRT Smelter List header row (row 4, columns A to Q), as the English template shows
 it; the reader checks that each column it reads has one and the column after has none."""
+
+
+STAMP = dt.datetime(2025, 1, 1)
+"""The creation and modification time every fixture carries, and its zip entries."""
+
+
+def _save(wb: Workbook, path: Path) -> None:
+    """Save ``wb`` with :data:`STAMP` for every time openpyxl would take from the clock."""
+    wb.properties.created = STAMP
+    buffer = io.BytesIO()
+    wb.save(buffer)  # stamps docProps/core.xml "modified" with the time of saving
+    modified = STAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + modified, data)
+            entry = zipfile.ZipInfo(info.filename, date_time=STAMP.timetuple()[:6])
+            entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
+            out.writestr(entry, data)
 
 
 def _lookup_formulas(ws: Any, row: int) -> None:
@@ -143,8 +167,7 @@ def build(spec: dict[str, Any], path: Path) -> None:
         lk[f"D{i}"], lk[f"E{i}"], lk[f"F{i}"] = country, cid, "RMI" if cid else None
     for hidden in ("L", "C", "SorP"):
         wb.create_sheet(hidden).sheet_state = "hidden"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    _save(wb, path)
 
 
 def specs() -> list[dict[str, Any]]:
@@ -345,7 +368,7 @@ def build_emrt(path: Path) -> dict[str, Any]:
     lk["A5"], lk["B5"], lk["C5"] = "Cobalt", name, name
     lk["D5"], lk["E5"], lk["F5"] = "FINLAND", "CID910001", "RMI"
     wb.create_sheet("Checker")
-    wb.save(path)
+    _save(wb, path)
     return {
         "file": path.name, "kind": "EMRT", "version": "2.1", "scope": "A",
         "effective_date": "2025-08-31",
@@ -421,7 +444,7 @@ def build_amrt_13(path: Path) -> dict[str, Any]:
     lk["A5"], lk["B5"], lk["C5"] = "Zinc", name, name
     lk["D5"], lk["E5"], lk["F5"] = "BELGIUM", "CID920001", "RMI"
     wb.create_sheet("Checker")
-    wb.save(path)
+    _save(wb, path)
     return {
         "file": path.name, "kind": "AMRT", "version": "1.3", "scope": "A",
         "effective_date": "2025-09-30",
@@ -468,7 +491,7 @@ def build_amrt_121(path: Path) -> dict[str, Any]:
     pl["B6"], pl["C6"] = "FX-200", "Example bolt"
     pl["B2006"] = "\u00a9 Responsible Minerals Initiative."
     wb.create_sheet("Checker")
-    wb.save(path)
+    _save(wb, path)
     return {
         "file": path.name, "kind": "AMRT", "version": "1.21", "scope": "B",
         "effective_date": "2025-06-30",
@@ -524,7 +547,7 @@ def build_emrt_13(path: Path) -> dict[str, Any]:
     wb.create_sheet("Product List")["B2006"] = "\u00a9 Responsible Minerals Initiative."
     _lookup_sheet(wb, [("Mica", "Example Mica Processing Ltd.", "INDIA", "CID930001")])
     wb.create_sheet("Checker")
-    wb.save(path)
+    _save(wb, path)
     return {
         "file": path.name, "kind": "EMRT", "version": "1.3", "scope": "A",
         "effective_date": "2025-04-30",
@@ -559,7 +582,7 @@ def build_crt_221(path: Path) -> dict[str, Any]:
     wb.create_sheet("Product List")["B2006"] = "\u00a9 Responsible Minerals Initiative."
     _lookup_sheet(wb, [("Cobalt", "Example Cobalt Refinery Ltd.", "ZAMBIA", "CID940001")])
     wb.create_sheet("Checker")
-    wb.save(path)
+    _save(wb, path)
     return {
         "file": path.name, "kind": "CRT", "version": "2.2", "scope": "A",
         "effective_date": "2025-06-30",
@@ -584,7 +607,7 @@ def build_refused() -> dict[str, str]:
     ws.title = "Revision"
     ws["B3"] = "Conflict Minerals Reporting Template"
     wb.create_sheet("Declaration")["J3"] = "Revision 5.12\nMay 2019"
-    wb.save(LEGACY / "cmrt-5.12.xlsx")
+    _save(wb, LEGACY / "cmrt-5.12.xlsx")
     expected["cmrt-5.12.xlsx"] = "UnsupportedVersionError"
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
     (LEGACY / "encrypted.xlsx").write_bytes(ole + "EncryptionInfo".encode("utf-16-le"))
@@ -594,7 +617,7 @@ def build_refused() -> dict[str, str]:
     (LEGACY / "not-a-workbook.xlsx").write_bytes(b"name,country\nExample,NOWHERE\n")
     expected["not-a-workbook.xlsx"] = "NotAWorkbookError"
     plain = Workbook()
-    plain.save(LEGACY / "plain-workbook.xlsx")
+    _save(plain, LEGACY / "plain-workbook.xlsx")
     expected["plain-workbook.xlsx"] = "UnknownTemplateError"
     return expected
 
