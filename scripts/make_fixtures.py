@@ -288,7 +288,8 @@ def specs() -> list[dict[str, Any]]:
         },
     })
 
-    # 6.6: the requester's product number and name beside the responder's, comments in F.
+    # 6.6: the requester's product number and name beside the responder's, comments in F; a
+    # complete declaration, every company field filled.
     r_answers: dict[tuple[int, int], Any] = {(m, 26): "No" for m in range(4)}
     for m in (1, 2):  # tin and gold
         for q_row, value in ((26, "Yes"), (32, "Yes"), (38, "No"), (44, "No"), (50, "No"),
@@ -297,7 +298,9 @@ def specs() -> list[dict[str, Any]]:
     out.append({
         "file": "cmrt-6.6-requester-products.xlsx", "version": "6.6",
         "company": {**base_company, "D8": "Power Modules Example Inc.", "D9": SCOPES["B"],
-                    "D22": "2026-05-15"},
+                    "D12": "EBR-400066", "D13": "Example Business Register",
+                    "D14": "4 Example Avenue, Example City", "D19": "Head of Quality",
+                    "D21": "+00 000 000 0001", "D22": "2026-05-15"},
         "answers": r_answers, "company_answers": all_yes_company,
         "smelters": {
             5: {"A": "CID900001"},
@@ -311,6 +314,15 @@ def specs() -> list[dict[str, Any]]:
         },
         "expect": {
             "version": "6.6", "scope": "B", "effective_date": "2026-05-15",
+            "company": {"name": "Power Modules Example Inc.", "unique_id": "EBR-400066",
+                        "id_authority": "Example Business Register",
+                        "address": "4 Example Avenue, Example City",
+                        "contact_name": "Compliance Desk",
+                        "contact_email": "compliance@example.com",
+                        "contact_phone": "+00 000 000 0000", "authorizer": "Quality Office",
+                        "authorizer_title": "Head of Quality",
+                        "authorizer_email": "quality@example.com",
+                        "authorizer_phone": "+00 000 000 0001"},
             "answers": {"Tin": {"1": "Yes", "6": "Greater than 90%"},
                         "Gold": {"2": "Yes", "8": "Yes"}, "Tungsten": {"1": "No"}},
             "smelters": [
