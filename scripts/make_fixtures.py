@@ -714,7 +714,7 @@ def complete_crt() -> dict[str, Any]:
 
 def complete_amrt() -> dict[str, Any]:
     """AMRT 1.31 from a connector plater: the three minerals the requester's Minerals Scope
-    asks about, silver and zinc used, aluminium not."""
+    asks about, silver and zinc used, aluminum not."""
     return {
         "file": "amrt-1.31-complete.xlsx", "layout": AMRT_1_31, "version": "1.31",
         "title": "Additional Minerals Reporting Template", "revision": "Revision 1.31",
