@@ -1,12 +1,13 @@
 """Generate the project's synthetic supplier templates under ``fixtures/``.
 
 The workbooks imitate the cell layout of the RMI templates the reader supports (CMRT 6.x,
-including 6.6 with the requester's Product List columns, EMRT 1.3 and 2.1, CRT 2.21, AMRT 1.21
-and 1.3: sheet names, revision cell, input cells, Smelter List formulas, Smelter Look-up, list
-footers), each exercising its version's quirks, with invented companies, invented smelters
-(IDs in the unused CID9xxxxx range) and no personal data.
+including 6.6 with the requester's Product List columns, EMRT 1.3, 2.1 and 2.11, CRT 2.21, AMRT
+1.21, 1.3 and 1.31: sheet names, revision cell, input cells, Smelter List formulas, Smelter
+Look-up, list footers). Most exercise their version's quirks; one per family is a complete
+declaration that validates. Companies and smelters are invented (smelter IDs in the unused
+CID9xxxxx range); there is no personal data.
 They are written with openpyxl, so, like files saved by non-Excel tools, they carry no cached
-formula results.
+formula results. Their timestamps are fixed, so a second run writes the same bytes.
 
 Each fixture's expectations are written to ``fixtures/manifest.json`` from the same spec that
 fills the workbook; the tests read the workbooks back and compare.
@@ -17,11 +18,19 @@ Run: ``python scripts/make_fixtures.py``
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+
+from mineral_compliance.templates.layouts.amrt import AMRT_1_31
+from mineral_compliance.templates.layouts.base import Layout
+from mineral_compliance.templates.layouts.crt import CRT_2
+from mineral_compliance.templates.layouts.emrt import EMRT_2_11
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "fixtures" / "demo"
@@ -75,6 +84,27 @@ SMELTER_HEADERS = (
 )
 """The CMRT Smelter List header row (row 4, columns A to Q), as the English template shows
 it; the reader checks that each column it reads has one and the column after has none."""
+
+
+STAMP = dt.datetime(2025, 1, 1)
+"""The creation and modification time every fixture carries, and its zip entries."""
+
+
+def _save(wb: Workbook, path: Path) -> None:
+    """Save ``wb`` with :data:`STAMP` for every time openpyxl would take from the clock."""
+    wb.properties.created = STAMP
+    buffer = io.BytesIO()
+    wb.save(buffer)  # stamps docProps/core.xml "modified" with the time of saving
+    modified = STAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + modified, data)
+            entry = zipfile.ZipInfo(info.filename, date_time=STAMP.timetuple()[:6])
+            entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
+            out.writestr(entry, data)
 
 
 def _lookup_formulas(ws: Any, row: int) -> None:
@@ -143,8 +173,7 @@ def build(spec: dict[str, Any], path: Path) -> None:
         lk[f"D{i}"], lk[f"E{i}"], lk[f"F{i}"] = country, cid, "RMI" if cid else None
     for hidden in ("L", "C", "SorP"):
         wb.create_sheet(hidden).sheet_state = "hidden"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    _save(wb, path)
 
 
 def specs() -> list[dict[str, Any]]:
@@ -259,7 +288,8 @@ def specs() -> list[dict[str, Any]]:
         },
     })
 
-    # 6.6: the requester's product number and name beside the responder's, comments in F.
+    # 6.6: the requester's product number and name beside the responder's, comments in F; a
+    # complete declaration, every company field filled.
     r_answers: dict[tuple[int, int], Any] = {(m, 26): "No" for m in range(4)}
     for m in (1, 2):  # tin and gold
         for q_row, value in ((26, "Yes"), (32, "Yes"), (38, "No"), (44, "No"), (50, "No"),
@@ -268,7 +298,9 @@ def specs() -> list[dict[str, Any]]:
     out.append({
         "file": "cmrt-6.6-requester-products.xlsx", "version": "6.6",
         "company": {**base_company, "D8": "Power Modules Example Inc.", "D9": SCOPES["B"],
-                    "D22": "2026-05-15"},
+                    "D12": "EBR-400066", "D13": "Example Business Register",
+                    "D14": "4 Example Avenue, Example City", "D19": "Head of Quality",
+                    "D21": "+00 000 000 0001", "D22": "2026-05-15"},
         "answers": r_answers, "company_answers": all_yes_company,
         "smelters": {
             5: {"A": "CID900001"},
@@ -282,6 +314,15 @@ def specs() -> list[dict[str, Any]]:
         },
         "expect": {
             "version": "6.6", "scope": "B", "effective_date": "2026-05-15",
+            "company": {"name": "Power Modules Example Inc.", "unique_id": "EBR-400066",
+                        "id_authority": "Example Business Register",
+                        "address": "4 Example Avenue, Example City",
+                        "contact_name": "Compliance Desk",
+                        "contact_email": "compliance@example.com",
+                        "contact_phone": "+00 000 000 0000", "authorizer": "Quality Office",
+                        "authorizer_title": "Head of Quality",
+                        "authorizer_email": "quality@example.com",
+                        "authorizer_phone": "+00 000 000 0001"},
             "answers": {"Tin": {"1": "Yes", "6": "Greater than 90%"},
                         "Gold": {"2": "Yes", "8": "Yes"}, "Tungsten": {"1": "No"}},
             "smelters": [
@@ -345,7 +386,7 @@ def build_emrt(path: Path) -> dict[str, Any]:
     lk["A5"], lk["B5"], lk["C5"] = "Cobalt", name, name
     lk["D5"], lk["E5"], lk["F5"] = "FINLAND", "CID910001", "RMI"
     wb.create_sheet("Checker")
-    wb.save(path)
+    _save(wb, path)
     return {
         "file": path.name, "kind": "EMRT", "version": "2.1", "scope": "A",
         "effective_date": "2025-08-31",
@@ -421,7 +462,7 @@ def build_amrt_13(path: Path) -> dict[str, Any]:
     lk["A5"], lk["B5"], lk["C5"] = "Zinc", name, name
     lk["D5"], lk["E5"], lk["F5"] = "BELGIUM", "CID920001", "RMI"
     wb.create_sheet("Checker")
-    wb.save(path)
+    _save(wb, path)
     return {
         "file": path.name, "kind": "AMRT", "version": "1.3", "scope": "A",
         "effective_date": "2025-09-30",
@@ -468,7 +509,7 @@ def build_amrt_121(path: Path) -> dict[str, Any]:
     pl["B6"], pl["C6"] = "FX-200", "Example bolt"
     pl["B2006"] = "\u00a9 Responsible Minerals Initiative."
     wb.create_sheet("Checker")
-    wb.save(path)
+    _save(wb, path)
     return {
         "file": path.name, "kind": "AMRT", "version": "1.21", "scope": "B",
         "effective_date": "2025-06-30",
@@ -524,7 +565,7 @@ def build_emrt_13(path: Path) -> dict[str, Any]:
     wb.create_sheet("Product List")["B2006"] = "\u00a9 Responsible Minerals Initiative."
     _lookup_sheet(wb, [("Mica", "Example Mica Processing Ltd.", "INDIA", "CID930001")])
     wb.create_sheet("Checker")
-    wb.save(path)
+    _save(wb, path)
     return {
         "file": path.name, "kind": "EMRT", "version": "1.3", "scope": "A",
         "effective_date": "2025-04-30",
@@ -542,6 +583,11 @@ def build_emrt_13(path: Path) -> dict[str, Any]:
     }
 
 
+CRT_LOOKUP = [("Cobalt", "Example Cobalt Refinery Ltd.", "ZAMBIA", "CID940001"),
+              ("Cobalt", "Specimen Cobalt Refinery Inc.", "CANADA", "CID940002")]
+"""The CRT 2.21 Smelter Look-up, the same in every CRT fixture as in every copy of a release."""
+
+
 def build_crt_221(path: Path) -> dict[str, Any]:
     """A CRT 2.21 (which prints "Revision 2.2"): the DRC-only literal, company questions A-I."""
     wb, decl = _fixed_book("Cobalt Reporting Template", "Revision 2.2\nOctober 2020")
@@ -557,9 +603,9 @@ def build_crt_221(path: Path) -> dict[str, Any]:
         _lookup_formulas(sl, row)
     sl["A5"] = "CID940001"
     wb.create_sheet("Product List")["B2006"] = "\u00a9 Responsible Minerals Initiative."
-    _lookup_sheet(wb, [("Cobalt", "Example Cobalt Refinery Ltd.", "ZAMBIA", "CID940001")])
+    _lookup_sheet(wb, CRT_LOOKUP)
     wb.create_sheet("Checker")
-    wb.save(path)
+    _save(wb, path)
     return {
         "file": path.name, "kind": "CRT", "version": "2.2", "scope": "A",
         "effective_date": "2025-06-30",
@@ -574,6 +620,227 @@ def build_crt_221(path: Path) -> dict[str, Any]:
     }
 
 
+# -- complete declarations ------------------------------------------------------------------
+#
+# One per family: what a careful supplier sends back. Every company field is filled, every
+# question the answers open is answered, the company questions are answered with the
+# template's literals, and each mineral in scope has a Smelter List row that resolves in the
+# file's own Smelter Look-up. Cells and literals come from the layout tables the reader uses.
+
+POLICY_URL = "https://www.example.com/responsible-sourcing"
+
+PRODUCT_HEADERS = {
+    "number": "Product Number (*)", "name": "Product Name",
+    "requester_number": "Requester Product Number", "requester_name": "Requester Product Name",
+    "comments": "Comments",
+}
+
+
+def complete_emrt() -> dict[str, Any]:
+    """EMRT 2.11 from a battery-materials supplier: the six minerals the template pre-selects
+    kept, cobalt, lithium and nickel used, copper, graphite and mica not."""
+    used = {"1": "Yes", "2": "Yes", "3": "No", "4": "No", "6": "Yes", "7": "Yes"}
+    return {
+        # The 2026 revision texts are not published: RMI's format, without a release date.
+        "file": "emrt-2.11-complete.xlsx", "layout": EMRT_2_11, "version": "2.11",
+        "title": "Extended Minerals Reporting Template", "revision": "Revision 2.11",
+        "company": {
+            "name": "Battery Materials Example Oy", "scope": SCOPES["A"],
+            "unique_id": "EBR-100211", "id_authority": "Example Business Register",
+            "address": "1 Example Street, 00100 Example City, FINLAND",
+            "contact_name": "Materials Compliance Desk",
+            "contact_email": "materials.compliance@example.com",
+            "contact_phone": "+00 000 000 0101", "authorizer": "Alex Example",
+            "authorizer_title": "Head of Responsible Sourcing",
+            "authorizer_email": "alex.example@example.com",
+            "authorizer_phone": "+00 000 000 0102",
+            "effective_date": dt.date(2026, 6, 30),
+        },
+        "selector": {"D12": "Cobalt", "E12": "Copper", "G12": "Graphite", "D13": "Lithium",
+                     "E13": "Mica", "G13": "Nickel"},
+        "answers": {
+            "Cobalt": {**used, "5": "Greater than 90%"},
+            "Copper": {"1": "No"},
+            "Graphite": {"1": "No"},
+            "Lithium": {**used, "5": "100%"},
+            "Mica": {"1": "No"},
+            "Nickel": {**used, "5": "Greater than 75%"},
+        },
+        "company_answers": {
+            "A": "Yes", "B": ("Yes", POLICY_URL),
+            "C": {"Cobalt": "Yes", "Lithium": "Yes, when more processors are validated",
+                  "Nickel": "Yes"},
+            "D": "Yes", "E": "Yes, in conformance with IPC1755 (e.g. EMRT)", "F": "Yes",
+            "G": "Yes",
+        },
+        "smelters": [{"A": "CID910001", "P": "No"},
+                     {"B": "Lithium", "C": "Specimen Lithium Chemicals Pty Ltd", "P": "No"},
+                     {"A": "CID910003", "P": "No"}],
+        "lookup": [("Cobalt", "Example Cobalt Refinery Oy", "FINLAND", "CID910001"),
+                   ("Lithium", "Specimen Lithium Chemicals Pty Ltd", "AUSTRALIA", "CID910002"),
+                   ("Nickel", "Demo Nickel Refinery AS", "NORWAY", "CID910003")],
+    }
+
+
+def complete_crt() -> dict[str, Any]:
+    """CRT 2.21 (printing "Revision 2.2") from a cobalt precursor supplier. The template's
+    own "No" stays in the hidden question-1 rows the Checker counts."""
+    return {
+        "file": "crt-2.21-complete.xlsx", "layout": CRT_2, "version": "2.2",
+        "title": "Cobalt Reporting Template", "revision": "Revision 2.2\nOctober 28, 2020",
+        "company": {
+            "name": "Precursor Example Ltd.", "scope": SCOPES["A"],
+            "unique_id": "EBR-200221", "id_authority": "Example Business Register",
+            "address": "2 Example Road, Example Town, CANADA",
+            "contact_name": "Cobalt Sourcing Desk",
+            "contact_email": "cobalt.sourcing@example.com",
+            "contact_phone": "+00 000 000 0201", "authorizer": "Robin Example",
+            "authorizer_title": "Director of Procurement",
+            "authorizer_email": "robin.example@example.com",
+            "authorizer_phone": "+00 000 000 0202",
+            "effective_date": dt.date(2026, 1, 15),  # the CRT's dates end on 31 March 2026
+        },
+        "preset": {"D27": "No", "D28": "No", "D29": "No"},
+        "answers": {"Cobalt": {"1": "Yes", "2": "No", "3": "No", "4": "Greater than 90%",
+                               "5": "Yes", "6": "Yes"}},
+        "company_answers": {
+            "A": ("Yes", POLICY_URL), "B": "Yes", "C": "Yes", "D": "Yes", "E": "Yes",
+            "F": "Yes", "G": "Yes, CRT", "H": "Yes", "I": "Yes",
+        },
+        "smelters": [{"A": "CID940002", "P": "No"}],
+        "lookup": CRT_LOOKUP,
+    }
+
+
+def complete_amrt() -> dict[str, Any]:
+    """AMRT 1.31 from a connector plater: the three minerals the requester's Minerals Scope
+    asks about, silver and zinc used, aluminum not."""
+    return {
+        "file": "amrt-1.31-complete.xlsx", "layout": AMRT_1_31, "version": "1.31",
+        "title": "Additional Minerals Reporting Template", "revision": "Revision 1.31",
+        "company": {
+            "name": "Connector Plating Example S.r.l.", "scope": SCOPES["A"],
+            "unique_id": "EBR-300131", "id_authority": "Example Business Register",
+            "address": "3 Example Square, 00100 Example City, ITALY",
+            "contact_name": "Plating Compliance Desk",
+            "contact_email": "plating.compliance@example.com",
+            "contact_phone": "+00 000 000 0301", "authorizer": "Kim Example",
+            "authorizer_title": "Quality and Compliance Manager",
+            "authorizer_email": "kim.example@example.com",
+            "authorizer_phone": "+00 000 000 0302",
+            "effective_date": dt.date(2026, 7, 31),
+        },
+        "selector": {"D12": "Silver", "E12": "Zinc", "G12": "Aluminum"},
+        "answers": {"Aluminum": {"1": "No"},
+                    "Silver": {"1": "Yes", "2": "Greater than 90%"},
+                    "Zinc": {"1": "Yes", "2": "Greater than 75%"}},
+        "company_answers": {},
+        "minerals_scope": [("Aluminum", "Heat sinks and housings"),
+                           ("Silver", "Contact plating"),
+                           ("Zinc", "Die-cast connector shells")],
+        "smelters": [{"A": "CID920001", "P": "No"},
+                     {"B": "Silver", "C": "Sample Silver Refinery S.A. de C.V.", "P": "No"}],
+        "lookup": [("Zinc", "Example Zinc Refinery NV", "BELGIUM", "CID920001"),
+                   ("Silver", "Sample Silver Refinery S.A. de C.V.", "MEXICO", "CID920002")],
+    }
+
+
+def build_complete(spec: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Write a complete declaration where its layout puts each value; return its manifest
+    entry, which the same spec fills."""
+    layout: Layout = spec["layout"]
+    wb, decl = _fixed_book(spec["title"], spec["revision"])
+    for ref, value in {**spec.get("preset", {}), **spec.get("selector", {})}.items():
+        decl[ref] = value
+    company = spec["company"]
+    assert company["scope"] in layout.scope_choices
+    assert all(m in layout.minerals.choices for m in spec.get("selector", {}).values())
+    for name, value in company.items():
+        decl[layout.company_cells[name]] = value
+    decl[layout.company_cells["effective_date"]].number_format = "d-mmm-yyyy"
+    slots = layout.minerals
+    if slots.sorted_cells:  # the template's own sorted list, uncached
+        for i, ref in enumerate(slots.sorted_cells):
+            decl[ref] = f"=Z{12 + i}" if i == 0 else '=""'
+    minerals = list(slots.fixed) or sorted(spec["selector"].values(), key=str.casefold)
+    for slot, mineral in enumerate(minerals):
+        for q in layout.questions:
+            answer = spec["answers"][mineral].get(q.key)
+            if answer is not None:
+                assert answer in q.choices_for(slot), (mineral, q.key, answer)
+                decl[f"{q.answer_col}{q.rows[slot]}"] = answer
+    for cq in layout.company_questions:
+        answer = spec["company_answers"][cq.key]
+        if cq.per_mineral_rows:
+            for slot, mineral in enumerate(minerals):
+                if mineral in answer:
+                    assert answer[mineral] in cq.choices_for(slot), (cq.key, mineral)
+                    decl[f"{cq.answer_col}{cq.per_mineral_rows[slot]}"] = answer[mineral]
+            continue
+        answer, comment = answer if isinstance(answer, tuple) else (answer, None)
+        assert answer in cq.choices, (cq.key, answer)
+        decl[cq.cell] = answer
+        if comment is not None:
+            assert cq.comment_cell is not None
+            decl[cq.comment_cell] = comment
+    sl = wb.create_sheet(layout.smelter_list.sheet)
+    for col, header in zip(layout.smelter_list.columns.values(), SMELTER_HEADERS, strict=True):
+        sl[f"{col}4"] = header
+    for row in range(5, 21):
+        _lookup_formulas(sl, row)
+    for row, values in enumerate(spec["smelters"], start=layout.smelter_list.first_row):
+        for col, value in values.items():
+            sl[f"{col}{row}"] = value
+    if layout.mine_list is not None:
+        wb.create_sheet(layout.mine_list.sheet)
+    if layout.minerals_scope is not None:
+        ms = wb.create_sheet(layout.minerals_scope.sheet)
+        ms["B7"], ms["C7"] = "Select Minerals/Metals in Scope", "Reasons for inclusion"
+        for row, (mineral, reason) in enumerate(spec["minerals_scope"],
+                                                start=layout.minerals_scope.first_row):
+            ms[f"B{row}"], ms[f"C{row}"] = mineral, reason
+        ms[f"B{layout.minerals_scope.last_row + 1}"] = "\u00a9 Responsible Minerals Initiative."
+    assert layout.product_list is not None
+    pl = wb.create_sheet(layout.product_list.sheet)
+    for name, col in layout.product_list.columns.items():
+        pl[f"{col}{layout.product_list.first_row - 1}"] = PRODUCT_HEADERS[name]
+    pl[f"B{layout.product_list.last_row + 1}"] = "\u00a9 Responsible Minerals Initiative."
+    _lookup_sheet(wb, spec["lookup"])
+    wb.create_sheet("Checker")
+    _save(wb, path)
+
+    by_id = {cid: (metal, name, country) for metal, name, country, cid in spec["lookup"]}
+    by_name = {(metal, name): cid for metal, name, _, cid in spec["lookup"]}
+    smelters = []
+    for row, values in enumerate(spec["smelters"], start=layout.smelter_list.first_row):
+        cid = values.get("A") or by_name[(values["B"], values["C"])]
+        metal, name, country = by_id[cid]
+        smelters.append({"row": row, "metal": metal, "smelter_id": cid, "name": name,
+                         "country": country})
+    per_mineral = {cq.key for cq in layout.company_questions if cq.per_mineral_rows}
+    entry: dict[str, Any] = {
+        "file": path.name, "kind": layout.kind.value, "version": spec["version"],
+        "scope": company["scope"][0], "effective_date": company["effective_date"].isoformat(),
+        "company": {k: v for k, v in company.items() if k not in ("scope", "effective_date")},
+        "minerals": minerals,
+        "answers": {m: {q.key: spec["answers"][m].get(q.key) for q in layout.questions}
+                    for m in minerals},
+        "company_answers": {k: v[0] if isinstance(v, tuple) else v
+                            for k, v in spec["company_answers"].items() if k not in per_mineral},
+        "company_mineral_answers": {k: {m: spec["company_answers"][k].get(m) for m in minerals}
+                                    for k in sorted(per_mineral)},
+        "smelters": smelters,
+        "products": [],
+        "mines": [],
+        "unrecognised": [],
+    }
+    if layout.minerals_scope is not None:
+        entry["minerals_scope"] = [
+            {"row": row, "mineral": mineral, "reason": reason} for row, (mineral, reason)
+            in enumerate(spec["minerals_scope"], start=layout.minerals_scope.first_row)]
+    return entry
+
+
 def build_refused() -> dict[str, str]:
     """Inputs the reader must refuse, with the error class each must raise."""
     LEGACY.mkdir(parents=True, exist_ok=True)
@@ -584,7 +851,7 @@ def build_refused() -> dict[str, str]:
     ws.title = "Revision"
     ws["B3"] = "Conflict Minerals Reporting Template"
     wb.create_sheet("Declaration")["J3"] = "Revision 5.12\nMay 2019"
-    wb.save(LEGACY / "cmrt-5.12.xlsx")
+    _save(wb, LEGACY / "cmrt-5.12.xlsx")
     expected["cmrt-5.12.xlsx"] = "UnsupportedVersionError"
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
     (LEGACY / "encrypted.xlsx").write_bytes(ole + "EncryptionInfo".encode("utf-16-le"))
@@ -594,7 +861,7 @@ def build_refused() -> dict[str, str]:
     (LEGACY / "not-a-workbook.xlsx").write_bytes(b"name,country\nExample,NOWHERE\n")
     expected["not-a-workbook.xlsx"] = "NotAWorkbookError"
     plain = Workbook()
-    plain.save(LEGACY / "plain-workbook.xlsx")
+    _save(plain, LEGACY / "plain-workbook.xlsx")
     expected["plain-workbook.xlsx"] = "UnknownTemplateError"
     return expected
 
@@ -610,6 +877,8 @@ def main() -> None:
     manifest["demo"].append(build_crt_221(OUT / "crt-2.21-cobalt.xlsx"))
     manifest["demo"].append(build_amrt_13(OUT / "amrt-1.3-other-minerals.xlsx"))
     manifest["demo"].append(build_amrt_121(OUT / "amrt-1.21-free-text-minerals.xlsx"))
+    for complete in (complete_emrt(), complete_crt(), complete_amrt()):
+        manifest["demo"].append(build_complete(complete, OUT / complete["file"]))
     (ROOT / "fixtures" / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

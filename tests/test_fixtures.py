@@ -22,6 +22,8 @@ def test_demo_fixture_reads_back(case: dict[str, Any]) -> None:
     assert plain["template"]["version"] == case["version"]
     assert plain["company"]["scope"] == case["scope"]
     assert plain["company"]["effective_date"] == case["effective_date"]
+    for field, value in case.get("company", {}).items():
+        assert plain["company"][field] == value, field
     for mineral, answers in case["answers"].items():
         for q, value in answers.items():
             assert plain["answers"][mineral][q] == value, (mineral, q)
