@@ -251,10 +251,10 @@ def test_the_conflict_minerals_report_states_the_accepted_versions(tmp_path: Pat
     result = _consolidated(tmp_path)
     files = render_dodd_frank(profile, result)
     report = files["ex1-01.md"]
-    assert ("Template versions accepted from suppliers: CMRT 6.5 or later. 1 declaration "
-            "received on another version is counted above") in report
+    assert ("The registrant accepted CMRT 6.5 or later; 1 declaration on an earlier version "
+            "is included in the figures of this report.") in " ".join(report.split())
     data = json.loads(files["report-data.json"])
-    assert data["accepted_versions"] == result.accepted_versions
+    assert data["public"]["accepted_versions"] == result.accepted_versions
     # a consolidation that did not record the policy leaves the statement to the company
     older = result.model_copy(update={"accepted_versions": None})
     files = render_dodd_frank(profile, older)
