@@ -49,8 +49,8 @@ def test_a_row_lost_on_the_way_stops_the_consolidation_with_a_typed_error(
 
     merge = smelters.merge
 
-    def losing(key: str, rows: list[Any]) -> Any:  # every smelter forgets where it was read
-        return merge(key, rows).model_copy(update={"sources": ()})
+    def losing(key: str, rows: list[Any], *mines: Any) -> Any:  # every smelter forgets
+        return merge(key, rows, *mines).model_copy(update={"sources": ()})  # its rows
 
     monkeypatch.setattr(build, "merge", losing)
     with ThreadPoolExecutor(2) as pool, pytest.raises(
