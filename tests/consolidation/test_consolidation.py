@@ -127,7 +127,7 @@ def test_outputs_are_reproducible_neutralised_and_complete(
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     wb = load_workbook(tmp_path / "a" / "consolidation.xlsx")
     assert wb.sheetnames == ["Summary", "Suppliers", "Smelters", "Rejected", "Answers",
-                             "Products"]
+                             "Products", "Mines"]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "a" / "smelters.csv").read_text())))
     assert len(rows) == len(demo.smelters)
     data = json.loads((tmp_path / "a" / "consolidation.json").read_text())

@@ -1,14 +1,18 @@
 """Declared mines in a consolidation: each smelter carries the mines its suppliers name for
 it (Smelter List columns N and O, EMRT/AMRT Mine List rows), one per mine name and country,
-with every declaration of it."""
+with every declaration of it; they are written as mines.csv and shown in the review report."""
 
 from __future__ import annotations
 
+import csv
+import io
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mineral_compliance.consolidation import consolidate, product_subset
 from mineral_compliance.models.consolidation import Consolidation
+from mineral_compliance.outputs import write_consolidation
+from mineral_compliance.review import render_report
 from mineral_compliance.templates._xlsx import CellInput, patch_cells
 
 from ..conftest import FIXTURES
@@ -90,6 +94,26 @@ def test_mine_list_rows_join_the_smelter_they_name(tmp_path: Path) -> None:
     [loose] = [m for m in c.mines if m.smelter_key is None]
     assert (loose.name, loose.smelter, loose.cell) == (
         "Example Nickel Mine", "Some Other Refinery", "C7")
+
+
+def test_mines_are_written_as_a_table_and_shown_in_the_review_report(tmp_path: Path) -> None:
+    path = _supplier(tmp_path, "Example Supplier", {
+        8: ("Example Hill", "Rwanda", "Material tagged under the ITSCI programme")})
+    c = _consolidate(path, EMRT_21)
+    out = tmp_path / "out"
+    write_consolidation(c, out)
+    rows = list(csv.DictReader(io.StringIO((out / "mines.csv").read_text(encoding="utf-8"))))
+    assert [(r["smelter_key"], r["mine"], r["country_code"], r["suppliers"], r["cell"],
+             r["comment"]) for r in rows] == [
+        ("CID900001", "Example Hill", "RW", "1", "O8",
+         "Material tagged under the ITSCI programme"),
+        ("CID910001", "Example Mine Site 7", "FI", "1", "C5", "")]
+    from openpyxl import load_workbook
+
+    assert "Mines" in load_workbook(out / "consolidation.xlsx", read_only=True).sheetnames
+    html = render_report(c)
+    assert "Declared mines" in html and "<bdi>Example Hill</bdi>, <bdi>Rwanda</bdi> (RW)" in html
+    assert "Material tagged under the ITSCI programme" in html
 
 
 def test_a_product_subset_keeps_the_mines_of_its_declarations(tmp_path: Path) -> None:
