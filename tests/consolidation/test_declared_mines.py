@@ -8,14 +8,18 @@ import csv
 import io
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from mineral_compliance.consolidation import consolidate, product_subset
 from mineral_compliance.models.consolidation import Consolidation
 from mineral_compliance.outputs import write_consolidation
 from mineral_compliance.review import render_report
+from mineral_compliance.rules import validate_file
 from mineral_compliance.templates._xlsx import CellInput, patch_cells
 
-from ..conftest import FIXTURES
+from ..conftest import FIXTURES, REFERENCE, needs_reference
 
 DEMO = FIXTURES / "demo"
 CMRT_65 = DEMO / "cmrt-6.5-product-scope.xlsx"
@@ -130,3 +134,35 @@ def test_a_product_subset_keeps_the_mines_of_its_declarations(tmp_path: Path) ->
     subset = product_subset(c, [number])
     [part] = [s for s in subset.smelters if s.key == "CID900001"]
     assert [m.name for m in part.mines] == ["Example Hill"]
+
+
+def test_a_mine_lost_on_the_way_stops_the_consolidation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mineral_compliance.consolidation import build, smelters
+    from mineral_compliance.errors import ConsolidationError
+
+    merge = smelters.merge
+
+    def forgetting(key: str, rows: list[Any], *mines: Any) -> Any:  # no smelter keeps mines
+        return merge(key, rows)
+
+    monkeypatch.setattr(build, "merge", forgetting)
+    path = _supplier(tmp_path, "Example Supplier", {8: ("Example Hill", "Rwanda", None)})
+    with pytest.raises(ConsolidationError, match=r"1 mines declared for smelters but 0"):
+        _consolidate(path)
+
+
+@needs_reference
+def test_real_files_repeat_a_smelter_per_mine_without_duplicate_warnings() -> None:
+    """A real CMRT lists one tungsten smelter on five rows, each naming another mine: those
+    rows are its mines, and no real file gets a duplicate-row warning for them."""
+    paths = sorted((REFERENCE / "cmrt").glob("RMI_*CMRT_6*.xlsx"))
+    if not paths:
+        pytest.skip("no real CMRT 6.x supplier files")
+    findings = [f.code for p in paths for f in validate_file(p).findings]
+    assert "duplicate-smelter-row" not in findings
+    c = _consolidate(*paths)
+    most = max(c.smelters, key=lambda s: len(s.mines))
+    assert len(most.mines) >= 5
+    assert sum(len(m.sources) for s in c.smelters for m in s.mines) == sum(
+        m.smelter_key is not None for m in c.mines)

@@ -110,9 +110,8 @@ def product_subset(result: Consolidation, numbers: Iterable[str]) -> Consolidati
     """The part of a consolidation that concerns some products: the product-scope (B)
     declarations listing one of ``numbers`` (as the supplier's product number or the
     requester's), their smelters (with the mines those declarations name), rejected rows and
-    mines. The row invariant holds for the
-    subset. The answer roll-up is not carried over: it speaks for every consolidated
-    supplier, not for these products."""
+    mines. The row invariant holds for the subset. The answer roll-up is not carried over:
+    it speaks for every consolidated supplier, not for these products."""
     wanted = {n.strip().casefold() for n in numbers if n.strip()}
 
     def hit(p: ProductSmelters) -> bool:
