@@ -155,8 +155,31 @@ def _tables(c: Consolidation) -> dict[str, tuple[list[str], list[list[Any]]]]:
                      [[p.supplier, p.file, p.product_number, p.product_name,
                        p.requester_number, p.requester_name, "; ".join(p.smelters)]
                       for p in c.products]),
+        "Mines": (_MINE_HEADER, _mine_rows(c)),
     }
     return tables
+
+
+_MINE_HEADER = ["smelter_key", "metal", "smelter_id", "smelter", "mine", "country",
+                "country_code", "suppliers", "supplier", "file", "sheet", "cell",
+                "declared_name", "declared_country", "declared_smelter", "comment"]
+
+
+def _mine_rows(c: Consolidation) -> list[list[Any]]:
+    """One row per mine declaration: first those of each consolidated smelter, grouped by
+    mine (name and country as first declared, and the number of suppliers declaring it),
+    then the declarations of no consolidated smelter (a rejected row's, or a Mine List
+    row's naming no smelter of its file)."""
+    rows: list[list[Any]] = []
+    for s in c.smelters:
+        for mine in s.mines:
+            rows += [[s.key, s.metal, s.smelter_id, s.name, mine.name, mine.country,
+                      mine.country_code, len(mine.suppliers), x.supplier, x.file, x.sheet,
+                      x.cell, x.name, x.country, x.smelter, x.comment] for x in mine.sources]
+    rows += [[None, x.metal, None, None, x.name, x.country, x.country_code, 1, x.supplier,
+              x.file, x.sheet, x.cell, x.name, x.country, x.smelter, x.comment]
+             for x in c.mines if x.smelter_key is None]
+    return rows
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -217,7 +240,7 @@ def write_consolidation(c: Consolidation, outdir: str | Path, *,
     on any error, none does.
 
     ``consolidation.json``, ``consolidation.xlsx`` (Summary, Suppliers, Smelters, Rejected,
-    Answers, Products), one CSV per table, the per-supplier ``feedback/`` folder and the
+    Answers, Products, Mines), one CSV per table, the per-supplier ``feedback/`` folder and the
     review report ``report.html``; with ``comparison``, the changes since the previous
     consolidation (in the report and ``comparison.json``); with ``products``, a product
     subset's own files in ``products/``; per ``(declaration, blank workbook)`` in

@@ -49,8 +49,8 @@ def test_a_row_lost_on_the_way_stops_the_consolidation_with_a_typed_error(
 
     merge = smelters.merge
 
-    def losing(key: str, rows: list[Any]) -> Any:  # every smelter forgets where it was read
-        return merge(key, rows).model_copy(update={"sources": ()})
+    def losing(key: str, rows: list[Any], *mines: Any) -> Any:  # every smelter forgets
+        return merge(key, rows, *mines).model_copy(update={"sources": ()})  # its rows
 
     monkeypatch.setattr(build, "merge", losing)
     with ThreadPoolExecutor(2) as pool, pytest.raises(
@@ -127,7 +127,7 @@ def test_outputs_are_reproducible_neutralised_and_complete(
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     wb = load_workbook(tmp_path / "a" / "consolidation.xlsx")
     assert wb.sheetnames == ["Summary", "Suppliers", "Smelters", "Rejected", "Answers",
-                             "Products"]
+                             "Products", "Mines"]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "a" / "smelters.csv").read_text())))
     assert len(rows) == len(demo.smelters)
     data = json.loads((tmp_path / "a" / "consolidation.json").read_text())

@@ -238,6 +238,57 @@ def test_smelter_rows_against_the_templates_lookup(tmp_path: Path) -> None:
                    for c, _s, cell in found)
 
 
+FIXTURE_65 = [("template-outdated", "Declaration", "J3"),
+              ("effective-date-before-release", "Declaration", "D22"),
+              ("smelter-id-unknown", "Smelter List", "A7")]
+"""The findings of the CMRT 6.5 fixture itself (its row 5 lists CID900001, no mine named)."""
+
+
+def _mine_rows(mines: dict[int, tuple[str | None, str | None]]) -> dict[str, CellInput]:
+    """Rows repeating the fixture's smelter CID900001, each naming a mine and its country."""
+    edits: dict[str, CellInput] = {}
+    for row, (name, country) in mines.items():
+        edits |= {f"Smelter List!A{row}": "CID900001", f"Smelter List!N{row}": name,
+                  f"Smelter List!O{row}": country}
+    return edits
+
+
+def test_a_smelter_repeated_once_per_mine_is_not_a_duplicate(tmp_path: Path) -> None:
+    """Five rows of one smelter, each naming another mine, declare its mines; beside them,
+    row 5 (no mine named) repeats none of them."""
+    path = variant(tmp_path, CMRT_65, _mine_rows({
+        8: ("Example North Mine", "China"), 9: ("Example South Mine", "China"),
+        10: ("Example Hill", "CHINA"), 11: ("Example Hill", "Rwanda"),
+        12: ("Example Valley Mining Co., Ltd", "Peru")}))
+    assert validate_file(path, today=TODAY).flatten(["code", "sheet", "cell"]) == FIXTURE_65
+
+
+def test_a_smelter_repeated_with_the_same_mine_is_a_duplicate(tmp_path: Path) -> None:
+    """Mine names compare as facility names do, countries as ISO codes."""
+    path = variant(tmp_path, CMRT_65, _mine_rows({
+        8: ("Example Hill Mining Co., Ltd.", "China"), 9: ("EXAMPLE HILL MINE", "CN")}))
+    report = validate_file(path, today=TODAY)
+    assert report.flatten(["code", "sheet", "cell"]) == [
+        *FIXTURE_65, ("duplicate-smelter-row", "Smelter List", "A9")]
+    [found] = [f for f in report.findings if f.code == "duplicate-smelter-row"]
+    assert found.message == ("Row 9 repeats the Tin smelter of row 8 (CID900001) and its mine "
+                             "(EXAMPLE HILL MINE, CN).")
+
+
+def test_rows_without_a_mine_repeat_each_other_not_the_rows_naming_one(
+        tmp_path: Path) -> None:
+    """Row 8 names a mine beside row 5, which names none: not a repeat. Row 9 names none
+    either: it repeats row 5."""
+    path = variant(tmp_path, CMRT_65, _mine_rows({8: ("Example Hill", "Rwanda"),
+                                                  9: (None, None)}))
+    report = validate_file(path, today=TODAY)
+    assert report.flatten(["code", "sheet", "cell"]) == [
+        *FIXTURE_65, ("duplicate-smelter-row", "Smelter List", "A9")]
+    [found] = [f for f in report.findings if f.code == "duplicate-smelter-row"]
+    assert found.message == ("Row 9 repeats the Tin smelter of row 5 (CID900001) with no mine "
+                             "named on either row.")
+
+
 def test_values_emails_products_and_template_age(tmp_path: Path) -> None:
     path = variant(tmp_path, CMRT_65, {
         "Declaration!D20": "quality@example.com; boss@example.com",

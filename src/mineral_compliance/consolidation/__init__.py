@@ -18,8 +18,14 @@ Rules, in the order they apply:
   reference's; for unresolved smelters, the spelling most rows use (ties: the first file in
   path order). Placeholder rows, rows with nothing to resolve, rows whose ID
   belongs to another metal and conflicting rows are rejected with the reason.
+* **Declared mines.** The mine name and country of a Smelter List row (CMRT columns N and O;
+  a smelter repeated on one row per mine declares several) and each Mine List row naming a
+  smelter of its file's Smelter List are the mines of the smelter that row merged into: one
+  per mine name key and country (ISO code where it names one), every declaration kept with
+  its cell and the row's comment. Recycled or scrap entries are not mines.
 * **Nothing lost.** Every row read appears once, in a smelter's sources or among the rejected
-  rows; :func:`consolidate` checks this on every run and raises if it does not hold.
+  rows, and every mine declared for a consolidated smelter among its mines;
+  :func:`consolidate` checks this on every run and raises if it does not hold.
 * **Answers.** Per family, mineral and question, from the consolidated suppliers that use the
   mineral (question 1 "Yes"): "used" questions are "Yes" if any supplier says so or lists a
   smelter of the mineral (whatever it answered), and when question 1 rolls up to "No" the

@@ -110,13 +110,9 @@ def consolidate(
             superseded_by=superseded.get(r.label), findings=r.findings))
         if r.label in superseded:
             continue
-        for metal, name, country, smelter, sheet, cell in decl.mines:
-            code = country_code(country) if country and len(country.strip()) > 2 else None
-            mines.append(DeclaredMine(
-                supplier=key, file=r.label, sheet=sheet, cell=cell, metal=metal, name=name,
-                country=country, country_code=code, smelter=smelter))
         matcher = matchers[decl.kind.value]
         keys_here: list[str] = []
+        key_of_row: dict[int, str] = {}
         for row in rows:
             rows_read += 1
             result = matcher.match(row)
@@ -131,17 +127,38 @@ def consolidate(
                 continue
             smelter_rows[merged_under].append((source, result))
             keys_here.append(merged_under)
+            if row.row is not None:
+                key_of_row.setdefault(row.row, merged_under)
+        for mine in decl.mines:
+            text = mine.country
+            code = country_code(text) if text and len(text.strip()) > 2 else None
+            at = mine.smelter_row
+            mines.append(DeclaredMine(
+                supplier=key, file=r.label, sheet=mine.sheet, cell=mine.cell,
+                metal=mine.metal, name=mine.name, country=text, country_code=code,
+                smelter=mine.smelter, comment=mine.comment,
+                smelter_key=None if at is None else key_of_row.get(at)))
         if decl.scope_code == "B":
             for number, name, requester_number, requester_name in decl.products:
                 products.append(ProductSmelters(
                     supplier=key, file=r.label, product_number=number, product_name=name,
                     requester_number=requester_number, requester_name=requester_name,
                     smelters=tuple(sorted(set(keys_here)))))
-    smelters = tuple(merge(k, v) for k, v in sorted(smelter_rows.items()))
+    mines_of: dict[str, list[DeclaredMine]] = defaultdict(list)
+    for declared in mines:
+        if declared.smelter_key is not None:
+            mines_of[declared.smelter_key].append(declared)
+    smelters = tuple(merge(k, v, mines_of.get(k, ()))
+                     for k, v in sorted(smelter_rows.items()))
     attributed = sum(len(s.sources) for s in smelters)
     if attributed + len(rejected) != rows_read:  # the invariant: nothing lost
         raise ConsolidationError(f"{rows_read} smelter rows read but {attributed} attributed and "
                              f"{len(rejected)} rejected")
+    carried = sum(len(x.sources) for s in smelters for x in s.mines)
+    linked = sum(len(v) for v in mines_of.values())
+    if carried != linked:  # every mine declared for a smelter is among its mines
+        raise ConsolidationError(f"{linked} mines declared for smelters but {carried} carried "
+                                 "by them")
     consolidated = [r.decl for r in readable if r.label not in superseded and r.decl]
     answers = tuple(roll_up(consolidated, smelters, roster))
     snapshots = []

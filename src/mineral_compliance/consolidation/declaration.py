@@ -13,6 +13,7 @@ from ..models.declaration import SmelterRow as SmelterRowModel
 from ..models.values import Origin, Provenance, Status, TextValue
 from ..names import metal_key
 from ..templates import layout_named, read_template
+from .smelters import group_mines
 
 __all__ = ["company_declaration", "product_subset"]
 
@@ -108,9 +109,9 @@ def _blank_answer(key: str, where: Provenance, choices: tuple[str, ...]) -> Ques
 def product_subset(result: Consolidation, numbers: Iterable[str]) -> Consolidation:
     """The part of a consolidation that concerns some products: the product-scope (B)
     declarations listing one of ``numbers`` (as the supplier's product number or the
-    requester's), their smelters, rejected rows and mines. The row invariant holds for the
-    subset. The answer roll-up is not carried over: it speaks for every consolidated
-    supplier, not for these products."""
+    requester's), their smelters (with the mines those declarations name), rejected rows and
+    mines. The row invariant holds for the subset. The answer roll-up is not carried over:
+    it speaks for every consolidated supplier, not for these products."""
     wanted = {n.strip().casefold() for n in numbers if n.strip()}
 
     def hit(p: ProductSmelters) -> bool:
@@ -122,8 +123,10 @@ def product_subset(result: Consolidation, numbers: Iterable[str]) -> Consolidati
     for s in result.smelters:
         sources = tuple(x for x in s.sources if x.file in files)
         if sources:
+            mines = tuple(group_mines(x for m in s.mines for x in m.sources if x.file in files))
             smelters.append(s.model_copy(update={
-                "sources": sources, "suppliers": tuple(sorted({x.supplier for x in sources}))}))
+                "sources": sources, "suppliers": tuple(sorted({x.supplier for x in sources})),
+                "mines": mines}))
     rejected = tuple(r for r in result.rejected if r.source.file in files)
     kept = tuple(f for f in result.files if f.file in files)
     return result.model_copy(update={

@@ -20,13 +20,32 @@ from ..inputs import Input, input_stream
 from ..models.declaration import Declaration, TemplateKind
 from ..models.findings import Finding, Severity
 from ..models.matching import DeclaredSmelter
-from ..names import country_code
+from ..names import country_code, metal_key, name_key
 from ..refdata.crosscheck import declared_rows
 from ..rules import validate
 from ..templates.reader import read_with_reference
 from ..templates.releases import AcceptPolicy
 
-__all__ = ["Digest", "Job", "Loaded", "Progress", "load", "load_all"]
+__all__ = ["Digest", "Job", "Loaded", "MineEntry", "Progress", "load", "load_all"]
+
+
+@dataclass(frozen=True)
+class MineEntry:
+    """One mine (or mine country) a declaration names, and the Smelter List row it is
+    declared for."""
+
+    metal: str | None
+    name: str | None
+    country: str | None
+    smelter: str | None
+    """The smelter's name as the row gives it."""
+    sheet: str | None
+    cell: str | None
+    comment: str | None
+    smelter_row: int | None
+    """The Smelter List row the mine belongs to: its own row, or for a Mine List row the
+    first Smelter List row of the same metal naming the smelter it gives; None when it names
+    none."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +67,8 @@ class Digest:
     rows: tuple[DeclaredSmelter, ...]
     products: tuple[tuple[str | None, str | None, str | None, str | None], ...]
     """(number, name, requester's number, requester's name) of each Product List row."""
-    mines: tuple[tuple[str | None, str | None, str | None, str | None, str | None,
-                       str | None], ...] = ()
-    """(metal, mine name, country, smelter, sheet, cell) of each mine declaration."""
+    mines: tuple[MineEntry, ...] = ()
+    """Each mine declaration, in workbook order."""
 
     @classmethod
     def of(cls, decl: Declaration) -> Digest:
@@ -145,33 +163,58 @@ _RECYCLED_WORDS = ("recycl", "scrap")
 _SPLIT = re.compile(r"[;,/\n]+")
 
 
-_MineTuple = tuple[str | None, str | None, str | None, str | None, str | None, str | None]
+def _recycled(text: str | None) -> bool:
+    return any(w in (text or "").casefold() for w in _RECYCLED_WORDS)
 
 
-def _mine_declarations(decl: Declaration) -> Iterator[_MineTuple]:
-    """Mine countries (and names) declared in Smelter List columns and the Mine List.
-    Recycled or scrap entries are not mines."""
+def _mine_declarations(decl: Declaration) -> Iterator[MineEntry]:
+    """Mines (names and countries) declared in Smelter List columns N/O and the Mine List.
+
+    Recycled or scrap entries are not mines: a country saying so declares none, unless the
+    row also names mines (then kept with the country as written). A Mine List row belongs to
+    the first Smelter List row of its metal whose name is the smelter it names (the template
+    offers those names in its drop-down)."""
     for s in decl.smelters:
-        countries = s.mine_countries.value
-        if not countries:
+        countries, names = s.mine_countries.value, s.mine_names.value
+        if not countries and not names:
             continue
-        names = s.mine_names.value
+        where = s.mine_countries.provenance if countries else s.mine_names.provenance
+        if not countries:
+            if not _recycled(names):
+                yield MineEntry(s.metal.value, names, None, s.name, where.sheet, where.cell,
+                                s.comments.value, s.row)
+            continue
         parts = [c.strip() for c in _SPLIT.split(countries) if c.strip()]
         # a list of country names is split; free text ("see the RCOI list") and two-letter
         # abbreviations, which suppliers use for other things than ISO codes, stay one entry
         if not all(len(p) > 2 and country_code(p) for p in parts):
             parts = [countries.strip()]
         for country in parts:
-            if any(w in country.casefold() for w in _RECYCLED_WORDS):
+            if _recycled(country) and (not names or _recycled(names)):
                 continue
-            where = s.mine_countries.provenance
-            yield (s.metal.value, names, country, s.name, where.sheet, where.cell)
+            yield MineEntry(s.metal.value, names, country, s.name, where.sheet, where.cell,
+                            s.comments.value, s.row)
     for m in decl.mines:  # the Mine List's country is a drop-down: any spelling resolves
         if m.mine_name.is_blank and m.country.is_blank:
             continue
         where = m.mine_name.provenance if not m.mine_name.is_blank else m.country.provenance
-        yield (m.metal.value, m.mine_name.value, m.country.value, m.smelter_name.value,
-               where.sheet, where.cell)
+        yield MineEntry(m.metal.value, m.mine_name.value, m.country.value,
+                        m.smelter_name.value, where.sheet, where.cell, m.comments.value,
+                        _smelter_row(decl, m.metal.value, m.smelter_name.value))
+
+
+def _smelter_row(decl: Declaration, metal: str | None, smelter: str | None) -> int | None:
+    """The first Smelter List row of ``metal`` (any, when blank) named ``smelter``."""
+    key = name_key(smelter or "")
+    if not key:
+        return None
+    for s in decl.smelters:
+        if metal_key(metal) and metal_key(s.value_of("metal")) != metal_key(metal):
+            continue
+        if key in {name_key(n or "") for n in (s.name, s.value_of("lookup_name"),
+                                                s.standard_name)}:
+            return s.row
+    return None
 
 
 def load_all(items: Sequence[Input], executor: Executor | None, progress: Progress | None,

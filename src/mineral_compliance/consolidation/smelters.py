@@ -1,17 +1,23 @@
 """Smelter List rows into smelters: the key a row is merged under (the smelter ID the
 reference resolves, else metal, normalised name and country), or why it is rejected, and
-the consolidated smelter its rows make."""
+the consolidated smelter its rows make, with the mines declared for it."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from .._words import counted
-from ..models.consolidation import ConsolidatedSmelter, SmelterSource
+from ..models.consolidation import (
+    ConsolidatedSmelter,
+    DeclaredMine,
+    SmelterMine,
+    SmelterSource,
+)
 from ..models.matching import ConflictKind, Flag, MatchGrade, SmelterMatch, StatusKind
 from ..names import country_code, metal_key, name_key
 
-__all__ = ["merge", "smelter_key", "unresolved_key"]
+__all__ = ["group_mines", "merge", "smelter_key", "unresolved_key"]
 
 
 def smelter_key(result: SmelterMatch) -> tuple[str | None, str]:
@@ -35,9 +41,24 @@ def unresolved_key(metal: str | None, name: str | None, country: str | None) -> 
     return f"name:{mk}|{nk}|{country_code(country) or '-'}" if mk and nk else None
 
 
-def merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]]) -> ConsolidatedSmelter:
+def group_mines(mines: Iterable[DeclaredMine]) -> tuple[SmelterMine, ...]:
+    """One smelter's declared mines, one per mine name (compared as facility names are) and
+    country (its ISO code where it names one, else as written, case folded), in the order
+    first declared, each with every declaration of it."""
+    groups: dict[tuple[str, str], list[DeclaredMine]] = {}
+    for m in mines:
+        country = m.country_code or (m.country or "").strip().casefold()
+        groups.setdefault((name_key(m.name or ""), country), []).append(m)
+    return tuple(SmelterMine(name=v[0].name, country=v[0].country,
+                             country_code=v[0].country_code, sources=tuple(v))
+                 for v in groups.values())
+
+
+def merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]],
+          mines: Iterable[DeclaredMine] = ()) -> ConsolidatedSmelter:
     """The smelter the rows merged under ``key`` make: shown as the reference names it when
-    the best-graded row is resolved, else as most rows spell it (ties: the first file)."""
+    the best-graded row is resolved, else as most rows spell it (ties: the first file); with
+    ``mines``, the mines declared for it (:func:`group_mines`)."""
     order = {g: i for i, g in enumerate(MatchGrade)}
     best_source, best = min(rows, key=lambda sr: (order[sr[1].grade], sr[0].file,
                                                   sr[0].row or 0))
@@ -58,4 +79,4 @@ def merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]]) -> Consolida
         status=statuses[0] if statuses else StatusKind.UNKNOWN, flags=tuple(flags),
         suppliers=tuple(sorted({s.supplier for s, _ in rows})),
         sources=tuple(s for s, _ in rows), representative=representative,
-        candidates=best.candidates)
+        candidates=best.candidates, mines=group_mines(mines))

@@ -21,6 +21,7 @@ __all__ = [
     "ProductSmelters",
     "RejectedRow",
     "SmelterChange",
+    "SmelterMine",
     "SmelterSource",
     "SupplierFile",
 ]
@@ -81,6 +82,42 @@ class SmelterSource(_Frozen):
     grade: MatchGrade
 
 
+class DeclaredMine(_Frozen):
+    """A mine (or mine country) a supplier declared: Smelter List columns N/O of the CMRT,
+    or a row of the EMRT/AMRT Mine List."""
+
+    supplier: str
+    file: str
+    sheet: str | None
+    cell: str | None
+    metal: str | None
+    name: str | None
+    country: str | None
+    country_code: str | None
+    smelter: str | None = None
+    comment: str | None = Field(
+        default=None, description="The supplier's comment on the row (e.g. that the material "
+        "is tagged by a traceability programme).")
+    smelter_key: str | None = Field(
+        default=None, description="Key of the consolidated smelter the mine is declared for: "
+        "the smelter of its Smelter List row, or the Smelter List row a Mine List row names; "
+        "None when that row was rejected or the Mine List names no smelter of the file.")
+
+
+class SmelterMine(_Frozen):
+    """One mine declared for a consolidated smelter, with every declaration of it: the same
+    mine name (compared as facility names are) in the same country, from any supplier."""
+
+    name: str | None = Field(description="The mine name as first declared.")
+    country: str | None = Field(description="The country as first declared.")
+    country_code: str | None
+    sources: tuple[DeclaredMine, ...]
+
+    @property
+    def suppliers(self) -> tuple[str, ...]:
+        return tuple(sorted({s.supplier for s in self.sources}))
+
+
 class ConsolidatedSmelter(_Frozen):
     key: str = Field(description="The smelter ID, or 'name:<normalised name>|<country code>'.")
     metal: str
@@ -95,6 +132,9 @@ class ConsolidatedSmelter(_Frozen):
     sources: tuple[SmelterSource, ...]
     representative: str = Field(description="Where the name and country shown come from.")
     candidates: tuple[Candidate, ...] = ()
+    mines: tuple[SmelterMine, ...] = Field(
+        default=(), description="The mines suppliers declare for it, one per mine name and "
+        "country, in the order first declared.")
 
 
 class RejectedRow(_Frozen):
@@ -124,21 +164,6 @@ class ProductSmelters(_Frozen):
     requester_name: str | None = Field(
         default=None, description="The requester's own product name, where given.")
     smelters: tuple[str, ...] = Field(description="Keys of the smelters the supplier listed.")
-
-
-class DeclaredMine(_Frozen):
-    """A mine (or mine country) a supplier declared: Smelter List columns N/O of the CMRT,
-    or a row of the EMRT/AMRT Mine List."""
-
-    supplier: str
-    file: str
-    sheet: str | None
-    cell: str | None
-    metal: str | None
-    name: str | None
-    country: str | None
-    country_code: str | None
-    smelter: str | None = None
 
 
 class Consolidation(_Frozen):

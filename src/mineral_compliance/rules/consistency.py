@@ -8,7 +8,6 @@ validation would have refused).
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 
 from ..models.declaration import PlaceholderKind, ReadNoteCode, SmelterRow, TemplateKind
@@ -402,12 +401,16 @@ def smelter_details_contradict_id(ctx: Context) -> Iterable[Hit]:
 
 @rule("duplicate-smelter-row", Severity.WARNING, Basis.CONSISTENCY, tags=("smelters",))
 def duplicate_smelter_row(ctx: Context) -> Iterable[Hit]:
-    """The same facility is listed twice for the same metal.
+    """The same facility is listed twice for the same metal, with the same mine data.
 
     Rows are the same facility when they carry the same smelter ID, or, without an ID, the
-    same name (ignoring case and punctuation). Placeholder rows are not compared."""
-    seen: dict[tuple[str, str], int] = {}
-    by_key: defaultdict[str, int] = defaultdict(int)
+    same name (ignoring case and punctuation). Suppliers declare several mines of one smelter
+    by repeating the smelter on one row per mine (columns N and O of the CMRT): such rows are
+    the smelter's declared mines, not duplicates. A row repeats another only when its mine
+    name (compared as facility names are) and mine country (as an ISO code where it names
+    one) are those of the other row too, both blank included; a row without mine data beside
+    rows that name mines is not a repeat of them. Placeholder rows are not compared."""
+    first: dict[tuple[str, str], dict[tuple[str, str], int]] = {}
     for s in ctx.decl.smelters:
         if s.placeholder is not None:
             continue
@@ -415,15 +418,20 @@ def duplicate_smelter_row(ctx: Context) -> Iterable[Hit]:
         ident = normalise_id(s.value_of("smelter_id")) or name_key(s.name or "")
         if not ident:
             continue
-        key = (metal, ident)
-        by_key[ident] += 1
-        if key in seen:
-            yield Hit(f"Row {s.row} repeats the {s.metal.value or ''} smelter of row "
-                      f"{seen[key]} ({s.smelter_id.value or s.name}).".replace("  ", " "),
-                      s.smelter_id.provenance if s.smelter_id.value else s.name_input.provenance,
-                      subject=s.smelter_id.value or s.name, hint="remove the repeated row")
-        else:
-            seen[key] = s.row
+        mine_name, mine_country = s.value_of("mine_names"), s.value_of("mine_countries")
+        mine = (name_key(mine_name or ""), _country(mine_country or ""))
+        rows = first.setdefault((metal, ident), {})  # the smelter's rows, by mine
+        if mine not in rows:
+            rows[mine] = s.row
+            continue
+        what = (f"and its mine ({', '.join(x for x in (mine_name, mine_country) if x)})"
+                if mine_name or mine_country else "with no mine named on either row")
+        yield Hit(f"Row {s.row} repeats the {s.metal.value or ''} smelter of row "
+                  f"{rows[mine]} ({s.smelter_id.value or s.name}) {what}."
+                  .replace("  ", " "),
+                  s.smelter_id.provenance if s.smelter_id.value else s.name_input.provenance,
+                  subject=s.smelter_id.value or s.name,
+                  hint="remove the repeated row, or name on it the other mine it declares")
 
 
 # -- what the reader changed to stay within its bounds -----------------------------------------
