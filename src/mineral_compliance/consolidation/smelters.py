@@ -58,4 +58,4 @@ def merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]]) -> Consolida
         status=statuses[0] if statuses else StatusKind.UNKNOWN, flags=tuple(flags),
         suppliers=tuple(sorted({s.supplier for s, _ in rows})),
         sources=tuple(s for s, _ in rows), representative=representative,
-        candidates=best.candidates)
+        candidates=best.candidates, valid_until=best.valid_until, history=best.history)
