@@ -30,7 +30,7 @@ from ..names import country_code
 from ..refdata.legacy import LegacyIds
 from ..refdata.matching import currency_findings
 from ..refdata.regions import CahraList
-from ..refdata.status import StatusList
+from ..refdata.status import StatusList, default_as_of
 from ..templates.releases import AcceptPolicy, default_policy
 from .loading import Loaded, Progress, load_all
 from .references import matchers_by_family
@@ -162,7 +162,8 @@ def consolidate(
                 seen.add(s.sha256)
                 snapshots.append(s)
     files.sort(key=lambda f: f.file)
-    as_of_used = next(iter(matchers.values())).as_of if matchers else as_of
+    # the date statuses were read as of, recorded when there were statuses to read
+    as_of_used = (as_of or default_as_of()) if status_lists else as_of
     return Consolidation(
         families=tuple(sorted({d.kind.value for d in consolidated})),
         files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
