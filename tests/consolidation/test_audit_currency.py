@@ -27,8 +27,10 @@ AS_OF = dt.date(2025, 12, 31)
 EXPIRED_FILE = "cmrt-6.6-requester-products.xlsx"
 
 
-def _status_xlsx(path: Path, day: dt.date, rows: list[tuple[str, str, str, dt.date | None]]
-                 ) -> Path:
+Row = tuple[str, str, str, str, dt.date | None]
+
+
+def _status_xlsx(path: Path, day: dt.date, rows: list[Row]) -> Path:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -45,7 +47,7 @@ def _status_xlsx(path: Path, day: dt.date, rows: list[tuple[str, str, str, dt.da
     return path
 
 
-DEMO_LIST = [
+DEMO_LIST: list[Row] = [
     ("CID900001", "Example Tin Smelting Co., Ltd.", "Tin", "Conformant", dt.date(2026, 12, 31)),
     ("CID900002", "Sample Gold Refinery AG", "Gold", "Conformant", dt.date(2025, 10, 31)),
     ("CID900004", "Specimen Tungsten Corp.", "Tungsten", "Conformant", dt.date(2026, 4, 30)),
@@ -112,8 +114,8 @@ def test_history_across_three_snapshots_in_the_comparison_and_the_report(
     tin, gold = DEMO_LIST[0], DEMO_LIST[1]
     lists = [load_status_list(_status_xlsx(tmp_path / f"{day}.xlsx", day, rows))
              for day, rows in ((dt.date(2025, 1, 15), [tin, gold]),
-                               (dt.date(2025, 6, 15), [(*tin[:3], "Non Conformant", None),
-                                                       gold]),
+                               (dt.date(2025, 6, 15), [(tin[0], tin[1], tin[2],
+                                                        "Non Conformant", None), gold]),
                                (dt.date(2025, 11, 15), [gold]))]
     current = _consolidate(lists)
     changes = compare(dated, current)

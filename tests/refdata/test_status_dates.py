@@ -118,7 +118,7 @@ def test_unreadable_dates_and_cycles_are_problems_of_their_rows(tmp_path: Path) 
         ("status-list-date-unreadable", "C4", "warning"),
         ("status-list-date-unreadable", "E4", "warning"),
     ]
-    assert all(x.message.startswith(f"Row {x.cell[1:]} ") for x in lst.problems)
+    assert all(x.message.startswith(f"Row {(x.cell or '')[1:]} ") for x in lst.problems)
     assert all(x.file == str(path) for x in lst.problems)
     # the rows are kept, without the dates that cannot be read
     assert [(e.smelter_id, e.valid_until) for e in lst.entries] == [
