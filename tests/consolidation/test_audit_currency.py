@@ -3,6 +3,7 @@ conformance ran out: it is counted as conformant nowhere, and its row's file say
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import re
@@ -17,6 +18,7 @@ from mineral_compliance.consolidation import compare, consolidate
 from mineral_compliance.disclosures import load_profile
 from mineral_compliance.disclosures.documents import report_data
 from mineral_compliance.models.consolidation import Consolidation
+from mineral_compliance.outputs import write_consolidation
 from mineral_compliance.refdata import StatusList, load_status_list
 from mineral_compliance.review import render_report
 
@@ -130,6 +132,12 @@ def test_history_across_three_snapshots_in_the_comparison_and_the_report(
     assert "Status history" in html and 'id="history-table"' in html
     row = re.search(r"<td>CID900001</td>.*?</tr>", html, re.S)
     assert row is not None and "lapsed 2025-06-15" in row.group() and "removed" in row.group()
+    write_consolidation(current, tmp_path / "out")
+    with (tmp_path / "out" / "smelters.csv").open(encoding="utf-8-sig", newline="") as handle:
+        table = {r["key"]: r for r in csv.DictReader(handle)}
+    assert table["CID900001"]["status_history"] == (
+        "conformant (2025-01-15) -> lapsed (2025-06-15) -> removed (2025-11-15)")
+    assert table["CID900002"]["valid_until"] == "2025-10-31"
 
 
 def test_consolidate_and_crosscheck_take_an_as_of_date(
