@@ -18,6 +18,11 @@ Rules, in the order they apply:
   reference's; for unresolved smelters, the spelling most rows use (ties: the first file in
   path order). Placeholder rows, rows with nothing to resolve, rows whose ID
   belongs to another metal and conflicting rows are rejected with the reason.
+* **Statuses.** Each resolved row is read against the status lists as of ``as_of`` (default:
+  31 December of last year): a smelter whose conformance ran out before it is not conformant
+  and its row gets ``status-expired`` in its file's findings (``status-expiring`` when it runs
+  out before the following 31 May); with lists of several dates each smelter keeps its
+  history across them.
 * **Nothing lost.** Every row read appears once, in a smelter's sources or among the rejected
   rows; :func:`consolidate` checks this on every run and raises if it does not hold.
 * **Answers.** Per family, mineral and question, from the consolidated suppliers that use the
