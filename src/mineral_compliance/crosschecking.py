@@ -4,13 +4,16 @@
 :func:`~mineral_compliance.inputs.collect_inputs` (files, folders, globs, zip archives) and
 read; each file's rows are resolved (:class:`~mineral_compliance.refdata.SmelterMatcher`)
 against the reference list given, else against the newest Smelter Look-up of the file's family
-among the inputs (ties: the first in input order). A file whose family has no look-up among
-the inputs is returned with the reason, as is a file that cannot be read: every input comes
-back, in input order.
+among the inputs (ties: the first in input order), with statuses read as of ``as_of``. A row
+whose smelter's conformance ran out before that date, or runs out before the following 31 May,
+gets the finding ``status-expired`` or ``status-expiring`` (:attr:`Crosschecked.findings`).
+A file whose family has no look-up among the inputs is returned with the reason, as is a file
+that cannot be read: every input comes back, in input order.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -21,6 +24,7 @@ from typing import Any
 from .errors import MineralComplianceError
 from .inputs import close_archives, collect_inputs, input_stream
 from .models.declaration import Declaration
+from .models.findings import Finding
 from .models.matching import SmelterMatch
 from .models.reference import SmelterReference
 from .refdata.crosscheck import (
@@ -30,7 +34,7 @@ from .refdata.crosscheck import (
     snapshots_plain,
 )
 from .refdata.legacy import LegacyIds
-from .refdata.matching import SmelterMatcher
+from .refdata.matching import SmelterMatcher, currency_findings
 from .refdata.regions import CahraList
 from .refdata.status import StatusList
 from .templates.reader import read_with_reference
@@ -57,6 +61,12 @@ class Crosschecked:
         return self.declaration is not None
 
     @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The status findings of the rows (``status-expired``, ``status-expiring``), each
+        naming the row's file, sheet and cell."""
+        return tuple(x for r in self.results for x in currency_findings(r, self.label))
+
+    @property
     def needs_reference(self) -> bool:
         """Read, but its rows wait for a reference list (``crosscheck(reference=...)``)."""
         return self.declaration is not None and self.matcher is None
@@ -79,6 +89,8 @@ class Crosschecked:
                         "accepted": sum(r.accepted for r in self.results),
                         "flagged": sum(bool(r.flags) for r in self.results)},
             "snapshots": snapshots_plain(self.matcher),
+            "as_of": self.matcher.as_of.isoformat(),
+            "findings": [x.model_dump(mode="json") for x in self.findings],
             "rows": [match_plain(r) for r in self.results]}
 
 
@@ -97,12 +109,14 @@ def crosscheck(
     status_lists: Sequence[StatusList] = (),
     cahra: CahraList | None = None,
     exclude: Iterable[str | Path] = (),
+    as_of: dt.date | None = None,
 ) -> list[Crosschecked]:
     """Every input's Smelter List rows resolved, in input order (see the module documentation).
 
     ``reference``: the list every file is resolved against (default: the newest look-up of
     each file's family among the inputs); ``legacy``, ``status_lists``, ``cahra``: as for
-    :class:`~mineral_compliance.refdata.SmelterMatcher`. Raises only what cannot be put on
+    :class:`~mineral_compliance.refdata.SmelterMatcher`; ``as_of``: the date statuses are read
+    as of (default: 31 December of last year). Raises only what cannot be put on
     one input (an unexpected failure); a file's own problem is its :class:`Crosschecked`."""
     read: list[tuple[str, tuple[Declaration, SmelterReference | None] | Exception]] = []
     try:
@@ -134,7 +148,7 @@ def crosscheck(
         matcher = matchers.get(ref.sha256)
         if matcher is None:
             matcher = matchers[ref.sha256] = SmelterMatcher(
-                ref, legacy=legacy, status_lists=status_lists, cahra=cahra)
+                ref, legacy=legacy, status_lists=status_lists, cahra=cahra, as_of=as_of)
         out.append(Crosschecked(label, decl, matcher,
                                 tuple(matcher.match_all(declared_rows(decl)))))
     return out

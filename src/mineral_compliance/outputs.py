@@ -124,7 +124,8 @@ def _tables(c: Consolidation) -> dict[str, tuple[list[str], list[list[Any]]]]:
     tables: dict[str, tuple[list[str], list[list[Any]]]] = {
         "Summary": (["measure", "value"], [[k, v] for k, v in summary.items()]
                     + [["families", ", ".join(c.families)],
-                       ["accepted_versions", c.accepted_versions or "-"]]
+                       ["accepted_versions", c.accepted_versions or "-"],
+                       ["statuses_as_of", c.as_of.isoformat() if c.as_of else "-"]]
                     + [[f"snapshot {s.kind}", f"{s.source} | {s.version or '-'} | {s.sha256}"]
                        for s in c.snapshots]),
         "Suppliers": (["file", "status", "supplier", "company", "unique_id", "kind", "version",
@@ -135,11 +136,15 @@ def _tables(c: Consolidation) -> dict[str, tuple[list[str], list[list[Any]]]]:
                         f.errors, f.warnings, f.smelter_rows, f.superseded_by, f.message]
                        for f in c.files]),
         "Smelters": (["key", "metal", "smelter_id", "name", "country", "grade", "needs_review",
-                      "status", "flags", "suppliers", "rows", "representative", "declared_at"],
+                      "status", "flags", "suppliers", "rows", "representative", "declared_at",
+                      "valid_until", "status_history"],
                      [[s.key, s.metal, s.smelter_id, s.name, s.country, s.grade.value,
                        s.needs_review, s.status.value, ", ".join(s.flags), len(s.suppliers),
                        len(s.sources), s.representative,
-                       "; ".join(f"{x.file} [{x.sheet}!{x.cell}]" for x in s.sources)]
+                       "; ".join(f"{x.file} [{x.sheet}!{x.cell}]" for x in s.sources),
+                       s.valid_until.isoformat() if s.valid_until else None,
+                       " -> ".join(f"{p.state.value} ({p.date.isoformat() if p.date else '-'})"
+                                   for p in s.history) or None]
                       for s in c.smelters]),
         "Rejected": (["file", "sheet", "cell", "metal", "name", "country", "smelter_id",
                       "reason", "detail"],

@@ -97,10 +97,14 @@ class Lists:
 
 
 def load_lists(args: argparse.Namespace) -> Lists:
-    """Load (downloading those given as URLs) the lists the options name."""
+    """Load (downloading those given as URLs) the lists the options name; the problems of
+    their rows (dates that cannot be read) are said on stderr."""
     status = [load_status_list(local(p, args)) for p in args.status_list]
     status += [load_status_list(local(p, args), kind="lbma") for p in args.lbma]
     status += [load_status_list(local(p, args), kind="rjc") for p in args.rjc]
+    for lst in status:
+        for problem in lst.problems:
+            print(f"warning: {problem.file}: {problem.message}", file=sys.stderr)
     legacy = load_legacy_ids(local(args.legacy, args)) if args.legacy else None
     cahra = load_cahra(local(args.cahra, args)) if args.cahra else None
     return Lists(status, legacy, cahra)

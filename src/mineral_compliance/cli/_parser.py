@@ -8,6 +8,7 @@ Each command's parser sets ``run`` to the ``module:function`` of this package th
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,14 @@ def _policy(text: str) -> AcceptPolicy:
         return AcceptPolicy.parse(text)
     except PolicyError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _day(text: str) -> dt.date:
+    """``--as-of``: an ISO date, or why it is not one (argparse reports it)."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from exc
 
 
 def _names(text: str) -> list[str] | None:
@@ -260,6 +269,12 @@ def _list_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rjc", action="append", default=[],
                    help="RJC certified list, for gold cross-recognition" + where)
     p.add_argument("--cahra", help="the EU CAHRA list (its JSON form)" + where)
+    p.add_argument("--as-of", type=_day, default=None, metavar="DATE",
+                   help="read statuses as of this date (YYYY-MM-DD): a conformance that ran "
+                        "out before it is status-expired and not counted as conformant, one "
+                        "running out before the following 31 May is status-expiring "
+                        "(default: 31 December of last year, the end of the calendar year a "
+                        "Form SD filed this year reports on)")
     p.add_argument("--cache-dir", type=Path,
                    default=Path.home() / ".cache" / "mineral-compliance",
                    help="where downloaded lists are kept (asked again only if changed)")

@@ -43,7 +43,8 @@ def run_consolidate(args: argparse.Namespace) -> int:
 
     result = consolidate(args.paths or [DEMO_DIR], references=references, legacy=lists.legacy,
                          status_lists=lists.status_lists, cahra=lists.cahra, roster=roster,
-                         progress=progress, exclude=[args.out], accept=args.accept)
+                         progress=progress, exclude=[args.out], accept=args.accept,
+                         as_of=args.as_of)
     if not result.files:
         return no_input(args.paths)
     changes = compare(previous, result) if previous is not None else None
@@ -66,12 +67,19 @@ def run_consolidate(args: argparse.Namespace) -> int:
     print(f"{counted(s['smelter_rows_read'], 'smelter row')} read = "
           f"{s['smelter_rows_attributed']} attributed to {counted(s['smelters'], 'smelter')} "
           f"({review} {'needs' if review == 1 else 'need'} review) + {s['rows_rejected']} rejected")
+    if any(x.kind.startswith("status-list:") for x in result.snapshots):
+        print(f"statuses as of {result.as_of}: {s['smelters_conformant']} conformant, "
+              f"{s['smelters_status_expired']} whose conformance ran out, "
+              f"{s['smelters_status_expiring']} running out before the filing deadline")
     if changes is not None:
         c = changes.summary()
         rekeyed = "".join(f", {c[k]} {k}" for k in ("identified", "unidentified") if c[k])
         print(f"since {args.previous}: {counted(c['added'], 'smelter')} added, "
               f"{c['removed']} removed, {c['status-changed']} changed status{rekeyed}; "
               f"{counted(c['suppliers_new'], 'new supplier')}, {c['suppliers_missing']} missing")
+    if changes is not None and changes.histories:
+        print(f"{counted(len(changes.histories), 'smelter')} changed state across the status "
+              "lists' snapshots")
     if subset is not None:
         print(f"products {', '.join(args.product)}: {len(subset.files)} declarations, "
               f"{counted(len(subset.smelters), 'smelter')}")

@@ -48,7 +48,8 @@ def run_match(args: argparse.Namespace) -> int:
         reference = reference_from_template(args.reference)
         lists = load_lists(args)
         matcher = SmelterMatcher(reference, legacy=lists.legacy,
-                                 status_lists=lists.status_lists, cahra=lists.cahra)
+                                 status_lists=lists.status_lists, cahra=lists.cahra,
+                                 as_of=args.as_of)
         results = matcher.match_all(read_rows_csv(args.rows))
     except MineralComplianceError as exc:
         return failed(exc)
@@ -63,7 +64,7 @@ def run_crosscheck(args: argparse.Namespace) -> int:
     except MineralComplianceError as exc:
         return failed(exc)
     done = crosscheck(list(args.paths) or [DEMO_DIR], reference=named, legacy=lists.legacy,
-                      status_lists=lists.status_lists, cahra=lists.cahra)
+                      status_lists=lists.status_lists, cahra=lists.cahra, as_of=args.as_of)
     if not done:
         return no_input(args.paths)
     not_checked = sum(d.matcher is None for d in done)  # unreadable or no reference
@@ -79,6 +80,8 @@ def run_crosscheck(args: argparse.Namespace) -> int:
             print(f"{d.label}\n  {d.error}; give one with --reference", file=sys.stderr)
         elif d.matcher is not None:
             _print_matches(d.results, d.matcher, False, d.label)
+            for x in d.findings:
+                print(f"  {x.severity.value}: {x.code} {x.sheet}!{x.cell}: {x.message}")
     print(f"\n{counted(len(done), 'file')}: {len(done) - not_checked} cross-checked, "
           f"{not_checked} not")
     return 2 if not_checked else 0

@@ -23,6 +23,11 @@ Rules, in the order they apply:
   smelter of its file's Smelter List are the mines of the smelter that row merged into: one
   per mine name key and country (ISO code where it names one), every declaration kept with
   its cell and the row's comment. Recycled or scrap entries are not mines.
+* **Statuses.** Each resolved row is read against the status lists as of ``as_of`` (default:
+  31 December of last year): a smelter whose conformance ran out before it is not conformant
+  and its row gets ``status-expired`` in its file's findings (``status-expiring`` when it runs
+  out before the following 31 May); with lists of several dates each smelter keeps its
+  history across them.
 * **Nothing lost.** Every row read appears once, in a smelter's sources or among the rejected
   rows, and every mine declared for a consolidated smelter among its mines;
   :func:`consolidate` checks this on every run and raises if it does not hold.

@@ -4,6 +4,7 @@ of :mod:`mineral_compliance.consolidation`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -22,12 +23,14 @@ from ..models.consolidation import (
     SmelterSource,
     SupplierFile,
 )
+from ..models.findings import Finding, Severity
 from ..models.matching import SmelterMatch
 from ..models.reference import SmelterReference
 from ..names import country_code
 from ..refdata.legacy import LegacyIds
+from ..refdata.matching import currency_findings
 from ..refdata.regions import CahraList
-from ..refdata.status import StatusList
+from ..refdata.status import StatusList, default_as_of
 from ..templates.releases import AcceptPolicy, default_policy
 from .loading import Loaded, Progress, load_all
 from .references import matchers_by_family
@@ -51,6 +54,7 @@ def consolidate(
     exclude: Iterable[str | Path] = (),
     limits: WorkerLimits | None = None,
     accept: AcceptPolicy | None = None,
+    as_of: dt.date | None = None,
 ) -> Consolidation:
     """Consolidate supplier templates (see :mod:`mineral_compliance.consolidation` for every
     rule).
@@ -68,7 +72,11 @@ def consolidate(
     reason, and the run goes on). ``accept``: the template versions the campaign accepts
     (:class:`~mineral_compliance.AcceptPolicy`; default: the current and the previous release
     of each family); files outside it are consolidated with the finding
-    ``template-version-not-accepted``, and the result records the policy."""
+    ``template-version-not-accepted``, and the result records the policy. ``as_of``: the
+    date statuses are read as of (default: 31 December of last year, the end of the calendar
+    year a Form SD filed this year reports on); a row whose smelter's conformance ran out
+    before it, or runs out before the following 31 May, gets the finding ``status-expired``
+    or ``status-expiring`` in its file's feedback."""
     policy = accept or default_policy()
     items = collect_inputs(inputs, exclude=exclude)
     try:
@@ -87,7 +95,7 @@ def consolidate(
     superseded = superseded_by(readable)
     surveyed = roster_keys(roster) if roster is not None else None
     matchers = matchers_by_family(readable, items, references=references, legacy=legacy,
-                                  status_lists=status_lists, cahra=cahra)
+                                  status_lists=status_lists, cahra=cahra, as_of=as_of)
     smelter_rows: dict[str, list[tuple[SmelterSource, SmelterMatch]]] = defaultdict(list)
     rejected: list[RejectedRow] = []
     rows_read = 0
@@ -101,21 +109,24 @@ def consolidate(
         status = (FileStatus.SUPERSEDED if r.label in superseded else
                   FileStatus.ERRORS if r.errors else
                   FileStatus.WARNINGS if r.warnings else FileStatus.VALID)
-        files.append(SupplierFile(
+        file = SupplierFile(
             file=r.label, sha256=decl.sha256, status=status, supplier=key,
             company=decl.company, unique_id=decl.unique_id, scope=decl.scope_code,
             kind=decl.kind.value, on_roster=on_roster(decl, surveyed),
             version=decl.version, effective_date=decl.effective_date,
             errors=r.errors, warnings=r.warnings, smelter_rows=len(rows),
-            superseded_by=superseded.get(r.label), findings=r.findings))
+            superseded_by=superseded.get(r.label), findings=r.findings)
         if r.label in superseded:
+            files.append(file)
             continue
         matcher = matchers[decl.kind.value]
         keys_here: list[str] = []
         key_of_row: dict[int, str] = {}
+        currency: list[Finding] = []
         for row in rows:
             rows_read += 1
             result = matcher.match(row)
+            currency.extend(currency_findings(result, r.label))
             source = SmelterSource(
                 supplier=key, file=r.label, sheet=row.sheet, cell=row.cell, row=row.row,
                 metal=row.metal, name=row.name, country=row.country,
@@ -138,6 +149,7 @@ def consolidate(
                 metal=mine.metal, name=mine.name, country=text, country_code=code,
                 smelter=mine.smelter, comment=mine.comment,
                 smelter_key=None if at is None else key_of_row.get(at)))
+        files.append(_with_findings(file, currency))
         if decl.scope_code == "B":
             for number, name, requester_number, requester_name in decl.products:
                 products.append(ProductSmelters(
@@ -169,10 +181,25 @@ def consolidate(
                 seen.add(s.sha256)
                 snapshots.append(s)
     files.sort(key=lambda f: f.file)
+    # the date statuses were read as of, recorded when there were statuses to read
+    as_of_used = (as_of or default_as_of()) if status_lists else as_of
     return Consolidation(
         families=tuple(sorted({d.kind.value for d in consolidated})),
         files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
         products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read,
         mines=tuple(mines),
         suppliers_surveyed=len(roster_keys(roster)) if roster is not None else None,
-        accepted_versions=str(policy))
+        accepted_versions=str(policy), as_of=as_of_used)
+
+
+def _with_findings(file: SupplierFile, extra: list[Finding]) -> SupplierFile:
+    """``file`` with the status findings of its rows added, its counts and status to match."""
+    if not extra:
+        return file
+    errors = file.errors + sum(x.severity is Severity.ERROR for x in extra)
+    warnings = file.warnings + sum(x.severity is Severity.WARNING for x in extra)
+    status = (FileStatus.ERRORS if errors else FileStatus.WARNINGS if warnings
+              else FileStatus.VALID)
+    return file.model_copy(update={
+        "errors": errors, "warnings": warnings, "status": status,
+        "findings": tuple(sorted((*file.findings, *extra), key=Finding.sort_key))})

@@ -1,5 +1,6 @@
 """What changed since an earlier consolidation: smelters added, removed, identified or
-changed in status, and suppliers new or missing."""
+changed in status, suppliers new or missing, and the smelters whose state changes across the
+dated snapshots of the status lists."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from ..models.consolidation import (
     Consolidation,
     FileStatus,
     SmelterChange,
+    SmelterHistory,
 )
 from .smelters import unresolved_key
 
-__all__ = ["compare"]
+__all__ = ["compare", "status_histories"]
 
 
 def compare(previous: Consolidation, current: Consolidation) -> Comparison:
@@ -56,7 +58,16 @@ def compare(previous: Consolidation, current: Consolidation) -> Comparison:
 
     old, new = suppliers(previous), suppliers(current)
     return Comparison(smelters=tuple(changes), suppliers_new=tuple(sorted(new - old)),
-                      suppliers_missing=tuple(sorted(old - new)))
+                      suppliers_missing=tuple(sorted(old - new)),
+                      histories=status_histories(current))
+
+
+def status_histories(c: Consolidation) -> tuple[SmelterHistory, ...]:
+    """The smelters of ``c`` whose state changes across the dated snapshots of its status
+    lists (conformant, then lapsed, then removed...), by key."""
+    return tuple(SmelterHistory(key=s.key, metal=s.metal, name=s.name, points=s.history)
+                 for s in sorted(c.smelters, key=lambda s: s.key)
+                 if len({p.state for p in s.history}) > 1)
 
 
 def _spelled_by(keys: Iterable[str], pool: set[str],

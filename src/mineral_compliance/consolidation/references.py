@@ -4,6 +4,7 @@ Smelter Look-up of the newest template of the family among the inputs."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Sequence
 
 from ..errors import MineralComplianceError
@@ -32,6 +33,7 @@ def matchers_by_family(
     legacy: LegacyIds | None,
     status_lists: Sequence[StatusList],
     cahra: CahraList | None,
+    as_of: dt.date | None = None,
 ) -> dict[str, SmelterMatcher]:
     """A matcher for each family among ``readable``, by family name. A family with no list
     (none given, none among its files, or its newest file changed since it was read) gets a
@@ -54,5 +56,5 @@ def matchers_by_family(
                 kind=r.decl.kind, version="-", file="(none)", sha256="-",
                 sheet="-", entries=())
             matchers[fam] = SmelterMatcher(ref, legacy=legacy, status_lists=status_lists,
-                                           cahra=cahra)
+                                           cahra=cahra, as_of=as_of)
     return matchers

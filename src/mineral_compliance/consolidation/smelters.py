@@ -79,4 +79,5 @@ def merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]],
         status=statuses[0] if statuses else StatusKind.UNKNOWN, flags=tuple(flags),
         suppliers=tuple(sorted({s.supplier for s, _ in rows})),
         sources=tuple(s for s, _ in rows), representative=representative,
-        candidates=best.candidates, mines=group_mines(mines))
+        candidates=best.candidates, mines=group_mines(mines), valid_until=best.valid_until,
+        history=best.history)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .declaration import QuestionRole
 from .findings import Finding
-from .matching import Candidate, Flag, MatchGrade, Snapshot, StatusKind
+from .matching import Candidate, Flag, MatchGrade, Snapshot, StatusKind, StatusPoint
 
 __all__ = [
     "AnswerRollup",
@@ -21,6 +21,7 @@ __all__ = [
     "ProductSmelters",
     "RejectedRow",
     "SmelterChange",
+    "SmelterHistory",
     "SmelterMine",
     "SmelterSource",
     "SupplierFile",
@@ -135,6 +136,12 @@ class ConsolidatedSmelter(_Frozen):
     mines: tuple[SmelterMine, ...] = Field(
         default=(), description="The mines suppliers declare for it, one per mine name and "
         "country, in the order first declared.")
+    valid_until: dt.date | None = Field(
+        default=None, description="The last day of its RMAP conformance, where the status "
+        "list gives it (a valid-until date, or last audit date plus audit cycle).")
+    history: tuple[StatusPoint, ...] = Field(
+        default=(), description="Its state in each dated snapshot of the status lists, oldest "
+        "first (when lists of more than one date were given).")
 
 
 class RejectedRow(_Frozen):
@@ -183,6 +190,10 @@ class Consolidation(_Frozen):
         "text (e.g. 'CMRT>=6.4,EMRT>=2.0'); files outside it carry the finding "
         "template-version-not-accepted. None in consolidations written before it was "
         "recorded.")
+    as_of: dt.date | None = Field(
+        default=None, description="The date statuses were read as of (a conformance that ran "
+        "out before it does not count). None in consolidations written before it was "
+        "recorded.")
     rows_read: int
     """Smelter rows read from every consolidated file: always equal to the rows attributed to
     consolidated smelters plus the rejected rows."""
@@ -205,6 +216,12 @@ class Consolidation(_Frozen):
             "smelter_rows_attributed": sum(len(s.sources) for s in self.smelters),
             "rows_rejected": len(self.rejected),
             "smelters_needing_review": sum(s.needs_review for s in self.smelters),
+            "smelters_conformant": sum(s.status is StatusKind.CONFORMANT
+                                       for s in self.smelters),
+            "smelters_status_expired": sum(Flag.STATUS_EXPIRED in s.flags
+                                           for s in self.smelters),
+            "smelters_status_expiring": sum(Flag.STATUS_EXPIRING in s.flags
+                                            for s in self.smelters),
         })
         return counts
 
@@ -222,12 +239,31 @@ class SmelterChange(_Frozen):
     after: str | None = None
 
 
+class SmelterHistory(_Frozen):
+    """A smelter's states across the dated snapshots of the status lists, where they
+    change."""
+
+    key: str
+    metal: str
+    name: str
+    points: tuple[StatusPoint, ...]
+
+    def describe(self) -> str:
+        """The history in one line: ``conformant (2025-01-10) -> lapsed (2025-06-01)``."""
+        return " -> ".join(f"{p.state.value} ({p.date.isoformat() if p.date else 'undated'})"
+                           for p in self.points)
+
+
 class Comparison(_Frozen):
     """What changed between two consolidations (for example last year's and this year's)."""
 
     smelters: tuple[SmelterChange, ...]
     suppliers_new: tuple[str, ...]
     suppliers_missing: tuple[str, ...]
+    histories: tuple[SmelterHistory, ...] = Field(
+        default=(), description="Smelters of the current consolidation whose state changes "
+        "across the dated snapshots of its status lists (enrolled, conformant, lapsed, "
+        "removed).")
 
     def summary(self) -> dict[str, int]:
         counts = {"added": 0, "removed": 0, "status-changed": 0, "identified": 0,
@@ -235,4 +271,5 @@ class Comparison(_Frozen):
         for c in self.smelters:
             counts[c.change] += 1
         return {**counts, "suppliers_new": len(self.suppliers_new),
-                "suppliers_missing": len(self.suppliers_missing)}
+                "suppliers_missing": len(self.suppliers_missing),
+                "status_histories": len(self.histories)}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Candidate", "ConflictKind", "DeclaredSmelter", "Flag", "MatchGrade", "SmelterMatch",
-           "Snapshot", "StatusKind"]
+__all__ = ["Candidate", "ConflictKind", "DeclaredSmelter", "Flag", "HistoryState", "MatchGrade",
+           "SmelterMatch", "Snapshot", "StatusKind", "StatusPoint"]
 
 
 class MatchGrade(StrEnum):
@@ -68,6 +69,12 @@ class Flag(StrEnum):
     """A gold refiner on the LBMA Good Delivery list."""
     RJC = "rjc"
     """A gold refiner on the RJC certified list."""
+    STATUS_EXPIRED = "status-expired"
+    """The status list calls the facility conformant, but its conformance ran out before the
+    as-of date: it does not count as conformant."""
+    STATUS_EXPIRING = "status-expiring"
+    """The facility's conformance runs out within the filing window (the as-of date to the
+    following 31 May, the Form SD deadline)."""
 
 
 class StatusKind(StrEnum):
@@ -79,6 +86,38 @@ class StatusKind(StrEnum):
     NOT_ENROLLED = "not-enrolled"
     UNKNOWN = "unknown"
     """No supplied list names the facility (or no list was supplied)."""
+
+
+class HistoryState(StrEnum):
+    """Where a facility stands in one dated snapshot of a status list, read against the
+    snapshots before it."""
+
+    NOT_LISTED = "not-listed"
+    """Not in this snapshot, nor in any earlier one."""
+    ENROLLED = "enrolled"
+    """Listed as active: committed to an assessment, not yet conformant."""
+    CONFORMANT = "conformant"
+    """Listed as conformant, and not expired on the snapshot's date."""
+    NON_CONFORMANT = "non-conformant"
+    """Listed, neither conformant nor active, and never conformant before."""
+    LAPSED = "lapsed"
+    """Listed, conformant in an earlier snapshot, no longer conformant in this one (its
+    status or its expiry date says so)."""
+    REMOVED = "removed"
+    """Not in this snapshot, though an earlier one listed it."""
+
+
+class StatusPoint(BaseModel):
+    """A facility in one dated snapshot of the status lists."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date: dt.date | None = Field(description="The snapshot's date (None when it has none).")
+    sources: tuple[str, ...] = Field(description="The lists of that date.")
+    state: HistoryState
+    status: StatusKind | None = Field(
+        default=None, description="The status the snapshot states; None when not listed.")
+    valid_until: dt.date | None = None
 
 
 class Snapshot(BaseModel):
@@ -141,6 +180,14 @@ class SmelterMatch(BaseModel):
     status: StatusKind = StatusKind.UNKNOWN
     status_sources: tuple[str, ...] = ()
     """The status lists (by source) that name the facility."""
+    status_as_of: dt.date | None = None
+    """The date the status was read as of (set when a status list names the facility)."""
+    valid_until: dt.date | None = None
+    """The last day of the facility's conformance, when the status list gives it or its last
+    audit date and audit cycle."""
+    history: tuple[StatusPoint, ...] = ()
+    """The facility in each dated snapshot of the status lists, oldest first (given when
+    there are snapshots of more than one date)."""
     flags: tuple[Flag, ...] = ()
     conflict: ConflictKind | None = None
     """For a ``conflicting`` row: what it contradicts."""

@@ -100,6 +100,9 @@ def match_plain(result: SmelterMatch) -> dict[str, object]:
         "country": result.country, "score": result.score,
         "candidates": [c.model_dump() for c in result.candidates],
         "status": result.status.value, "status_sources": list(result.status_sources),
+        "status_as_of": result.status_as_of.isoformat() if result.status_as_of else None,
+        "valid_until": result.valid_until.isoformat() if result.valid_until else None,
+        "history": [p.model_dump(mode="json") for p in result.history],
         "flags": list(result.flags), "reasons": list(result.reasons),
     }
 

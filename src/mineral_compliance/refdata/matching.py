@@ -24,10 +24,22 @@ The cascade, first hit wins:
    candidate is never accepted automatically: someone must confirm it.
 6. **unmatched** otherwise, and **placeholder** for rows that name no facility ("Smelter not
    yet identified", "Unknown", "N/A", "0", an empty name).
+
+An accepted facility is then assessed **as of a date** (``as_of``; default
+:func:`~mineral_compliance.refdata.status.default_as_of`, 31 December of last year). Status
+lists of one date are one snapshot (a conformant list and an active list exported together);
+the snapshot that decides is the newest dated on or before the as-of date, else the oldest
+after it. Of its lists the best status wins. A conformance whose valid-until date is before
+the as-of date is flagged ``status-expired`` and does not count as conformant: the facility is
+``active`` when the list says a re-audit is in progress, else ``non-conformant``. One that
+runs out within the filing window (the as-of date to the following 31 May) is flagged
+``status-expiring`` and stays conformant. With snapshots of more than one date, each result
+carries the facility's ``history`` across them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -36,15 +48,18 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
+from ..models.findings import Basis, Finding, Severity
 from ..models.matching import (
     Candidate,
     ConflictKind,
     DeclaredSmelter,
     Flag,
+    HistoryState,
     MatchGrade,
     SmelterMatch,
     Snapshot,
     StatusKind,
+    StatusPoint,
 )
 from ..models.reference import SmelterReference
 from ..names import (
@@ -58,18 +73,61 @@ from ..names import (
     sorted_key,
 )
 from .legacy import LegacyIds
+from .status import StatusEntry, StatusList, default_as_of, filing_window_end
 
 if TYPE_CHECKING:
     from .regions import CahraList
-    from .status import StatusList
 
-__all__ = ["SUGGEST_THRESHOLD", "SmelterMatcher"]
+__all__ = ["CURRENCY_FINDINGS", "SUGGEST_THRESHOLD", "SmelterMatcher", "currency_findings"]
 
 _LEGACY = re.compile(r"^\d?[A-Z]{3}\d{3}$")
 
 SUGGEST_THRESHOLD = 70.0
 """Lowest similarity (0-100) at which a reference facility is offered as a candidate."""
 MAX_CANDIDATES = 5
+
+
+CURRENCY_FINDINGS: dict[str, tuple[Severity, str, str]] = {
+    "status-expired": (
+        Severity.ERROR, "A declared smelter's conformance ran out before the as-of date.",
+        "The status list calls the facility conformant, but its valid-until date (or its last "
+        "audit date plus its audit cycle) is before the date the consolidation or cross-check "
+        "reads statuses as of (`--as-of`, default 31 December of last year). It is not "
+        "counted as conformant: it is `active` when the list says a re-audit is in progress, "
+        "else `non-conformant`. The finding points at the Smelter List row that declares it."),
+    "status-expiring": (
+        Severity.WARNING, "A declared smelter's conformance runs out within the filing window.",
+        "The facility is conformant on the as-of date, but its conformance runs out before "
+        "the following 31 May, the Form SD deadline: check its re-audit before filing."),
+}
+"""The findings the status assessment puts on a declared row: code -> severity, title and
+description (they go into ``docs/findings.md``)."""
+
+
+def currency_findings(result: SmelterMatch, file: str) -> tuple[Finding, ...]:
+    """The ``status-expired`` and ``status-expiring`` findings of one resolved row, pointing
+    at the row's file, sheet and cell."""
+    out = []
+    for flag in (Flag.STATUS_EXPIRED, Flag.STATUS_EXPIRING):
+        if flag not in result.flags:
+            continue
+        severity = CURRENCY_FINDINGS[flag.value][0]
+        until = result.valid_until.isoformat() if result.valid_until else "an earlier date"
+        as_of = result.status_as_of.isoformat() if result.status_as_of else "the as-of date"
+        what = (f"ran out on {until}, before {as_of}; it is not counted as conformant"
+                if flag is Flag.STATUS_EXPIRED else
+                f"runs out on {until}, within the filing window after {as_of}")
+        d = result.declared
+        where = f" (row {d.row})" if d.row and not d.cell else ""
+        out.append(Finding(
+            code=flag.value, severity=severity, basis=Basis.CONSISTENCY, file=file,
+            sheet=d.sheet, cell=d.cell, subject=result.smelter_id,
+            message=f"The RMAP conformance of {result.standard_name} ({result.smelter_id})"
+                    f"{where} {what}.",
+            hint="ask the supplier whether the smelter is still used, and check its status on "
+                 "the RMI facility list" if flag is Flag.STATUS_EXPIRED else
+                 "check the smelter's re-audit before filing"))
+    return tuple(out)
 
 
 @dataclass
@@ -93,15 +151,27 @@ class SmelterMatcher:
     """Resolves declared rows against one reference list, and assesses what it resolves.
 
     ``legacy`` translates old IDs; ``status_lists`` give RMAP status (``rmi`` lists) and gold
-    cross-recognition (``lbma``, ``rjc``); ``cahra`` flags facilities in listed areas."""
+    cross-recognition (``lbma``, ``rjc``); ``cahra`` flags facilities in listed areas;
+    ``as_of`` is the date statuses are read as of (default: 31 December of last year)."""
 
     def __init__(self, reference: SmelterReference, *, legacy: LegacyIds | None = None,
-                 status_lists: Sequence[StatusList] = (), cahra: CahraList | None = None
-                 ) -> None:
+                 status_lists: Sequence[StatusList] = (), cahra: CahraList | None = None,
+                 as_of: dt.date | None = None) -> None:
         self.reference = reference
         self.legacy = legacy
         self.status_lists = tuple(status_lists)
         self.cahra = cahra
+        self.as_of = as_of or default_as_of()
+        self.window_end = filing_window_end(self.as_of)
+        by_date: dict[dt.date | None, list[StatusList]] = defaultdict(list)
+        for lst in self.status_lists:
+            if lst.kind not in ("lbma", "rjc"):
+                by_date[lst.date].append(lst)
+        self._snapshots = sorted(by_date.items(), key=lambda kv: kv[0] or dt.date.min)
+        """The RMAP lists, one group per date, oldest first."""
+        before = [g for g in self._snapshots if g[0] is None or g[0] <= self.as_of]
+        after = [g for g in self._snapshots if g not in before]
+        self._deciding = (before[-1] if before else after[0])[1] if self._snapshots else []
         self.facilities: dict[str, _Facility] = {}
         for e in reference.entries:
             sid = normalise_id(e.smelter_id)
@@ -335,26 +405,83 @@ class SmelterMatcher:
         if (result.declared.recycled_scrap or "").strip().casefold() == "yes":
             flags.append(Flag.RECYCLED_CLAIM)
         status, sources = StatusKind.UNKNOWN, []
+        valid_until: dt.date | None = None
+        history: tuple[StatusPoint, ...] = ()
         if fac is not None:
-            found: list[StatusKind] = []
             for lst in self.status_lists:
-                entry = lst.by_id(fac.smelter_id)
-                if lst.kind in ("lbma", "rjc"):
-                    if fac.metal_key == "gold" and (entry or lst.by_name(
-                            fac.metal, sorted(fac.names), fac.country)):
-                        flags.append(Flag(lst.kind))
-                        sources.append(lst.snapshot.source)
+                if lst.kind not in ("lbma", "rjc"):
                     continue
-                if entry is not None:
-                    found.append(entry.status)
+                entry = lst.by_id(fac.smelter_id)
+                if fac.metal_key == "gold" and (entry or lst.by_name(
+                        fac.metal, sorted(fac.names), fac.country)):
+                    flags.append(Flag(lst.kind))
                     sources.append(lst.snapshot.source)
+            found = [(e, lst) for lst in self._deciding
+                     if (e := lst.by_id(fac.smelter_id)) is not None]
             if found:
-                status = min(found, key=_STATUS_RANK.index)
-        if not flags and not sources and status is StatusKind.UNKNOWN:
+                best, _ = min(found, key=lambda el: _STATUS_RANK.index(el[0].status))
+                sources.extend(lst.snapshot.source for _, lst in found)
+                status, valid_until = best.status, best.valid_until
+                for other in (Flag.LBMA, Flag.RJC):
+                    if (other.value in (best.cross_recognition or "").casefold()
+                            and fac.metal_key == "gold" and other not in flags):
+                        flags.append(other)
+                if status is StatusKind.CONFORMANT and valid_until is not None:
+                    status = self._currency(best, valid_until, flags, reasons)
+            if len(self._snapshots) > 1:
+                history = self._history(fac.smelter_id)
+        if not flags and not sources and not history and status is StatusKind.UNKNOWN:
             return result
         return result.model_copy(update={
             "status": status, "status_sources": tuple(sources), "flags": tuple(flags),
-            "reasons": (*result.reasons, *reasons)})
+            "reasons": (*result.reasons, *reasons),
+            "status_as_of": self.as_of if sources else None, "valid_until": valid_until,
+            "history": history})
+
+    def _currency(self, entry: StatusEntry, valid_until: dt.date, flags: list[Flag],
+                  reasons: list[str]) -> StatusKind:
+        """The status of a listed conformance read as of :attr:`as_of`."""
+        if valid_until < self.as_of:
+            flags.append(Flag.STATUS_EXPIRED)
+            if entry.reaudit_in_progress:
+                reasons.append(f"the conformance ran out on {valid_until.isoformat()}, before "
+                               f"{self.as_of.isoformat()}; a re-audit is in progress")
+                return StatusKind.ACTIVE
+            reasons.append(f"the conformance ran out on {valid_until.isoformat()}, before "
+                           f"{self.as_of.isoformat()}")
+            return StatusKind.NON_CONFORMANT
+        if valid_until <= self.window_end:
+            flags.append(Flag.STATUS_EXPIRING)
+            reasons.append(f"the conformance runs out on {valid_until.isoformat()}, before the "
+                           f"filing deadline {self.window_end.isoformat()}")
+        return StatusKind.CONFORMANT
+
+    def _history(self, smelter_id: str) -> tuple[StatusPoint, ...]:
+        """The facility in each snapshot of the RMAP lists, oldest first."""
+        points: list[StatusPoint] = []
+        seen = was_conformant = False
+        for day, lists in self._snapshots:
+            found = [e for lst in lists if (e := lst.by_id(smelter_id)) is not None]
+            sources = tuple(lst.snapshot.source for lst in lists)
+            if not found:
+                state = HistoryState.REMOVED if seen else HistoryState.NOT_LISTED
+                points.append(StatusPoint(date=day, sources=sources, state=state))
+                continue
+            seen = True
+            best = min(found, key=lambda e: _STATUS_RANK.index(e.status))
+            until = best.valid_until
+            expired = until is not None and day is not None and until < day
+            if best.status is StatusKind.CONFORMANT and not expired:
+                state, was_conformant = HistoryState.CONFORMANT, True
+            elif was_conformant or best.status is StatusKind.CONFORMANT:
+                state = HistoryState.LAPSED
+            elif best.status is StatusKind.ACTIVE:
+                state = HistoryState.ENROLLED
+            else:
+                state = HistoryState.NON_CONFORMANT
+            points.append(StatusPoint(date=day, sources=sources, state=state,
+                                      status=best.status, valid_until=until))
+        return tuple(points)
 
     # -- helpers ---------------------------------------------------------------------------
 

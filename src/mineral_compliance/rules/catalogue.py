@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..models.declaration import TemplateKind
 from ..models.findings import Basis
+from ..refdata.matching import CURRENCY_FINDINGS
+from ..refdata.status import BAD_DATE
 from ._registry import registry
 
 __all__ = ["render_catalogue"]
@@ -45,4 +47,25 @@ def render_catalogue() -> str:
             lines += [r.description, ""]
         tagged = f" Tags: {', '.join(sorted(r.tags))}." if r.tags else ""
         lines += [f"Severity: {r.severity.value}. Basis: {_BASIS[r.basis]}.{tagged}", ""]
+    lines += [
+        "## Findings of the status assessment", "",
+        "Not rules of one template: a consolidation (`consolidate`) and a cross-check",
+        "(`crosscheck`) put these on a Smelter List row once its smelter is resolved and read",
+        "against the status lists given (`--status-list`), as of a date (`--as-of`). They go",
+        "into the file's feedback and count among its errors and warnings.", "",
+        "| code | severity | what it means |", "|---|---|---|",
+    ]
+    for code, (severity, title, _) in CURRENCY_FINDINGS.items():
+        lines.append(f"| `{code}` | {severity.value} | {title} |")
+    lines.append("")
+    for code, (severity, title, description) in CURRENCY_FINDINGS.items():
+        lines += [f"### `{code}`", "", f"**{title}**", "", description, "",
+                  f"Severity: {severity.value}. Basis: {_BASIS[Basis.CONSISTENCY]}.", ""]
+    lines += [
+        f"### `{BAD_DATE}`", "",
+        "**A date or audit cycle in a status list cannot be read.**", "",
+        "Reported by `load_status_list` (`StatusList.problems`; the commands print it as a",
+        "warning) with the row and cell of the list. The row is read without that date: its",
+        "conformance is then read from its status word alone.", "",
+        "Severity: warning. Basis: consistency.", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
