@@ -33,6 +33,7 @@ from dateutil import parser as date_parser
 from lxml import etree
 
 from . import _io
+from ._io.serials import serial_to_date
 from .errors import MineralComplianceError, ReferenceDataError
 
 if TYPE_CHECKING:
@@ -263,23 +264,8 @@ def _dated_cells(archive: zipfile.ZipFile, part: str, styles: frozenset[int],
 
 
 def _serial_date(serial: float, date1904: bool) -> dt.date | None:
-    """The calendar day of an Excel date serial, or None outside 1900 (1904) to 9999.
-    In the 1900 system, serial 60 is 29 February 1900, a day that did not exist."""
-    if not math.isfinite(serial):
-        return None
-    days = math.floor(serial)
-    if date1904:
-        if days < 0:
-            return None
-        epoch = dt.date(1904, 1, 1)
-    else:
-        if days < 1 or days == 60:
-            return None
-        epoch = dt.date(1899, 12, 31) if days < 60 else dt.date(1899, 12, 30)
-    try:
-        return epoch + dt.timedelta(days=days)
-    except OverflowError:
-        return None
+    """The calendar day of an Excel date serial, or None where it names none."""
+    return serial_to_date(serial, date1904)
 
 
 def _xlsx_rows(data: bytes, path: Path) -> list[list[str]]:

@@ -60,6 +60,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from .._io.serials import serial_to_date
 from ..errors import ReferenceDataError
 from ..models.findings import Basis, Finding, Severity
 from ..models.matching import Snapshot, StatusKind
@@ -224,7 +225,10 @@ def _read_date(text: str, *, workbook: bool) -> dt.date:
     """A date cell of a status list; a plain number in a workbook is an Excel serial."""
     if (isinstance(text, NumberText) and workbook and not text.date_format
             and _SERIALS[0] <= text.number < _SERIALS[1]):
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(text.number))
+        day = serial_to_date(text.number)
+        if day is not None:
+            return day
+        raise CellValueError(f"the date cell holds {text}, which names no day")
     return parse_date(text)
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Mapping
 
 from dateutil import parser as date_parser
 
+from .._io.serials import serial_to_date
 from ..models.rows import BLANK, Cell
 from ..models.values import DateValue, Origin, Provenance, Status, TextValue
 from ._xlsx import RawCell
@@ -23,8 +23,6 @@ __all__ = [
     "to_text",
 ]
 
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-_EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 _WS = re.compile(r"\s+")
 
 
@@ -101,21 +99,8 @@ def to_answer(
 
 def excel_serial_to_date(serial: float, date1904: bool = False) -> dt.date | None:
     """The calendar date of an Excel date serial (1900 or 1904 system); None for a serial
-    that names no date (NaN, infinite, before the epoch, after 9999-12-31, and 60 in the
-    1900 system, Excel's 29 February 1900, a day that never was)."""
-    if not math.isfinite(serial) or serial < (0 if date1904 else 1):
-        return None
-    days = int(serial)
-    if date1904:
-        epoch = _EXCEL_EPOCH_1904
-    elif days == 60:
-        return None
-    else:  # serials before the phantom leap day count from 31 December 1899
-        epoch = _EXCEL_EPOCH if days > 60 else _EXCEL_EPOCH + dt.timedelta(days=1)
-    try:
-        return epoch + dt.timedelta(days=days)
-    except OverflowError:  # past 9999-12-31
-        return None
+    that names no date (see :func:`mineral_compliance._io.serials.serial_to_date`)."""
+    return serial_to_date(serial, date1904)
 
 
 _TEXT_SERIAL = re.compile(r"[1-9][0-9]{4}(?:\.0+)?")

@@ -51,6 +51,7 @@ from .._io import (
     read_capped,
     read_member,
 )
+from .._io.serials import date_to_serial
 from ..errors import (
     EncryptedWorkbookError,
     LegacyFormatError,
@@ -1103,12 +1104,10 @@ class _SheetPatch:
                 raise ValueError(f"{ref}: {value!r} cannot be stored in a cell")
             self._value(c, repr(float(value)) if isinstance(value, float) else str(value))
         elif isinstance(value, dt.date):
-            epoch = dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 30)
-            day = value.date() if isinstance(value, dt.datetime) else value
-            serial = float((day - epoch).days)
-            if isinstance(value, dt.datetime):
-                midnight = dt.datetime.combine(day, dt.time(), value.tzinfo)
-                serial += (value - midnight).total_seconds() / 86400
+            try:
+                serial = date_to_serial(value, date1904)
+            except ValueError as exc:
+                raise ValueError(f"{ref}: {exc}") from None
             self._value(c, repr(serial))
         else:
             c.set("t", "inlineStr")
