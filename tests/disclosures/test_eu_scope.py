@@ -233,3 +233,38 @@ def test_eu_documents_from_consolidation_imports_and_cahra(
     assert "--cahra" not in unscreened and "--cahra" in bare["eu-checklist.md"]
     screened = files["eu-annual-report.md"]
     assert "Import origins on the CAHRA list: MM" in screened
+
+
+@pytest.mark.parametrize(("imports", "expected"), [
+    (None, "The company's import records were not assessed against Annex I in this report."),
+    ("2024-02-03,8001 10 00,,60000,Example Metals AG,Malaysia,no,no,\n",
+     "The company's import records show no import under an Annex I line in 2025."),
+    ("2025-02-03,8001 10 00,,60000,Example Metals AG,Malaysia,no,no,\n",
+     "| B10 | Tin, unwrought | 60,000.0 | 100,000 | below-threshold |"),
+])
+def test_the_imports_section_says_what_was_assessed(
+        tmp_path: Path, imports: str | None, expected: str) -> None:
+    """No records, records of other years, records of the year: never an empty table."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mineral_compliance.consolidation import consolidate
+    from mineral_compliance.disclosures.eu_report import render_eu
+    from mineral_compliance.models.profile import CompanyProfile
+
+    from ..conftest import FIXTURES
+
+    profile = CompanyProfile.model_validate({
+        "registrant_name": "Example Importer GmbH", "state_of_incorporation": "Hamburg",
+        "address": "Example Street 1", "contact_name": "Compliance", "contact_phone": "+49 1",
+        "reporting_year": 2025, "products": []})
+    report = None
+    if imports is not None:
+        path = tmp_path / "imports.csv"
+        path.write_text(IMPORTS.splitlines()[0] + "\n" + imports, encoding="utf-8")
+        report = scope(path)
+    one = consolidate([FIXTURES / "demo" / "cmrt-6.6-requester-products.xlsx"],
+                      executor=ThreadPoolExecutor(1))
+    text = render_eu(profile, one, report)["eu-annual-report.md"]
+    section = text.split("## 2. Imports in scope", 1)[1].split("## 3.", 1)[0]
+    assert expected in section
+    assert ("| Annex I line |" in section) is (imports is not None and "2025-" in imports)

@@ -281,6 +281,9 @@ class EuReportData(BaseModel):
     reporting_year: int
     scope: tuple[LineScope, ...]
     """The Annex I lines with imports in the reporting year."""
+    imports_assessed: bool = True
+    """Whether import records were given (without them the report says so, not an empty
+    table)."""
     in_scope_lines: tuple[str, ...]
     unconfirmed_lines: tuple[str, ...]
     import_origins_kg: dict[str, float]

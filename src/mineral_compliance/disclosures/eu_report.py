@@ -108,6 +108,7 @@ def eu_report_data(profile: CompanyProfile, consolidation: Consolidation,
                  *((cahra.snapshot,) if cahra else ()))
     data = EuReportData(
         importer=profile, reporting_year=year, scope=tuple(lines),
+        imports_assessed=scope is not None,
         in_scope_lines=tuple(x.line for x in lines if x.status == "in-scope"),
         unconfirmed_lines=tuple(x.line for x in lines
                                 if x.status == "threshold-not-confirmed"),
