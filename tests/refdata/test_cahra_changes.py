@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from mineral_compliance.cli import main
 from mineral_compliance.errors import ReferenceDataError
 from mineral_compliance.refdata import cahra_changes, load_cahra
 from mineral_compliance.refdata.cahra_changes import (
@@ -111,6 +112,29 @@ def test_a_country_listed_whole_instead_of_by_region(tmp_path: Path) -> None:
     assert [(a.country, a.region) for a in step.added] == [("BB", None)]
     assert [(a.country, a.region) for a in step.removed] == [("BB", "BB-N"), ("BB", "BB-S")]
     assert step.countries_added == step.countries_removed == () and not step.flags_changed
+
+
+def test_the_command_in_text_and_json(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    old = _write(tmp_path / "march.json", BASE)
+    new = _write(tmp_path / "june.json", _edited(BASE, "2026-06-27"))
+    assert main(["upstream", "cahra-changes", str(new), str(old)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "unit (Report: March 2026; 2026-03-28, meta: dataUpdated) -> unit (Report: March 2026;"
+        " 2026-06-27, meta: dataUpdated)",
+        "  countries added: DD",
+        "  countries removed: CC",
+        "  + BB BB-W West: high-risk",
+        "  + DD DD-C Coast: conflict-affected",
+        "  - CC CC-E East: high-risk",
+        "  ~ BB BB-S South: high-risk -> conflict-affected, high-risk",
+        "  2 areas added, 1 removed, 1 with changed flags",
+    ]
+    assert main(["upstream", "cahra-changes", "--json", str(old), str(new)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["date"] for s in data["snapshots"]] == ["2026-03-28", "2026-06-27"]
+    assert data["steps"][0]["countries_added"] == ["DD"]
+    assert main(["upstream", "cahra-changes", str(old), str(tmp_path / "none.json")]) == 2
 
 
 @pytest.mark.skipif(not REAL.is_file(), reason="the CAHRA list in ../shared/reference/other "
