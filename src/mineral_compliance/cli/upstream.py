@@ -28,6 +28,7 @@ def run_summarize(args: argparse.Namespace) -> int:
     areas = summarise(data.sites, by_territoire=args.by == "territoire")
     if args.json:
         print(json.dumps({"snapshot": data.snapshot.model_dump(),
+                          "columns": dict(data.columns),
                           "invalid": [list(x) for x in data.invalid],
                           "areas": [a.model_dump() for a in areas]}, indent=2,
                          ensure_ascii=False))
