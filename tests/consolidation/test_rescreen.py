@@ -123,3 +123,26 @@ def test_the_cahra_answers_follow_the_new_flags(lists: tuple[CahraList, CahraLis
     # the Indonesian tin smelter made the CMRT tin answer Yes; the new list leaves it No
     assert changed == {("CMRT", "Tin", "4"): ("Yes", "No")}
     assert rescreen(with_old, new).answers == fresh.answers
+
+
+def test_in_place_the_product_subset_follows_and_company_templates_are_not_overwritten(
+        tmp_path: Path, lists: tuple[CahraList, CahraList],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from mineral_compliance.consolidation import product_subset
+
+    old, new = lists
+    with_old = _consolidate(old)
+    number = next(p.product_number for p in with_old.products if p.product_number)
+    run = tmp_path / "run"
+    write_consolidation(with_old, run, products=product_subset(with_old, [number]))
+    assert main(["upstream", "rescreen", "--consolidation", str(run / "consolidation.json"),
+                 "--cahra", new.snapshot.source]) == 0
+    capsys.readouterr()
+    assert load_consolidation(run / "products") == rescreen(
+        product_subset(with_old, [number]), new)
+    (run / "company-cmrt.xlsx").write_bytes(b"")
+    before = (run / "consolidation.json").read_bytes()
+    assert main(["upstream", "rescreen", "--consolidation", str(run),
+                 "--cahra", old.snapshot.source]) == 2
+    assert "company's own templates" in capsys.readouterr().err
+    assert (run / "consolidation.json").read_bytes() == before
