@@ -52,10 +52,10 @@ def _dated(s: SnapshotDate) -> str:
     return f"{s.source} ({s.version or 'no version'}; {when}, {s.dated_by})"
 
 
-def _area(a: ListedArea | AreaFlags, place: str = "") -> str:
+def _area(a: ListedArea | AreaFlags) -> str:
     kinds = [k for k, on in (("conflict-affected", a.conflict_affected),
                              ("high-risk", a.high_risk)) if on]
-    return f"{place}{', '.join(kinds) or 'listed'}"
+    return ", ".join(kinds) or "listed"
 
 
 def _place(country: str, region: str | None, name: str) -> str:
