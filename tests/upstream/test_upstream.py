@@ -153,3 +153,103 @@ def test_declared_mines_are_screened_and_linked_to_known_sites(tmp_path: Path) -
     assert (cd.country, cd.declarations, cd.linked_sites, cd.sites_with_armed_groups,
             cd.cahra) == ("CD", 3, 2, 1, "listed")
     assert (pe.country, pe.cahra) == ("PE", "not listed")
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def test_a_file_with_other_column_names_and_a_count_of_children(tmp_path: Path) -> None:
+    """A country file in the shape the CAR gold and diamond site data is assumed to take:
+    préfecture and sous-préfecture for province and territoire, a count of children, French
+    yes/no answers for armed-group taxation."""
+    path = _write(tmp_path / "caf.csv", [
+        "Site_Code", "Nom du site", "Date de visite", "Préfecture", "Sous-préfecture",
+        "Lat", "Lon", "Workers", "mineral1", "armed_group1", "type_armed_group1",
+        "taxation_armed_group1", "Nb_Enfants"], [
+        ["CF-1", "Colline A", "2019-06-02", "Ombella-M'Poko", "Bimbo", "4.3", "18.5", "40",
+         "Or", "Groupe A", "Groupe armé", "Oui", "3"],
+        ["CF-2", "Rivière B", "2019-06-03", "Lobaye", "Mbaïki", "3.9", "18.0", "12",
+         "Diamant", "", "", "", "0"],
+        ["CF-3", "Colline C", "2019-06-04", "Lobaye", "Mbaïki", "", "", "", "Or", "", "",
+         "", "quelques-uns"],
+        ["CF-4", "Colline D", "2019-06-05", "Lobaye", "Mbaïki", "", "", "", "Or", "", "",
+         "", ""],
+    ])
+    data = load_ipis(path)
+    assert dict(data.columns) == {
+        "pcode": "Site_Code", "name": "Nom du site", "visit_date": "Date de visite",
+        "province": "Préfecture", "territoire": "Sous-préfecture", "latitude": "Lat",
+        "longitude": "Lon", "workers_numb": "Workers", "children_count": "Nb_Enfants"}
+    assert data.invalid == ((4, "the count of children 'quelques-uns' is not a whole number"),)
+    assert [(s.code, s.latest.province, s.latest.territoire, s.latest.children_under_15,
+             s.latest.children_count, s.latest.illegal_taxation, s.latest.minerals)
+            for s in data.sites] == [
+        ("CF-1", "Ombella-M'Poko", "Bimbo", True, 3, True, ("Gold",)),
+        ("CF-2", "Lobaye", "Mbaïki", False, 0, False, ("Diamond",)),
+        ("CF-4", "Lobaye", "Mbaïki", None, None, False, ("Gold",)),
+    ]
+    assert [(a.province, a.sites, a.child_labour) for a in
+            summarise(data.sites, by_territoire=False)] == [("Lobaye", 2, 0),
+                                                            ("Ombella-M'Poko", 1, 1)]
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ("1", (True, None)), ("0", (False, None)), ("Yes", (True, None)), ("no", (False, None)),
+    ("Oui", (True, None)), ("Non", (False, None)), ("", (None, None)),
+    ("Unknown", (None, None)), ("ne sait pas", (None, None)), ("4", (True, 4)),
+    ("2.0", (True, 2)),
+])
+def test_child_labour_as_yes_no_in_english_and_french(
+        tmp_path: Path, answer: str, expected: tuple[bool | None, int | None]) -> None:
+    """A release that answers child labour yes/no (a region and district file, as the
+    Tanzania and Zimbabwe data name them)."""
+    path = _write(tmp_path / "sites.csv", ["pcode", "visit_date", "region", "district",
+                                           "child_labour"],
+                  [["TZ-1", "2020-02-01", "Geita", "Geita", answer]])
+    data = load_ipis(path)
+    assert not data.invalid
+    [site] = data.sites
+    assert (site.latest.children_under_15, site.latest.children_count) == expected
+    assert (site.latest.province, site.latest.territoire) == ("Geita", "Geita")
+
+
+def test_child_labour_answers_that_cannot_be_read_are_reported(tmp_path: Path) -> None:
+    path = _write(tmp_path / "sites.csv", ["pcode", "visit_date", "childunder15",
+                                           "number_of_children"], [
+        ["a", "2020-01-01", "maybe", ""],
+        ["b", "2020-01-01", "No", "2"],
+        ["c", "2020-01-01", "-1", ""],
+        ["d", "2020-01-01", "Yes", "5"],
+    ])
+    data = load_ipis(path)
+    assert data.invalid == (
+        (2, "the child labour answer 'maybe' is neither yes/no nor a count"),
+        (3, "child labour is answered no, but 2 children are counted"),
+        (4, "the child labour answer '-1' is neither yes/no nor a count"))
+    assert [(s.code, s.latest.children_under_15, s.latest.children_count)
+            for s in data.sites] == [("d", True, 5)]
+
+
+@pytest.mark.skipif(not IPIS.is_file(), reason="the IPIS open data in ../shared/reference/"
+                                               "other is not present")
+def test_the_published_drc_file_reads_under_its_own_column_names() -> None:
+    data = load_ipis(IPIS)
+    assert {k: v for k, v in data.columns.items()} == {
+        k: k for k in ("pcode", "name", "visit_date", "longitude", "latitude", "province",
+                       "territoire", "workers_numb", "traceability", "qualification",
+                       "childunder15")}
+    with IPIS.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    answers = {r["childunder15"] for r in rows}
+    assert answers == {"", "0", "1"}  # the DRC file answers yes/no as 1 and 0
+    visits = {v.row: v for s in data.sites for v in s.history}
+    assert {n: v.children_under_15 for n, v in visits.items()} == {
+        n: {"": None, "0": False, "1": True}[r["childunder15"]]
+        for n, r in enumerate(rows, start=2)}
+    assert all(v.children_count is None for v in visits.values())

@@ -241,6 +241,22 @@ def _parser() -> argparse.ArgumentParser:
     ups.add_argument("--by", choices=("province", "territoire"), default="territoire",
                      help="the area to summarise by (default: territoire)")
     ups.add_argument("--json", action="store_true", help="the summary as JSON")
+    upc = upsub.add_parser("cahra-changes", help="what changed between snapshots of the EU "
+                                                 "CAHRA list")
+    upc.set_defaults(run="upstream:run_cahra_changes")
+    upc.add_argument("files", type=Path, nargs="+", metavar="LIST",
+                     help="CAHRA list snapshots (JSON), put in date order (each list's own "
+                          "date, else the file's)")
+    upc.add_argument("--json", action="store_true", help="the changes as JSON")
+    upr = upsub.add_parser("rescreen", help="screen a stored consolidation against another "
+                                            "CAHRA list, without the supplier files")
+    upr.set_defaults(run="upstream:run_rescreen")
+    upr.add_argument("--consolidation", type=Path, required=True,
+                     help="the output folder of a consolidation (or its consolidation.json)")
+    upr.add_argument("--cahra", type=Path, required=True, help="the CAHRA list (JSON)")
+    upr.add_argument("-o", "--out", type=Path, default=None,
+                     help="where the re-screened consolidation is written (default: the "
+                          "consolidation's own folder)")
     return parser
 
 

@@ -45,7 +45,8 @@ Rules, in the order they apply:
 One module per job: :mod:`.loading` (the worker side), :mod:`.suppliers`, :mod:`.smelters`,
 :mod:`.references` (what each family is resolved against), :mod:`.rollup`, :mod:`.build`
 (:func:`consolidate`), :mod:`.comparison`, :mod:`.declaration` (the company's own template,
-product subsets) and :mod:`.store` (``consolidation.json``).
+product subsets), :mod:`.rescreen` (a stored consolidation against another CAHRA list) and
+:mod:`.store` (``consolidation.json``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from ..inputs import collect_inputs
 from .build import consolidate
 from .comparison import compare
 from .declaration import company_declaration, product_subset
+from .rescreen import rescreen
 from .store import MAX_CONSOLIDATION_BYTES, load_consolidation
 
 __all__ = [
@@ -64,5 +66,6 @@ __all__ = [
     "consolidate",
     "load_consolidation",
     "product_subset",
+    "rescreen",
 ]
 

@@ -64,8 +64,9 @@ def merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]],
                                                   sr[0].row or 0))
     statuses = [r.status for _, r in rows if r.status is not StatusKind.UNKNOWN]
     flags = sorted({f for _, r in rows for f in r.flags if f is not Flag.RECYCLED_CLAIM})
+    region = None
     if best.accepted and best.smelter_id:
-        name, country = best.standard_name or "", best.country
+        name, country, region = best.standard_name or "", best.country, best.region
         representative = f"reference list ({best.smelter_id})"
     else:
         spellings = Counter((s.name or "", s.country) for s, _ in rows)
@@ -75,7 +76,7 @@ def merge(key: str, rows: list[tuple[SmelterSource, SmelterMatch]],
                           f"{'uses' if count == 1 else 'use'}")
     return ConsolidatedSmelter(
         key=key, metal=best.metal or best_source.metal or "", smelter_id=best.smelter_id,
-        name=name, country=country, grade=best.grade, needs_review=not best.accepted,
+        name=name, country=country, region=region, grade=best.grade, needs_review=not best.accepted,
         status=statuses[0] if statuses else StatusKind.UNKNOWN, flags=tuple(flags),
         suppliers=tuple(sorted({s.supplier for s, _ in rows})),
         sources=tuple(s for s, _ in rows), representative=representative,

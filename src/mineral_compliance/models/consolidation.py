@@ -125,6 +125,10 @@ class ConsolidatedSmelter(_Frozen):
     smelter_id: str | None
     name: str
     country: str | None
+    region: str | None = Field(
+        default=None, description="ISO 3166-2 code of its state or province, when the "
+        "reference list gives one: with the country, what the CAHRA screen reads. None in "
+        "consolidations written before it was recorded.")
     grade: MatchGrade = Field(description="The most certain grade among its rows.")
     needs_review: bool = Field(description="No row resolved it against the reference list.")
     status: StatusKind

@@ -173,6 +173,9 @@ class SmelterMatch(BaseModel):
     metal: str | None = None
     country: str | None = None
     """The facility's country as the reference list gives it."""
+    region: str | None = None
+    """The ISO 3166-2 code of the facility's state or province, when the reference gives
+    one (what the CAHRA screen reads besides the country)."""
     score: float | None = None
     candidates: tuple[Candidate, ...] = ()
     reasons: tuple[str, ...] = ()

@@ -78,7 +78,8 @@ from .status import StatusEntry, StatusList, default_as_of, filing_window_end
 if TYPE_CHECKING:
     from .regions import CahraList
 
-__all__ = ["CURRENCY_FINDINGS", "SUGGEST_THRESHOLD", "SmelterMatcher", "currency_findings"]
+__all__ = ["CURRENCY_FINDINGS", "SUGGEST_THRESHOLD", "SmelterMatcher", "cahra_flags",
+           "currency_findings"]
 
 _LEGACY = re.compile(r"^\d?[A-Z]{3}\d{3}$")
 
@@ -145,6 +146,35 @@ class _Facility:
 
 _STATUS_RANK = (StatusKind.CONFORMANT, StatusKind.ACTIVE, StatusKind.NON_CONFORMANT,
                 StatusKind.NOT_ENROLLED, StatusKind.UNKNOWN)
+
+
+def cahra_flags(cahra: CahraList, country: str | None, code: str | None,
+                region: str | None) -> tuple[list[Flag], list[str]]:
+    """The CAHRA flags of a facility in ``country`` (ISO ``code``, ISO 3166-2 ``region`` when
+    known) and why: ``cahra`` when the country is listed whole or the region is listed,
+    ``cahra-region`` when the country has listed regions and the region is not known."""
+    flags: list[Flag] = []
+    reasons: list[str] = []
+    if not code:
+        return flags, reasons
+    areas = cahra.lookup(code, region)
+    if any(a.region is None for a in areas):
+        flags.append(Flag.CAHRA)
+        reasons.append(f"{country} is listed as a CAHRA as a whole")
+    elif areas and region:
+        flags.append(Flag.CAHRA)
+        kinds = [k for k, on in (("conflict-affected", areas[0].conflict_affected),
+                                 ("high-risk", areas[0].high_risk)) if on]
+        reasons.append(f"the facility's region {areas[0].name} ({region}) is listed "
+                       f"as a CAHRA ({', '.join(kinds) or 'listed'})")
+    elif areas:
+        flags.append(Flag.CAHRA_REGION)
+        reasons.append(f"{country} has {len(areas)} CAHRA-listed regions and the "
+                       "facility's region is not known; it decides")
+    elif region and cahra.lookup(code):
+        reasons.append(f"the facility's region ({region}) is not among {country}'s "
+                       "CAHRA-listed regions")
+    return flags, reasons
 
 
 class SmelterMatcher:
@@ -383,25 +413,11 @@ class SmelterMatcher:
         code = fac.country_code if fac is not None else country_code(country)
         if code in COVERED_COUNTRY_CODES:
             flags.append(Flag.COVERED_COUNTRY)
-        if self.cahra is not None and code:
-            region = fac.region if fac is not None else None
-            areas = self.cahra.lookup(code, region)
-            if any(a.region is None for a in areas):
-                flags.append(Flag.CAHRA)
-                reasons.append(f"{country} is listed as a CAHRA as a whole")
-            elif areas and region:
-                flags.append(Flag.CAHRA)
-                kinds = [k for k, on in (("conflict-affected", areas[0].conflict_affected),
-                                         ("high-risk", areas[0].high_risk)) if on]
-                reasons.append(f"the facility's region {areas[0].name} ({region}) is listed "
-                               f"as a CAHRA ({', '.join(kinds) or 'listed'})")
-            elif areas:
-                flags.append(Flag.CAHRA_REGION)
-                reasons.append(f"{country} has {len(areas)} CAHRA-listed regions and the "
-                               "facility's region is not known; it decides")
-            elif region and self.cahra.lookup(code):
-                reasons.append(f"the facility's region ({region}) is not among {country}'s "
-                               "CAHRA-listed regions")
+        if self.cahra is not None:
+            listed, why = cahra_flags(self.cahra, country, code,
+                                      fac.region if fac is not None else None)
+            flags.extend(listed)
+            reasons.extend(why)
         if (result.declared.recycled_scrap or "").strip().casefold() == "yes":
             flags.append(Flag.RECYCLED_CLAIM)
         status, sources = StatusKind.UNKNOWN, []
@@ -505,4 +521,5 @@ class SmelterMatcher:
             standard_name=fac.standard_name if accepted else None,
             metal=fac.metal if accepted else None,
             country=fac.country if accepted else None,
+            region=fac.region if accepted else None,
             score=score, candidates=candidates, reasons=reasons, conflict=conflict)

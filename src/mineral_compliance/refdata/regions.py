@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +52,12 @@ class CahraArea:
 class CahraList:
     areas: tuple[CahraArea, ...]
     snapshot: Snapshot
+    date: dt.date | None = None
+    """The day the list is as of: from its own ``meta`` (``dataUpdated``, else
+    ``reportsUpdated``, else ``retrieved``), else the file's modification date."""
+    dated_by: str = "none"
+    """Where :attr:`date` comes from: ``meta: dataUpdated`` (and so on), ``file date`` or
+    ``none``."""
 
     def lookup(self, country: str | None, region: str | None = None) -> list[CahraArea]:
         """Listed areas that cover the place: the whole country, or the given region; with
@@ -83,6 +91,28 @@ def _optional_text(value: object, where: str, path: Path) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return _text(value, where, path)
+
+
+_DAY = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})")
+_DATE_KEYS = ("dataUpdated", "reportsUpdated", "retrieved")
+"""The ``meta`` fields a list's date is read from, in order: when its data last changed,
+when its reports did, when it was downloaded."""
+
+
+def _list_date(stated: dict[str, str | None], path: Path) -> tuple[dt.date | None, str]:
+    for key in _DATE_KEYS:
+        found = _DAY.match(stated.get(key) or "")
+        if found:
+            try:
+                return dt.date(*(int(g) for g in found.groups())), f"meta: {key}"
+            except ValueError:
+                raise ReferenceDataError(f"meta: {key} is {stated[key]!r}, not a date",
+                                         path=path) from None
+    try:
+        stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    except OSError:
+        return None, "none"
+    return stamp.date(), "file date"
 
 
 def load_cahra(path: str | Path) -> CahraList:
@@ -140,13 +170,14 @@ def load_cahra(path: str | Path) -> CahraList:
                                    bool(_flag(r.get("highRisk"), f"{r_where}: highRisk",
                                               path))))
     stated = {key: _optional_text(meta.get(key), f"meta: {key}", path)
-              for key in ("version", "dataUpdated", "retrieved", "source")}
+              for key in ("version", "source", *_DATE_KEYS)}
     version = (stated["version"] or stated["dataUpdated"] or stated["retrieved"]
                or file_date(path))
     snapshot = Snapshot(kind="cahra", source=stated["source"] or str(path),
                         version=version or None,
                         sha256=hashlib.sha256(data).hexdigest(), rows=len(areas))
-    return CahraList(tuple(areas), snapshot)
+    day, dated_by = _list_date(stated, path)
+    return CahraList(tuple(areas), snapshot, day, dated_by)
 
 
 def fetch_cahra(cache_dir: str | Path, *, url: str = CAHRA_API_URL,

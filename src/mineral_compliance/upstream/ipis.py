@@ -1,5 +1,5 @@
-"""IPIS open data on artisanal mine sites in eastern DRC, as typed sites with OECD Annex II
-risk indicators.
+"""IPIS open data on artisanal mine sites (eastern DRC, and the other countries' files), as
+typed sites with OECD Annex II risk indicators.
 
 The open data has one row per visit. Visits are grouped by site code (``pcode``); each site
 keeps its latest visit and its history. From the latest visit the indicators the OECD
@@ -14,6 +14,14 @@ Guidance's Annex II names are derived:
 
 Areas (province, territoire) summarise their sites' latest visits. Rows that cannot be read
 are reported with their row number, never dropped.
+
+Columns are found by header synonyms (case, spacing and underscores aside), since the
+country files and the releases name them differently: the DRC file's ``province`` and
+``territoire`` are a region and district, or a préfecture and sous-préfecture, elsewhere (see
+:data:`COLUMN_SYNONYMS`). Child labour is read from a yes/no column (``1``/``0``, ``Yes``/``No``,
+``Oui``/``Non``...) or a count of children (``0`` is none); an answer that is neither, or a
+"no" beside a count above zero, makes the row unreadable, with the reason. Which header each
+field was read from is kept (:attr:`IpisData.columns`).
 """
 
 from __future__ import annotations
@@ -22,17 +30,52 @@ import datetime as dt
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ReferenceDataError
 from ..models.matching import Snapshot
-from ..tables import CellValueError, csv_rows, parse_date, read_capped
+from ..tables import CellValueError, csv_rows, header_columns, parse_date, read_capped
 
-__all__ = ["AreaRisk", "ArmedActor", "MineSite", "MineVisit", "load_ipis", "summarise"]
+__all__ = ["CHILD_COUNT_COLUMNS", "COLUMN_SYNONYMS", "AreaRisk", "ArmedActor", "IpisData",
+           "MineSite", "MineVisit", "load_ipis", "summarise"]
+
+COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "pcode": ("pcode", "p_code", "site_pcode", "site_code", "code_site", "site_id"),
+    "visit_date": ("visit_date", "date_of_visit", "date_visit", "date_visite",
+                   "date de visite", "date"),
+    "name": ("name", "site_name", "mine_name", "nom", "nom_site", "nom du site"),
+    "province": ("province", "region", "région", "prefecture", "préfecture"),
+    "territoire": ("territoire", "territory", "district", "sous_prefecture",
+                   "sous-prefecture", "sous-préfecture", "sous_préfecture", "subprefecture",
+                   "sub_prefecture"),
+    "latitude": ("latitude", "lat"),
+    "longitude": ("longitude", "lon", "long", "lng"),
+    "workers_numb": ("workers_numb", "workers_number", "number_of_workers", "nb_workers",
+                     "workers", "nombre_de_creuseurs", "nombre_creuseurs"),
+    "traceability": ("traceability", "tracabilite", "traçabilité"),
+    "qualification": ("qualification", "site_qualification"),
+    "childunder15": ("childunder15", "child_under_15", "children_under_15", "child_labour",
+                     "child_labor", "enfants_moins_15", "enfants_moins_de_15_ans",
+                     "presence_enfants"),
+}
+"""Field -> the headers it is read from, first match first. The first of each is the DRC
+file's name; the others are the names the country files and releases use for it."""
+
+CHILD_COUNT_COLUMNS = ("childunder15_numb", "children_numb", "children_number",
+                       "number_of_children", "nb_children", "nb_enfants", "nombre_enfants",
+                       "nombre_d_enfants")
+"""Headers of a count of children under 15 at the site."""
+
+_YES = frozenset({"1", "yes", "y", "oui", "true", "vrai", "present", "présent", "presente",
+                  "présente", "présence"})
+_NO = frozenset({"0", "no", "n", "non", "false", "faux", "absent", "absente", "aucun",
+                 "none"})
+_UNKNOWN = frozenset({"na", "n/a", "nan", "unknown", "inconnu", "don't know", "dont know",
+                      "ne sait pas", "nsp", "-"})
 
 _MINERALS = {
     "or": "Gold", "cassiterite": "Tin", "cassitérite": "Tin", "coltan": "Tantalum",
@@ -81,6 +124,9 @@ class MineVisit(BaseModel):
     state_services: tuple[str, ...]
     children_under_15: bool | None
     qualification: str | None
+    children_count: int | None = Field(
+        default=None, description="Children under 15 counted at the site, where the file "
+        "gives a count (or a yes/no column holds one).")
 
     @property
     def non_state_armed_groups(self) -> bool:
@@ -127,11 +173,53 @@ class IpisData:
     sites: tuple[MineSite, ...]
     invalid: tuple[tuple[int, str], ...]
     snapshot: Snapshot
+    columns: Mapping[str, str] = field(default_factory=dict)
+    """Field -> the file's header it was read from (the synonyms used)."""
 
 
-def _flag(text: str) -> bool | None:
-    text = text.strip()
-    return None if text == "" else text == "1"
+def _yes(text: str | None) -> bool:
+    return (text or "").strip().casefold() in _YES
+
+
+def _whole(text: str) -> int | None:
+    """A whole number of at least zero (``3``, ``3.0``), else None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value) or value < 0 or value != int(value):
+        return None
+    return int(value)
+
+
+def _children(flag_text: str, count_text: str) -> tuple[bool | None, int | None]:
+    """Child labour from a yes/no answer and a count (either may be blank): whether children
+    under 15 work at the site, and how many when counted."""
+    flag: bool | None = None
+    count: int | None = None
+    answer = flag_text.strip().casefold()
+    if answer in _YES:
+        flag = True
+    elif answer in _NO:
+        flag = False
+    elif answer and answer not in _UNKNOWN:
+        count = _whole(answer)
+        if count is None:
+            raise CellValueError(f"the child labour answer {flag_text.strip()[:40]!r} is "
+                                 "neither yes/no nor a count")
+        flag = count > 0
+    number = count_text.strip().casefold()
+    if number and number not in _UNKNOWN:
+        counted = _whole(number)
+        if counted is None:
+            raise CellValueError(f"the count of children {count_text.strip()[:40]!r} is not "
+                                 "a whole number")
+        if flag is False and counted > 0:
+            raise CellValueError(f"child labour is answered no, but {counted} children are "
+                                 "counted")
+        count = counted
+        flag = True if counted > 0 else (flag if flag is not None else False)
+    return flag, count
 
 
 def _number(row: dict[str, str], column: str, low: float, high: float) -> float | None:
@@ -161,7 +249,7 @@ def _actors(row: dict[str, str]) -> tuple[ArmedActor, ...]:
         if not name or name.casefold() == "aucun":
             continue
         forms = tuple(f.replace("_", " ") for f in _FORMS
-                      if (row.get(f"{f}_armed_group{i}") or "").strip() == "1")
+                      if _yes(row.get(f"{f}_armed_group{i}")))
         out.append(ArmedActor(name=name, kind=(row.get(f"type_armed_group{i}") or None),
                               frequency=(row.get(f"frequency_armed_group{i}") or None),
                               interference=forms))
@@ -190,6 +278,8 @@ def _visits(rows: Iterable[tuple[int, dict[str, str]]]
             lat = _number(row, "latitude", -90, 90)
             lon = _number(row, "longitude", -180, 180)
             workers = _number(row, "workers_numb", 0, 10_000_000)
+            children, counted = _children(row.get("childunder15", ""),
+                                          row.get("children_count", ""))
         except CellValueError as exc:
             invalid.append((number, str(exc)))
             continue
@@ -199,7 +289,7 @@ def _visits(rows: Iterable[tuple[int, dict[str, str]]]
             latitude=lat, longitude=lon,
             workers=int(workers) if workers is not None else None, minerals=minerals,
             actors=_actors(row), traceability=(row.get("traceability") or None),
-            state_services=services, children_under_15=_flag(row.get("childunder15", "")),
+            state_services=services, children_under_15=children, children_count=counted,
             qualification=(row.get("qualification") or None)))
     return visits, invalid
 
@@ -209,10 +299,17 @@ def load_ipis(path: str | Path) -> IpisData:
     source = Path(path)
     data = read_capped(source, 500 * 1024 * 1024)
     rows = csv_rows(data, source)
-    header = [h.strip() for h in rows[0]] if rows else []
-    if "pcode" not in header or "visit_date" not in header:
-        raise ReferenceDataError("not the IPIS mine-site data: no pcode and visit_date "
-                                 "columns", path=source)
+    given = [h.strip() for h in rows[0]] if rows else []
+    header = [" ".join(h.casefold().split()).replace(" ", "_") for h in given]
+    found = header_columns(given, {**COLUMN_SYNONYMS, "children_count": CHILD_COUNT_COLUMNS})
+    if "pcode" not in found or "visit_date" not in found:
+        raise ReferenceDataError(
+            "not the IPIS mine-site data: no site code (pcode) and visit date (visit_date) "
+            "columns", path=source,
+            hint="the site code is read from " + ", ".join(COLUMN_SYNONYMS["pcode"])
+                 + "; the visit date from " + ", ".join(COLUMN_SYNONYMS["visit_date"]))
+    for name, index in found.items():
+        header[index] = name
     records = ((n, {name: (r[i] if i < len(r) else "") for i, name in enumerate(header)})
                for n, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r))
     visits, invalid = _visits(records)
@@ -227,7 +324,9 @@ def load_ipis(path: str | Path) -> IpisData:
     snapshot = Snapshot(kind="ipis-mine-sites", source=str(source),
                         version=f"visits to {latest.isoformat()}" if latest else None,
                         sha256=hashlib.sha256(data).hexdigest(), rows=len(visits))
-    return IpisData(tuple(sites), tuple(invalid), snapshot)
+    columns = {name: given[index] for name, index in sorted(found.items(),
+                                                            key=lambda kv: kv[1])}
+    return IpisData(tuple(sites), tuple(invalid), snapshot, columns)
 
 
 def summarise(sites: Iterable[MineSite], *, by_territoire: bool = True) -> list[AreaRisk]:
