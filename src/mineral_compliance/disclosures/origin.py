@@ -2,9 +2,9 @@
 aggregate per metal, and the audit-trail section that gives every row behind it.
 
 The public statements never say more than the data: countries where it names countries, the
-level where it states only a level ("recycled or scrap sources", "the Covered Countries, no
-country named"), and the data by its title and date, never by the file it was read from.
-Whether the company determines the countries of origin stays its own statement (a slot).
+level where it states only a level ("recycled or scrap sources", "the DRC or an adjoining
+country (no country named)"), and the data by its title and date, never by the file it was
+read from. Whether the company determines the countries of origin stays its own statement (a slot).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .dodd_frank import Fact, identified_facilities, origin_source
 __all__ = ["LEVEL_WORDS", "origin_section", "origin_summary"]
 
 LEVEL_WORDS = {
-    OriginLevel.COVERED: "the Covered Countries (no country named)",
+    OriginLevel.COVERED: "the DRC or an adjoining country (no country named)",
     OriginLevel.NON_CONFLICT: "known non-conflict-affected countries (none named)",
     OriginLevel.OTHER: "other countries (none named)",
     OriginLevel.RECYCLED: "recycled or scrap sources",
