@@ -23,7 +23,8 @@ def _origin_notes(origin: OriginData | None) -> None:
     """What became of the origin data's rows, so that none is dropped unseen."""
     if origin is None:
         return
-    print(f"origin data: {origin.snapshot.rows} rows read from {origin.snapshot.source}")
+    print(f"origin data: {counted(origin.snapshot.rows, 'row')} read from "
+          f"{origin.snapshot.source}")
     for p in origin.problems:
         print(f"  row {p.row}: not read: {p.message}")
 
