@@ -99,8 +99,8 @@ def test_origin_data_is_read_at_report_time_and_every_row_not_read_is_printed(
     assert f"origin data: 1 row read from {origin}" in printed
     assert "  row 3: not read: 'Atlantis' names no country" in printed
     text = " ".join((out / public).read_text(encoding="utf-8").split())
-    assert "For Tin, the data covers the facility identified; it names Indonesia as " \
-           "countries of origin." in text
+    assert "For Tin, the data covers the facility identified; it names Indonesia as a " \
+           "country of origin." in text
     assert str(origin) not in text
 
 

@@ -225,3 +225,29 @@ def test_without_origin_data_the_drafts_carry_none(
     data = report_data(profile, c)
     assert data.public.origin is None and data.public.countries.inquiry == {}
     assert "country-of-origin data per smelter" not in render_form_sd(data)["ex1-01.md"]
+
+
+def test_a_facility_with_an_unreadable_row_is_never_counted_as_clear(
+        demo: tuple[CompanyProfile, Consolidation], tmp_path: Path) -> None:
+    profile, c = demo
+    path = tmp_path / "origin.csv"
+    path.write_text("Smelter ID,Country of Origin,Origin Level,Source,As Of\n"
+                    "CID900002,,Recycled,RMI RCOI data,2025-12-31\n"
+                    "CID900002,Atlantis,,RMI RCOI data,2025-12-31\n"
+                    "CID900001,Malaysia,L2,RMI RCOI data,2025-12-31\n", encoding="utf-8")
+    origin = load_origin(path)
+    gold = next(m for m in determine(profile, c, origin).metals if m.metal == "Gold")
+    assert [(f.statement, f.locations) for f in gold.facts
+            if "origin data" in f.statement.casefold()] == [
+        ("The origin data of Sample Gold Refinery AG (CID900002) does not rule the covered "
+         "countries out: a row naming it could not be read.",
+         (f"{path} [row 2]", f"{path} [row 3]"))]
+    files = render_form_sd(report_data(profile, c, origin=origin))
+    form_sd = " ".join(files["form-sd.md"].split())
+    assert ("it states no origin in the Covered Countries for the Tin facility identified; "
+            "it covers the Gold facility identified; it does not rule the Covered Countries "
+            "out for 1 facility.") in form_sd
+    cmr = " ".join(files["ex1-01.md"].split())
+    assert ("For Tin, the data covers the facility identified; it names Malaysia as a country "
+            "of origin; for 1 facility it also states an aggregated level: known "
+            "non-conflict-affected countries (none named).") in cmr

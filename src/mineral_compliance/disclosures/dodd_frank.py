@@ -352,8 +352,9 @@ def _origin_facts(metal: str, consolidation: Consolidation, origin: OriginData
                           statement=f"Origin data states an origin in the covered countries "
                                     f"for {len(covered)} of {identified} ({named}).",
                           source=source, locations=rows(covered)))
-    clear = [s for s in joined.matched if not s.covered]
-    open_ = [s for s in clear if s.incomplete or OriginLevel.UNKNOWN in s.levels]
+    open_ = [s for s in joined.matched
+             if not s.covered and (s.incomplete or OriginLevel.UNKNOWN in s.levels)]
+    clear = [s for s in joined.matched if not s.covered and s not in open_]
     if clear and not covered and not joined.without_data and not open_:
         facts.append(Fact(bears_on="rcoi",
                           statement=f"Origin data for every identified {metal} facility "

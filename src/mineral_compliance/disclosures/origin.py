@@ -48,6 +48,7 @@ def _metal(metal: str, joined: OriginJoin, facilities: int, named: str,
     codes = sorted({c for s in rows for c in s.countries})
     countries = tuple(sorted(country_name(c) or c for c in codes))
     level_only = Counter(LEVEL_WORDS[x] for s in rows if not s.countries for x in s.levels)
+    level_also = Counter(LEVEL_WORDS[x] for s in rows if s.countries for x in s.levels)
     covered = sum(s.covered for s in rows)
     opened = sum(_open(s) for s in rows)
 
@@ -63,7 +64,12 @@ def _metal(metal: str, joined: OriginJoin, facilities: int, named: str,
     else:
         parts = [f"For {metal}, the data covers {share(len(rows), '')}"]
         if countries:
-            parts.append(f"it names {_join(countries)} as countries of origin")
+            parts.append(f"it names {_join(countries)} as "
+                         + ("a country of origin" if len(countries) == 1
+                            else "countries of origin"))
+        for words, n in sorted(level_also.items()):
+            parts.append(f"for {counted(n, 'facility', 'facilities')} it also states an "
+                         f"aggregated level: {words}")
         for words, n in sorted(level_only.items()):
             parts.append(f"for {counted(n, 'facility', 'facilities')} it states only an "
                          f"aggregated level: {words}")
@@ -88,8 +94,12 @@ def _metal(metal: str, joined: OriginJoin, facilities: int, named: str,
     elif rows and len(rows) == facilities and not opened:
         finding = f"states no origin in the Covered Countries for {share(facilities, kind)}"
     elif rows:
-        finding = (f"covers {share(len(rows), kind)} and states no origin in the Covered "
-                   f"Countries for {len(rows) - opened} of them")
+        clear = len(rows) - opened
+        finding = f"covers {share(len(rows), kind)}" + (
+            f" and states no origin in the Covered Countries for {clear} of them"
+            if clear else "") + (
+            "; it does not rule the Covered Countries out for "
+            f"{counted(opened, 'facility', 'facilities')}" if opened else "")
     return MetalOrigin(metal=metal, facilities=facilities, with_data=len(rows),
                        countries=countries, covered=covered,
                        levels=dict(sorted(level_only.items())),
