@@ -14,7 +14,13 @@ import pytest
 from openpyxl import Workbook
 
 from mineral_compliance.consolidation import consolidate
-from mineral_compliance.disclosures import determine, load_profile, render_form_sd, report_data
+from mineral_compliance.disclosures import (
+    determine,
+    edgar_problems,
+    load_profile,
+    render_form_sd,
+    report_data,
+)
 from mineral_compliance.disclosures.documents import PUBLIC_FILES
 from mineral_compliance.disclosures.dodd_frank import Rcoi
 from mineral_compliance.disclosures.eu_report import PUBLIC_FILES as EU_PUBLIC_FILES
@@ -119,6 +125,8 @@ def test_the_cmr_states_countries_and_levels_in_aggregate(
     assert data.public.countries.inquiry == {"Tin": ("Indonesia", "Rwanda")}
     assert data.public.origin is not None and data.public.origin.rows_not_used == 1
     files = render_form_sd(data)
+    for name in ("form-sd.htm", "ex1-01.htm"):
+        assert edgar_problems(files[name]) == [], name
     cmr = " ".join(files["ex1-01.md"].split())
     for sentence in (
         "The registrant also used country-of-origin data per smelter or refiner: RMI RCOI "

@@ -227,6 +227,8 @@ class OriginSummary(BaseModel):
     rows_not_used: int
     """Rows for smelters that are not among the identified facilities (counted, not used)."""
     rows_unreadable: int
+    """Rows of the data that could not be read (listed, with their numbers, in the audit
+    trail)."""
 
     @property
     def named(self) -> str:
