@@ -80,3 +80,37 @@ def test_the_consolidation_defaults_to_where_consolidate_writes(
     monkeypatch.chdir(tmp_path / "dodd-frank")
     assert main(["report", "eu"]) == 2  # no ./consolidation here: said, not a traceback
     assert "consolidation" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("command", "public"), [("dodd-frank", "ex1-01.md"),
+                                                 ("eu", "eu-annual-report.md")])
+def test_origin_data_is_read_at_report_time_and_every_row_not_read_is_printed(
+        consolidations: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        command: str, public: str) -> None:
+    origin = tmp_path / "origin.csv"
+    origin.write_text("Smelter ID,Metal,Countries of Origin,Source,As Of\n"
+                      "CID900001,Tin,Indonesia,RMI RCOI data,2025-12-31\n"
+                      "CID900004,Tungsten,Atlantis,RMI RCOI data,2025-12-31\n",
+                      encoding="utf-8")
+    out = tmp_path / command
+    assert main(["report", command, "--consolidation", str(consolidations["demo"]),
+                 "--origin", str(origin), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"origin data: 1 row read from {origin}" in printed
+    assert "  row 3: not read: 'Atlantis' names no country" in printed
+    text = " ".join((out / public).read_text(encoding="utf-8").split())
+    assert "For Tin, the data covers the facility identified; it names Indonesia as a " \
+           "country of origin." in text
+    assert str(origin) not in text
+
+
+def test_an_origin_file_without_a_smelter_id_column_stops_the_report(
+        consolidations: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    origin = tmp_path / "origin.csv"
+    origin.write_text("Name,Country\nExample,Peru\n", encoding="utf-8")
+    out = tmp_path / "dfk"
+    assert main(["report", "dodd-frank", "--consolidation", str(consolidations["demo"]),
+                 "--origin", str(origin), "-o", str(out)]) == 2
+    assert "no smelter ID column" in capsys.readouterr().err
+    assert not out.exists()

@@ -201,6 +201,7 @@ def _parser() -> argparse.ArgumentParser:
     dfk = rsub.add_parser("dodd-frank", help="draft Form SD and the Conflict Minerals Report")
     dfk.set_defaults(run="report:run_dodd_frank")
     _disclosure_inputs(dfk)
+    _origin_option(dfk)
     dfk.add_argument("-o", "--out", type=Path, default=Path("dodd-frank"),
                      help="output folder (default: ./dodd-frank)")
     reu = rsub.add_parser("eu", help="Regulation (EU) 2017/821: obligations checklist, "
@@ -212,6 +213,7 @@ def _parser() -> argparse.ArgumentParser:
     reu.add_argument("--cahra", type=Path, help="the EU CAHRA list (JSON)")
     reu.add_argument("--ipis", type=Path, help="IPIS mine-site open data (CSV), to link the "
                                               "mines suppliers declare")
+    _origin_option(reu)
     reu.add_argument("-o", "--out", type=Path, default=Path("eu-report"),
                      help="output folder (default: ./eu-report)")
     rhtml = rsub.add_parser("html", help="the review report of a consolidation, again (for "
@@ -273,6 +275,13 @@ def _commands(parser: argparse.ArgumentParser,
                     yield from _commands(child, words)
                 else:
                     yield words, helps.get(name, ""), child
+
+
+def _origin_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--origin", type=Path, metavar="FILE",
+                   help="country-of-origin data per smelter (CSV or XLSX: smelter ID, then "
+                        "countries of origin or an aggregated level), joined to the "
+                        "identified facilities by smelter ID")
 
 
 def _list_options(p: argparse.ArgumentParser) -> None:

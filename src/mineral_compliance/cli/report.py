@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from .._words import counted
 from ..consolidation import compare, load_consolidation
 from ..disclosures import determine, report_data, write_dodd_frank
 from ..disclosures.documents import PUBLIC_FILES
@@ -14,18 +15,30 @@ from ..disclosures.eu_report import PUBLIC_FILES as EU_PUBLIC_FILES
 from ..disclosures.eu_report import write_eu
 from ..errors import MineralComplianceError
 from ..refdata import load_cahra
-from ..upstream import load_ipis
+from ..upstream import OriginData, load_ipis, load_origin
 from ._common import failed, profile_for
+
+
+def _origin_notes(origin: OriginData | None) -> None:
+    """What became of the origin data's rows, so that none is dropped unseen."""
+    if origin is None:
+        return
+    print(f"origin data: {counted(origin.snapshot.rows, 'row')} read from "
+          f"{origin.snapshot.source}")
+    for p in origin.problems:
+        print(f"  row {p.row}: not read: {p.message}")
 
 
 def run_dodd_frank(args: argparse.Namespace) -> int:
     try:
         result = load_consolidation(args.consolidation)
         profile = profile_for(args.profile, result)
+        origin = load_origin(args.origin) if args.origin else None
     except MineralComplianceError as exc:
         return failed(exc)
-    decision = determine(profile, result)
-    written = write_dodd_frank(profile, result, args.out)
+    _origin_notes(origin)
+    decision = determine(profile, result, origin)
+    written = write_dodd_frank(profile, result, args.out, origin)
     print(f"calendar year {profile.reporting_year}: Form SD "
           f"{'required' if decision.form_sd_required else 'not required'}, Conflict "
           f"Minerals Report {'required' if decision.report_required else 'not required'}; "
@@ -35,7 +48,13 @@ def run_dodd_frank(args: argparse.Namespace) -> int:
                  if m.excluded_pre_2013 else f"{m.rcoi.value if m.rcoi else '-'}, due "
                  f"diligence {'required' if m.due_diligence_required else 'not required'}")
         print(f"  {m.metal:<9} {state}")
-    draft = report_data(profile, result, decision).public
+    draft = report_data(profile, result, decision, origin).public
+    if draft.origin:
+        print(f"origin data joined by smelter ID: {counted(draft.origin.rows_not_used, 'row')} "
+              "for smelters not among the facilities identified (not used)")
+        for o in draft.origin.metals:
+            print(f"  {o.metal:<9} {o.with_data} of {o.facilities} facilities, "
+                  f"{o.covered} with covered-country origin")
     print(f"the company must still write {len(draft.checklist)} statements (checklist.md):")
     for s in draft.checklist:
         print(f"  - [ ] **{s.title}**: {s.guidance}")
@@ -57,9 +76,11 @@ def run_eu(args: argparse.Namespace) -> int:
                    if args.imports else None)
         cahra = load_cahra(args.cahra) if args.cahra else None
         sites = load_ipis(args.ipis).sites if args.ipis else ()
+        origin = load_origin(args.origin) if args.origin else None
     except MineralComplianceError as exc:
         return failed(exc)
-    written = write_eu(profile, result, args.out, imports, cahra, sites)
+    _origin_notes(origin)
+    written = write_eu(profile, result, args.out, imports, cahra, sites, origin)
     print(f"written to {args.out}: {', '.join(p.name for p in written)}")
     print(f"public (to publish): {', '.join(EU_PUBLIC_FILES)}")
     print(f"internal audit trail (confidential): {args.out / 'eu-audit-trail.html'}")

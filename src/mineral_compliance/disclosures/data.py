@@ -50,7 +50,9 @@ __all__ = [
     "ListUsed",
     "MetalConclusion",
     "MetalFigures",
+    "MetalOrigin",
     "Obligation",
+    "OriginSummary",
     "Slot",
     "SmelterRow",
 ]
@@ -179,6 +181,62 @@ class MetalConclusion(BaseModel):
     """The basis of the conclusion in the company's words."""
 
 
+class MetalOrigin(BaseModel):
+    """What country-of-origin data per smelter states for one metal's identified facilities,
+    in aggregate: countries where the data names them, levels where it states only a level."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metal: str
+    facilities: int
+    """Facilities identified for the metal."""
+    with_data: int
+    """Of them, those the data has a row for."""
+    countries: tuple[str, ...]
+    """The countries the data names for them, by name."""
+    covered: int
+    """Facilities whose data states an origin in the Covered Countries (a country or the
+    level)."""
+    levels: dict[str, int]
+    """Facilities whose data names no country, by the level it states (in words)."""
+    incomplete: int
+    """Facilities with a row of the data that could not be read."""
+    cahra_countries: tuple[str, ...] | None = None
+    """The named countries on the EU indicative CAHRA list (the country, or a country with
+    listed regions); None when no CAHRA list was given."""
+    statement: str
+    """The metal's origin as the public documents state it."""
+    finding: str | None
+    """What the data states of the Covered Countries for the metal, as a clause ("states
+    no origin in the Covered Countries for the Tin facility identified"); None without
+    data."""
+    basis: str | None
+    """The sentence the RCOI basis adds: the data's bearing on the Covered Countries."""
+
+
+class OriginSummary(BaseModel):
+    """Country-of-origin data per smelter as the public documents name and use it: its title
+    and date (never the file), and per metal what it states."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    as_of: dt.date | None
+    metals: tuple[MetalOrigin, ...]
+    """The metals with identified facilities."""
+    rows_not_used: int
+    """Rows for smelters that are not among the identified facilities (counted, not used)."""
+    rows_unreadable: int
+    """Rows of the data that could not be read (listed, with their numbers, in the audit
+    trail)."""
+
+    @property
+    def named(self) -> str:
+        """The data as a sentence names it: title and date."""
+        return f"{self.title}, as of " + (self.as_of.isoformat() if self.as_of
+                                           else "a date it does not state")
+
+
 class Countries(BaseModel):
     """The countries the data supports, per metal; none of them establishes the origin of
     the ore."""
@@ -241,6 +299,8 @@ class FormSdData(BaseModel):
     smelters: tuple[SmelterRow, ...]
     declared_mines: tuple[UpstreamSummary, ...]
     countries: Countries
+    origin: OriginSummary | None = None
+    """Country-of-origin data per smelter, when given."""
     lists_used: tuple[ListUsed, ...]
     """The reference and status lists the facility table rests on."""
     status_list: ListUsed | None
@@ -298,6 +358,8 @@ class EuReportData(BaseModel):
     """The consolidation screened smelter locations against a CAHRA list."""
     origins_screened: bool
     """Import origins and declared mines were screened against a CAHRA list."""
+    origin: OriginSummary | None = None
+    """Country-of-origin data per smelter, when given."""
     lists_used: tuple[ListUsed, ...]
     obligations: tuple[Obligation, ...]
     slots: tuple[Slot, ...]

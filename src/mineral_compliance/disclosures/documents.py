@@ -34,6 +34,7 @@ from ..models.profile import THREE_TG, CompanyProfile
 from ..names import COVERED_COUNTRY_CODES, country_code, country_name, metal_key
 from ..templates.releases import describe_accepted
 from ..upstream.link import screen_mines, upstream_summary
+from ..upstream.origin import OriginData
 from ._audit import dodd_frank_trail, render_trail
 from ._render import render_html, render_markdown
 from .data import (
@@ -47,10 +48,12 @@ from .data import (
     ListUsed,
     MetalConclusion,
     MetalFigures,
+    MetalOrigin,
     Slot,
     SmelterRow,
 )
 from .dodd_frank import Determination, MetalDetermination, Rcoi, cmrt_role, determine
+from .origin import origin_section, origin_summary
 
 __all__ = ["PUBLIC_FILES", "company_statements", "covered_countries", "current_files",
            "lists_used", "render_dodd_frank", "render_form_sd", "report_data",
@@ -202,7 +205,8 @@ def _public_answers(counts: dict[str, int]) -> dict[str, int]:
 
 def _conclusion(m: MetalDetermination, necessary: bool, c: Consolidation,
                 figures: MetalFigures, answers: dict[tuple[str | None, QuestionRole],
-                                                      AnswerRollup]) -> MetalConclusion:
+                                                      AnswerRollup],
+                origin: MetalOrigin | None = None) -> MetalConclusion:
     """The public statement of one metal's determination."""
     key = metal_key(m.metal)
     used = any(a is not None and a.answer == "Yes"
@@ -244,6 +248,8 @@ def _conclusion(m: MetalDetermination, necessary: bool, c: Consolidation,
         if m.recycled_only:
             parts.append(f"Suppliers reported the {m.metal} as coming from recycled or scrap "
                          "sources only.")
+        if origin is not None and origin.basis:
+            parts.append(origin.basis)
     return MetalConclusion(
         metal=m.metal, necessary=necessary, reported_used=used, in_scope=m.in_scope,
         excluded_pre_2013=m.excluded_pre_2013, recycled_only=m.recycled_only, rcoi=m.rcoi,
@@ -306,11 +312,15 @@ _SCOPES = {"A": "company", "B": "product", "C": "user defined"}
 
 
 def report_data(profile: CompanyProfile, consolidation: Consolidation,
-                determination: Determination | None = None) -> DoddFrankData:
+                determination: Determination | None = None,
+                origin: OriginData | None = None) -> DoddFrankData:
     """Everything the draft states (written as ``report-data.json`` beside it): the public
-    part the documents are drawn from, and the internal audit trail."""
+    part the documents are drawn from, and the internal audit trail. ``origin``:
+    country-of-origin data per smelter, for the countries of origin and the inquiry."""
     c = consolidation
-    d = determination or determine(profile, c)
+    d = determination or determine(profile, c, origin)
+    summary = origin_summary(c, origin, THREE_TG) if origin is not None else None
+    by_metal = {m.metal: m for m in summary.metals} if summary else {}
     three_tg = {metal_key(m) for m in THREE_TG}
     smelters = sorted(
         (s for s in c.smelters
@@ -354,7 +364,8 @@ def report_data(profile: CompanyProfile, consolidation: Consolidation,
         registrant=profile, reporting_year=d.reporting_year,
         filing_deadline=d.filing_deadline, form_sd_required=d.form_sd_required,
         report_required=d.report_required, covered_countries=covered_countries(),
-        determination=tuple(_conclusion(m, necessary[m.metal], c, figures[m.metal], answers)
+        determination=tuple(_conclusion(m, necessary[m.metal], c, figures[m.metal], answers,
+                                        by_metal.get(m.metal))
                             for m in d.metals),
         statistics=statistics,
         smelters=tuple(SmelterRow(metal=s.metal, name=s.name, country=s.country,
@@ -367,7 +378,9 @@ def report_data(profile: CompanyProfile, consolidation: Consolidation,
                                      for m in c.mines if m.country_code
                                      and metal_key(m.metal) in three_tg),
             facilities=_by_metal((s.metal, _country(country_code(s.country), s.country))
-                                 for s in smelters if s.country)),
+                                 for s in smelters if s.country),
+            inquiry={m.metal: m.countries for m in by_metal.values() if m.countries}),
+        origin=summary,
         lists_used=lists_used(c.snapshots),
         status_list=ListUsed(kind="status-list",
                              title="; ".join(s.title for s in status_lists),
@@ -376,7 +389,12 @@ def report_data(profile: CompanyProfile, consolidation: Consolidation,
         accepted_versions=c.accepted_versions, accepted_cmrt_versions=accepted,
         checklist=_statements(profile, d, accepted, surveyed),
         actions=_actions(d, c, accepted, necessary))
-    return DoddFrankData(public=public, internal=dodd_frank_trail(public, c, d))
+    trail = dodd_frank_trail(public, c, d)
+    if origin is not None:
+        trail = trail.model_copy(update={
+            "sections": (*trail.sections, origin_section(c, origin, THREE_TG)),
+            "snapshots": (*trail.snapshots, origin.snapshot)})
+    return DoddFrankData(public=public, internal=trail)
 
 
 def _by_metal(pairs: Iterable[tuple[str | None, str]]) -> dict[str, tuple[str, ...]]:
@@ -393,11 +411,11 @@ def company_statements(profile: CompanyProfile, consolidation: Consolidation) ->
     return list(report_data(profile, consolidation).public.checklist)
 
 
-def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation
-                      ) -> dict[str, str]:
+def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation,
+                      origin: OriginData | None = None) -> dict[str, str]:
     """The draft by file name: the public documents (Form SD and Exhibit 1.01 as EDGAR HTML
     and as Markdown), and the internal ones (the checklist, the audit trail, the data)."""
-    return render_form_sd(report_data(profile, consolidation))
+    return render_form_sd(report_data(profile, consolidation, origin=origin))
 
 
 PUBLIC_FILES = ("form-sd.htm", "form-sd.md", "ex1-01.htm", "ex1-01.md")
@@ -424,13 +442,13 @@ def render_form_sd(data: DoddFrankData) -> dict[str, str]:
 
 
 def write_dodd_frank(profile: CompanyProfile, consolidation: Consolidation,
-                     outdir: str | Path) -> list[Path]:
+                     outdir: str | Path, origin: OriginData | None = None) -> list[Path]:
     """Write the draft (see :func:`render_dodd_frank`) into ``outdir`` as one run: every
     document or none, and a document an earlier draft had and this one has not (the
     Exhibit when no report is required any more) removed."""
     folder = Path(outdir)
     written = []
-    files = render_dodd_frank(profile, consolidation)
+    files = render_dodd_frank(profile, consolidation, origin)
     with output_run(folder, name="dodd-frank"):
         for name, text in files.items():
             write_atomic(folder / name, text)

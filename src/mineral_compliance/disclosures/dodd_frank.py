@@ -15,6 +15,10 @@ The three steps of the rule, as applied here (each rule is a function below):
    any supplier answers "Unknown" or not at all (while others answer);
    else *undeterminable* when no supplier answers question 3;
    else *no reason to believe* (every answer "No").
+   Country-of-origin data per smelter (:mod:`mineral_compliance.upstream.origin`), when given,
+   adds its facts: an identified facility whose data states an origin in a covered country
+   gives *reason to believe* at least; data for every identified facility without one is
+   stated as such, beside the supplier answers, and does not overturn them.
    Material from recycled or scrap sources only (question 5 "Yes" from every supplier) needs
    no due diligence on its origin.
 3. **Due diligence and a Conflict Minerals Report** are required for a metal in scope, not
@@ -38,13 +42,15 @@ import holidays
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .. import _io
+from .._words import counted
 from ..errors import ProfileError, ReferenceDataError
-from ..models.consolidation import Consolidation
+from ..models.consolidation import ConsolidatedSmelter, Consolidation
 from ..models.declaration import QuestionRole, TemplateKind
 from ..models.matching import Flag
 from ..models.profile import THREE_TG, CompanyProfile
 from ..names import COVERED_COUNTRY_CODES, metal_key
 from ..tables import decode_text
+from ..upstream.origin import OriginData, OriginLevel, SmelterOrigin, join_origin
 
 __all__ = [
     "Determination",
@@ -54,7 +60,9 @@ __all__ = [
     "cmrt_role",
     "determine",
     "filing_deadline",
+    "identified_facilities",
     "load_profile",
+    "origin_source",
 ]
 
 _USED = (QuestionRole.NECESSARY, QuestionRole.REMAINS)
@@ -163,13 +171,15 @@ def cmrt_role(question: str) -> QuestionRole | None:
     return cmrt.roles.role_of(question)
 
 
-def determine(profile: CompanyProfile, consolidation: Consolidation) -> Determination:
-    """Per metal: scope, RCOI, due diligence; and whether Form SD and a report are due."""
+def determine(profile: CompanyProfile, consolidation: Consolidation,
+              origin: OriginData | None = None) -> Determination:
+    """Per metal: scope, RCOI, due diligence; and whether Form SD and a report are due
+    (``origin``: country-of-origin data per smelter, joined to the identified facilities)."""
     answers = {(metal_key(a.mineral), role): a for a in consolidation.answers
                if a.family == "CMRT" and (role := a.role or cmrt_role(a.question))}
     metals = []
     for metal in THREE_TG:
-        metals.append(_metal(metal, profile, consolidation, answers))
+        metals.append(_metal(metal, profile, consolidation, answers, origin))
     deadline = filing_deadline(profile.reporting_year)
     in_scope = [m for m in metals if m.in_scope and not m.excluded_pre_2013]
     report = any(m.due_diligence_required for m in metals)
@@ -190,7 +200,8 @@ def determine(profile: CompanyProfile, consolidation: Consolidation) -> Determin
 
 
 def _metal(metal: str, profile: CompanyProfile, consolidation: Consolidation,
-           answers: dict[tuple[str | None, QuestionRole], Any]) -> MetalDetermination:
+           answers: dict[tuple[str | None, QuestionRole], Any],
+           origin: OriginData | None = None) -> MetalDetermination:
     key = metal_key(metal)
     facts: list[Fact] = []
     products = [p for p in profile.products if metal in p.metals
@@ -235,6 +246,11 @@ def _metal(metal: str, profile: CompanyProfile, consolidation: Consolidation,
     rcoi, rcoi_facts = _rcoi(metal, consolidation,
                              answers.get((key, QuestionRole.COVERED_COUNTRIES)))
     facts.extend(rcoi_facts)
+    if origin is not None:
+        covered_origin, origin_facts = _origin_facts(metal, consolidation, origin)
+        facts.extend(origin_facts)
+        if covered_origin and rcoi in (Rcoi.NO_REASON, Rcoi.UNDETERMINABLE):
+            rcoi = Rcoi.REASON
     required = not recycled_only and rcoi is not Rcoi.NO_REASON
     return MetalDetermination(metal=metal, in_scope=True, excluded_pre_2013=False,
                               recycled_only=recycled_only, rcoi=rcoi,
@@ -293,6 +309,78 @@ def _rcoi(metal: str, consolidation: Consolidation, covered: Any) -> tuple[Rcoi,
                           source=f"consolidation, CMRT question {covered.question}",
                           locations=_answer_cells(consolidation, covered.question, metal)))
     return Rcoi.REASON, facts
+
+
+def identified_facilities(consolidation: Consolidation, metal: str
+                          ) -> list[ConsolidatedSmelter]:
+    """The facilities of ``metal`` the documents list: resolved, with a smelter ID."""
+    key = metal_key(metal)
+    return [s for s in consolidation.smelters
+            if metal_key(s.metal) == key and s.smelter_id and not s.needs_review]
+
+
+def origin_source(origin: OriginData) -> str:
+    """The origin data as a fact's source names it: title and date, then the file."""
+    return (f"country-of-origin data per smelter: {origin.title}, as of "
+            f"{origin.as_of.isoformat() if origin.as_of else 'no date given'} "
+            f"({origin.snapshot.source})")
+
+
+def _origin_facts(metal: str, consolidation: Consolidation, origin: OriginData
+                  ) -> tuple[bool, list[Fact]]:
+    """Whether the origin data states a covered-country origin for an identified facility of
+    ``metal``, and the facts it gives, each with the rows read."""
+    facilities = identified_facilities(consolidation, metal)
+    if not facilities:
+        return False, []
+    joined = join_origin(origin, facilities)
+    source = origin_source(origin)
+    file = origin.snapshot.source
+    identified = counted(len(facilities), f"identified {metal} facility",
+                         f"identified {metal} facilities")
+
+    def rows(these: list[SmelterOrigin]) -> tuple[str, ...]:
+        return tuple(f"{file} [row {r.row}]" for s in these for r in s.rows)
+
+    facts: list[Fact] = []
+    covered = [s for s in joined.matched if s.covered]
+    if covered:
+        named = "; ".join(f"{s.name} ({s.smelter_id}): "
+                          + ", ".join([*s.countries, *(x.value for x in s.levels)])
+                          for s in covered)
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"Origin data states an origin in the covered countries "
+                                    f"for {len(covered)} of {identified} ({named}).",
+                          source=source, locations=rows(covered)))
+    open_ = [s for s in joined.matched
+             if not s.covered and (s.incomplete or OriginLevel.UNKNOWN in s.levels)]
+    clear = [s for s in joined.matched if not s.covered and s not in open_]
+    if clear and not covered and not joined.without_data and not open_:
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"Origin data for every identified {metal} facility "
+                                    f"({len(facilities)}) states no origin in the covered "
+                                    "countries.",
+                          source=source, locations=rows(clear)))
+    elif clear:
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"Origin data states no origin in the covered countries "
+                                    f"for {len(clear)} of {identified}.",
+                          source=source, locations=rows(clear)))
+    if joined.without_data:
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"The origin data names no row for {metal} facilities "
+                                    f"{', '.join(joined.without_data)}.", source=source))
+    for s in open_:
+        why = ("a row naming it could not be read" if s.incomplete
+               else "its data states the origin as not determined")
+        facts.append(Fact(bears_on="rcoi",
+                          statement=f"The origin data of {s.name} ({s.smelter_id}) does not "
+                                    f"rule the covered countries out: {why}.",
+                          source=source,
+                          locations=(*rows([s]), *(f"{file} [row {p.row}]"
+                                                   for p in origin.problems
+                                                   if p.smelter_id == s.smelter_id))))
+    return bool(covered), facts
 
 
 def _where(file: str, sheet: str | None, cell: str | None) -> str:

@@ -26,6 +26,7 @@ from ..names import metal_key
 from ..refdata.regions import CahraList
 from ..upstream.ipis import MineSite
 from ..upstream.link import screen_mines, upstream_summary
+from ..upstream.origin import OriginData
 from ._audit import audit_files, facility_sections, file_fact, render_trail
 from ._render import render_html, render_markdown
 from .data import (
@@ -43,6 +44,7 @@ from .data import (
 from .documents import current_files, lists_used
 from .dodd_frank import Fact
 from .eu import ScopeReport
+from .origin import origin_section, origin_summary
 
 __all__ = ["PUBLIC_FILES", "eu_report_data", "render_eu", "render_eu_report", "write_eu"]
 
@@ -85,9 +87,11 @@ snapshots of the reference data, from the internal part)."""
 
 def eu_report_data(profile: CompanyProfile, consolidation: Consolidation,
                    scope: ScopeReport | None = None, cahra: CahraList | None = None,
-                   sites: Sequence[MineSite] = ()) -> EuData:
+                   sites: Sequence[MineSite] = (), origin: OriginData | None = None) -> EuData:
     """Everything the EU documents state (written as ``eu-report-data.json`` beside them):
-    the public part the annual report is drawn from, and the internal audit trail."""
+    the public part the annual report is drawn from, and the internal audit trail.
+    ``origin``: country-of-origin data per smelter, stated per metal (Article 4 data on the
+    origin of the metals) and screened against ``cahra`` when given."""
     three = {metal_key(m) for m in THREE_TG}
     smelters = sorted((s for s in consolidation.smelters if metal_key(s.metal) in three
                        and s.smelter_id and not s.needs_review),
@@ -105,7 +109,8 @@ def eu_report_data(profile: CompanyProfile, consolidation: Consolidation,
     mine_cahra = sorted({f"{s.mine.metal} {s.mine.country_code}" for s in screens
                          if s.cahra is not False and cahra is not None})
     snapshots = (*consolidation.snapshots, *((scope.annex, scope.imports) if scope else ()),
-                 *((cahra.snapshot,) if cahra else ()))
+                 *((cahra.snapshot,) if cahra else ()),
+                 *((origin.snapshot,) if origin else ()))
     data = EuReportData(
         importer=profile, reporting_year=year, scope=tuple(lines),
         imports_assessed=scope is not None,
@@ -127,10 +132,16 @@ def eu_report_data(profile: CompanyProfile, consolidation: Consolidation,
                                  ("superseded", "unreadable")}),
         smelters_screened=any(x.kind == "cahra" for x in consolidation.snapshots),
         origins_screened=cahra is not None,
+        origin=origin_summary(consolidation, origin, THREE_TG, cahra, screen=True)
+        if origin is not None else None,
         lists_used=lists_used(snapshots), obligations=(), slots=_SLOTS, actions=())
     public = data.model_copy(update={"obligations": _obligations(data),
                                      "actions": _actions(data)})
-    return EuData(public=public, internal=_trail(public, consolidation, scope, snapshots))
+    trail = _trail(public, consolidation, scope, snapshots)
+    if origin is not None:
+        trail = trail.model_copy(update={
+            "sections": (*trail.sections, origin_section(consolidation, origin, THREE_TG))})
+    return EuData(public=public, internal=trail)
 
 
 def _actions(d: EuReportData) -> tuple[Action, ...]:
@@ -241,7 +252,10 @@ def _obligations(d: EuReportData) -> tuple[Obligation, ...]:
         ("Art. 4(f)", "Smelters and refiners in the supply chain",
          f"{len(d.smelters)} identified: {st[StatusKind.CONFORMANT]} conformant, "
          f"{st[StatusKind.ACTIVE]} active, {st[StatusKind.NON_CONFORMANT]} non-conformant, "
-         f"{st[StatusKind.UNKNOWN]} status unknown."),
+         f"{st[StatusKind.UNKNOWN]} status unknown."
+         + (" Country-of-origin data per smelter: "
+            + "; ".join(f"{m.metal} {m.with_data} of {m.facilities}" for m in d.origin.metals)
+            + "." if d.origin else "")),
         ("Art. 5", "Risk identification and response",
          f"{counted(flagged[Flag.COVERED_COUNTRY], 'smelter')} in the DRC or a neighbour; "
          + (f"{flagged[Flag.CAHRA]} in a CAHRA-listed area, "
@@ -304,9 +318,11 @@ def render_eu_report(data: EuData) -> dict[str, str]:
 
 def render_eu(profile: CompanyProfile, consolidation: Consolidation,
               scope: ScopeReport | None = None, cahra: CahraList | None = None,
-              sites: Sequence[MineSite] = ()) -> dict[str, str]:
-    """The EU documents by file name (``sites``: known mine sites, to link declared mines)."""
-    data = eu_report_data(profile, consolidation, scope, cahra, sites)
+              sites: Sequence[MineSite] = (), origin: OriginData | None = None
+              ) -> dict[str, str]:
+    """The EU documents by file name (``sites``: known mine sites, to link declared mines;
+    ``origin``: country-of-origin data per smelter)."""
+    data = eu_report_data(profile, consolidation, scope, cahra, sites, origin)
     files = {**render_eu_report(data), "chain-of-custody.csv": _custody(data, scope)}
     return {name: files[name] for name in _FILES}
 
@@ -317,12 +333,12 @@ def _json(value: object) -> str:
 
 def write_eu(profile: CompanyProfile, consolidation: Consolidation, outdir: str | Path,
              scope: ScopeReport | None = None, cahra: CahraList | None = None,
-             sites: Sequence[MineSite] = ()) -> list[Path]:
+             sites: Sequence[MineSite] = (), origin: OriginData | None = None) -> list[Path]:
     """Write the EU documents (see :func:`render_eu`) into ``outdir`` as one run: all of
     them or none."""
     folder = Path(outdir)
     written = []
-    files = render_eu(profile, consolidation, scope, cahra, sites)
+    files = render_eu(profile, consolidation, scope, cahra, sites, origin)
     with output_run(folder, name="eu"):
         for name, text in files.items():
             write_atomic(folder / name, text)

@@ -1,8 +1,19 @@
-"""Upstream programme data: mine sites and their risks."""
+"""Upstream programme data: mine sites and their risks, and country-of-origin data per
+smelter."""
 
 from .ipis import AreaRisk, ArmedActor, MineSite, MineVisit, load_ipis, summarise
 from .itsci import Incident, RiskArea, load_incidents, risk_register
 from .link import MineScreen, UpstreamSummary, screen_mines, upstream_summary
+from .origin import (
+    OriginData,
+    OriginJoin,
+    OriginLevel,
+    OriginProblem,
+    OriginRow,
+    SmelterOrigin,
+    join_origin,
+    load_origin,
+)
 
 __all__ = [
     "AreaRisk",
@@ -11,10 +22,18 @@ __all__ = [
     "MineScreen",
     "MineSite",
     "MineVisit",
+    "OriginData",
+    "OriginJoin",
+    "OriginLevel",
+    "OriginProblem",
+    "OriginRow",
     "RiskArea",
+    "SmelterOrigin",
     "UpstreamSummary",
+    "join_origin",
     "load_incidents",
     "load_ipis",
+    "load_origin",
     "risk_register",
     "screen_mines",
     "summarise",
