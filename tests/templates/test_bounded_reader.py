@@ -56,11 +56,16 @@ def _assert_linear(work: Callable[[bytes], object], shape: Callable[[int], bytes
                    n: int) -> None:
     small, large = shape(n), shape(n * _GROWTH)
     _fastest(work, small, runs=1)  # warm caches and compiled patterns
-    base = max(_fastest(work, small), 1e-3)
-    grown = _fastest(work, large)
-    assert grown <= _LIMIT * base, (
-        f"{_GROWTH}x the input took {grown / base:.1f}x the time ({base * 1e3:.1f} ms -> "
-        f"{grown * 1e3:.1f} ms)")
+    seen = []
+    # a quadratic scan fails every attempt; a busy machine's noise does not last three
+    for _ in range(3):
+        base = max(_fastest(work, small), 1e-3)
+        grown = _fastest(work, large)
+        if grown <= _LIMIT * base:
+            return
+        seen.append(f"{grown / base:.1f}x ({base * 1e3:.1f} ms -> {grown * 1e3:.1f} ms)")
+    raise AssertionError(f"{_GROWTH}x the input took, in three attempts, {', '.join(seen)} "
+                         "the time")
 
 
 # -- shared strings ---------------------------------------------------------------------------
