@@ -201,6 +201,7 @@ def _parser() -> argparse.ArgumentParser:
     dfk = rsub.add_parser("dodd-frank", help="draft Form SD and the Conflict Minerals Report")
     dfk.set_defaults(run="report:run_dodd_frank")
     _disclosure_inputs(dfk)
+    _risk_inputs(dfk)
     dfk.add_argument("-o", "--out", type=Path, default=Path("dodd-frank"),
                      help="output folder (default: ./dodd-frank)")
     reu = rsub.add_parser("eu", help="Regulation (EU) 2017/821: obligations checklist, "
@@ -212,6 +213,7 @@ def _parser() -> argparse.ArgumentParser:
     reu.add_argument("--cahra", type=Path, help="the EU CAHRA list (JSON)")
     reu.add_argument("--ipis", type=Path, help="IPIS mine-site open data (CSV), to link the "
                                               "mines suppliers declare")
+    _risk_inputs(reu, cahra=False)
     reu.add_argument("-o", "--out", type=Path, default=Path("eu-report"),
                      help="output folder (default: ./eu-report)")
     rhtml = rsub.add_parser("html", help="the review report of a consolidation, again (for "
@@ -241,7 +243,27 @@ def _parser() -> argparse.ArgumentParser:
     ups.add_argument("--by", choices=("province", "territoire"), default="territoire",
                      help="the area to summarise by (default: territoire)")
     ups.add_argument("--json", action="store_true", help="the summary as JSON")
+    upr = upsub.add_parser("risk", help="the risk register of a consolidation: each risk "
+                                        "with its OECD Annex II category, links and response")
+    upr.set_defaults(run="risk:run_risk")
+    upr.add_argument("--consolidation", type=Path, default=Path("consolidation"),
+                     help="output folder of mineral-compliance consolidate (default: "
+                          "./consolidation)")
+    _risk_inputs(upr)
+    upr.add_argument("-o", "--out", type=Path, default=Path("risk-register"),
+                     help="output folder (default: ./risk-register)")
     return parser
+
+
+def _risk_inputs(p: argparse.ArgumentParser, cahra: bool = True) -> None:
+    """The upstream files a risk register reads, besides the consolidation."""
+    p.add_argument("--incidents", type=Path,
+                   help="ITSCI incident records (CSV or XLSX, the layout of "
+                        "mineral_compliance.upstream.itsci)")
+    if cahra:
+        p.add_argument("--ipis", type=Path, help="IPIS mine-site open data (CSV), to link "
+                                                 "the mines suppliers declare")
+        p.add_argument("--cahra", type=Path, help="the EU CAHRA list (JSON)")
 
 
 def _commands(parser: argparse.ArgumentParser,
