@@ -16,16 +16,18 @@ from ..errors import MineralComplianceError
 from ..refdata import load_cahra
 from ..upstream import load_ipis
 from ._common import failed, profile_for
+from .risk import register_for
 
 
 def run_dodd_frank(args: argparse.Namespace) -> int:
     try:
         result = load_consolidation(args.consolidation)
         profile = profile_for(args.profile, result)
+        register = register_for(result, args)
     except MineralComplianceError as exc:
         return failed(exc)
     decision = determine(profile, result)
-    written = write_dodd_frank(profile, result, args.out)
+    written = write_dodd_frank(profile, result, args.out, register)
     print(f"calendar year {profile.reporting_year}: Form SD "
           f"{'required' if decision.form_sd_required else 'not required'}, Conflict "
           f"Minerals Report {'required' if decision.report_required else 'not required'}; "
@@ -35,7 +37,7 @@ def run_dodd_frank(args: argparse.Namespace) -> int:
                  if m.excluded_pre_2013 else f"{m.rcoi.value if m.rcoi else '-'}, due "
                  f"diligence {'required' if m.due_diligence_required else 'not required'}")
         print(f"  {m.metal:<9} {state}")
-    draft = report_data(profile, result, decision).public
+    draft = report_data(profile, result, decision, register).public
     print(f"the company must still write {len(draft.checklist)} statements (checklist.md):")
     for s in draft.checklist:
         print(f"  - [ ] **{s.title}**: {s.guidance}")
@@ -57,9 +59,10 @@ def run_eu(args: argparse.Namespace) -> int:
                    if args.imports else None)
         cahra = load_cahra(args.cahra) if args.cahra else None
         sites = load_ipis(args.ipis).sites if args.ipis else ()
+        register = register_for(result, args)
     except MineralComplianceError as exc:
         return failed(exc)
-    written = write_eu(profile, result, args.out, imports, cahra, sites)
+    written = write_eu(profile, result, args.out, imports, cahra, sites, register)
     print(f"written to {args.out}: {', '.join(p.name for p in written)}")
     print(f"public (to publish): {', '.join(EU_PUBLIC_FILES)}")
     print(f"internal audit trail (confidential): {args.out / 'eu-audit-trail.html'}")

@@ -34,6 +34,7 @@ from ..models.profile import THREE_TG, CompanyProfile
 from ..names import COVERED_COUNTRY_CODES, country_code, country_name, metal_key
 from ..templates.releases import describe_accepted
 from ..upstream.link import screen_mines, upstream_summary
+from ..upstream.risk import RiskRegister, build_risk_register
 from ._audit import dodd_frank_trail, render_trail
 from ._render import render_html, render_markdown
 from .data import (
@@ -51,6 +52,7 @@ from .data import (
     SmelterRow,
 )
 from .dodd_frank import Determination, MetalDetermination, Rcoi, cmrt_role, determine
+from .risks import risk_figures
 
 __all__ = ["PUBLIC_FILES", "company_statements", "covered_countries", "current_files",
            "lists_used", "render_dodd_frank", "render_form_sd", "report_data",
@@ -306,11 +308,15 @@ _SCOPES = {"A": "company", "B": "product", "C": "user defined"}
 
 
 def report_data(profile: CompanyProfile, consolidation: Consolidation,
-                determination: Determination | None = None) -> DoddFrankData:
+                determination: Determination | None = None,
+                register: RiskRegister | None = None) -> DoddFrankData:
     """Everything the draft states (written as ``report-data.json`` beside it): the public
-    part the documents are drawn from, and the internal audit trail."""
+    part the documents are drawn from, and the internal audit trail. ``register``: the risk
+    register (built from the consolidation alone when not given); its 3TG risks are counted
+    in the report and listed in the audit trail."""
     c = consolidation
     d = determination or determine(profile, c)
+    risks = (register or build_risk_register(c)).for_metals(THREE_TG)
     three_tg = {metal_key(m) for m in THREE_TG}
     smelters = sorted(
         (s for s in c.smelters
@@ -375,8 +381,8 @@ def report_data(profile: CompanyProfile, consolidation: Consolidation,
         if status_lists else None,
         accepted_versions=c.accepted_versions, accepted_cmrt_versions=accepted,
         checklist=_statements(profile, d, accepted, surveyed),
-        actions=_actions(d, c, accepted, necessary))
-    return DoddFrankData(public=public, internal=dodd_frank_trail(public, c, d))
+        actions=_actions(d, c, accepted, necessary), risks=risk_figures(risks))
+    return DoddFrankData(public=public, internal=dodd_frank_trail(public, c, d, risks))
 
 
 def _by_metal(pairs: Iterable[tuple[str | None, str]]) -> dict[str, tuple[str, ...]]:
@@ -393,11 +399,11 @@ def company_statements(profile: CompanyProfile, consolidation: Consolidation) ->
     return list(report_data(profile, consolidation).public.checklist)
 
 
-def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation
-                      ) -> dict[str, str]:
+def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation,
+                      register: RiskRegister | None = None) -> dict[str, str]:
     """The draft by file name: the public documents (Form SD and Exhibit 1.01 as EDGAR HTML
     and as Markdown), and the internal ones (the checklist, the audit trail, the data)."""
-    return render_form_sd(report_data(profile, consolidation))
+    return render_form_sd(report_data(profile, consolidation, register=register))
 
 
 PUBLIC_FILES = ("form-sd.htm", "form-sd.md", "ex1-01.htm", "ex1-01.md")
@@ -424,13 +430,13 @@ def render_form_sd(data: DoddFrankData) -> dict[str, str]:
 
 
 def write_dodd_frank(profile: CompanyProfile, consolidation: Consolidation,
-                     outdir: str | Path) -> list[Path]:
+                     outdir: str | Path, register: RiskRegister | None = None) -> list[Path]:
     """Write the draft (see :func:`render_dodd_frank`) into ``outdir`` as one run: every
     document or none, and a document an earlier draft had and this one has not (the
     Exhibit when no report is required any more) removed."""
     folder = Path(outdir)
     written = []
-    files = render_dodd_frank(profile, consolidation)
+    files = render_dodd_frank(profile, consolidation, register)
     with output_run(folder, name="dodd-frank"):
         for name, text in files.items():
             write_atomic(folder / name, text)

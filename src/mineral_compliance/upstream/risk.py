@@ -128,6 +128,8 @@ class RiskLink(BaseModel):
 
     smelter: str | None = Field(default=None, description="Consolidated smelter key.")
     supplier: str | None = Field(default=None, description="Supplier key.")
+    metal: str | None = Field(default=None, description="The metal of the declaration or "
+                              "smelter the link goes through.")
     reason: str
     locations: tuple[str, ...] = Field(
         default=(), description="The supplier declarations it rests on, as file [sheet!cell].")
@@ -175,6 +177,16 @@ class RiskRegister(BaseModel):
     unreadable: tuple[str, ...] = Field(
         default=(), description="Rows of the upstream files that could not be read, each "
         "with its file, row and reason (not in the register).")
+
+    def for_metals(self, metals: Iterable[str]) -> RiskRegister:
+        """The risks that bear on ``metals``: of one of them, or linked through one of them,
+        or linked to nothing (an incident the consolidation does not reach)."""
+        keys = {name_key(m) for m in metals}
+        kept = tuple(r for r in self.risks
+                     if (r.metal and name_key(r.metal) in keys) or (r.metal is None and (
+                         not r.links or any(x.metal and name_key(x.metal) in keys
+                                            for x in r.links))))
+        return self.model_copy(update={"risks": kept})
 
     def counts(self) -> dict[tuple[AnnexII, Response], int]:
         """Risks per Annex II category and expected response, every category listed."""
@@ -255,7 +267,7 @@ def _risk(rid: str, source: RiskSource, title: str, category: tuple[AnnexII, boo
 
 
 def _mine_link(m: DeclaredMine, reason: str, record: str | None = None) -> RiskLink:
-    return RiskLink(smelter=m.smelter_key, supplier=m.supplier,
+    return RiskLink(smelter=m.smelter_key, supplier=m.supplier, metal=m.metal,
                     reason=f"declared mine {m.name or '(no name)'!r} "
                            f"({_where(m.file, m.sheet, m.cell)}) {reason}",
                     locations=(_where(m.file, m.sheet, m.cell),), record=record)
@@ -294,7 +306,7 @@ def _incident_risks(incidents: Sequence[Incident], c: Consolidation,
             for sm in c.smelters:
                 if country_code(sm.country) == inc.country_code:
                     links.append(RiskLink(
-                        smelter=sm.key, reason=f"smelter {sm.name!r} "
+                        smelter=sm.key, metal=sm.metal, reason=f"smelter {sm.name!r} "
                         f"({sm.smelter_id or 'no ID'}) is located in {inc.country_code}, the "
                         "incident's country", record=record,
                         locations=tuple(_where(r.file, r.sheet, r.cell) for r in sm.sources)))
@@ -378,12 +390,14 @@ def _location_risks(c: Consolidation, screens: Sequence[MineScreen],
                    "known" if Flag.CAHRA_REGION in sm.flags or (
                        cahra and all(a.region for a in cahra.lookup(code)))
                    else "is located in an area on the CAHRA list")
-            areas[code].append(RiskLink(smelter=sm.key, reason=f"{name} {how} ({code}, "
+            areas[code].append(RiskLink(smelter=sm.key, metal=sm.metal,
+                                        reason=f"{name} {how} ({code}, "
                                         f"{listed_by})", locations=rows,
                                         record=f"{listed_by}: {code}"))
             listed[code] = True
         elif code in COVERED_COUNTRY_CODES:
-            areas[code].append(RiskLink(smelter=sm.key, reason=f"{name}: smelter country "
+            areas[code].append(RiskLink(smelter=sm.key, metal=sm.metal,
+                                        reason=f"{name}: smelter country "
                                         f"{code} is a covered country", locations=rows))
             listed.setdefault(code, False)
     for s in screens:
@@ -462,7 +476,8 @@ def _answer_risks(c: Consolidation) -> list[Risk]:
             status_basis="open until the answers are followed up with the suppliers",
             record=f"consolidated {a.family} answers to question {a.question} for "
                    f"{a.mineral}: {answered} of {total}",
-            links=(RiskLink(supplier=f.supplier, reason=f"{f.company or f.supplier}: its "
+            links=(RiskLink(supplier=f.supplier, metal=a.mineral,
+                            reason=f"{f.company or f.supplier}: its "
                             f"{a.family} {f.version or ''} answer to question {a.question} for "
                             f"{a.mineral} is among the {counted(total, 'answer')} counted "
                             f"({answered} not 'No')",
@@ -487,7 +502,7 @@ def _audit_risks(c: Consolidation) -> list[Risk]:
             _default("an expired audit is a red flag, not a risk of a kind"), metal=sm.metal,
             level="red flag", status="open",
             status_basis="open until the smelter's conformance is renewed", record=record,
-            links=(RiskLink(smelter=sm.key, supplier=r.supplier,
+            links=(RiskLink(smelter=sm.key, supplier=r.supplier, metal=sm.metal,
                             reason=f"smelter {sm.name!r} ({sm.smelter_id or 'no ID'}), whose "
                                    f"conformance ran out on {ran_out}, is declared by "
                                    f"{r.supplier} ({_where(r.file, r.sheet, r.cell)})",
