@@ -202,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     dfk.set_defaults(run="report:run_dodd_frank")
     _disclosure_inputs(dfk)
     _origin_option(dfk)
+    _risk_inputs(dfk)
     dfk.add_argument("-o", "--out", type=Path, default=Path("dodd-frank"),
                      help="output folder (default: ./dodd-frank)")
     reu = rsub.add_parser("eu", help="Regulation (EU) 2017/821: obligations checklist, "
@@ -214,6 +215,7 @@ def _parser() -> argparse.ArgumentParser:
     reu.add_argument("--ipis", type=Path, help="IPIS mine-site open data (CSV), to link the "
                                               "mines suppliers declare")
     _origin_option(reu)
+    _risk_inputs(reu, cahra=False)
     reu.add_argument("-o", "--out", type=Path, default=Path("eu-report"),
                      help="output folder (default: ./eu-report)")
     rhtml = rsub.add_parser("html", help="the review report of a consolidation, again (for "
@@ -259,7 +261,27 @@ def _parser() -> argparse.ArgumentParser:
     upr.add_argument("-o", "--out", type=Path, default=None,
                      help="where the re-screened consolidation is written (default: the "
                           "consolidation's own folder)")
+    urk = upsub.add_parser("risk", help="the risk register of a consolidation: each risk "
+                                        "with its OECD Annex II category, links and response")
+    urk.set_defaults(run="risk:run_risk")
+    urk.add_argument("--consolidation", type=Path, default=Path("consolidation"),
+                     help="output folder of mineral-compliance consolidate (default: "
+                          "./consolidation)")
+    _risk_inputs(urk)
+    urk.add_argument("-o", "--out", type=Path, default=Path("risk-register"),
+                     help="output folder (default: ./risk-register)")
     return parser
+
+
+def _risk_inputs(p: argparse.ArgumentParser, cahra: bool = True) -> None:
+    """The upstream files a risk register reads, besides the consolidation."""
+    p.add_argument("--incidents", type=Path,
+                   help="ITSCI incident records (CSV or XLSX, the layout of "
+                        "mineral_compliance.upstream.itsci)")
+    if cahra:
+        p.add_argument("--ipis", type=Path, help="IPIS mine-site open data (CSV), to link "
+                                                 "the mines suppliers declare")
+        p.add_argument("--cahra", type=Path, help="the EU CAHRA list (JSON)")
 
 
 def _commands(parser: argparse.ArgumentParser,

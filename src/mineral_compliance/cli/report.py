@@ -17,6 +17,7 @@ from ..errors import MineralComplianceError
 from ..refdata import load_cahra
 from ..upstream import OriginData, load_ipis, load_origin
 from ._common import failed, profile_for
+from .risk import register_for
 
 
 def _origin_notes(origin: OriginData | None) -> None:
@@ -34,11 +35,12 @@ def run_dodd_frank(args: argparse.Namespace) -> int:
         result = load_consolidation(args.consolidation)
         profile = profile_for(args.profile, result)
         origin = load_origin(args.origin) if args.origin else None
+        register = register_for(result, args)
     except MineralComplianceError as exc:
         return failed(exc)
     _origin_notes(origin)
     decision = determine(profile, result, origin)
-    written = write_dodd_frank(profile, result, args.out, origin)
+    written = write_dodd_frank(profile, result, args.out, origin, register)
     print(f"calendar year {profile.reporting_year}: Form SD "
           f"{'required' if decision.form_sd_required else 'not required'}, Conflict "
           f"Minerals Report {'required' if decision.report_required else 'not required'}; "
@@ -48,7 +50,7 @@ def run_dodd_frank(args: argparse.Namespace) -> int:
                  if m.excluded_pre_2013 else f"{m.rcoi.value if m.rcoi else '-'}, due "
                  f"diligence {'required' if m.due_diligence_required else 'not required'}")
         print(f"  {m.metal:<9} {state}")
-    draft = report_data(profile, result, decision, origin).public
+    draft = report_data(profile, result, decision, origin, register).public
     if draft.origin:
         print(f"origin data joined by smelter ID: {counted(draft.origin.rows_not_used, 'row')} "
               "for smelters not among the facilities identified (not used)")
@@ -77,10 +79,11 @@ def run_eu(args: argparse.Namespace) -> int:
         cahra = load_cahra(args.cahra) if args.cahra else None
         sites = load_ipis(args.ipis).sites if args.ipis else ()
         origin = load_origin(args.origin) if args.origin else None
+        register = register_for(result, args)
     except MineralComplianceError as exc:
         return failed(exc)
     _origin_notes(origin)
-    written = write_eu(profile, result, args.out, imports, cahra, sites, origin)
+    written = write_eu(profile, result, args.out, imports, cahra, sites, origin, register)
     print(f"written to {args.out}: {', '.join(p.name for p in written)}")
     print(f"public (to publish): {', '.join(EU_PUBLIC_FILES)}")
     print(f"internal audit trail (confidential): {args.out / 'eu-audit-trail.html'}")

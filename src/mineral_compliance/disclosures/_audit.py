@@ -20,6 +20,7 @@ from ..models.consolidation import ConsolidatedSmelter, Consolidation, FileStatu
 from ..models.matching import Flag
 from ..models.profile import THREE_TG
 from ..names import metal_key
+from ..upstream.risk import RiskRegister
 from ._render import render_markdown
 from .data import (
     STATUS_LABELS,
@@ -33,7 +34,7 @@ from .data import (
 from .dodd_frank import Determination, Fact
 
 __all__ = ["audit_files", "dodd_frank_trail", "facility_sections", "file_fact",
-           "render_trail"]
+           "render_trail", "risk_section"]
 
 CONFIDENTIAL = ("INTERNAL AND CONFIDENTIAL - names suppliers, their files and contacts. "
                 "For review before filing; never file or publish it.")
@@ -189,6 +190,24 @@ def countries_section(c: Consolidation, metals: Sequence[str]) -> AuditSection:
     return AuditSection(title="Countries", entries=tuple(entries))
 
 
+def risk_section(register: RiskRegister) -> AuditSection:
+    """Every risk of the register behind the public counts, each link a fact: why it was
+    made, the upstream record, the file, sheet and cell."""
+    entries = []
+    for r in register.risks:
+        value = (f"Annex II ({r.category.value}){' by default' if r.category_default else ''}, "
+                 f"{r.level}, {r.status}, {r.response.value}")
+        facts = [Fact(statement=f"{r.record}. Category: {r.category_basis}. Status: "
+                                f"{r.status_basis}.", source=r.source.value)]
+        facts += [Fact(statement=x.reason + ".", source=x.record or "consolidation",
+                       locations=x.locations) for x in r.links]
+        entries.append(_entry(f"{r.id}: {r.title}", value, facts))
+    entries += [_entry("Upstream row not read", "-", (Fact(statement=x, source="upstream "
+                                                          "files"),))
+                for x in register.unreadable]
+    return AuditSection(title="Risk register (OECD steps 2 and 3)", entries=tuple(entries))
+
+
 def _determination_section(d: Determination) -> AuditSection:
     entries = [_entry("Filing", "Form SD " + ("required" if d.form_sd_required else
                                               "not required") + "; report "
@@ -209,14 +228,17 @@ def _determination_section(d: Determination) -> AuditSection:
     return AuditSection(title="Determination", entries=tuple(entries))
 
 
-def dodd_frank_trail(public: FormSdData, c: Consolidation, d: Determination) -> AuditTrail:
+def dodd_frank_trail(public: FormSdData, c: Consolidation, d: Determination,
+                     register: RiskRegister | None = None) -> AuditTrail:
     """The audit trail of the SEC draft."""
     return AuditTrail(
         title=f"Audit trail: Form SD and Conflict Minerals Report {d.reporting_year}",
         reporting_year=d.reporting_year, files=audit_files(c),
         sections=(_determination_section(d), inquiry_section(c, public),
-                  *facility_sections(c, THREE_TG), countries_section(c, THREE_TG)),
-        determination=d.metals, snapshots=c.snapshots)
+                  *facility_sections(c, THREE_TG), countries_section(c, THREE_TG),
+                  *((risk_section(register),) if register is not None else ())),
+        determination=d.metals,
+        snapshots=register.snapshots if register is not None else c.snapshots)
 
 
 _CSS = """

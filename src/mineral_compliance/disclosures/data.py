@@ -31,6 +31,7 @@ from ..models.profile import CompanyProfile
 from ..upstream.link import UpstreamSummary
 from .dodd_frank import Fact, MetalDetermination, Rcoi
 from .eu import LineScope
+from .risks import RiskFigures
 
 __all__ = [
     "STATUS_LABELS",
@@ -314,6 +315,8 @@ class FormSdData(BaseModel):
     """The statements the company must write, in the order the checklist lists them."""
     actions: tuple[Action, ...]
     """What the user should do or confirm before filing."""
+    risks: RiskFigures | None = None
+    """The risk register in aggregate (OECD steps 2 and 3)."""
 
     def slot(self, key: str) -> Slot:
         """The statement ``key`` of the checklist."""
@@ -366,6 +369,8 @@ class EuReportData(BaseModel):
     """The statements the company must write, in the order the checklist lists them."""
     actions: tuple[Action, ...]
     """What the user should do or confirm before filing."""
+    risks: RiskFigures | None = None
+    """The risk register in aggregate (the Article 5 risk-management plan)."""
 
     def slot(self, key: str) -> Slot:
         """The statement ``key`` of the checklist."""

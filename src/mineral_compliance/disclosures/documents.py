@@ -35,6 +35,7 @@ from ..names import COVERED_COUNTRY_CODES, country_code, country_name, metal_key
 from ..templates.releases import describe_accepted
 from ..upstream.link import screen_mines, upstream_summary
 from ..upstream.origin import OriginData
+from ..upstream.risk import RiskRegister, build_risk_register
 from ._audit import dodd_frank_trail, render_trail
 from ._render import render_html, render_markdown
 from .data import (
@@ -54,6 +55,7 @@ from .data import (
 )
 from .dodd_frank import Determination, MetalDetermination, Rcoi, cmrt_role, determine
 from .origin import origin_section, origin_summary
+from .risks import risk_figures
 
 __all__ = ["PUBLIC_FILES", "company_statements", "covered_countries", "current_files",
            "lists_used", "render_dodd_frank", "render_form_sd", "report_data",
@@ -313,14 +315,18 @@ _SCOPES = {"A": "company", "B": "product", "C": "user defined"}
 
 def report_data(profile: CompanyProfile, consolidation: Consolidation,
                 determination: Determination | None = None,
-                origin: OriginData | None = None) -> DoddFrankData:
+                origin: OriginData | None = None,
+                register: RiskRegister | None = None) -> DoddFrankData:
     """Everything the draft states (written as ``report-data.json`` beside it): the public
     part the documents are drawn from, and the internal audit trail. ``origin``:
-    country-of-origin data per smelter, for the countries of origin and the inquiry."""
+    country-of-origin data per smelter, for the countries of origin and the inquiry.
+    ``register``: the risk register (built from the consolidation alone when not given); its
+    3TG risks are counted in the report and listed in the audit trail."""
     c = consolidation
     d = determination or determine(profile, c, origin)
     summary = origin_summary(c, origin, THREE_TG) if origin is not None else None
     by_metal = {m.metal: m for m in summary.metals} if summary else {}
+    risks = (register or build_risk_register(c)).for_metals(THREE_TG)
     three_tg = {metal_key(m) for m in THREE_TG}
     smelters = sorted(
         (s for s in c.smelters
@@ -388,8 +394,8 @@ def report_data(profile: CompanyProfile, consolidation: Consolidation,
         if status_lists else None,
         accepted_versions=c.accepted_versions, accepted_cmrt_versions=accepted,
         checklist=_statements(profile, d, accepted, surveyed),
-        actions=_actions(d, c, accepted, necessary))
-    trail = dodd_frank_trail(public, c, d)
+        actions=_actions(d, c, accepted, necessary), risks=risk_figures(risks))
+    trail = dodd_frank_trail(public, c, d, risks)
     if origin is not None:
         trail = trail.model_copy(update={
             "sections": (*trail.sections, origin_section(c, origin, THREE_TG)),
@@ -412,10 +418,11 @@ def company_statements(profile: CompanyProfile, consolidation: Consolidation) ->
 
 
 def render_dodd_frank(profile: CompanyProfile, consolidation: Consolidation,
-                      origin: OriginData | None = None) -> dict[str, str]:
+                      origin: OriginData | None = None,
+                      register: RiskRegister | None = None) -> dict[str, str]:
     """The draft by file name: the public documents (Form SD and Exhibit 1.01 as EDGAR HTML
     and as Markdown), and the internal ones (the checklist, the audit trail, the data)."""
-    return render_form_sd(report_data(profile, consolidation, origin=origin))
+    return render_form_sd(report_data(profile, consolidation, origin=origin, register=register))
 
 
 PUBLIC_FILES = ("form-sd.htm", "form-sd.md", "ex1-01.htm", "ex1-01.md")
@@ -442,13 +449,14 @@ def render_form_sd(data: DoddFrankData) -> dict[str, str]:
 
 
 def write_dodd_frank(profile: CompanyProfile, consolidation: Consolidation,
-                     outdir: str | Path, origin: OriginData | None = None) -> list[Path]:
+                     outdir: str | Path, origin: OriginData | None = None,
+                     register: RiskRegister | None = None) -> list[Path]:
     """Write the draft (see :func:`render_dodd_frank`) into ``outdir`` as one run: every
     document or none, and a document an earlier draft had and this one has not (the
     Exhibit when no report is required any more) removed."""
     folder = Path(outdir)
     written = []
-    files = render_dodd_frank(profile, consolidation, origin)
+    files = render_dodd_frank(profile, consolidation, origin, register)
     with output_run(folder, name="dodd-frank"):
         for name, text in files.items():
             write_atomic(folder / name, text)

@@ -27,7 +27,8 @@ from ..refdata.regions import CahraList
 from ..upstream.ipis import MineSite
 from ..upstream.link import screen_mines, upstream_summary
 from ..upstream.origin import OriginData
-from ._audit import audit_files, facility_sections, file_fact, render_trail
+from ..upstream.risk import RiskRegister, build_risk_register
+from ._audit import audit_files, facility_sections, file_fact, render_trail, risk_section
 from ._render import render_html, render_markdown
 from .data import (
     STATUS_ORDER,
@@ -45,6 +46,7 @@ from .documents import current_files, lists_used
 from .dodd_frank import Fact
 from .eu import ScopeReport
 from .origin import origin_section, origin_summary
+from .risks import risk_figures
 
 __all__ = ["PUBLIC_FILES", "eu_report_data", "render_eu", "render_eu_report", "write_eu"]
 
@@ -87,11 +89,16 @@ snapshots of the reference data, from the internal part)."""
 
 def eu_report_data(profile: CompanyProfile, consolidation: Consolidation,
                    scope: ScopeReport | None = None, cahra: CahraList | None = None,
-                   sites: Sequence[MineSite] = (), origin: OriginData | None = None) -> EuData:
+                   sites: Sequence[MineSite] = (), origin: OriginData | None = None,
+                   register: RiskRegister | None = None) -> EuData:
     """Everything the EU documents state (written as ``eu-report-data.json`` beside them):
     the public part the annual report is drawn from, and the internal audit trail.
     ``origin``: country-of-origin data per smelter, stated per metal (Article 4 data on the
-    origin of the metals) and screened against ``cahra`` when given."""
+    origin of the metals) and screened against ``cahra`` when given. ``register``: the risk
+    register (built from the consolidation, ``cahra`` and ``sites`` when not given); its 3TG
+    risks make the Article 5 risk-management plan."""
+    risks = (register or build_risk_register(consolidation, sites=sites, cahra=cahra)
+             ).for_metals(THREE_TG)
     three = {metal_key(m) for m in THREE_TG}
     smelters = sorted((s for s in consolidation.smelters if metal_key(s.metal) in three
                        and s.smelter_id and not s.needs_review),
@@ -134,10 +141,14 @@ def eu_report_data(profile: CompanyProfile, consolidation: Consolidation,
         origins_screened=cahra is not None,
         origin=origin_summary(consolidation, origin, THREE_TG, cahra, screen=True)
         if origin is not None else None,
-        lists_used=lists_used(snapshots), obligations=(), slots=_SLOTS, actions=())
+        lists_used=lists_used(snapshots), obligations=(), slots=_SLOTS, actions=(),
+        risks=risk_figures(risks))
     public = data.model_copy(update={"obligations": _obligations(data),
                                      "actions": _actions(data)})
     trail = _trail(public, consolidation, scope, snapshots)
+    trail = trail.model_copy(update={
+        "sections": (*trail.sections, risk_section(risks)),
+        "snapshots": (*snapshots, *(x for x in risks.snapshots if x not in snapshots))})
     if origin is not None:
         trail = trail.model_copy(update={
             "sections": (*trail.sections, origin_section(consolidation, origin, THREE_TG))})
@@ -318,11 +329,11 @@ def render_eu_report(data: EuData) -> dict[str, str]:
 
 def render_eu(profile: CompanyProfile, consolidation: Consolidation,
               scope: ScopeReport | None = None, cahra: CahraList | None = None,
-              sites: Sequence[MineSite] = (), origin: OriginData | None = None
-              ) -> dict[str, str]:
+              sites: Sequence[MineSite] = (), origin: OriginData | None = None,
+              register: RiskRegister | None = None) -> dict[str, str]:
     """The EU documents by file name (``sites``: known mine sites, to link declared mines;
-    ``origin``: country-of-origin data per smelter)."""
-    data = eu_report_data(profile, consolidation, scope, cahra, sites, origin)
+    ``origin``: country-of-origin data per smelter; ``register``: the risk register)."""
+    data = eu_report_data(profile, consolidation, scope, cahra, sites, origin, register)
     files = {**render_eu_report(data), "chain-of-custody.csv": _custody(data, scope)}
     return {name: files[name] for name in _FILES}
 
@@ -333,12 +344,13 @@ def _json(value: object) -> str:
 
 def write_eu(profile: CompanyProfile, consolidation: Consolidation, outdir: str | Path,
              scope: ScopeReport | None = None, cahra: CahraList | None = None,
-             sites: Sequence[MineSite] = (), origin: OriginData | None = None) -> list[Path]:
+             sites: Sequence[MineSite] = (), origin: OriginData | None = None,
+             register: RiskRegister | None = None) -> list[Path]:
     """Write the EU documents (see :func:`render_eu`) into ``outdir`` as one run: all of
     them or none."""
     folder = Path(outdir)
     written = []
-    files = render_eu(profile, consolidation, scope, cahra, sites, origin)
+    files = render_eu(profile, consolidation, scope, cahra, sites, origin, register)
     with output_run(folder, name="eu"):
         for name, text in files.items():
             write_atomic(folder / name, text)

@@ -38,8 +38,9 @@ from ..models.consolidation import Comparison, Consolidation, FileStatus
 from ..models.findings import Severity
 from ..models.matching import Flag, StatusKind
 from ..templates.releases import describe_accepted
+from ..upstream.risk import CATEGORY_TITLES, DEFAULT_CATEGORY, RiskRegister
 
-__all__ = ["render_report", "visible", "write_report"]
+__all__ = ["render_report", "render_risk_register", "visible", "write_report"]
 
 STATUS_ORDER = (StatusKind.CONFORMANT, StatusKind.ACTIVE, StatusKind.NON_CONFORMANT,
                 StatusKind.NOT_ENROLLED, StatusKind.UNKNOWN)
@@ -189,6 +190,19 @@ def render_report(c: Consolidation, *, comparison: Comparison | None = None,
         exposed=sum(1 for s in c.smelters if _exposure(s.flags) != "neither"),
         files=sorted(c.files, key=lambda f: (FILE_STATUS_ORDER.index(f.status), f.file)),
         smelters=sorted(c.smelters, key=lambda s: (s.metal.casefold(), s.name.casefold())),
+        css=css, script=script, style_hash=_csp_hash(css), script_hash=_csp_hash(script))
+
+
+def render_risk_register(register: RiskRegister,
+                         title: str = "Risk register") -> str:
+    """The risk register as one self-contained HTML page, with the review report's styles,
+    script and Content Security Policy (it names suppliers: internal)."""
+    package = resources.files("mineral_compliance.review")
+    css = (package / "report.css").read_text(encoding="utf-8")
+    script = (package / "report.js").read_text(encoding="utf-8")
+    return _environment().get_template("risk-register.html.j2").render(
+        title=title, version=__version__, register=register, summary=register.summary(),
+        counts=register.counts(), titles=CATEGORY_TITLES, default=DEFAULT_CATEGORY,
         css=css, script=script, style_hash=_csp_hash(css), script_hash=_csp_hash(script))
 
 

@@ -14,8 +14,18 @@ from .origin import (
     join_origin,
     load_origin,
 )
+from .risk import (
+    AnnexII,
+    Response,
+    Risk,
+    RiskLink,
+    RiskRegister,
+    RiskSource,
+    build_risk_register,
+)
 
 __all__ = [
+    "AnnexII",
     "AreaRisk",
     "ArmedActor",
     "Incident",
@@ -27,9 +37,15 @@ __all__ = [
     "OriginLevel",
     "OriginProblem",
     "OriginRow",
+    "Response",
+    "Risk",
     "RiskArea",
+    "RiskLink",
+    "RiskRegister",
+    "RiskSource",
     "SmelterOrigin",
     "UpstreamSummary",
+    "build_risk_register",
     "join_origin",
     "load_incidents",
     "load_ipis",
