@@ -138,9 +138,14 @@ def test_ctrl_c_ends_with_one_line_exit_130_and_no_worker_left(tmp_path: Path) -
     for i in range(40):
         shutil.copy(CMRT, inbox / f"s{i:02}.xlsx")
     out = tmp_path / "out"
+    def as_in_a_terminal() -> None:
+        # a run started in the background inherits SIGINT ignored (and so would the
+        # command); in a terminal it is delivered
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     with subprocess.Popen([sys.executable, "-c", _SLOW_RUN, str(inbox), "-o", str(out)],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          start_new_session=True) as proc:
+                          start_new_session=True, preexec_fn=as_in_a_terminal) as proc:
         try:
             # workers print as they start a file (two may print on one line)
             assert proc.stdout is not None and proc.stdout.readline().startswith("reading")
