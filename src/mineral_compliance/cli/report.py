@@ -77,13 +77,14 @@ def run_eu(args: argparse.Namespace) -> int:
         imports = (eu_scope(args.imports, load_annex(args.annex) if args.annex else None)
                    if args.imports else None)
         cahra = load_cahra(args.cahra) if args.cahra else None
-        sites = load_ipis(args.ipis).sites if args.ipis else ()
+        ipis = load_ipis(args.ipis) if args.ipis else None
         origin = load_origin(args.origin) if args.origin else None
-        register = register_for(result, args)
+        register = register_for(result, args, cahra=cahra, ipis=ipis)
     except MineralComplianceError as exc:
         return failed(exc)
     _origin_notes(origin)
-    written = write_eu(profile, result, args.out, imports, cahra, sites, origin, register)
+    written = write_eu(profile, result, args.out, imports, cahra, ipis.sites if ipis else (),
+                       origin, register)
     print(f"written to {args.out}: {', '.join(p.name for p in written)}")
     print(f"public (to publish): {', '.join(EU_PUBLIC_FILES)}")
     print(f"internal audit trail (confidential): {args.out / 'eu-audit-trail.html'}")

@@ -13,7 +13,7 @@ from ..consolidation import load_consolidation
 from ..errors import MineralComplianceError
 from ..models.consolidation import Consolidation
 from ..models.matching import Snapshot
-from ..refdata import load_cahra
+from ..refdata import CahraList, load_cahra
 from ..upstream import (
     Incident,
     MineSite,
@@ -22,15 +22,18 @@ from ..upstream import (
     load_incidents,
     load_ipis,
 )
+from ..upstream.ipis import IpisData
 from ..upstream.risk import CATEGORY_TITLES, register_csv
 from ._common import failed
 
 __all__ = ["register_for", "run_risk"]
 
 
-def register_for(c: Consolidation, args: argparse.Namespace) -> RiskRegister:
+def register_for(c: Consolidation, args: argparse.Namespace, *,
+                 cahra: CahraList | None = None, ipis: IpisData | None = None) -> RiskRegister:
     """The register of ``c`` with the ``--incidents``, ``--ipis`` and ``--cahra`` files
-    given; the rows of those files that cannot be read are listed in it."""
+    given (``cahra`` and ``ipis``: those files, when the command has read them already); the
+    rows of those files that cannot be read are listed in it."""
     snapshots: list[Snapshot] = []
     unreadable: list[str] = []
     incidents: tuple[Incident, ...] = ()
@@ -41,11 +44,12 @@ def register_for(c: Consolidation, args: argparse.Namespace) -> RiskRegister:
         unreadable += [f"{args.incidents}: row {n}: {why}" for n, why in read.invalid]
     sites: tuple[MineSite, ...] = ()
     if getattr(args, "ipis", None):
-        data = load_ipis(args.ipis)
+        data = ipis or load_ipis(args.ipis)
         sites = data.sites
         snapshots.append(data.snapshot)
         unreadable += [f"{args.ipis}: row {n}: {why}" for n, why in data.invalid]
-    cahra = load_cahra(args.cahra) if getattr(args, "cahra", None) else None
+    if cahra is None and getattr(args, "cahra", None):
+        cahra = load_cahra(args.cahra)
     return build_risk_register(c, incidents=incidents, sites=sites, cahra=cahra,
                                snapshots=snapshots, unreadable=unreadable)
 
