@@ -227,3 +227,27 @@ def test_history_across_three_snapshots(tmp_path: Path) -> None:
     assert before.match(DeclaredSmelter(metal="Tin", smelter_id="CID000202")
                         ).status is StatusKind.CONFORMANT  # the oldest after it
     assert HistoryState.LAPSED.value == "lapsed"
+
+
+def test_lbma_and_rjc_listings_count_only_while_their_certificate_runs(tmp_path: Path) -> None:
+    rows = [["Refiner", "Country", "Valid until"],
+            ["Example Gold Refinery Company Limited", "Japan", ""]]
+    lists = []
+    for kind, until in (("lbma", "2025-09-30"), ("rjc", "2026-04-30")):
+        path = _csv(tmp_path / f"{kind}.csv", [rows[0], [*rows[1][:2], until]])
+        lists.append(load_status_list(path, kind=kind))
+    gold = DeclaredSmelter(metal="Gold", name="Old Works Alias")
+    got = SmelterMatcher(REFERENCE, status_lists=lists, as_of=AS_OF).match(gold)
+    # the LBMA certificate ran out in September: no LBMA flag, and the reason says so; the RJC
+    # one still runs on 31 December but ends before the filing deadline
+    assert got.flags == ("rjc",)
+    said = " ".join(got.reasons)
+    assert "LBMA listing ran out on 2025-09-30" in said
+    assert "RJC listing runs out on 2026-04-30" in said
+    assert got.status_sources == (str(tmp_path / "lbma.csv"), str(tmp_path / "rjc.csv"))
+    # read as of mid-2025 both still stand; an undated listing always counts
+    mid = SmelterMatcher(REFERENCE, status_lists=lists, as_of=dt.date(2025, 6, 30)).match(gold)
+    assert mid.flags == ("lbma", "rjc")
+    undated = load_status_list(_csv(tmp_path / "u.csv", rows), kind="lbma")
+    assert SmelterMatcher(REFERENCE, status_lists=[undated], as_of=AS_OF).match(gold
+                                                                           ).flags == ("lbma",)

@@ -425,13 +425,15 @@ class SmelterMatcher:
         history: tuple[StatusPoint, ...] = ()
         if fac is not None:
             for lst in self.status_lists:
-                if lst.kind not in ("lbma", "rjc"):
+                if lst.kind not in ("lbma", "rjc") or fac.metal_key != "gold":
                     continue
-                entry = lst.by_id(fac.smelter_id)
-                if fac.metal_key == "gold" and (entry or lst.by_name(
-                        fac.metal, sorted(fac.names), fac.country)):
+                entry = lst.by_id(fac.smelter_id) or lst.by_name(
+                    fac.metal, sorted(fac.names), fac.country)
+                if entry is None:
+                    continue
+                sources.append(lst.snapshot.source)
+                if self._recognition_current(lst.kind, entry, reasons):
                     flags.append(Flag(lst.kind))
-                    sources.append(lst.snapshot.source)
             found = [(e, lst) for lst in self._deciding
                      if (e := lst.by_id(fac.smelter_id)) is not None]
             if found:
@@ -453,6 +455,24 @@ class SmelterMatcher:
             "reasons": (*result.reasons, *reasons),
             "status_as_of": self.as_of if sources else None, "valid_until": valid_until,
             "history": history})
+
+    def _recognition_current(self, kind: str, entry: StatusEntry, reasons: list[str]) -> bool:
+        """Whether an LBMA or RJC listing still stands on :attr:`as_of`.
+
+        A listing whose certificate ran out before that day gives no cross-recognition (the
+        reason says so); one running out before the filing deadline keeps it, with a reason.
+        """
+        until, name = entry.valid_until, kind.upper()
+        if until is None:
+            return True
+        if until < self.as_of:
+            reasons.append(f"the {name} listing ran out on {until.isoformat()}, before "
+                           f"{self.as_of.isoformat()}: no {name} cross-recognition")
+            return False
+        if until <= self.window_end:
+            reasons.append(f"the {name} listing runs out on {until.isoformat()}, before the "
+                           f"filing deadline {self.window_end.isoformat()}")
+        return True
 
     def _currency(self, entry: StatusEntry, valid_until: dt.date, flags: list[Flag],
                   reasons: list[str]) -> StatusKind:
