@@ -98,8 +98,15 @@ def test_from_templates_and_upstream_files_to_both_reports(tmp_path: Path) -> No
     answer = risks["answer:CMRT:Tin:covered-countries"]["links"][0]
     assert answer["locations"] == [
         f"{tmp_path / 'in' / 'cmrt-with-mine.xlsx'} [Declaration!D39]"]
+    # the aggregate view: every province of the upstream files, reached or not
+    assert [(p["province"], p["sites"], p["sites_with_armed_groups"], p["incidents"],
+             p["open_incidents"], p["open_level_1"], p["categories"])
+            for p in register["provinces"]] == [
+        ("Nord-Kivu", 0, 0, 1, 0, 0, {"unspecified": 1}),
+        ("Sud-Kivu", 1, 1, 1, 1, 1, {"illegal taxation by an armed group": 1})]
     html = (tmp_path / "risk" / "risk-register.html").read_text("utf-8")
     assert "Content-Security-Policy" in html and "<link" not in html
+    assert 'id="province-table"' in html and "<td><bdi>Nord-Kivu</bdi></td>" in html
     with (tmp_path / "risk" / "risk-register.csv").open(encoding="utf-8") as f:
         assert {row["risk"] for row in csv.DictReader(f)} == set(risks)
 

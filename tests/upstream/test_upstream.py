@@ -84,7 +84,7 @@ def test_the_published_ipis_data(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_itsci_incidents_join_the_mine_sites_in_a_risk_register(tmp_path: Path) -> None:
-    from mineral_compliance.upstream import load_incidents, risk_register
+    from mineral_compliance.upstream import load_incidents, province_summary
 
     sites = tmp_path / "sites.csv"
     sites.write_text(_csv([
@@ -104,7 +104,7 @@ def test_itsci_incidents_join_the_mine_sites_in_a_risk_register(tmp_path: Path) 
     assert [i.incident_id for i in loaded.incidents] == ["INC-1", "INC-2"]
     assert loaded.incidents[1].level == 2 and not loaded.incidents[1].open
     assert [row for row, _ in loaded.invalid] == [4, 5]
-    register = {r.province: r for r in risk_register(load_ipis(sites).sites,
+    register = {r.province: r for r in province_summary(load_ipis(sites).sites,
                                                      loaded.incidents)}
     kivu = register["Sud-Kivu"]
     assert (kivu.sites, kivu.sites_with_armed_groups, kivu.sites_with_illegal_taxation,

@@ -2,7 +2,7 @@
 smelter."""
 
 from .ipis import AreaRisk, ArmedActor, MineSite, MineVisit, load_ipis, summarise
-from .itsci import Incident, RiskArea, load_incidents, risk_register
+from .itsci import Incident, ProvinceSummary, load_incidents, province_summary
 from .link import MineScreen, UpstreamSummary, screen_mines, upstream_summary
 from .origin import (
     OriginData,
@@ -39,7 +39,7 @@ __all__ = [
     "OriginRow",
     "Response",
     "Risk",
-    "RiskArea",
+    "ProvinceSummary",
     "RiskLink",
     "RiskRegister",
     "RiskSource",
@@ -50,7 +50,7 @@ __all__ = [
     "load_incidents",
     "load_ipis",
     "load_origin",
-    "risk_register",
+    "province_summary",
     "screen_mines",
     "summarise",
     "upstream_summary",

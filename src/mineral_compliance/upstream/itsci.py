@@ -40,7 +40,7 @@ from ..tables import CellValueError, header_columns, parse_date, read_table
 from ..tables import cell as row_cell
 from .ipis import MineSite
 
-__all__ = ["Incident", "RiskArea", "load_incidents", "risk_register"]
+__all__ = ["Incident", "ProvinceSummary", "load_incidents", "province_summary"]
 
 _LEVEL = re.compile(r"(?i)(?:level\s*)?([123])(?:\.0*)?")
 """``1``, ``Level 2``, ``3.0`` (a level stored as a number in a worksheet)."""
@@ -64,7 +64,7 @@ class Incident(BaseModel):
     mitigation: str | None
 
 
-class RiskArea(BaseModel):
+class ProvinceSummary(BaseModel):
     """One area of the risk register: mine-site indicators and incidents together."""
 
     model_config = ConfigDict(frozen=True)
@@ -144,8 +144,8 @@ class _Tally:
     incidents: list[Incident] = field(default_factory=list)
 
 
-def risk_register(sites: Iterable[MineSite], incidents: Sequence[Incident] = (),
-                  country: str = "CD") -> list[RiskArea]:
+def province_summary(sites: Iterable[MineSite], incidents: Sequence[Incident] = (),
+                  country: str = "CD") -> list[ProvinceSummary]:
     """Per province: the mine-site indicators (IPIS sites are in ``country``) beside the
     incidents recorded there."""
     areas: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
@@ -164,7 +164,7 @@ def risk_register(sites: Iterable[MineSite], incidents: Sequence[Incident] = (),
         categories: dict[str, int] = defaultdict(int)
         for inc in t.incidents:
             categories[inc.annex_ii_category or "unspecified"] += 1
-        out.append(RiskArea(
+        out.append(ProvinceSummary(
             country=ctry, province=province, sites=t.sites, sites_with_armed_groups=t.armed,
             sites_with_illegal_taxation=t.tax, sites_with_child_labour=t.child,
             incidents=len(t.incidents), open_incidents=sum(i.open for i in t.incidents),

@@ -57,7 +57,7 @@ from ..models.matching import Flag, Snapshot
 from ..names import COVERED_COUNTRY_CODES, country_code, country_name, name_key
 from ..refdata.regions import CahraList
 from .ipis import MineSite
-from .itsci import Incident
+from .itsci import Incident, ProvinceSummary, province_summary
 from .link import MineScreen, screen_mines
 
 __all__ = ["CATEGORY_TITLES", "DEFAULT_CATEGORY", "AnnexII", "Response", "Risk", "RiskLink",
@@ -177,6 +177,10 @@ class RiskRegister(BaseModel):
     unreadable: tuple[str, ...] = Field(
         default=(), description="Rows of the upstream files that could not be read, each "
         "with its file, row and reason (not in the register).")
+    provinces: tuple[ProvinceSummary, ...] = Field(
+        default=(), description="Per province: the IPIS mine-site indicators beside the "
+        "incidents recorded there, whether or not the consolidation reaches them (the "
+        "aggregate view of the upstream data).")
 
     def for_metals(self, metals: Iterable[str]) -> RiskRegister:
         """The risks that bear on ``metals``: of one of them, or linked through one of them,
@@ -522,7 +526,8 @@ def build_risk_register(c: Consolidation, *, incidents: Sequence[Incident] = (),
     by_code = {s.code: s for s in sites}
     risks = [*_incident_risks(incidents, c, screens, by_code), *_ipis_risks(screens, by_code),
              *_location_risks(c, screens, cahra), *_answer_risks(c), *_audit_risks(c)]
-    return RiskRegister(risks=tuple(risks),
+    provinces = province_summary(sites, incidents) if sites or incidents else []
+    return RiskRegister(risks=tuple(risks), provinces=tuple(provinces),
                         snapshots=(*c.snapshots, *snapshots,
                                    *((cahra.snapshot,) if cahra else ())),
                         unreadable=tuple(unreadable))
