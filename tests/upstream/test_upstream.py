@@ -199,6 +199,47 @@ def test_a_file_with_other_column_names_and_a_count_of_children(tmp_path: Path) 
                                                             ("Ombella-M'Poko", 1, 1)]
 
 
+def test_the_car_file_with_a_flag_column_per_mineral_and_actor_columns(tmp_path: Path) -> None:
+    """The Central African Republic release names its columns as published sources list
+    them: one 0/1 column per mineral (``minerals_or``, ``minerals_diamant``, a 1 sometimes
+    stored as 1.0), ``prefecture``, and the armed actor as ``actor_type`` with
+    ``actor1name`` and its forms of interference in ``actor1name_tax`` and
+    ``actor1name_pillage``."""
+    path = _write(tmp_path / "caf_mines_curated_all_opendata_p_ipis.csv", [
+        "pcode", "visit_date", "longitude", "latitude", "prefecture", "minerals_or",
+        "minerals_diamant", "chantiers_numb", "workers_numb", "workers_women", "childunder15",
+        "actor_type", "actor1name", "actor1name_tax", "actor1name_pillage"], [
+        ["CF-10", "2021-03-01", "21.1", "5.6", "Haute-Kotto", "1", "1.0", "3", "120", "20",
+         "1", "Groupe armé", "Groupe B", "1", "0"],
+        ["CF-11", "2021-03-02", "21.3", "5.8", "Haute-Kotto", "0", "1", "1", "15", "0",
+         "0", "0", "", "", ""],
+        ["CF-12", "2021-03-04", "20.9", "5.2", "Ouaka", "1", "0", "2", "60", "5", "0",
+         "FACA", "", "", "1"],
+        ["CF-13", "2021-03-05", "20.8", "5.1", "Ouaka", "yes", "0", "", "", "", "", "",
+         "", "", ""],
+    ])
+    data = load_ipis(path)
+    assert data.invalid == ()
+    assert dict(data.columns)["province"] == "prefecture"
+    got = {s.code: s.latest for s in data.sites}
+    assert {code: v.minerals for code, v in got.items()} == {
+        "CF-10": ("Gold", "Diamond"), "CF-11": ("Diamond",), "CF-12": ("Gold",),
+        "CF-13": ("Gold",)}
+    assert [(a.name, a.kind, a.interference) for a in got["CF-10"].actors] == [
+        ("Groupe B", "Groupe armé", ("taxation",))]
+    assert got["CF-11"].actors == ()  # an actor_type of 0 is none
+    # an actor type with no name is one actor; the national army is a state force
+    (army,) = got["CF-12"].actors
+    assert (army.name, army.state_force, army.non_state, army.interference) == (
+        "FACA", True, False, ("pillaging",))
+    assert [(v.non_state_armed_groups, v.illegal_taxation, v.children_under_15)
+            for v in got.values()] == [(True, True, True), (False, False, False),
+                                       (False, False, False), (False, False, None)]
+    assert [(a.province, a.sites, a.non_state_armed_groups, a.illegal_taxation,
+             a.child_labour) for a in summarise(data.sites, by_territoire=False)] == [
+        ("Haute-Kotto", 2, 1, 1, 1), ("Ouaka", 2, 0, 0, 0)]
+
+
 @pytest.mark.parametrize(("answer", "expected"), [
     ("1", (True, None)), ("0", (False, None)), ("Yes", (True, None)), ("no", (False, None)),
     ("Oui", (True, None)), ("Non", (False, None)), ("", (None, None)),

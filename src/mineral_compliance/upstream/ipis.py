@@ -82,8 +82,16 @@ _MINERALS = {
     "wolframite": "Tungsten", "cuivre": "Copper", "cobalt": "Cobalt", "diamant": "Diamond",
     "tourmaline": "Tourmaline",
 }
-_STATE_FORCES = ("fardc", "pmh", "police")
-_NON_STATE = ("groupe armé", "groupe arme")
+_STATE_FORCES = ("fardc", "pmh", "police", "faca", "gendarmerie")
+_NON_STATE = ("groupe armé", "groupe arme", "armed group", "rebel", "rebelle", "anti-balaka",
+              "antibalaka", "séléka", "seleka")
+_FLAG_PREFIX = "minerals_"
+"""The Central African Republic file gives one 0/1 column per mineral (``minerals_or``,
+``minerals_diamant``) where the DRC file names them in ``mineral1`` to ``mineral3``."""
+_ACTOR_FORMS = {"tax": "taxation", "pillage": "pillaging", "taxation": "taxation",
+                "pillaging": "pillaging", "forced_labour": "forced labour",
+                "monopoly": "monopoly", "digging": "digging"}
+"""Suffixes of the CAR file's ``actor1name_tax``-style columns and the form they record."""
 
 
 class ArmedActor(BaseModel):
@@ -242,18 +250,52 @@ _FORMS = ("taxation", "commerce_taxation", "entrance_taxation", "monopoly",
           "buying_minerals", "digging", "forced_labour", "pillaging", "pit_ownership")
 
 
+def _absent(text: str) -> bool:
+    """A blank actor cell, or one saying there is none (``0``, ``aucun``, ``no``)."""
+    return text.casefold() in {"", "aucun", "aucune", *_NO}
+
+
 def _actors(row: dict[str, str]) -> tuple[ArmedActor, ...]:
+    """The armed actors of a visit: the DRC file's ``armed_group1`` to ``3`` with their type
+    and forms of interference, or the CAR file's ``actor1name`` to ``3`` with the visit's
+    ``actor_type`` (an ``actor_type`` with no name is one unnamed actor)."""
     out = []
     for i in (1, 2, 3):
         name = (row.get(f"armed_group{i}") or "").strip()
-        if not name or name.casefold() == "aucun":
+        if _absent(name):
             continue
         forms = tuple(f.replace("_", " ") for f in _FORMS
                       if _yes(row.get(f"{f}_armed_group{i}")))
         out.append(ArmedActor(name=name, kind=(row.get(f"type_armed_group{i}") or None),
                               frequency=(row.get(f"frequency_armed_group{i}") or None),
                               interference=forms))
+    kind = (row.get("actor_type") or "").strip()
+    names = [(i, n) for i in (1, 2, 3)
+             if not _absent(n := (row.get(f"actor{i}name") or "").strip())]
+    if not names and not _absent(kind):
+        names = [(1, kind)]
+    for i, name in names:
+        forms = tuple(dict.fromkeys(
+            form for suffix, form in _ACTOR_FORMS.items()
+            if _yes(row.get(f"actor{i}name_{suffix}"))))
+        out.append(ArmedActor(name=name, kind=None if _absent(kind) else kind,
+                              frequency=None, interference=forms))
     return tuple(out)
+
+
+def _minerals(row: dict[str, str]) -> tuple[str, ...]:
+    """``mineral1`` to ``mineral3``, then every ``minerals_<name>`` column answered yes
+    (``1``, ``1.0``, ``yes``, ``oui``)."""
+    named = [m.strip() for m in (row.get(f"mineral{i}") or "" for i in (1, 2, 3)) if m.strip()]
+    flagged = [column[len(_FLAG_PREFIX):].replace("_", " ") for column, value in row.items()
+               if column.startswith(_FLAG_PREFIX) and _yes(_one(value))]
+    return tuple(dict.fromkeys(_MINERALS.get(m.casefold(), m) for m in (*named, *flagged)))
+
+
+def _one(text: str | None) -> str:
+    """``1.0`` (a flag a spreadsheet stored as a number) as ``1``."""
+    value = (text or "").strip()
+    return "1" if value in ("1.0", "1.00") else value
 
 
 def _visits(rows: Iterable[tuple[int, dict[str, str]]]
@@ -269,9 +311,7 @@ def _visits(rows: Iterable[tuple[int, dict[str, str]]]
         except CellValueError as exc:
             invalid.append((number, f"visit_date: {exc}"))
             continue
-        minerals = tuple(dict.fromkeys(
-            _MINERALS.get(m.strip().casefold(), m.strip())
-            for m in (row.get(f"mineral{i}") or "" for i in (1, 2, 3)) if m.strip()))
+        minerals = _minerals(row)
         services = tuple(s.strip() for s in (row.get(f"state_service{i}") or ""
                                              for i in (1, 2, 3, 4)) if s.strip())
         try:
