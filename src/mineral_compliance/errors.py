@@ -18,6 +18,7 @@ reported as a finding. Exceptions are for inputs that cannot be read at all.
      |    +-- FetchError                 a list cannot be downloaded or its cached copy used
      +-- ProfileError                   a company profile cannot be read or is invalid
      +-- ConsolidationError             a consolidation would not account for every input row
+     +-- StoreError                     a campaign store cannot be opened, migrated or used
      +-- OracleUnavailableError         LibreOffice or its Python bridge is not installed
      +-- OutputError                    an output cannot be written where it was asked for
           +-- OutputLockedError          another run is writing into the same folder
@@ -44,6 +45,7 @@ __all__ = [
     "PolicyError",
     "ProfileError",
     "ReferenceDataError",
+    "StoreError",
     "TemplateError",
     "UnknownTemplateError",
     "UnsupportedVersionError",
@@ -196,6 +198,13 @@ class ConsolidationError(MineralComplianceError):
     row neither attributed nor rejected): nothing is written rather than a partial view."""
 
     default_message = "the consolidation does not account for every input"
+
+
+class StoreError(MineralComplianceError):
+    """A campaign store cannot do what was asked: no such campaign, a database that cannot
+    be opened or migrated, a roster that cannot be read."""
+
+    default_message = "the campaign store cannot proceed"
 
 
 class OracleUnavailableError(MineralComplianceError):

@@ -33,12 +33,12 @@ from ..refdata.regions import CahraList
 from ..refdata.status import StatusList, default_as_of
 from ..templates.releases import AcceptPolicy, default_policy
 from .loading import Loaded, Progress, load_all
-from .references import matchers_by_family
+from .references import ReferenceSource, from_inputs, matchers_by_family
 from .rollup import roll_up
 from .smelters import merge, smelter_key
 from .suppliers import on_roster, roster_keys, superseded_by, supplier_key
 
-__all__ = ["consolidate"]
+__all__ = ["consolidate", "consolidate_loaded"]
 
 
 def consolidate(
@@ -83,6 +83,28 @@ def consolidate(
         loaded = load_all(items, executor, progress, limits, policy)
     finally:
         close_archives()
+    return consolidate_loaded(loaded, from_inputs(items), references=references,
+                              legacy=legacy, status_lists=status_lists, cahra=cahra,
+                              roster=roster, accept=policy, as_of=as_of)
+
+
+def consolidate_loaded(
+    loaded: Sequence[Loaded],
+    reference_of: ReferenceSource,
+    *,
+    references: Sequence[SmelterReference] = (),
+    legacy: LegacyIds | None = None,
+    status_lists: Sequence[StatusList] = (),
+    cahra: CahraList | None = None,
+    roster: Sequence[str] | None = None,
+    accept: AcceptPolicy | None = None,
+    as_of: dt.date | None = None,
+) -> Consolidation:
+    """The consolidation of inputs already read and validated (what :func:`consolidate`
+    does once its workers are done; a campaign store calls it with the submissions it keeps).
+    ``reference_of`` gives the Smelter Look-up of an input by its label, for the family whose
+    newest file it is when ``references`` gives none."""
+    policy = accept or default_policy()
     files: list[SupplierFile] = []
     readable: list[Loaded] = []
     for r in loaded:
@@ -94,7 +116,7 @@ def consolidate(
             readable.append(r)
     superseded = superseded_by(readable)
     surveyed = roster_keys(roster) if roster is not None else None
-    matchers = matchers_by_family(readable, items, references=references, legacy=legacy,
+    matchers = matchers_by_family(readable, reference_of, references=references, legacy=legacy,
                                   status_lists=status_lists, cahra=cahra, as_of=as_of)
     smelter_rows: dict[str, list[tuple[SmelterSource, SmelterMatch]]] = defaultdict(list)
     rejected: list[RejectedRow] = []

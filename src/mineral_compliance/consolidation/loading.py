@@ -69,6 +69,12 @@ class Digest:
     """(number, name, requester's number, requester's name) of each Product List row."""
     mines: tuple[MineEntry, ...] = ()
     """Each mine declaration, in workbook order."""
+    contact: tuple[str | None, str | None, str | None] = (None, None, None)
+    """The Declaration's contact person: name, e-mail and telephone (personal data: a
+    consolidation never writes it; a campaign store keeps it only when asked)."""
+    personal: tuple[str, ...] = ()
+    """Every personal value of the Declaration (the contact's and the authorizer's name,
+    e-mail and telephone), so that a store can erase them wherever a finding quotes one."""
 
     @classmethod
     def of(cls, decl: Declaration) -> Digest:
@@ -84,7 +90,13 @@ class Digest:
             rows=tuple(declared_rows(decl)),
             products=tuple((p.number.value, p.name.value, p.requester_number.value,
                             p.requester_name.value) for p in decl.products),
-            mines=tuple(_mine_declarations(decl)))
+            mines=tuple(_mine_declarations(decl)),
+            contact=(c.contact_name.value, c.contact_email.value, c.contact_phone.value),
+            personal=tuple(dict.fromkeys(
+                v.value.strip() for v in (c.contact_name, c.contact_email, c.contact_phone,
+                                          c.authorizer, c.authorizer_email,
+                                          c.authorizer_phone)
+                if v.value and v.value.strip())))
 
 
 @dataclass(frozen=True)

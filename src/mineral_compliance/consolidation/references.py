@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..errors import MineralComplianceError
 from ..inputs import Input, input_stream
@@ -18,16 +18,26 @@ from ..refdata.status import StatusList
 from ..templates import reference_from_template
 from .loading import Loaded
 
-__all__ = ["matchers_by_family"]
+__all__ = ["ReferenceSource", "from_inputs", "matchers_by_family"]
+
+ReferenceSource = Callable[[str], SmelterReference]
+"""The Smelter Look-up of the input labelled so (raises a
+:class:`~mineral_compliance.errors.MineralComplianceError` when it cannot be had)."""
 
 
-def _reference_of(item: Input) -> SmelterReference:
-    return reference_from_template(input_stream(item))
+def from_inputs(items: Sequence[Input]) -> ReferenceSource:
+    """Look-ups read again from the inputs themselves."""
+    by_label = {i.label: i for i in items}
+
+    def reference_of(label: str) -> SmelterReference:
+        return reference_from_template(input_stream(by_label[label]))
+
+    return reference_of
 
 
 def matchers_by_family(
     readable: Sequence[Loaded],
-    items: Sequence[Input],
+    reference_of: ReferenceSource,
     *,
     references: Sequence[SmelterReference],
     legacy: LegacyIds | None,
@@ -46,7 +56,7 @@ def matchers_by_family(
             # changed or removed since its worker read it: the family is matched without a
             # look-up (the snapshots say so, its rows go to review) and the run goes on
             with contextlib.suppress(MineralComplianceError):
-                refs[fam] = _reference_of(next(i for i in items if i.label == r.label))
+                refs[fam] = reference_of(r.label)
     matchers: dict[str, SmelterMatcher] = {}
     for r in readable:
         assert r.decl is not None

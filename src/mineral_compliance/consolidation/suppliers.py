@@ -3,6 +3,7 @@ consolidated, and the suppliers a roster names."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -10,8 +11,8 @@ from ..names import name_key
 from ..templates.detect import version_key
 from .loading import Digest, Loaded
 
-__all__ = ["on_roster", "roster_keys", "roster_matches", "roster_responses", "superseded_by",
-           "supplier_key"]
+__all__ = ["on_roster", "rank", "roster_keys", "roster_matches", "roster_responses",
+           "superseded_by", "supplier_key"]
 
 
 def supplier_key(decl: Digest) -> str:
@@ -34,12 +35,20 @@ def superseded_by(readable: Iterable[Loaded]) -> dict[str, str]:
         groups[(supplier_key(r.decl), r.decl.kind.value)].append(r)
     replaced: dict[str, str] = {}
     for members in groups.values():
-        ranked = sorted(members, key=lambda r: (
-            r.decl.effective_date.isoformat() if r.decl and r.decl.effective_date else "",
-            version_key(r.decl.version) if r.decl else (0,), r.label), reverse=True)
+        ranked = sorted(members, key=lambda r: rank(
+            r.decl.effective_date if r.decl else None, r.decl.version if r.decl else None,
+            r.label), reverse=True)
         for other in ranked[1:]:
             replaced[other.label] = ranked[0].label
     return replaced
+
+
+def rank(effective_date: dt.date | None, version: str | None,
+         label: str) -> tuple[str, tuple[int, ...], str]:
+    """How one supplier's files of one family are ordered, the consolidated one highest: the
+    latest effective date, then the later template version, then the file name."""
+    return (effective_date.isoformat() if effective_date else "",
+            version_key(version) if version else (0,), label)
 
 
 def _roster_key(text: str) -> str:

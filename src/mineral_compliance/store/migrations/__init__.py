@@ -1,0 +1,2 @@
+"""Alembic migrations of the campaign store, run by :func:`mineral_compliance.store.migrate`
+(no ``alembic.ini``: the store passes its connection in)."""
