@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -23,10 +23,11 @@ from ..models.consolidation import (
     SmelterSource,
     SupplierFile,
 )
+from ..models.declaration import TemplateKind
 from ..models.findings import Finding, Severity
-from ..models.matching import SmelterMatch
+from ..models.matching import DeclaredSmelter, SmelterMatch
 from ..models.reference import SmelterReference
-from ..names import country_code
+from ..names import country_code, metal_key
 from ..refdata.legacy import LegacyIds
 from ..refdata.matching import currency_findings
 from ..refdata.regions import CahraList
@@ -99,11 +100,14 @@ def consolidate_loaded(
     roster: Sequence[str] | None = None,
     accept: AcceptPolicy | None = None,
     as_of: dt.date | None = None,
+    rows_of: Callable[[str], tuple[DeclaredSmelter, ...]] | None = None,
 ) -> Consolidation:
     """The consolidation of inputs already read and validated (what :func:`consolidate`
     does once its workers are done; a campaign store calls it with the submissions it keeps).
     ``reference_of`` gives the Smelter Look-up of an input by its label, for the family whose
-    newest file it is when ``references`` gives none."""
+    newest file it is when ``references`` gives none. ``rows_of``: where each input's
+    Smelter List rows come from, by label, when ``loaded`` does not carry them (so that a
+    caller need not hold every file's rows at once; each is asked for once)."""
     policy = accept or default_policy()
     files: list[SupplierFile] = []
     readable: list[Loaded] = []
@@ -123,11 +127,12 @@ def consolidate_loaded(
     rows_read = 0
     products: list[ProductSmelters] = []
     mines: list[DeclaredMine] = []
+    listed: set[tuple[TemplateKind, str]] = set()
     for r in sorted(readable, key=lambda r: r.label):
         decl = r.decl
         assert decl is not None
         key = supplier_key(decl)
-        rows = decl.rows
+        rows = rows_of(r.label) if rows_of is not None else decl.rows
         status = (FileStatus.SUPERSEDED if r.label in superseded else
                   FileStatus.ERRORS if r.errors else
                   FileStatus.WARNINGS if r.warnings else FileStatus.VALID)
@@ -142,6 +147,8 @@ def consolidate_loaded(
             files.append(file)
             continue
         matcher = matchers[decl.kind.value]
+        listed.update((decl.kind, metal_key(row.metal) or "") for row in rows
+                      if row.name or row.smelter_id)
         keys_here: list[str] = []
         key_of_row: dict[int, str] = {}
         currency: list[Finding] = []
@@ -194,7 +201,7 @@ def consolidate_loaded(
         raise ConsolidationError(f"{linked} mines declared for smelters but {carried} carried "
                                  "by them")
     consolidated = [r.decl for r in readable if r.label not in superseded and r.decl]
-    answers = tuple(roll_up(consolidated, smelters, roster))
+    answers = tuple(roll_up(consolidated, smelters, roster, listed))
     snapshots = []
     seen: set[str] = set()
     for m in matchers.values():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 
 from ..models.consolidation import AnswerRollup, ConsolidatedSmelter
 from ..models.declaration import TemplateKind
@@ -31,9 +32,13 @@ def response_rate_answer(rate: float) -> str:
 
 
 def roll_up(decls: Sequence[Digest], smelters: Sequence[ConsolidatedSmelter],
-            roster: Sequence[str] | None) -> Iterator[AnswerRollup]:
+            roster: Sequence[str] | None,
+            listed: AbstractSet[tuple[TemplateKind, str]] | None = None
+            ) -> Iterator[AnswerRollup]:
     """Every question of the newest layout of each family, for every mineral the family's
-    consolidated suppliers declare."""
+    consolidated suppliers declare. ``listed``: the (family, metal key) pairs of which some
+    consolidated file lists a smelter row with a name or ID, when ``decls`` do not carry
+    their rows."""
     by_family: dict[TemplateKind, list[Digest]] = defaultdict(list)
     for d in decls:
         by_family[d.kind].append(d)
@@ -44,8 +49,12 @@ def roll_up(decls: Sequence[Digest], smelters: Sequence[ConsolidatedSmelter],
         for mineral in minerals:
             flagged = {f for s in smelters if metal_key(s.metal) == metal_key(mineral)
                        and not s.needs_review for f in s.flags}
-            listed = any(metal_key(row.metal) == metal_key(mineral)
-                         and (row.name or row.smelter_id) for d in members for row in d.rows)
+            if listed is None:
+                any_listed = any(metal_key(row.metal) == metal_key(mineral)
+                                 and (row.name or row.smelter_id)
+                                 for d in members for row in d.rows)
+            else:
+                any_listed = (family, metal_key(mineral) or "") in listed
             unused = False
             for q in layout.questions:
                 got = _answers(members, roles, mineral, q.key,
@@ -56,7 +65,7 @@ def roll_up(decls: Sequence[Digest], smelters: Sequence[ConsolidatedSmelter],
                     rule = f"left blank: no supplier uses {mineral}"
                 else:
                     answer, rule = rolled_up_answer(q.key, roles, got, q.choices_for(0),
-                                                    flagged, roster, members, listed=listed)
+                                                    flagged, roster, members, listed=any_listed)
                 if q.key == roles.used[0]:
                     unused = answer == "No"
                 yield AnswerRollup(family=family.value, mineral=mineral, question=q.key,

@@ -19,6 +19,7 @@ from ..consolidation.build import consolidate_loaded
 from ..consolidation.loading import Loaded
 from ..errors import StoreError
 from ..models.consolidation import Comparison, Consolidation, FileStatus
+from ..models.matching import DeclaredSmelter
 from ..models.reference import SmelterReference
 from ..names import name_key
 from ..refdata.legacy import LegacyIds
@@ -52,24 +53,39 @@ def _label(name: str, sub_id: int, repeated: set[str]) -> str:
     return f"{name} (submission {sub_id})" if name in repeated else name
 
 
-def stored_loaded(engine: Engine, campaign: CampaignInfo) -> list[tuple[int, Loaded]]:
+def _relabelled(loaded: Loaded, label: str, *, rows: bool = True) -> Loaded:
+    decl = loaded.decl
+    if decl is not None:
+        decl = dataclasses.replace(decl, file=label, rows=decl.rows if rows else ())
+    findings = tuple(f.model_copy(update={"file": label}) for f in loaded.findings)
+    return dataclasses.replace(loaded, label=label, decl=decl, findings=findings)
+
+
+def _rows(blob: bytes) -> tuple[DeclaredSmelter, ...]:
+    decl = decode_loaded(blob).decl
+    return decl.rows if decl is not None else ()
+
+
+def stored_loaded(engine: Engine, campaign: CampaignInfo, *, rows: bool = True
+                  ) -> tuple[list[tuple[int, Loaded]], dict[str, bytes]]:
     """Every submission of the campaign as its worker returned it, labelled by the file's
-    original name (made unique with the submission's number where two share one)."""
+    original name (made unique with the submission's number where two share one); with
+    ``rows`` False, without their Smelter List rows, and beside them each label's stored
+    value (compressed, small) to read the rows from one file at a time."""
     with Session(engine) as session:
         names = Counter(session.scalars(select(Submission.original_name).where(
             Submission.campaign_id == campaign.id)))
         repeated = {n for n, k in names.items() if k > 1}
         out = []
+        blobs: dict[str, bytes] = {}
         for sub_id, name, blob in session.execute(
                 select(Submission.id, Submission.original_name, Submission.loaded)
                 .where(Submission.campaign_id == campaign.id).order_by(Submission.id)):
-            loaded = decode_loaded(blob)
             label = _label(name, sub_id, repeated)
-            decl = dataclasses.replace(loaded.decl, file=label) if loaded.decl else None
-            findings = tuple(f.model_copy(update={"file": label}) for f in loaded.findings)
-            out.append((sub_id, dataclasses.replace(loaded, label=label, decl=decl,
-                                                    findings=findings)))
-        return out
+            out.append((sub_id, _relabelled(decode_loaded(blob), label, rows=rows)))
+            if not rows:
+                blobs[label] = blob
+        return out, blobs
 
 
 def _references(engine: Engine) -> dict[tuple[str, str], bytes]:
@@ -88,7 +104,7 @@ def consolidate_campaign(
     :func:`~mineral_compliance.consolidate` computes it from the files (each family resolved
     against the Smelter Look-up of its newest file, stored when that file was ingested), and
     stored; with ``previous``, the comparison with that campaign's latest consolidation."""
-    loaded = stored_loaded(engine, campaign)
+    loaded, blobs = stored_loaded(engine, campaign, rows=False)
     stored = _references(engine)
     family_of = {x.label: (x.decl.kind.value, x.reference) for _, x in loaded
                  if x.decl is not None and x.reference is not None}
@@ -106,7 +122,8 @@ def consolidate_campaign(
     result = consolidate_loaded(
         [x for _, x in loaded], reference_of, references=references, legacy=legacy,
         status_lists=status_lists, cahra=cahra, roster=roster or None,
-        accept=campaign.accept, as_of=as_of)
+        accept=campaign.accept, as_of=as_of,
+        rows_of=lambda label: _rows(blobs[label]))
     before = None
     if previous is not None:
         before = latest_consolidation(engine, open_campaign_row(engine, previous))
