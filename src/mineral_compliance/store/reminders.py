@@ -17,9 +17,10 @@ a supplier's file is in a reminder: the stored findings no longer quote it eithe
 
 Header values are made safe before they are set: a supplier or campaign name holding a
 carriage return or line feed (which :class:`email.message.EmailMessage` refuses, and which
-would otherwise add headers of its own) has every control character replaced by a space;
-an address that is no e-mail address leaves the draft without ``To``, and the reminder
-says why (:attr:`Reminder.address_problem`).
+would otherwise add headers of its own) has every control character replaced by a space.
+An address is not mended: one that is no plain e-mail address (a line break in it, a group,
+a missing domain) leaves the draft without ``To``, and the reminder says why
+(:attr:`Reminder.address_problem`).
 
 :func:`write_reminders` writes every draft (``<supplier>.txt``, ``<supplier>.eml``) and an
 ``index.csv`` as one run: all of them or none (:func:`~mineral_compliance._io.run.output_run`),
@@ -61,7 +62,7 @@ from .results import Outstanding, status
 from .schema import Contact, RequestRow, Submission
 
 __all__ = ["NOT_ACCEPTED", "TEMPLATES_URL", "RemindReport", "Reminder", "ReminderFile",
-           "draft_reminders", "rmi_instruction", "write_reminders"]
+           "address_problem", "draft_reminders", "rmi_instruction", "write_reminders"]
 
 NOT_ACCEPTED = "template-version-not-accepted"
 """The finding of a file on a template version the campaign does not accept."""
@@ -168,15 +169,21 @@ def _header_text(text: str, *, limit: int = _HEADER_LIMIT) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "\u2026"
 
 
-def _address_problem(address: str) -> str | None:
-    """Why ``address`` cannot be a header's address list; None when it can."""
+def address_problem(address: str) -> str | None:
+    """Why ``address`` cannot be a header's address list; None when it can. An address is
+    never mended: one holding a line break or any other control character, or naming a
+    group (``name: a@x, b@y;``), is refused rather than read some other way."""
+    if any(unicodedata.category(ch)[0] == "C" for ch in address):
+        return f"{address!r} holds a line break or another control character"
     probe = EmailMessage()
     try:
         probe["To"] = address
         header = probe["To"]
         defects = getattr(header, "defects", ())
         addresses = getattr(header, "addresses", ())
-        if defects or not addresses or any(not a.domain for a in addresses):
+        groups = getattr(header, "groups", ())
+        if (defects or not addresses or any(not a.domain for a in addresses)
+                or any(g.display_name is not None for g in groups)):
             return f"{address!r} is not an e-mail address"
         probe.as_bytes(policy=_EML_POLICY)
     except (ValueError, TypeError, IndexError, UnicodeError) as exc:
@@ -185,11 +192,12 @@ def _address_problem(address: str) -> str | None:
 
 
 def _clean_address(address: str | None) -> tuple[str | None, str | None]:
-    """(the address made safe, or None; why it cannot be used, or None)."""
+    """(the address, or None; why it cannot be used, or None). Several addresses may be
+    separated by commas or, as some mail programs write them, semicolons."""
     if address is None or not address.strip():
         return None, None
-    value = _header_text(address.replace(";", ","), limit=998)
-    problem = _address_problem(value)
+    value = address.strip().replace(";", ",")
+    problem = address_problem(value)
     return (None, problem) if problem else (value, None)
 
 
