@@ -13,9 +13,10 @@ An unexpected failure ends in one line naming the command and its inputs and ask
 report; ``--debug`` shows the traceback as well.
 
 The parser (:mod:`._parser`) is argparse alone; each command is a module of this package
-(``read``, ``validate``, ``smelters``, ``consolidate``, ``report``, ``eu``, ``upstream``) that
-takes the parsed arguments, calls the public API, prints and returns the exit code. A
-command's module, and the library behind it, is imported only when that command runs.
+(``read``, ``validate``, ``smelters``, ``consolidate``, ``report``, ``eu``, ``upstream``,
+``campaign``) that takes the parsed arguments, calls the public API, prints and returns the
+exit code. A command's module, and the library behind it, is imported only when that command
+runs.
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def _named_inputs(args: argparse.Namespace) -> str:
             named.extend(str(v) for v in value)
         elif value is not None:
             named.append(str(value))
+    if getattr(args, "campaign_command", None):  # the store's URL may hold a password
+        campaign = getattr(args, "campaign", None) or getattr(args, "name", None)
+        named.append("the campaign store" + (f" (campaign {campaign})" if campaign else ""))
     return ", ".join(named) or "the embedded demo data"
 
 
