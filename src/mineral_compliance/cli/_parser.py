@@ -272,10 +272,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _reference_option(p: argparse.ArgumentParser) -> None:
+def _reference_option(p: argparse.ArgumentParser, among: str = "the inputs") -> None:
     p.add_argument("--reference", type=Path, action="append", default=[],
                    help="template whose Smelter Look-up is its family's reference "
-                        "(default: the newest of each family among the inputs)")
+                        f"(default: the newest of each family among {among})")
 
 
 def _families(text: str) -> tuple[str, ...]:
@@ -377,7 +377,7 @@ def _campaign_commands(sub: argparse._SubParsersAction[_Command]) -> None:
     cons.add_argument("--previous-campaign", default=None, metavar="NAME",
                       help="a campaign of the same store (its latest consolidation), to list "
                            "what changed since")
-    _reference_option(cons)
+    _reference_option(cons, among="the campaign's files")
     _list_options(cons)
     forget = csub.add_parser("forget", help="erase the personal data the campaign holds of a "
                                             "supplier, and say what was removed")
