@@ -19,8 +19,9 @@
   the workbook's zip entries and document properties carry a fixed timestamp.
 * A file name taken from supplier data (a company name in the per-supplier feedback) is made
   safe on every platform (``pathvalidate``, then leading dots, control, bidirectional and
-  zero-width characters and reserved device names dealt with), made unique, and checked to
-  resolve inside the output folder before anything is written.
+  zero-width characters and reserved device names dealt with: :mod:`mineral_compliance._io.paths`,
+  shared with the campaign store's reminder drafts), made unique, and checked to resolve
+  inside the output folder before anything is written.
 """
 
 from __future__ import annotations
@@ -29,18 +30,16 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from pathvalidate import sanitize_filename
 
+from ._io.paths import path_inside, safe_file_name
 from ._io.run import output_run, write_atomic
 from ._io.text import json_bytes, neutralise, scrub
-from .errors import OutputError
 from .models.consolidation import Comparison, Consolidation, FileStatus, SupplierFile
 from .models.declaration import Declaration
 
@@ -48,31 +47,6 @@ __all__ = ["feedback_names", "neutralise", "output_run", "safe_file_name", "spre
            "write_atomic", "write_consolidation", "write_feedback", "write_json"]
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-def safe_file_name(text: str | None, *, fallback: str = "supplier", max_len: int = 80) -> str:
-    """A file name (without folder) made from ``text`` that is valid on Windows, macOS and
-    Linux and cannot name a folder, a parent, a hidden file or a device."""
-    value = unicodedata.normalize("NFKC", text or "")
-    # control, format (bidirectional overrides, zero-width), private-use and unassigned
-    value = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in value)
-    value = " ".join(value.split())
-    value = sanitize_filename(value, replacement_text="_", platform="universal",
-                              max_len=max_len)
-    value = value.strip(" ._-")
-    # a second pass: stripping may have uncovered a reserved name ("NUL " -> "NUL")
-    value = sanitize_filename(value, platform="universal", max_len=max_len).strip(" .")
-    return value or fallback
-
-
-def _inside(folder: Path, name: str) -> Path:
-    path = folder / name
-    if path.resolve().parent != folder.resolve() or path.name != name:
-        raise OutputError(f"the file name {name!r} would leave the output folder",
-                          path=folder, hint="report this input; it should have been made safe")
-    return path
-
-
 _XML_NONCHARACTERS = re.compile("[\ufffe\uffff]")
 _LOOKS_ESCAPED = re.compile("(_x[0-9A-Fa-f]{4}_)")
 _CELL_LIMIT = 32767
@@ -332,7 +306,7 @@ def write_feedback(c: Consolidation, outdir: str | Path) -> list[Path]:
             name = names.get(f.file)
             if name is None:
                 continue
-            path = _inside(folder, name)
+            path = path_inside(folder, name)
             write_atomic(path, _csv(_FEEDBACK_HEADER, _feedback_rows(f)))
             written.append(path)
         index = folder / "index.csv"

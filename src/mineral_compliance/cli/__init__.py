@@ -5,17 +5,19 @@ Exit codes, one policy for every command:
 * 0: every input was read (and, for ``validate``, no file has findings at error level);
 * 1: ``validate`` only: some file has findings at error level;
 * 2: some input could not be read (each is named, and the others are still processed and
-  written), no input was found at all, a list, reference or profile given cannot be used, an
-  output cannot be written, or the command line is wrong;
+  written), no input was found at all, a list, reference or profile given cannot be used, a
+  campaign store or campaign named cannot be used, an output cannot be written, or the
+  command line is wrong;
 * 130: interrupted (Ctrl-C).
 
 An unexpected failure ends in one line naming the command and its inputs and asking for a
 report; ``--debug`` shows the traceback as well.
 
 The parser (:mod:`._parser`) is argparse alone; each command is a module of this package
-(``read``, ``validate``, ``smelters``, ``consolidate``, ``report``, ``eu``, ``upstream``) that
-takes the parsed arguments, calls the public API, prints and returns the exit code. A
-command's module, and the library behind it, is imported only when that command runs.
+(``read``, ``validate``, ``smelters``, ``consolidate``, ``report``, ``eu``, ``upstream``,
+``campaign``) that takes the parsed arguments, calls the public API, prints and returns the
+exit code. A command's module, and the library behind it, is imported only when that command
+runs.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ EXIT_CODES = (
     (1, "`validate` only: some file has findings at error level"),
     (2, "some input could not be read (each is named; the others are still processed and "
         "their outputs written), no input was found at all, a list, reference or profile "
-        "given cannot be used, an output cannot be written, or the command line is wrong"),
+        "given cannot be used, a campaign store or campaign named cannot be used, an output "
+        "cannot be written, or the command line is wrong"),
     (130, "interrupted (Ctrl-C); nothing half-written is left"),
 )
 """The exit-code policy of every command, as ``docs/cli.md`` lists it."""
@@ -101,6 +104,9 @@ def _named_inputs(args: argparse.Namespace) -> str:
             named.extend(str(v) for v in value)
         elif value is not None:
             named.append(str(value))
+    if getattr(args, "campaign_command", None):  # the store's URL may hold a password
+        campaign = getattr(args, "campaign", None) or getattr(args, "name", None)
+        named.append("the campaign store" + (f" (campaign {campaign})" if campaign else ""))
     return ", ".join(named) or "the embedded demo data"
 
 

@@ -181,9 +181,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="CSV of the suppliers surveyed (first column: name or unique ID)")
     cons.add_argument("--previous", type=Path,
                       help="output folder of an earlier run, to list what changed")
-    cons.add_argument("--reference", type=Path, action="append", default=[],
-                      help="template whose Smelter Look-up is its family's reference "
-                           "(default: the newest of each family among the inputs)")
+    _reference_option(cons)
     cons.add_argument("--template", type=Path, action="append", default=[],
                       help="a blank official RMI workbook (CMRT, EMRT...) to fill with the "
                            "company's own declaration; repeatable, one per family")
@@ -196,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="no progress bar even on a terminal")
     _accept_option(cons)
     _list_options(cons)
+    _campaign_commands(sub)
     report = sub.add_parser("report", help="regulatory disclosures from a consolidation")
     rsub = report.add_subparsers(dest="report_command", required=True)
     dfk = rsub.add_parser("dodd-frank", help="draft Form SD and the Conflict Minerals Report")
@@ -271,6 +270,121 @@ def _parser() -> argparse.ArgumentParser:
     urk.add_argument("-o", "--out", type=Path, default=Path("risk-register"),
                      help="output folder (default: ./risk-register)")
     return parser
+
+
+def _reference_option(p: argparse.ArgumentParser, among: str = "the inputs") -> None:
+    p.add_argument("--reference", type=Path, action="append", default=[],
+                   help="template whose Smelter Look-up is its family's reference "
+                        f"(default: the newest of each family among {among})")
+
+
+def _families(text: str) -> tuple[str, ...]:
+    """``--families``: comma-separated template families, or why one is not (argparse
+    reports it)."""
+    from ..models.declaration import TemplateKind  # the model: only when given
+
+    known = {k.value: k.value for k in TemplateKind}
+    names = [n.strip().upper() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or repr(text)} is not a template family (families: "
+            f"{', '.join(known)})")
+    return tuple(dict.fromkeys(names))
+
+
+def _sender(text: str) -> str:
+    """``--from``: an address for the drafts, or why it is not one (argparse reports it)."""
+    from ..store.reminders import address_problem  # the store: only when given
+
+    problem = address_problem(text.strip())
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text.strip()
+
+
+def _store_options(p: argparse.ArgumentParser, campaign: bool = True) -> None:
+    """What every ``campaign`` command takes: the store, and which of its campaigns."""
+    p.add_argument("--db", default=None, metavar="URL",
+                   help="the store's database: sqlite:///FILE (a file, nothing to install) or "
+                        "postgresql+psycopg://user@host/db (default: "
+                        f"{DEFAULT_STORE}, a file in the working folder)")
+    if campaign:
+        p.add_argument("--campaign", default=None, metavar="NAME",
+                       help="the campaign, when the store holds more than one")
+
+
+DEFAULT_STORE = "sqlite:///campaign.db"
+"""The store ``--db`` names by default (:data:`mineral_compliance.store.DEFAULT_URL`, which a
+test holds equal: the store itself is imported only when a campaign command runs)."""
+
+
+def _campaign_commands(sub: argparse._SubParsersAction[_Command]) -> None:
+    """``campaign init | ingest | status | remind | consolidate | forget``."""
+    camp = sub.add_parser("campaign", help="a campaign store: every supplier response of a "
+                                           "reporting year, from request to consolidation")
+    csub = camp.add_subparsers(dest="campaign_command", required=True)
+    init = csub.add_parser("init", help="create a campaign in the store (the store too, when "
+                                        "it does not exist): its year, roster and due date")
+    init.set_defaults(run="campaign:run_init")
+    _store_options(init, campaign=False)
+    init.add_argument("--name", required=True, help="the campaign's name, e.g. RY2026")
+    init.add_argument("--year", type=int, required=True, help="the reporting year it asks for")
+    init.add_argument("--roster", type=Path,
+                      help="the suppliers asked: CSV or XLSX with a header naming the columns "
+                           "Supplier, Unique ID, E-mail and Aliases (or one name or ID a line)")
+    init.add_argument("--due", type=_day, default=None, metavar="DATE",
+                      help="when the answers are due (YYYY-MM-DD)")
+    init.add_argument("--families", type=_families, default=("CMRT",), metavar="LIST",
+                      help="the template families asked for, comma-separated, e.g. CMRT,EMRT "
+                           "(default: CMRT)")
+    _accept_option(init)
+    ing = csub.add_parser("ingest", help="store the supplier files the campaign does not hold "
+                                         "yet (files, folders, globs, zip archives)")
+    ing.set_defaults(run="campaign:run_ingest")
+    _store_options(ing)
+    ing.add_argument("paths", nargs="+", help="files, folders, glob patterns or zip archives")
+    ing.add_argument("--keep-personal", action="store_true",
+                     help="keep each file's contact person (name, e-mail, telephone), for "
+                          "reminders to that person; by default they are not stored")
+    ing.add_argument("--no-progress", action="store_true",
+                     help="no progress bar even on a terminal")
+    stat = csub.add_parser("status", help="response rate, outstanding and overdue suppliers, "
+                                          "submissions by status, smelters still to resolve")
+    stat.set_defaults(run="campaign:run_status")
+    _store_options(stat)
+    stat.add_argument("--today", type=_day, default=None, metavar="DATE",
+                      help="the date to measure the due date against (default: today)")
+    stat.add_argument("--json", action="store_true", help="the status as JSON")
+    rem = csub.add_parser("remind", help="draft a reminder (text and .eml) for each supplier "
+                                         "that has not answered or must fix its file; nothing "
+                                         "is sent")
+    rem.set_defaults(run="campaign:run_remind")
+    _store_options(rem)
+    rem.add_argument("-o", "--out", type=Path, default=Path("reminders"),
+                     help="output folder (default: ./reminders)")
+    rem.add_argument("--from", dest="sender", type=_sender, default=None, metavar="ADDRESS",
+                     help="the sender of the drafts, e.g. 'Compliance <compliance@example.com>' "
+                          "(From and signature)")
+    rem.add_argument("--today", type=_day, default=None, metavar="DATE",
+                     help="the date to measure the due date against (default: today)")
+    cons = csub.add_parser("consolidate", help="the consolidation of every submission the "
+                                               "campaign holds, written as consolidate writes it")
+    cons.set_defaults(run="campaign:run_consolidate")
+    _store_options(cons)
+    cons.add_argument("-o", "--out", type=Path, default=Path("consolidation"),
+                      help="output folder (default: ./consolidation)")
+    cons.add_argument("--previous-campaign", default=None, metavar="NAME",
+                      help="a campaign of the same store (its latest consolidation), to list "
+                           "what changed since")
+    _reference_option(cons, among="the campaign's files")
+    _list_options(cons)
+    forget = csub.add_parser("forget", help="erase the personal data the campaign holds of a "
+                                            "supplier, and say what was removed")
+    forget.set_defaults(run="campaign:run_forget")
+    _store_options(forget)
+    forget.add_argument("supplier", help="its name on the roster, an alias or its unique ID")
+    forget.add_argument("--json", action="store_true", help="what was removed, as JSON")
 
 
 def _risk_inputs(p: argparse.ArgumentParser, cahra: bool = True) -> None:

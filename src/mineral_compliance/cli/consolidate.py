@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -19,6 +20,7 @@ from ..consolidation import (
     product_subset,
 )
 from ..errors import MineralComplianceError
+from ..models.consolidation import Comparison, Consolidation
 from ..outputs import write_consolidation
 from ..refdata import load_roster
 from ..templates import reference_from_template
@@ -55,6 +57,18 @@ def run_consolidate(args: argparse.Namespace) -> int:
                 blank) for blank in args.template]
     written = write_consolidation(result, args.out, comparison=changes, products=subset,
                                   company=company)
+    print_consolidation(result, written, args.out, changes=changes, since=args.previous,
+                        subset=subset, products=args.product)
+    return 2 if result.summary()["files_unreadable"] else 0
+
+
+def print_consolidation(result: Consolidation, written: Sequence[Path], out: Path, *,
+                        changes: Comparison | None = None, since: object = None,
+                        subset: Consolidation | None = None,
+                        products: Sequence[str] = ()) -> None:
+    """What a consolidation found and where its files are, as ``consolidate`` prints it
+    (``campaign consolidate`` prints the same); ``since`` names what ``changes`` compares
+    with."""
     s = result.summary()
     print(f"{counted(s['files'], 'file')}: {s['files_valid']} valid, "
           f"{s['files_warnings']} with warnings, {s['files_errors']} with errors, "
@@ -74,21 +88,20 @@ def run_consolidate(args: argparse.Namespace) -> int:
     if changes is not None:
         c = changes.summary()
         rekeyed = "".join(f", {c[k]} {k}" for k in ("identified", "unidentified") if c[k])
-        print(f"since {args.previous}: {counted(c['added'], 'smelter')} added, "
+        print(f"since {since}: {counted(c['added'], 'smelter')} added, "
               f"{c['removed']} removed, {c['status-changed']} changed status{rekeyed}; "
               f"{counted(c['suppliers_new'], 'new supplier')}, {c['suppliers_missing']} missing")
     if changes is not None and changes.histories:
         print(f"{counted(len(changes.histories), 'smelter')} changed state across the status "
               "lists' snapshots")
     if subset is not None:
-        print(f"products {', '.join(args.product)}: {len(subset.files)} declarations, "
+        print(f"products {', '.join(products)}: {len(subset.files)} declarations, "
               f"{counted(len(subset.smelters), 'smelter')}")
     for unreadable in (f for f in result.files if f.status.value == "unreadable"):
         print(f"  unreadable: {unreadable.message}", file=sys.stderr)
-    shown = [str(p.relative_to(args.out)) for p in written if p.parent.name != "feedback"]
+    shown = [str(p.relative_to(out)) for p in written if p.parent.name != "feedback"]
     for folder in sorted({p.parent for p in written if p.parent.name == "feedback"}):
         count = sum(1 for p in written if p.parent == folder)
-        shown.append(f"{folder.relative_to(args.out)}/ ({counted(count, 'file')})")
-    print(f"written to {args.out}: {', '.join(shown)}")
-    print(f"review report: {(args.out / 'report.html').resolve()}")
-    return 2 if s["files_unreadable"] else 0
+        shown.append(f"{folder.relative_to(out)}/ ({counted(count, 'file')})")
+    print(f"written to {out}: {', '.join(shown)}")
+    print(f"review report: {(out / 'report.html').resolve()}")

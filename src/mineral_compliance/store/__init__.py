@@ -15,7 +15,8 @@ schema is created and migrated by Alembic (:func:`migrate`) whenever it is opene
     result, _ = campaign.consolidate()    # as consolidate() computes it, from the store
 
 See :mod:`.campaign` for the ingest rules (idempotent by content, resubmissions, two ingests
-at once), :mod:`.roster` for the roster file and :mod:`.results` for status and erasure.
+at once), :mod:`.roster` for the roster file, :mod:`.results` for status and erasure and
+:mod:`.reminders` for the reminder drafts.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from .campaign import (
     open_store,
 )
 from .engine import DEFAULT_URL, head_revision, migrate, open_engine, revision_of
+from .location import store_file
+from .reminders import Reminder, ReminderFile, RemindReport, draft_reminders, write_reminders
 from .results import (
     CampaignStatus,
     ForgetReport,
@@ -57,8 +60,10 @@ from .results import (
 from .roster import ROSTER_COLUMNS, RosterEntry, load_campaign_roster
 
 __all__ = ["DEFAULT_URL", "ROSTER_COLUMNS", "Campaign", "CampaignInfo", "CampaignStatus",
-           "ForgetReport", "IngestReport", "IngestedFile", "Outstanding", "RosterEntry",
-           "head_revision", "load_campaign_roster", "migrate", "open_engine", "revision_of"]
+           "ForgetReport", "IngestReport", "IngestedFile", "Outstanding", "RemindReport",
+           "Reminder", "ReminderFile", "RosterEntry", "draft_reminders", "head_revision",
+           "load_campaign_roster", "migrate", "open_engine", "revision_of", "store_file",
+           "write_reminders"]
 
 
 class Campaign:
@@ -111,6 +116,12 @@ class Campaign:
 
     def forget(self, supplier: str) -> ForgetReport:
         return forget(self.engine, self.info, supplier)
+
+    def remind(self, outdir: str | os.PathLike[str], *, today: dt.date | None = None,
+               sender: str | None = None) -> RemindReport:
+        """Draft a reminder for each outstanding supplier into ``outdir`` (text and
+        ``.eml``; nothing is sent) and record them: see :mod:`.reminders`."""
+        return write_reminders(self.engine, self.info, outdir, today=today, sender=sender)
 
     def close(self) -> None:
         self.engine.dispose()
