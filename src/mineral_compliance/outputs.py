@@ -254,7 +254,11 @@ def write_consolidation(c: Consolidation, outdir: str | Path, *,
 
 
 _FEEDBACK_HEADER = ["severity", "sheet", "cell", "code", "message", "what_to_do",
-                    "checker_item", "subject"]
+                    "instruction", "instruction_language", "checker_item", "subject"]
+"""The columns of a feedback file. ``instruction`` is the RMI's own wording of a Checker
+item in the language the supplier's Declaration picks (``instruction_language``: its ISO
+639-1 code), beside the English message and what to do; blank for English and other
+findings."""
 
 
 def feedback_names(c: Consolidation) -> dict[str, str]:
@@ -287,9 +291,10 @@ _RESEND = "send the file again as an unprotected .xlsx saved from the RMI templa
 
 def _feedback_rows(f: SupplierFile) -> list[list[Any]]:
     if f.status is FileStatus.UNREADABLE:
-        return [["error", None, None, "unreadable", f.message, f.hint or _RESEND, None, None]]
-    return [[x.severity.value, x.sheet, x.cell, x.code, x.message, x.hint, x.checker_item,
-             x.subject] for x in f.findings]
+        return [["error", None, None, "unreadable", f.message, f.hint or _RESEND, None, None,
+                 None, None]]
+    return [[x.severity.value, x.sheet, x.cell, x.code, x.message, x.hint, x.instruction,
+             x.instruction_language, x.checker_item, x.subject] for x in f.findings]
 
 
 def write_feedback(c: Consolidation, outdir: str | Path) -> list[Path]:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 __all__ = ["MAX_TEXT_CHARS", "cap_text", "has_lone_surrogate", "json_bytes", "neutralise",
-           "scrub"]
+           "one_line", "scrub"]
 
 MAX_TEXT_CHARS = 4000
 """The longest text kept from one input cell or field (the longest comments and addresses in
@@ -48,6 +49,22 @@ def cap_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, bool]:
     if len(text) <= limit:
         return text, False
     return text[: limit - 1] + "\u2026", True
+
+
+def one_line(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """``text`` as one plain line of at most ``limit`` characters: control characters count as
+    spaces; format (bidirectional overrides, zero-width), private-use, surrogate and
+    unassigned code points are dropped; runs of white space become one space; the ends are
+    stripped and a longer text is cut (:func:`cap_text`). For text from a file that only
+    ever informs (a label, an instruction) and must not disguise itself or another field."""
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cc":
+            kept.append(" ")
+        elif not category.startswith("C"):
+            kept.append(ch)
+    return cap_text(" ".join("".join(kept).split()), limit)[0]
 
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")

@@ -61,20 +61,24 @@ def _print_table(results: list[dict[str, Any]], out: TextIO) -> None:
         for f in r["findings"]:
             where = f"{f['sheet']}!{f['cell']}" if f["cell"] else (f["sheet"] or "-")
             print(f"  {f['severity']:<7} {where:<22} {f['code']:<30} {f['message']}", file=out)
+            if f["instruction"]:  # the RMI's own wording, in the supplier's language
+                print(f"  {'':<7} {'':<22} {'[' + f['instruction_language'] + ']':<30} "
+                      f"{f['instruction']}", file=out)
 
 
 def _print_csv(results: list[dict[str, Any]], out: TextIO) -> None:
     writer = csv.writer(out)
     writer.writerow(["file", "kind", "version", "severity", "code", "sheet", "cell",
-                     "subject", "message", "hint", "basis", "checker_item"])
+                     "subject", "message", "hint", "basis", "checker_item", "instruction",
+                     "instruction_language"])
     for r in results:
         t = r["template"] or {}
         if r["error"]:  # supplier text is made inert for spreadsheet programs
             writer.writerow([neutralise(v) for v in (
                 r["file"], "", "", "error", "file-unreadable", "", "", "",
-                r["error"]["message"], "", "", "")])
+                r["error"]["message"], "", "", "", "", "")])
         for f in r["findings"]:
             writer.writerow([neutralise(v) for v in (
                 r["file"], t.get("kind"), t.get("version"), f["severity"], f["code"],
                 f["sheet"], f["cell"], f["subject"], f["message"], f["hint"], f["basis"],
-                f["checker_item"])])
+                f["checker_item"], f["instruction"], f["instruction_language"])])

@@ -17,6 +17,7 @@ from .declaration import (
     TemplateKind,
 )
 from .findings import Basis, Finding, Report, Severity
+from .instructions import CheckerInstructions, Instruction
 from .matching import (
     Candidate,
     DeclaredSmelter,
@@ -31,11 +32,13 @@ from .values import DateValue, Origin, Provenance, Status, TextValue, Value
 __all__ = [
     "Basis",
     "Candidate",
+    "CheckerInstructions",
     "Company",
     "DateValue",
     "Declaration",
     "DeclaredSmelter",
     "Finding",
+    "Instruction",
     "LookupEntry",
     "MatchGrade",
     "MineRow",

@@ -9,6 +9,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .instructions import CheckerInstructions
 from .rows import ListRow
 from .values import DateValue, Provenance, Status, TextValue
 
@@ -335,6 +336,12 @@ class Declaration(_Frozen):
         default_factory=dict,
         description="Cells on rows the template hides that its Checker still reads "
         "(leftovers of the layout it was copied from), by Declaration cell reference.",
+    )
+    checker_instructions: CheckerInstructions | None = Field(
+        default=None,
+        description="The RMI's own instructions for the Checker items in the language the "
+        "Declaration picks, from the workbook's hidden language sheet; None when it picks "
+        "English (or nothing), or the workbook has no such sheet or no text for its items.",
     )
     notes: tuple[ReadNote, ...] = Field(
         default=(),

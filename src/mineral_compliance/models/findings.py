@@ -69,6 +69,17 @@ class Finding(BaseModel):
         description="For Checker findings: the Checker item it answers (the Declaration cell "
         "it points at, 'Product List', 'Smelter List - <mineral>' or 'Smelter not listed').",
     )
+    instruction: str | None = Field(
+        default=None,
+        description="For Checker findings: the RMI's own instruction for the item, as the "
+        "supplier's workbook words it in the language its Declaration picks (from the "
+        "hidden language sheet), beside the English message and hint. None when the "
+        "supplier picked English, or the workbook has no such text for the item.",
+    )
+    instruction_language: str | None = Field(
+        default=None,
+        description="ISO 639-1 code of the instruction's language (fr, de, zh, ...).",
+    )
 
     def sort_key(self) -> tuple[int, str, int, str, str]:
         sheet = self.sheet or ""
@@ -118,7 +129,9 @@ class Report(BaseModel):
             "findings": [
                 {"code": f.code, "severity": f.severity.value, "message": f.message,
                  "hint": f.hint, "basis": f.basis.value, "sheet": f.sheet, "cell": f.cell,
-                 "subject": f.subject, "checker_item": f.checker_item}
+                 "subject": f.subject, "checker_item": f.checker_item,
+                 "instruction": f.instruction,
+                 "instruction_language": f.instruction_language}
                 for f in self.findings
             ],
         }

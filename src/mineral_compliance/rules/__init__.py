@@ -52,15 +52,20 @@ def select_rules(select: Collection[str] | None = None,
     return [r for code, r in rules.items() if code in chosen]
 
 
-def _finding(rule: Rule, file: str, hit: Hit) -> Finding:
+def _finding(rule: Rule, decl: Declaration, hit: Hit) -> Finding:
     sheet, cell = hit.sheet, hit.cell
     if hit.where is not None:
         sheet, cell = sheet or hit.where.sheet, cell or hit.where.cell
     if not cell:
         cell = None
+    # the RMI's own wording of the Checker item, in the supplier's language, when it has one
+    local = decl.checker_instructions
+    said = local.items.get(hit.checker_item) if local and hit.checker_item else None
     return Finding(code=rule.code, severity=rule.severity, basis=rule.basis,
-                   message=hit.message, hint=hit.hint, file=file, sheet=sheet, cell=cell,
-                   subject=hit.subject, checker_item=hit.checker_item)
+                   message=hit.message, hint=hit.hint, file=decl.file, sheet=sheet, cell=cell,
+                   subject=hit.subject, checker_item=hit.checker_item,
+                   instruction=said.text if said else None,
+                   instruction_language=local.language if local and said else None)
 
 
 def validate(
@@ -104,7 +109,7 @@ def validate(
                 subject=r.code,
             ))
             continue
-        findings.extend(_finding(r, decl.file, hit) for hit in hits)
+        findings.extend(_finding(r, decl, hit) for hit in hits)
     return Report.of(decl.file, decl.template, findings)
 
 

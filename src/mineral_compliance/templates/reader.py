@@ -40,6 +40,7 @@ from ..models.declaration import (
 from ..models.reference import LookupEntry, SmelterReference
 from ..models.rows import BLANK, Cell, RowSheet
 from ..models.values import Origin, Provenance, Status, TextValue
+from ._instructions import read_instructions
 from ._normalise import answer_cell, clean_text, text_cell, to_answer, to_date, to_text
 from ._xlsx import RawCell, SheetCells, Workbook, iter_rows, open_workbook
 from .detect import Detection, detect
@@ -299,6 +300,8 @@ class _Reader:
                 ref: self._text(decl, sheet, ref)
                 for ref in (layout.checker.hidden_cells if layout.checker else ())
             },
+            checker_instructions=read_instructions(self.wb, layout, identity.language,
+                                                   self.file),
             notes=tuple(self.notes),  # last: every section above adds to them
         )
 

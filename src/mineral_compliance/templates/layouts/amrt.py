@@ -37,8 +37,12 @@ from .checks import (
     SlotUsed,
     SmelterRowsFor,
     company_items,
+    company_keys,
+    d_cells,
     decl,
+    placed,
     products_item,
+    rows_from,
     unlisted_item,
 )
 from .cmrt import LOOKUP, RMI_DATE_MIN, SCOPES, SMELTER_LIST
@@ -153,7 +157,16 @@ def _checker(company_row: int, q1_row: int, q2_row: int, *, other: bool,
                                               present=smelter_present), slot=i))
     if unlisted:
         items.append(unlisted_item())
-    return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN,
+    # Checker rows: the company block from row 4 with the selector items after the scope,
+    # question 1 two rows after it, question 2's rows (not counted), then the lists.
+    company = [*company_keys(cells, "name", "scope", "scope_description"), decl("B12"),
+               *([decl("B15")] if other else []), *company_keys(cells), None,
+               *company_keys(cells, "effective_date")]
+    q1_first = 4 + len(company) + 2
+    smelters = [decl(f"B{q2_row + i}") for i in range(10)]
+    sheet_rows = [rows_from(4, *company), rows_from(q1_first, *d_cells(*_slots(q1_row))),
+            rows_from(q1_first + 21, "Product List", None, *smelters, "Smelter not listed")]
+    return CheckerSpec(items=placed(items, *sheet_rows), date_min=RMI_DATE_MIN,
                        date_min_inclusive=date_max is not None, date_max=date_max,
                        total_cell=total_cell)
 

@@ -10,7 +10,8 @@ Declaration sheet unless they name another sheet ("Product List!B6").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 __all__ = [
     "ALWAYS",
@@ -33,9 +34,13 @@ __all__ = [
     "UnlistedRowsComplete",
     "UnlistedRowsPresent",
     "company_items",
+    "company_keys",
+    "d_cells",
     "decl",
     "other_format_item",
+    "placed",
     "products_item",
+    "rows_from",
     "unlisted_item",
     "url_item",
 ]
@@ -169,13 +174,43 @@ class CheckItem:
     """For company-block items: the company field."""
     note: str | None = None
     """What completes the item beyond a filled cell, for the supplier-facing message."""
+    row: int | None = None
+    """The item's row on the Checker sheet. The instruction the Checker shows for an open
+    item is its column J, a look-up of ``Checker J<row>`` in the hidden language sheet, so
+    the row names the RMI's own wording of the item in every language of the workbook."""
 
 
 # -- builders shared by the layout tables --------------------------------------------------
 
+def rows_from(first: int, *keys: str | None) -> dict[str, int]:
+    """Consecutive Checker rows from ``first`` for the items ``keys`` (``None``: a row that
+    holds no item of the table)."""
+    return {key: first + i for i, key in enumerate(keys) if key is not None}
+
+
+def d_cells(*rows: int | None) -> list[str | None]:
+    """The item keys of the Declaration cells ``D<row>`` (``None`` stays ``None``)."""
+    return [None if r is None else decl(f"D{r}") for r in rows]
+
+
+def placed(items: Iterable[CheckItem], *runs: Mapping[str, int]) -> tuple[CheckItem, ...]:
+    """``items`` with their Checker-sheet rows, looked up by key in ``runs``
+    (:func:`rows_from`); an item no run names keeps none."""
+    rows = {key: row for run in runs for key, row in run.items()}
+    return tuple(replace(item, row=rows.get(item.key)) for item in items)
+
+
 def decl(ref: str) -> str:
     """The Declaration-sheet reference of ``ref``."""
     return f"Declaration!{ref}"
+
+
+def company_keys(cells: Mapping[str, str], *fields: str) -> list[str]:
+    """The item keys of the company-block ``fields`` (by default the contact and authorizer
+    fields the Checker lists after the scope, in its order)."""
+    fields = fields or ("contact_name", "contact_email", "contact_phone", "authorizer",
+                        "authorizer_email")
+    return [decl(cells[f]) for f in fields]
 
 
 def company_items(cells: dict[str, str], *, description: bool = True) -> list[CheckItem]:

@@ -37,8 +37,11 @@ from .checks import (
     Required,
     SmelterRowsFor,
     company_items,
+    company_keys,
     decl,
+    placed,
     products_item,
+    rows_from,
     unlisted_item,
     url_item,
 )
@@ -200,7 +203,23 @@ def _checker_items() -> tuple[CheckItem, ...]:
         items.append(CheckItem(f"Smelter List - {metal}", "smelters", Required(key),
                                SmelterRowsFor(metal), mineral=metal))
     items.append(unlisted_item())
-    return tuple(items)
+    return placed(items, *_checker_rows())
+
+
+def _checker_rows() -> list[dict[str, int]]:
+    """Where each item sits on the Checker sheet (identical in 6.01 to 6.5): the company
+    block from row 4, each question's four metal rows five rows apart from row 14, the
+    company questions from row 54 (row 61 is empty), then the lists."""
+    c = COMPANY_CELLS
+    return [
+        rows_from(4, *company_keys(c, "name", "scope", "scope_description"),
+                  *company_keys(c), *company_keys(c, "effective_date")),
+        *(rows_from(14 + 5 * k, *(decl(f"D{r}") for r in q.rows))
+          for k, q in enumerate(QUESTIONS)),
+        rows_from(54, *map(decl, ("D75", "D77", "G77", "D79", "D81", "D83", "D85")), None,
+                  decl("D87"), decl("D89"), "Product List",
+                  *(f"Smelter List - {m}" for m in METALS), "Smelter not listed"),
+    ]
 
 
 CHECKER = CheckerSpec(

@@ -32,9 +32,13 @@ from .checks import (
     Required,
     SmelterRowsFor,
     company_items,
+    company_keys,
+    d_cells,
     decl,
     other_format_item,
+    placed,
     products_item,
+    rows_from,
     url_item,
 )
 from .cmrt import COMPANY_CELLS, LOOKUP, PRODUCT_LIST, RMI_DATE_MIN, SCOPES, SMELTER_LIST
@@ -95,9 +99,20 @@ def _checker() -> CheckerSpec:
         "Smelter List - Cobalt", "smelters",
         AllOf((Not(Filled("D26")), Equals("D32", ("Yes",)))),
         SmelterRowsFor("Cobalt", needs=()), mineral="Cobalt"))
-    return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
-                       date_max=dt.date(2026, 3, 31), hidden_cells=tuple(hidden),
-                       total_cell="H62")
+    c = COMPANY_CELLS
+    # Checker rows: the CMRT's company block (row 12 empty), each question's four rows five
+    # apart from 15, the company questions from 45 (row 52 empty), the lists from 56.
+    sheet_rows = [
+        rows_from(4, *company_keys(c, "name", "scope", "scope_description"),
+                  *company_keys(c), None, *company_keys(c, "effective_date")),
+        *(rows_from(15 + 5 * k, *d_cells(*range(first, first + 4)))
+          for k, first in enumerate((26, 32, 38, 44, 50, 56))),
+        rows_from(45, decl("D63"), decl("G63"), *d_cells(65, 67, 69, 71, 73, None, 75, 77, 79),
+                  "Product List", "Smelter List - Cobalt"),
+    ]
+    return CheckerSpec(items=placed(items, *sheet_rows), date_min=RMI_DATE_MIN,
+                       date_min_inclusive=True, date_max=dt.date(2026, 3, 31),
+                       hidden_cells=tuple(hidden), total_cell="H62")
 
 
 CRT_2 = Layout(

@@ -39,9 +39,13 @@ from .checks import (
     SlotUsed,
     SmelterRowsFor,
     company_items,
+    company_keys,
+    d_cells,
     decl,
     other_format_item,
+    placed,
     products_item,
+    rows_from,
     unlisted_item,
     url_item,
 )
@@ -166,8 +170,22 @@ def _checker_2() -> CheckerSpec:
         items.append(CheckItem(decl(f"AA{12 + i}"), "smelters", Required(q3_keys[i]),
                                SmelterRowsFor(slot=i), slot=i))
     items.append(unlisted_item())
-    return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
-                       date_max=DATE_MAX, total_cell="H125")
+    c = COMPANY_CELLS
+    # Checker rows: the company block from row 4; each question's first six slots eleven
+    # rows apart from row 17; the company questions from row 94, the lists from 112.
+    sheet_rows = [
+        rows_from(4, *company_keys(c, "name", "scope", "scope_description"), decl("B12"),
+                  None, *company_keys(c), None, *company_keys(c, "effective_date")),
+        *(rows_from(17 + 11 * k, *(decl(f"D{r}") for r in q.rows[:6]))
+          for k, q in enumerate(QUESTIONS)),
+        rows_from(94, decl("D115"), decl("D117"), decl("G117"), None,
+                  *d_cells(120, 121, 122, 123, 124, 125, None, None, None, None, 131, 133,
+                           135, 137), "Product List", None,
+                  *(decl(f"AA{12 + i}") for i in range(6)), None, None, None, None,
+                  "Smelter not listed"),
+    ]
+    return CheckerSpec(items=placed(items, *sheet_rows), date_min=RMI_DATE_MIN,
+                       date_min_inclusive=True, date_max=DATE_MAX, total_cell="H125")
 
 
 EMRT_2_0 = Layout(
@@ -292,8 +310,24 @@ def _checker_1(*, url_for_a: bool, unlisted: bool, total_cell: str) -> CheckerSp
                                SmelterRowsFor(mineral), mineral=mineral))
     if unlisted:
         items.append(unlisted_item())
-    return CheckerSpec(items=tuple(items), date_min=RMI_DATE_MIN, date_min_inclusive=True,
-                       date_max=DATE_MAX, hidden_cells=tuple(hidden), total_cell=total_cell)
+    c = CMRT_COMPANY_CELLS
+    # Checker rows: the CMRT's company block (row 12 empty), the question rows from 15 with an
+    # empty row after each question (question 2 has two rows, question 4 none for mica), the
+    # company questions from 48.
+    sheet_rows = [
+        rows_from(4, *company_keys(c, "name", "scope", "scope_description"),
+                  *company_keys(c), None, *company_keys(c, "effective_date")),
+        rows_from(15, *d_cells(26, 27, 28, 29, None, 32, 33, None, 38, 39, 40, 41, None, 44,
+                               None, 46, 47, None, 50, 51, 52, 53, None, 56, 57, 58, 59, None,
+                               62, 63, 64, 65)),
+        rows_from(48, decl("D69"), *([decl("G69")] if url_for_a else []), decl("D71"),
+                  decl("G71"), *d_cells(None, 74, 75, 77, 79, None, 81, 83), "Product List",
+                  "Smelter List - Cobalt", "Smelter List - Mica", None, None,
+                  "Smelter not listed"),
+    ]
+    return CheckerSpec(items=placed(items, *sheet_rows), date_min=RMI_DATE_MIN,
+                       date_min_inclusive=True, date_max=DATE_MAX, hidden_cells=tuple(hidden),
+                       total_cell=total_cell)
 
 
 EMRT_1_1 = Layout(
