@@ -15,13 +15,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mineral_compliance.consolidation.loading import Loaded
 from mineral_compliance.errors import OutputError
-from mineral_compliance.models.findings import Finding
 from mineral_compliance.store import Campaign, RosterEntry, draft_reminders, write_reminders
-from mineral_compliance.store.codec import decode_loaded
 from mineral_compliance.store.reminders import address_problem, rmi_instruction
 from mineral_compliance.store.schema import RequestRow
+from mineral_compliance.templates._xlsx import patch_cells
 
 from ..conftest import FIXTURES
 
@@ -120,29 +118,24 @@ def test_the_wording_follows_the_due_date(url: str) -> None:
     assert before.text.startswith("Dear colleagues at Quiet Ltd,\n")
 
 
-class _Instructed(Finding):
-    instruction: str | None = None
+def test_a_supplier_writing_in_french_gets_the_rmi_instruction_in_french(
+        campaign: Campaign, tmp_path: Path) -> None:
+    from ..templates.test_instructions import hostile
 
-
-def test_a_finding_carrying_the_rmi_instruction_shows_it(
-        campaign: Campaign, monkeypatch: pytest.MonkeyPatch) -> None:
-    campaign.ingest([DEMO / "cmrt-6.22-messy-answers.xlsx"])
-    def instructed(blob: bytes) -> Loaded:
-        loaded = decode_loaded(blob)
-        first, *rest = loaded.findings
-        return Loaded(loaded.label, loaded.decl, loaded.reference, loaded.message,
-                      (_Instructed(**first.model_dump(),
-                                   instruction="Utilisez la version actuelle du CMRT."),
-                       *rest), loaded.hint)
-
-    # until findings carry the field, a stored finding stands in for one that does
-    monkeypatch.setattr("mineral_compliance.store.reminders.decode_loaded", instructed)
-    acme, _ = draft_reminders(campaign.engine, campaign.info)
-    assert acme.reason == "version"
-    assert acme.text.count("RMI instruction: ") == 1
-    assert "RMI instruction: Utilisez la version actuelle du CMRT." in acme.text
-    finding = acme.files[0].findings
-    assert [rmi_instruction(f) for f in finding].count(None) == len(finding) - 1
+    french = patch_cells(hostile(tmp_path), {"Declaration!D8": "Acme Widgets Example Ltd."},
+                         tmp_path / "acme-fr.xlsx")
+    campaign.ingest([french])
+    acme = next(r for r in draft_reminders(campaign.engine, campaign.info)
+                if r.supplier == "Acme Widgets Example Ltd.")
+    findings = [f for x in acme.files for f in x.findings]
+    scope = next(f for f in findings if f.checker_item == "Declaration!D9")
+    assert (scope.instruction, scope.instruction_language) == (
+        "Sélectionnez le champ (D9)", "fr")
+    assert "RMI instruction: [fr] Sélectionnez le champ (D9)" in acme.text
+    # one line per finding that carries one, none for the others
+    carried = [rmi_instruction(f) for f in findings]
+    assert acme.text.count("RMI instruction: ") == sum(c is not None for c in carried) >= 1
+    assert rmi_instruction(scope.model_copy(update={"instruction": None})) is None
 
 
 def test_file_names_are_safe_and_unique_and_the_run_is_recorded(

@@ -229,11 +229,13 @@ def _where(f: Finding) -> str:
 
 
 def rmi_instruction(finding: Finding) -> str | None:
-    """The RMI's own instruction for a finding, in the supplier's language, when the
-    finding carries one (a field ``instruction`` the findings may gain; until then None).
-    This is the one place a reminder reads it."""
-    value = getattr(finding, "instruction", None)
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    """The RMI's own instruction for a Checker finding, in the language the supplier chose
+    on its Declaration (read from the workbook's language sheet), with the language's code:
+    ``[fr] Sélectionnez le champ (D9)``; None for other findings and English files."""
+    value = (finding.instruction or "").strip()
+    if not value:
+        return None
+    return f"[{finding.instruction_language}] {value}" if finding.instruction_language else value
 
 
 _TO_REQUESTER = (("ask the supplier to ", ""), ("ask the supplier whether ", "check whether "))
