@@ -62,6 +62,7 @@ def checker_rows(path: Path) -> dict[str, int]:
             m = re.match(r"smelter list\s*-\s*(.+)$", label, re.I)
             key = ("Smelter not listed" if "smelter not listed" in label.casefold()
                    else f"Smelter List - {m.group(1).strip()}" if m else label)
+        assert row[0].row is not None
         out.setdefault(key, row[0].row)
     return out
 

@@ -86,7 +86,7 @@ def test_checker_findings_carry_the_workbooks_own_text_in_the_picked_language(
     checker = [f for f in report.findings if f.checker_item]
     assert checker, "a blank template leaves Checker items open"
     assert [(f.checker_item, f.instruction) for f in checker] == [
-        (f.checker_item, expected[f.checker_item]) for f in checker]
+        (f.checker_item, expected[f.checker_item or ""]) for f in checker]
     assert {f.instruction_language for f in checker if f.instruction} == {code}
     assert sum(f.instruction is not None for f in checker) >= len(checker) // 2
     assert all(f.instruction is None for f in report.findings if not f.checker_item)
