@@ -39,10 +39,12 @@ def checker_rows(path: Path) -> dict[str, int]:
     "required?" formula or value (column F), read with openpyxl."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl's notes on extensions it drops
-        wb = load_workbook(path, data_only=False)
+        wb = load_workbook(path, read_only=True, data_only=False)
     ws = wb["Checker"]
     out: dict[str, int] = {}
-    for row in ws.iter_rows(min_row=4, max_row=ws.max_row):
+    for row in ws.iter_rows(min_row=4, max_col=8):
+        if len(row) < 8:
+            continue
         total = row[7].value
         if isinstance(total, str) and "SUM(" in total.upper():
             break
