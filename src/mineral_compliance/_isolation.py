@@ -19,6 +19,15 @@ What a batch of five thousand supplier files needs from its workers:
   handled once, by the parent.
 
 Results come back as ``(index, result)`` pairs in completion order.
+
+**On another executor** (a Dask cluster's, given as ``executor``) the pool above is not
+there: a worker that dies takes its in-flight inputs with it, and the cluster's scheduler
+sends each one to another worker, until it gives up on it (Dask's ``KilledWorker``, then this
+input's ``on_death``). Wrapping that executor in :class:`IsolatedExecutor` brings the
+guarantees back on its workers: each input is read in a process forked for it on the worker
+that takes it, under the same limits, so that an input which kills, loops or exhausts its
+process costs that process only, and comes back as ``on_death`` with the reason at once. The
+worker itself, and the other inputs it holds, carry on.
 """
 
 from __future__ import annotations
@@ -37,9 +46,13 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Generic, TypeVar, cast
+from pathlib import Path
+from typing import Any, Generic, TypeVar, cast
 
-__all__ = ["WorkerLimits", "run_isolated"]
+from ._version import __version__
+
+__all__ = ["IsolatedExecutor", "WorkerDied", "WorkerLimits", "isolated_call", "probe",
+           "run_isolated"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -143,6 +156,135 @@ def _solo_main(conn: Connection, parent: int, limits: WorkerLimits,
     conn.close()
 
 
+# -- on another executor's worker -----------------------------------------------------------
+
+
+class WorkerDied(Exception):  # noqa: N818 - what happened, not a failure of the caller
+    """The process forked to run one input on another executor's worker died; ``reason``
+    says how, in words (what ``on_death`` is given)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def isolated_call(limits: WorkerLimits, func: Callable[..., R], args: tuple[Any, ...] = (),
+                  kwargs: dict[str, Any] | None = None) -> R:
+    """``func(*args, **kwargs)`` in a child process forked for it, under ``limits``: what an
+    :class:`IsolatedExecutor` runs on the worker that takes the call. Returns what ``func``
+    returns, raises what it raises, and raises :class:`WorkerDied` with the reason when the
+    child dies (killed, over its CPU time, or not done within ten times that in wall time).
+
+    ``os.fork`` itself, not :mod:`multiprocessing`: a Dask worker is a daemonic process,
+    which ``multiprocessing`` forbids to have children. Where there is no ``fork``
+    (Windows), the call runs in the worker itself, without the limits."""
+    if not hasattr(os, "fork"):
+        return func(*args, **(kwargs or {}))
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child: it never returns into the worker's own code
+        status = 1
+        try:
+            os.close(read_end)
+            _init(parent, limits.cpu_seconds, limits.memory_bytes)
+            with Connection(write_end, readable=False) as out:
+                try:
+                    answer: tuple[bool, Any] = (True, _call(_apply, (func, args, kwargs)))
+                except Exception as exc:
+                    answer = (False, exc)
+                try:
+                    out.send(answer)
+                except Exception as exc:  # a result or exception that cannot be pickled
+                    out.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    answered, answer, reason = _answer(pid, read_end, limits)
+    if not answered:
+        raise WorkerDied(reason)
+    ok, value = answer
+    if not ok:
+        raise value
+    return cast(R, value)
+
+
+def _answer(pid: int, read_end: int, limits: WorkerLimits) -> tuple[bool, Any, str]:
+    """What the child ``pid`` sends back on ``read_end`` (closed here), or why it never
+    will; the child is reaped either way. The pipe's end is not waited for alone: a child that
+    another thread of the worker forked at the same moment may hold its write end too."""
+    wall = max(60, (limits.cpu_seconds or 600) * 10)  # a loaded machine is slow
+    deadline = time.monotonic() + wall
+    ended: int | None = None  # the child's wait status, once reaped
+    with Connection(read_end, writable=False) as back:
+        try:
+            while True:
+                if back.poll(0.2):
+                    try:
+                        return True, back.recv(), ""
+                    except (EOFError, OSError):  # it died before it answered
+                        break
+                try:
+                    done, status = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:  # reaped by a SIGCHLD handler of the worker's
+                    return False, None, "the process reading it ended without an answer"
+                if done:
+                    ended = status
+                    if back.poll(0):  # it answered, then ended
+                        with contextlib.suppress(EOFError, OSError):
+                            return True, back.recv(), ""
+                    break
+                if time.monotonic() > deadline:
+                    return False, None, f"reading it did not finish within {wall} s"
+            if ended is None:
+                ended = os.waitpid(pid, 0)[1]
+            return False, None, limits.describe_signal(os.waitstatus_to_exitcode(ended))
+        finally:
+            if ended is None:  # answered, timed out or interrupted: it must not linger
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(OSError):
+                    os.waitpid(pid, 0)
+
+
+def _apply(call: tuple[Callable[..., R], tuple[Any, ...], dict[str, Any] | None]) -> R:
+    func, args, kwargs = call
+    return func(*args, **(kwargs or {}))
+
+
+class IsolatedExecutor(Executor):
+    """Another executor (a Dask client's ``get_executor()``) whose every call runs in a
+    child process forked for it on the worker that takes it, under ``limits`` (see the module
+    docs). :func:`run_isolated` turns a :class:`WorkerDied` into that input's ``on_death``."""
+
+    def __init__(self, inner: Executor, limits: WorkerLimits | None = None) -> None:
+        self.inner = inner
+        self.limits = limits or WorkerLimits()
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        # the arguments travel packed: an executor may take keywords of its own (Dask's do)
+        return self.inner.submit(isolated_call, self.limits, fn, args, kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            self.inner.shutdown(wait=wait, cancel_futures=True)
+        else:
+            self.inner.shutdown(wait=wait)
+
+
+def probe(paths: Sequence[str]) -> tuple[str, list[str]]:
+    """What a worker of another executor says before a run: the version of this package it
+    has, and which of ``paths`` (absolute) it cannot read (a file it cannot open, a folder it
+    cannot list)."""
+    missing = []
+    for path in paths:
+        mode = os.R_OK | (os.X_OK if Path(path).is_dir() else 0)
+        if not Path(path).exists() or not os.access(path, mode):
+            missing.append(path)
+    return __version__, missing
+
+
 # -- in the parent ------------------------------------------------------------------------
 
 
@@ -223,8 +365,10 @@ def run_isolated(
 
     ``func`` must be a module-level function (it is sent to the workers). With ``executor``
     (any :class:`concurrent.futures.Executor`, a Dask client's included) the items are simply
-    submitted to it and an exception from one item is that item's ``on_error``; the limits
-    and the recovery from dead workers apply to the default process pool only."""
+    submitted to it and an exception from one item is that item's ``on_error``; ``limits``
+    apply to the default process pool only (an :class:`IsolatedExecutor` carries its own).
+    An item whose process died on the executor's worker (:class:`WorkerDied`, Dask's
+    ``KilledWorker``) is its ``on_death``."""
     limits = limits or WorkerLimits()
     if executor is not None:
         futures = {executor.submit(func, item): i for i, item in enumerate(items)}
@@ -232,8 +376,13 @@ def run_isolated(
             i = futures[future]
             try:
                 yield i, future.result()
+            except WorkerDied as exc:
+                yield i, on_death(items[i], exc.reason)
             except Exception as exc:
-                yield i, on_error(items[i], exc)
+                if type(exc).__name__ == "KilledWorker":  # Dask's, not imported for it
+                    yield i, on_death(items[i], _killed_worker(exc))
+                else:
+                    yield i, on_error(items[i], exc)
         return
     run = _Run(func, items, limits, on_death, on_error)
     pending = collections.deque(range(len(items)))
@@ -268,6 +417,12 @@ def _context() -> multiprocessing.context.DefaultContext:
         # the fork context offers what the default one does; typeshed types them apart
         return cast(multiprocessing.context.DefaultContext, multiprocessing.get_context("fork"))
     return multiprocessing.get_context()
+
+
+def _killed_worker(exc: Exception) -> str:
+    """Why Dask gave up on an input: every worker it was sent to died while reading it."""
+    return ("every Dask worker it was sent to died while reading it (the cluster's "
+            f"KilledWorker: {exc})")
 
 
 def _as_completed(futures: dict[Future[R], int]) -> Iterator[Future[R]]:
