@@ -5,8 +5,9 @@ Exit codes, one policy for every command:
 * 0: every input was read (and, for ``validate``, no file has findings at error level);
 * 1: ``validate`` only: some file has findings at error level;
 * 2: some input could not be read (each is named, and the others are still processed and
-  written), no input was found at all, a list, reference or profile given cannot be used, an
-  output cannot be written, or the command line is wrong;
+  written), no input was found at all, a list, reference or profile given cannot be used, the
+  Dask cluster named with ``--scheduler`` cannot be used, an output cannot be written, or the
+  command line is wrong;
 * 130: interrupted (Ctrl-C).
 
 An unexpected failure ends in one line naming the command and its inputs and asking for a
@@ -39,7 +40,8 @@ EXIT_CODES = (
     (1, "`validate` only: some file has findings at error level"),
     (2, "some input could not be read (each is named; the others are still processed and "
         "their outputs written), no input was found at all, a list, reference or profile "
-        "given cannot be used, an output cannot be written, or the command line is wrong"),
+        "given cannot be used, the Dask cluster named with `--scheduler` cannot be used, an "
+        "output cannot be written, or the command line is wrong"),
     (130, "interrupted (Ctrl-C); nothing half-written is left"),
 )
 """The exit-code policy of every command, as ``docs/cli.md`` lists it."""
