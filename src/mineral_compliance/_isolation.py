@@ -24,10 +24,11 @@ Results come back as ``(index, result)`` pairs in completion order.
 there: a worker that dies takes its in-flight inputs with it, and the cluster's scheduler
 sends each one to another worker, until it gives up on it (Dask's ``KilledWorker``, then this
 input's ``on_death``). Wrapping that executor in :class:`IsolatedExecutor` brings the
-guarantees back on its workers: each input is read in a process forked for it on the worker
-that takes it, under the same limits, so that an input which kills, loops or exhausts its
-process costs that process only, and comes back as ``on_death`` with the reason at once. The
-worker itself, and the other inputs it holds, carry on.
+guarantees back on its workers: each thread of a worker reads its inputs in a helper process
+it forks (once, then reused, as the pool's workers are), one input at a time under the same
+limits, so that an input which kills, loops or exhausts its process costs that process only,
+and comes back as ``on_death`` with the reason at once. The worker itself, and the other
+inputs it holds, carry on; the next input gets a new helper.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ from typing import Any, Generic, TypeVar, cast
 
 from ._version import __version__
 
-__all__ = ["IsolatedExecutor", "WorkerDied", "WorkerLimits", "isolated_call", "probe",
-           "run_isolated"]
+__all__ = ["HELPER_IDLE_SECONDS", "IsolatedExecutor", "WorkerDied", "WorkerLimits",
+           "close_helpers", "isolated_call", "probe", "run_isolated"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -168,89 +169,185 @@ class WorkerDied(Exception):  # noqa: N818 - what happened, not a failure of the
         self.reason = reason
 
 
+HELPER_IDLE_SECONDS = 60.0
+"""A helper process left without work this long ends (a shared cluster's workers are not
+left holding our memory); the next call starts another."""
+
+
+@dataclass
+class _Helper:
+    """The process one thread of an executor's worker reads its inputs in, one at a time."""
+
+    pid: int
+    conn: Connection
+    limits: WorkerLimits
+    last: float
+    """When it last finished an input (``time.monotonic``)."""
+
+
+_helpers: dict[int, _Helper] = {}
+"""This process's helpers, by the thread that started each (one input at a time each)."""
+_helpers_pid = os.getpid()
+_forking = threading.Lock()
+
+
+def _helper_main(conn: Connection, parent: int, limits: WorkerLimits) -> int:
+    """The helper's life: inputs one at a time until its thread stops asking (its end of
+    the connection closed, or idle for :data:`HELPER_IDLE_SECONDS`)."""
+    _init(parent, limits.cpu_seconds, limits.memory_bytes)
+    while conn.poll(HELPER_IDLE_SECONDS):
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            break
+        try:
+            answer: tuple[bool, Any] = (True, _call(_apply, request))
+        except Exception as exc:
+            answer = (False, exc)
+        try:
+            conn.send(answer)
+        except Exception as exc:  # a result or exception that cannot be pickled
+            conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    return 0
+
+
+def _start_helper(limits: WorkerLimits) -> _Helper:
+    """A helper forked from this thread: ``os.fork`` itself, since a Dask worker is a
+    daemonic process, which :mod:`multiprocessing` forbids to have children. One fork at a
+    time, so that no helper inherits another's end of its connection."""
+    with _forking:
+        ours, theirs = multiprocessing.Pipe(duplex=True)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the helper: it never returns into the worker's own code
+            status = 1
+            try:
+                ours.close()
+                for other in _helpers.values():  # the other helpers' ends are not its own
+                    other.conn.close()
+                status = _helper_main(theirs, parent, limits)
+            finally:
+                os._exit(status)
+        theirs.close()
+    return _Helper(pid, ours, limits, time.monotonic())
+
+
+def _end(helper: _Helper) -> None:
+    """End ``helper`` and reap it (it may have ended already)."""
+    helper.conn.close()
+    with contextlib.suppress(OSError):
+        os.kill(helper.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(helper.pid, 0)
+
+
+def close_helpers() -> None:
+    """End the helper processes of this process (they hold the code they were forked with:
+    after changing it, in tests)."""
+    while _helpers:
+        _end(_helpers.popitem()[1])
+
+
+def _helper(limits: WorkerLimits) -> _Helper:
+    """This thread's helper, alive and under ``limits``: a new one when it has none, when
+    its helper has ended or is about to end for idleness, or runs under other limits."""
+    global _helpers_pid
+    if _helpers_pid != os.getpid():  # a fork of a process that had helpers: not ours
+        _helpers.clear()
+        _helpers_pid = os.getpid()
+    key = threading.get_ident()
+    helper = _helpers.get(key)
+    if helper is not None:
+        try:
+            ended = os.waitpid(helper.pid, os.WNOHANG)[0] != 0
+        except ChildProcessError:
+            ended = True
+        if (ended or helper.limits != limits
+                or time.monotonic() - helper.last > HELPER_IDLE_SECONDS / 2):
+            del _helpers[key]
+            _end(helper)
+            helper = None
+    if helper is None:
+        helper = _helpers[key] = _start_helper(limits)
+    return helper
+
+
 def isolated_call(limits: WorkerLimits, func: Callable[..., R], args: tuple[Any, ...] = (),
                   kwargs: dict[str, Any] | None = None) -> R:
-    """``func(*args, **kwargs)`` in a child process forked for it, under ``limits``: what an
+    """``func(*args, **kwargs)`` in this thread's helper process, under ``limits``: what an
     :class:`IsolatedExecutor` runs on the worker that takes the call. Returns what ``func``
     returns, raises what it raises, and raises :class:`WorkerDied` with the reason when the
-    child dies (killed, over its CPU time, or not done within ten times that in wall time).
+    helper dies under it (killed, over the CPU time allowed per input, or not done within
+    ten times that in wall time); the next call starts another helper.
 
-    ``os.fork`` itself, not :mod:`multiprocessing`: a Dask worker is a daemonic process,
-    which ``multiprocessing`` forbids to have children. Where there is no ``fork``
-    (Windows), the call runs in the worker itself, without the limits."""
+    The helper is forked once and reused, as the default pool's workers are: forking a
+    Dask worker for every input costs more than reading most inputs. Where there is no
+    ``fork`` (Windows), the call runs in the worker itself, without the limits."""
     if not hasattr(os, "fork"):
         return func(*args, **(kwargs or {}))
-    read_end, write_end = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # the child: it never returns into the worker's own code
-        status = 1
-        try:
-            os.close(read_end)
-            _init(parent, limits.cpu_seconds, limits.memory_bytes)
-            with Connection(write_end, readable=False) as out:
-                try:
-                    answer: tuple[bool, Any] = (True, _call(_apply, (func, args, kwargs)))
-                except Exception as exc:
-                    answer = (False, exc)
-                try:
-                    out.send(answer)
-                except Exception as exc:  # a result or exception that cannot be pickled
-                    out.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    answered, answer, reason = _answer(pid, read_end, limits)
-    if not answered:
-        raise WorkerDied(reason)
-    ok, value = answer
-    if not ok:
-        raise value
-    return cast(R, value)
+    for _attempt in range(2):
+        helper = _helper(limits)
+        state, value = _ask(helper, (func, args, kwargs))
+        if state == "answer":
+            helper.last = time.monotonic()
+            ok, result = value
+            if not ok:
+                raise result
+            return cast(R, result)
+        del _helpers[threading.get_ident()]
+        _end(helper)
+        if state == "died":
+            raise WorkerDied(value)
+        # "idle": it ended for idleness as the input was sent, without reading it: again
+    raise WorkerDied("the process reading it ended without an answer, twice")
 
 
-def _answer(pid: int, read_end: int, limits: WorkerLimits) -> tuple[bool, Any, str]:
-    """What the child ``pid`` sends back on ``read_end`` (closed here), or why it never
-    will; the child is reaped either way. The pipe's end is not waited for alone: a child that
-    another thread of the worker forked at the same moment may hold its write end too."""
+def _ask(helper: _Helper, request: tuple[Any, ...]) -> tuple[str, Any]:
+    """Send ``helper`` one input and wait for it: ``("answer", (ok, value))``,
+    ``("died", reason)``, or ``("idle", None)`` when it had ended without reading it."""
+    try:
+        helper.conn.send(request)
+    except OSError:  # it ended (idle) before the input got there
+        return "idle", None
+    limits = helper.limits
     wall = max(60, (limits.cpu_seconds or 600) * 10)  # a loaded machine is slow
     deadline = time.monotonic() + wall
-    ended: int | None = None  # the child's wait status, once reaped
-    with Connection(read_end, writable=False) as back:
+    while True:
+        if helper.conn.poll(0.2):
+            try:
+                return "answer", helper.conn.recv()
+            except (EOFError, OSError):  # it died before it answered
+                status = _reap(helper.pid)
+                break
         try:
-            while True:
-                if back.poll(0.2):
-                    try:
-                        return True, back.recv(), ""
-                    except (EOFError, OSError):  # it died before it answered
-                        break
-                try:
-                    done, status = os.waitpid(pid, os.WNOHANG)
-                except ChildProcessError:  # reaped by a SIGCHLD handler of the worker's
-                    return False, None, "the process reading it ended without an answer"
-                if done:
-                    ended = status
-                    if back.poll(0):  # it answered, then ended
-                        with contextlib.suppress(EOFError, OSError):
-                            return True, back.recv(), ""
-                    break
-                if time.monotonic() > deadline:
-                    return False, None, f"reading it did not finish within {wall} s"
-            if ended is None:
-                ended = os.waitpid(pid, 0)[1]
-            return False, None, limits.describe_signal(os.waitstatus_to_exitcode(ended))
-        finally:
-            if ended is None:  # answered, timed out or interrupted: it must not linger
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-                with contextlib.suppress(OSError):
-                    os.waitpid(pid, 0)
+            done, status = os.waitpid(helper.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped by a SIGCHLD handler of the worker's
+            return "died", "the process reading it ended without an answer"
+        if done:
+            if helper.conn.poll(0):  # it answered, then ended
+                with contextlib.suppress(EOFError, OSError):
+                    return "answer", helper.conn.recv()
+            break
+        if time.monotonic() > deadline:
+            return "died", f"reading it did not finish within {wall} s"
+    if status is None:
+        return "died", "the process reading it ended without an answer"
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
+        return "idle", None
+    return "died", limits.describe_signal(code)
 
 
 def _apply(call: tuple[Callable[..., R], tuple[Any, ...], dict[str, Any] | None]) -> R:
     func, args, kwargs = call
     return func(*args, **(kwargs or {}))
+
+
+def _reap(pid: int) -> int | None:
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
 
 
 class IsolatedExecutor(Executor):

@@ -131,12 +131,14 @@ def _killing_load(job: loading.Job) -> loading.Loaded:
     return _REAL_LOAD(job)
 
 
-def _patch_load() -> None:  # runs in each worker
+def _patch_load() -> None:  # runs in each worker; its helpers hold the code they began with
     loading.load = _killing_load
+    _isolation.close_helpers()
 
 
 def _restore_load() -> None:
     loading.load = _REAL_LOAD
+    _isolation.close_helpers()
 
 
 def test_a_file_that_kills_its_process_on_a_worker_is_unreadable_with_the_reason(
@@ -300,3 +302,4 @@ def test_workers_that_cannot_read_the_inputs_are_refused_before_reading(
     assert " runs mineral-compliance 0.0.1, this is " in older
     assert older.endswith("(install the same version on every worker: the outputs depend on "
                           "it)")
+
