@@ -358,10 +358,19 @@ class IsolatedExecutor(Executor):
     def __init__(self, inner: Executor, limits: WorkerLimits | None = None) -> None:
         self.inner = inner
         self.limits = limits or WorkerLimits()
+        self.cancelled = 0
+        """Calls the inner executor cancelled rather than ran: a Dask client cancels every
+        call in flight when it loses its scheduler."""
 
     def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
         # the arguments travel packed: an executor may take keywords of its own (Dask's do)
-        return self.inner.submit(isolated_call, self.limits, fn, args, kwargs)
+        future = self.inner.submit(isolated_call, self.limits, fn, args, kwargs)
+        future.add_done_callback(self._count)
+        return future
+
+    def _count(self, future: Future[Any]) -> None:
+        if future.cancelled():
+            self.cancelled += 1
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if cancel_futures:

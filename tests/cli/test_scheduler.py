@@ -10,10 +10,13 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -303,3 +306,78 @@ def test_workers_that_cannot_read_the_inputs_are_refused_before_reading(
     assert older.endswith("(install the same version on every worker: the outputs depend on "
                           "it)")
 
+
+_MARKER: list[Path] = []
+
+
+def _slow_load(job: loading.Job) -> loading.Loaded:
+    if job.label.endswith(KILLER):
+        _MARKER[0].touch()  # the run has begun: the test may take the scheduler away
+        time.sleep(120)
+    return _REAL_LOAD(job)
+
+
+def _patch_slow(marker: str) -> None:  # runs in each worker
+    _MARKER[:] = [Path(marker)]
+    loading.load = _slow_load
+    _isolation.close_helpers()
+
+
+@contextmanager
+def _separate_cluster(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A scheduler and one worker, each a process of its own as on a real cluster (so that
+    the scheduler can be killed): its address and the scheduler's process."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    address_file = tmp_path / "scheduler.json"
+    log = (tmp_path / "cluster.log").open("wb")
+    started = []
+    try:
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+             "--port", "0", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
+             "--scheduler-file", str(address_file)], env=env, stdout=log, stderr=log))
+        deadline = time.monotonic() + 60
+        while not (address_file.exists() and address_file.stat().st_size):
+            assert time.monotonic() < deadline, "the scheduler did not start"
+            time.sleep(0.1)
+        address = json.loads(address_file.read_text())["address"]
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1",
+             "--nthreads", "1", "--no-dashboard", "--local-directory", str(tmp_path)],
+            env=env, stdout=log, stderr=log))
+        yield address, started[0]
+    finally:
+        for proc in reversed(started):
+            proc.kill()
+            proc.wait(timeout=30)
+        log.close()
+
+
+def test_a_scheduler_lost_during_the_run_writes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    marker, out = tmp_path / "begun", tmp_path / "out"
+    with _separate_cluster(tmp_path) as (address, scheduler):
+        with distributed.Client(address, set_as_default=False) as c:
+            c.wait_for_workers(1, timeout=60)
+            c.run(_patch_slow, str(marker))
+
+        def take_it_away() -> None:
+            deadline = time.monotonic() + 120
+            while not marker.exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            scheduler.kill()
+
+        threading.Thread(target=take_it_away, daemon=True).start()
+        start = time.monotonic()
+        code = main(["consolidate", str(DEMO), "-o", str(out), "--scheduler", address,
+                     "--no-progress"])
+        took = time.monotonic() - start
+    captured = capsys.readouterr()
+    assert marker.exists() and code == 2 and not out.exists()
+    assert took < 60  # not the 120 s the file would take, nor a wait for the scheduler
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err  # no traceback from Dask's reconnection attempts
+    assert lines[0].startswith(f"error: the Dask scheduler at {address} went away during the "
+                               "run (")
+    assert lines[0].endswith(" not read); nothing was written (run the command again once the "
+                             "cluster is back)")

@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import contextlib
 import glob
+import logging
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
@@ -162,10 +163,31 @@ def executor_from(args: argparse.Namespace,
     except (OSError, ValueError) as exc:
         raise SchedulerError(f"cannot connect to the Dask scheduler at {address}: {exc}",
                              address=address) from exc
-    with client:
+    with _quiet(bool(getattr(args, "debug", False))), client:
         named = getattr(args, "paths", None) if paths is None else paths
         _check_workers(client, address, _anchors(named or []))
-        yield IsolatedExecutor(client.get_executor(pure=False))  # a file can change: reread it
+        executor = IsolatedExecutor(client.get_executor(pure=False))  # a file can change
+        yield executor
+        if executor.cancelled or client.status != "running":
+            # its files would otherwise be listed unreadable, and their suppliers told so
+            raise SchedulerError(
+                f"the Dask scheduler at {address} went away during the run "
+                f"({counted(executor.cancelled, 'file')} not read); nothing was written",
+                address=address, hint="run the command again once the cluster is back")
+
+
+@contextlib.contextmanager
+def _quiet(debug: bool) -> Iterator[None]:
+    """Dask's own log records stay out of the command's output (a lost scheduler is logged
+    as tracebacks, while the command says it in one line), unless ``--debug``."""
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    if not debug:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _reach(address: str) -> None:
