@@ -135,8 +135,8 @@ def executor_from(args: argparse.Namespace,
                   paths: Sequence[Path | str] | None = None) -> Iterator[Executor | None]:
     """Where a command reads its inputs, for the ``with`` block: None (this machine's
     process pool) unless ``--scheduler ADDRESS`` (``_parser._scheduler_option``) names a Dask
-    cluster, then the cluster's executor, each file read in a process of its own on the
-    worker that takes it, under the same per-file limits as here::
+    cluster, then the cluster's executor, each worker thread reading its files in a helper
+    process of its own, under the same per-file limits as here::
 
         with executor_from(args) as executor:
             result = consolidate(args.paths, ..., executor=executor)
@@ -146,7 +146,8 @@ def executor_from(args: argparse.Namespace,
     package and can read every input named (``paths``, by default ``args.paths``; the demo
     templates when none is; for a pattern, the folder it starts from). Raises
     :class:`~mineral_compliance.errors.SchedulerError` saying which, also when Dask is not
-    installed."""
+    installed. A scheduler lost during the block raises it too, on leaving the block: the
+    files it did not read would otherwise be listed as unreadable."""
     address = getattr(args, "scheduler", None)
     if not address:
         yield None

@@ -92,9 +92,9 @@ def _scheduler_option(p: argparse.ArgumentParser) -> None:
         "--scheduler", metavar="ADDRESS", default=None,
         help="read the files on the Dask cluster whose scheduler is at ADDRESS (e.g. "
              "tcp://10.0.0.5:8786; needs mineral-compliance[dask], and the same version "
-             "installed on every worker), each file in a process of its own under the same "
-             "limits as here. The inputs must be at the same absolute path on every worker "
-             "(a shared folder); the outputs are the same bytes as a run on this machine")
+             "installed on every worker), under the same per-file limits as here. The inputs "
+             "must be at the same absolute path on every worker (a shared folder); the "
+             "outputs are the same bytes as a run on this machine (docs/cluster.md)")
 
 
 def _disclosure_inputs(p: argparse.ArgumentParser) -> None:
