@@ -235,3 +235,23 @@ def test_a_helper_left_idle_ends_and_the_next_input_gets_another(
         assert _isolation.isolated_call(limits, os.getpid) not in (first, os.getpid())
     finally:
         _isolation.close_helpers()
+
+
+def _descriptors() -> list[int]:
+    return sorted(int(p.name) for p in Path("/proc/self/fd").iterdir())
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
+def test_a_helper_holds_none_of_its_workers_descriptors(tmp_path: Path) -> None:
+    """A socket of the worker's that a helper held open would not end when the worker
+    closes it; a helper keeps the standard streams and its own connection only."""
+    from mineral_compliance._isolation import close_helpers, isolated_call
+
+    with (tmp_path / "held").open("w") as held:
+        try:
+            inside = isolated_call(WorkerLimits(cpu_seconds=5), _descriptors)
+        finally:
+            close_helpers()
+        assert held.fileno() in _descriptors()
+        assert held.fileno() not in inside
+    assert inside[:3] == [0, 1, 2] and len(inside) <= 5  # its connection, the listing's own

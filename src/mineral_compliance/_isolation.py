@@ -36,6 +36,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -222,14 +223,29 @@ def _start_helper(limits: WorkerLimits) -> _Helper:
         if pid == 0:  # the helper: it never returns into the worker's own code
             status = 1
             try:
-                ours.close()
-                for other in _helpers.values():  # the other helpers' ends are not its own
-                    other.conn.close()
+                _detach(theirs.fileno())
                 status = _helper_main(theirs, parent, limits)
             finally:
                 os._exit(status)
         theirs.close()
     return _Helper(pid, ours, limits, time.monotonic())
+
+
+def _detach(keep: int) -> None:
+    """In a new helper: let go of what it inherited from the worker. What the worker had
+    allocated is never collected here (its finalisers would close descriptors by number),
+    and every descriptor but the standard streams and ``keep`` is closed: a socket of the
+    worker's that the helper held open would not end when the worker closes it."""
+    gc.freeze()
+    os.closerange(3, keep)
+    os.closerange(keep + 1, _max_descriptor())
+
+
+def _max_descriptor() -> int:
+    try:
+        return max(int(p.name) for p in Path("/proc/self/fd").iterdir()) + 1
+    except (OSError, ValueError):
+        return os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 4096
 
 
 def _end(helper: _Helper) -> None:
