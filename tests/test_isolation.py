@@ -193,3 +193,65 @@ def test_workers_start_whatever_the_default_start_method() -> None:
         proc = subprocess.run([sys.executable, "-c", script, method], capture_output=True,
                               text=True, timeout=120, check=False)
         assert proc.stdout.strip() == "[(0, 1), (1, 2), (2, 3)]", (method, proc.stderr)
+
+
+def _suicide() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_thread_reads_in_one_helper_until_an_input_kills_it() -> None:
+    from mineral_compliance._isolation import WorkerDied, close_helpers, isolated_call
+
+    limits = WorkerLimits(cpu_seconds=5, memory_bytes=512 * 1024**2)
+    try:
+        first = isolated_call(limits, os.getpid)
+        assert first != os.getpid()
+        assert isolated_call(limits, os.getpid) == first  # forked once, then reused
+        with pytest.raises(ValueError, match="invalid literal"):
+            isolated_call(limits, int, ("not a number",))  # raised, as it was raised there
+        assert isolated_call(limits, os.getpid) == first
+        with pytest.raises(WorkerDied, match=r"killed \(SIGKILL"):
+            isolated_call(limits, _suicide)
+        second = isolated_call(limits, os.getpid)
+        assert second not in (first, os.getpid())
+        with pytest.raises(OSError):
+            os.waitpid(first, os.WNOHANG)  # the dead helper was reaped
+    finally:
+        close_helpers()
+
+
+def test_a_helper_left_idle_ends_and_the_next_input_gets_another(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from mineral_compliance import _isolation
+
+    monkeypatch.setattr(_isolation, "HELPER_IDLE_SECONDS", 0.5)
+    limits = WorkerLimits(cpu_seconds=5)
+    try:
+        first = _isolation.isolated_call(limits, os.getpid)
+        time.sleep(1.5)
+        assert os.waitpid(first, os.WNOHANG)[0] == first  # it ended by itself
+        helper = next(iter(_isolation._helpers.values()))
+        helper.last = time.monotonic()  # as if it had just worked: found ended all the same
+        assert _isolation.isolated_call(limits, os.getpid) not in (first, os.getpid())
+    finally:
+        _isolation.close_helpers()
+
+
+def _descriptors() -> list[int]:
+    return sorted(int(p.name) for p in Path("/proc/self/fd").iterdir())
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
+def test_a_helper_holds_none_of_its_workers_descriptors(tmp_path: Path) -> None:
+    """A socket of the worker's that a helper held open would not end when the worker
+    closes it; a helper keeps the standard streams and its own connection only."""
+    from mineral_compliance._isolation import close_helpers, isolated_call
+
+    with (tmp_path / "held").open("w") as held:
+        try:
+            inside = isolated_call(WorkerLimits(cpu_seconds=5), _descriptors)
+        finally:
+            close_helpers()
+        assert held.fileno() in _descriptors()
+        assert held.fileno() not in inside
+    assert inside[:3] == [0, 1, 2] and len(inside) <= 5  # its connection, the listing's own

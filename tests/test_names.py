@@ -112,3 +112,26 @@ def test_name_keys_drop_legal_forms_and_keep_what_names_the_facility() -> None:
     assert normalise_id(" cid 1234 ") == "CID001234"
     assert metal_key("Tin (Sn)") == metal_key("TIN") == "tin"
     assert is_placeholder("N/A") and not is_placeholder("Timah")
+
+
+def test_a_region_name_two_subdivisions_share_gets_the_same_code_in_every_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """pycountry returns a country's subdivisions as a set, iterated in an order that
+    differs between processes; a consolidation's outputs must not depend on it."""
+    import pycountry
+
+    from mineral_compliance import names
+
+    subdivisions = list(pycountry.subdivisions.get(  # type: ignore[no-untyped-call]
+        country_code="UZ"))
+    assert sorted(s.code for s in subdivisions if s.name == "Toshkent") == ["UZ-TK", "UZ-TO"]
+    answers = set()
+    for order in (subdivisions, subdivisions[::-1]):
+        names._regions.cache_clear()
+        names.region_code.cache_clear()
+        monkeypatch.setattr(pycountry.subdivisions, "get",
+                            lambda order=order, **_: order)
+        answers.add(names.region_code("UZ", "Toshkent"))
+    names._regions.cache_clear()
+    names.region_code.cache_clear()
+    assert answers == {"UZ-TK"}

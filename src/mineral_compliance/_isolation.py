@@ -19,6 +19,16 @@ What a batch of five thousand supplier files needs from its workers:
   handled once, by the parent.
 
 Results come back as ``(index, result)`` pairs in completion order.
+
+**On another executor** (a Dask cluster's, given as ``executor``) the pool above is not
+there: a worker that dies takes its in-flight inputs with it, and the cluster's scheduler
+sends each one to another worker, until it gives up on it (Dask's ``KilledWorker``, then this
+input's ``on_death``). Wrapping that executor in :class:`IsolatedExecutor` brings the
+guarantees back on its workers: each thread of a worker reads its inputs in a helper process
+it forks (once, then reused, as the pool's workers are), one input at a time under the same
+limits, so that an input which kills, loops or exhausts its process costs that process only,
+and comes back as ``on_death`` with the reason at once. The worker itself, and the other
+inputs it holds, carry on; the next input gets a new helper.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -37,9 +48,13 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Generic, TypeVar, cast
+from pathlib import Path
+from typing import Any, Generic, TypeVar, cast
 
-__all__ = ["WorkerLimits", "run_isolated"]
+from ._version import __version__
+
+__all__ = ["HELPER_IDLE_SECONDS", "IsolatedExecutor", "WorkerDied", "WorkerLimits",
+           "close_helpers", "isolated_call", "probe", "run_isolated"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -143,6 +158,255 @@ def _solo_main(conn: Connection, parent: int, limits: WorkerLimits,
     conn.close()
 
 
+# -- on another executor's worker -----------------------------------------------------------
+
+
+class WorkerDied(Exception):  # noqa: N818 - what happened, not a failure of the caller
+    """The process forked to run one input on another executor's worker died; ``reason``
+    says how, in words (what ``on_death`` is given)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+HELPER_IDLE_SECONDS = 60.0
+"""A helper process left without work this long ends (a shared cluster's workers are not
+left holding our memory); the next call starts another."""
+
+
+@dataclass
+class _Helper:
+    """The process one thread of an executor's worker reads its inputs in, one at a time."""
+
+    pid: int
+    conn: Connection
+    limits: WorkerLimits
+    last: float
+    """When it last finished an input (``time.monotonic``)."""
+
+
+_helpers: dict[int, _Helper] = {}
+"""This process's helpers, by the thread that started each (one input at a time each)."""
+_helpers_pid = os.getpid()
+_forking = threading.Lock()
+
+
+def _helper_main(conn: Connection, parent: int, limits: WorkerLimits) -> int:
+    """The helper's life: inputs one at a time until its thread stops asking (its end of
+    the connection closed, or idle for :data:`HELPER_IDLE_SECONDS`)."""
+    _init(parent, limits.cpu_seconds, limits.memory_bytes)
+    while conn.poll(HELPER_IDLE_SECONDS):
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            break
+        try:
+            answer: tuple[bool, Any] = (True, _call(_apply, request))
+        except Exception as exc:
+            answer = (False, exc)
+        try:
+            conn.send(answer)
+        except Exception as exc:  # a result or exception that cannot be pickled
+            conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    return 0
+
+
+def _start_helper(limits: WorkerLimits) -> _Helper:
+    """A helper forked from this thread: ``os.fork`` itself, since a Dask worker is a
+    daemonic process, which :mod:`multiprocessing` forbids to have children. One fork at a
+    time, so that no helper inherits another's end of its connection."""
+    with _forking:
+        ours, theirs = multiprocessing.Pipe(duplex=True)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the helper: it never returns into the worker's own code
+            status = 1
+            try:
+                _detach(theirs.fileno())
+                status = _helper_main(theirs, parent, limits)
+            finally:
+                os._exit(status)
+        theirs.close()
+    return _Helper(pid, ours, limits, time.monotonic())
+
+
+def _detach(keep: int) -> None:
+    """In a new helper: let go of what it inherited from the worker. What the worker had
+    allocated is never collected here (its finalisers would close descriptors by number),
+    and every descriptor but the standard streams and ``keep`` is closed: a socket of the
+    worker's that the helper held open would not end when the worker closes it."""
+    gc.freeze()
+    os.closerange(3, keep)
+    os.closerange(keep + 1, _max_descriptor())
+
+
+def _max_descriptor() -> int:
+    try:
+        return max(int(p.name) for p in Path("/proc/self/fd").iterdir()) + 1
+    except (OSError, ValueError):
+        return os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 4096
+
+
+def _end(helper: _Helper) -> None:
+    """End ``helper`` and reap it (it may have ended already)."""
+    helper.conn.close()
+    with contextlib.suppress(OSError):
+        os.kill(helper.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(helper.pid, 0)
+
+
+def close_helpers() -> None:
+    """End the helper processes of this process (they hold the code they were forked with:
+    after changing it, in tests)."""
+    while _helpers:
+        _end(_helpers.popitem()[1])
+
+
+def _helper(limits: WorkerLimits) -> _Helper:
+    """This thread's helper, alive and under ``limits``: a new one when it has none, when
+    its helper has ended or is about to end for idleness, or runs under other limits."""
+    global _helpers_pid
+    if _helpers_pid != os.getpid():  # a fork of a process that had helpers: not ours
+        _helpers.clear()
+        _helpers_pid = os.getpid()
+    key = threading.get_ident()
+    helper = _helpers.get(key)
+    if helper is not None:
+        try:
+            ended = os.waitpid(helper.pid, os.WNOHANG)[0] != 0
+        except ChildProcessError:
+            ended = True
+        if (ended or helper.limits != limits
+                or time.monotonic() - helper.last > HELPER_IDLE_SECONDS / 2):
+            del _helpers[key]
+            _end(helper)
+            helper = None
+    if helper is None:
+        helper = _helpers[key] = _start_helper(limits)
+    return helper
+
+
+def isolated_call(limits: WorkerLimits, func: Callable[..., R], args: tuple[Any, ...] = (),
+                  kwargs: dict[str, Any] | None = None) -> R:
+    """``func(*args, **kwargs)`` in this thread's helper process, under ``limits``: what an
+    :class:`IsolatedExecutor` runs on the worker that takes the call. Returns what ``func``
+    returns, raises what it raises, and raises :class:`WorkerDied` with the reason when the
+    helper dies under it (killed, over the CPU time allowed per input, or not done within
+    ten times that in wall time); the next call starts another helper.
+
+    The helper is forked once and reused, as the default pool's workers are: forking a
+    Dask worker for every input costs more than reading most inputs. Where there is no
+    ``fork`` (Windows), the call runs in the worker itself, without the limits."""
+    if not hasattr(os, "fork"):
+        return func(*args, **(kwargs or {}))
+    for _attempt in range(2):
+        helper = _helper(limits)
+        state, value = _ask(helper, (func, args, kwargs))
+        if state == "answer":
+            helper.last = time.monotonic()
+            ok, result = value
+            if not ok:
+                raise result
+            return cast(R, result)
+        del _helpers[threading.get_ident()]
+        _end(helper)
+        if state == "died":
+            raise WorkerDied(value)
+        # "idle": it ended for idleness as the input was sent, without reading it: again
+    raise WorkerDied("the process reading it ended without an answer, twice")
+
+
+def _ask(helper: _Helper, request: tuple[Any, ...]) -> tuple[str, Any]:
+    """Send ``helper`` one input and wait for it: ``("answer", (ok, value))``,
+    ``("died", reason)``, or ``("idle", None)`` when it had ended without reading it."""
+    try:
+        helper.conn.send(request)
+    except OSError:  # it ended (idle) before the input got there
+        return "idle", None
+    limits = helper.limits
+    wall = max(60, (limits.cpu_seconds or 600) * 10)  # a loaded machine is slow
+    deadline = time.monotonic() + wall
+    while True:
+        if helper.conn.poll(0.2):
+            try:
+                return "answer", helper.conn.recv()
+            except (EOFError, OSError):  # it died before it answered
+                status = _reap(helper.pid)
+                break
+        try:
+            done, status = os.waitpid(helper.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped by a SIGCHLD handler of the worker's
+            return "died", "the process reading it ended without an answer"
+        if done:
+            if helper.conn.poll(0):  # it answered, then ended
+                with contextlib.suppress(EOFError, OSError):
+                    return "answer", helper.conn.recv()
+            break
+        if time.monotonic() > deadline:
+            return "died", f"reading it did not finish within {wall} s"
+    if status is None:
+        return "died", "the process reading it ended without an answer"
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
+        return "idle", None
+    return "died", limits.describe_signal(code)
+
+
+def _apply(call: tuple[Callable[..., R], tuple[Any, ...], dict[str, Any] | None]) -> R:
+    func, args, kwargs = call
+    return func(*args, **(kwargs or {}))
+
+
+def _reap(pid: int) -> int | None:
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
+
+
+class IsolatedExecutor(Executor):
+    """Another executor (a Dask client's ``get_executor()``) whose every call runs in a
+    child process forked for it on the worker that takes it, under ``limits`` (see the module
+    docs). :func:`run_isolated` turns a :class:`WorkerDied` into that input's ``on_death``."""
+
+    def __init__(self, inner: Executor, limits: WorkerLimits | None = None) -> None:
+        self.inner = inner
+        self.limits = limits or WorkerLimits()
+        self.cancelled = 0
+        """Calls the inner executor cancelled rather than ran: a Dask client cancels every
+        call in flight when it loses its scheduler."""
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        # the arguments travel packed: an executor may take keywords of its own (Dask's do)
+        future = self.inner.submit(isolated_call, self.limits, fn, args, kwargs)
+        future.add_done_callback(self._count)
+        return future
+
+    def _count(self, future: Future[Any]) -> None:
+        if future.cancelled():
+            self.cancelled += 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            self.inner.shutdown(wait=wait, cancel_futures=True)
+        else:
+            self.inner.shutdown(wait=wait)
+
+
+def probe(paths: Sequence[str]) -> tuple[str, list[str]]:
+    """What a worker of another executor says before a run: the version of this package it
+    has, and which of ``paths`` (absolute) it cannot read (a file it cannot open, a folder it
+    cannot list)."""
+    missing = []
+    for path in paths:
+        mode = os.R_OK | (os.X_OK if Path(path).is_dir() else 0)
+        if not Path(path).exists() or not os.access(path, mode):
+            missing.append(path)
+    return __version__, missing
+
+
 # -- in the parent ------------------------------------------------------------------------
 
 
@@ -223,8 +487,10 @@ def run_isolated(
 
     ``func`` must be a module-level function (it is sent to the workers). With ``executor``
     (any :class:`concurrent.futures.Executor`, a Dask client's included) the items are simply
-    submitted to it and an exception from one item is that item's ``on_error``; the limits
-    and the recovery from dead workers apply to the default process pool only."""
+    submitted to it and an exception from one item is that item's ``on_error``; ``limits``
+    apply to the default process pool only (an :class:`IsolatedExecutor` carries its own).
+    An item whose process died on the executor's worker (:class:`WorkerDied`, Dask's
+    ``KilledWorker``) is its ``on_death``."""
     limits = limits or WorkerLimits()
     if executor is not None:
         futures = {executor.submit(func, item): i for i, item in enumerate(items)}
@@ -232,8 +498,13 @@ def run_isolated(
             i = futures[future]
             try:
                 yield i, future.result()
+            except WorkerDied as exc:
+                yield i, on_death(items[i], exc.reason)
             except Exception as exc:
-                yield i, on_error(items[i], exc)
+                if type(exc).__name__ == "KilledWorker":  # Dask's, not imported for it
+                    yield i, on_death(items[i], _killed_worker(exc))
+                else:
+                    yield i, on_error(items[i], exc)
         return
     run = _Run(func, items, limits, on_death, on_error)
     pending = collections.deque(range(len(items)))
@@ -268,6 +539,12 @@ def _context() -> multiprocessing.context.DefaultContext:
         # the fork context offers what the default one does; typeshed types them apart
         return cast(multiprocessing.context.DefaultContext, multiprocessing.get_context("fork"))
     return multiprocessing.get_context()
+
+
+def _killed_worker(exc: Exception) -> str:
+    """Why Dask gave up on an input: every worker it was sent to died while reading it."""
+    return ("every Dask worker it was sent to died while reading it (the cluster's "
+            f"KilledWorker: {exc})")
 
 
 def _as_completed(futures: dict[Future[R], int]) -> Iterator[Future[R]]:

@@ -19,6 +19,7 @@ reported as a finding. Exceptions are for inputs that cannot be read at all.
      +-- ProfileError                   a company profile cannot be read or is invalid
      +-- ConsolidationError             a consolidation would not account for every input row
      +-- StoreError                     a campaign store cannot be opened, migrated or used
+     +-- SchedulerError                 a Dask cluster cannot be reached or cannot read the inputs
      +-- OracleUnavailableError         LibreOffice or its Python bridge is not installed
      +-- OutputError                    an output cannot be written where it was asked for
           +-- OutputLockedError          another run is writing into the same folder
@@ -45,6 +46,7 @@ __all__ = [
     "PolicyError",
     "ProfileError",
     "ReferenceDataError",
+    "SchedulerError",
     "StoreError",
     "TemplateError",
     "UnknownTemplateError",
@@ -205,6 +207,24 @@ class StoreError(MineralComplianceError):
     be opened or migrated, a roster that cannot be read."""
 
     default_message = "the campaign store cannot proceed"
+
+
+class SchedulerError(MineralComplianceError):
+    """A Dask cluster named to read the inputs cannot be used: its scheduler does not answer
+    in time, it has no workers, its workers run another version of this package or cannot
+    see the inputs, or Dask is not installed. ``address`` is the scheduler's."""
+
+    default_message = "the Dask cluster cannot be used"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        address: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.address = address
+        super().__init__(message, hint=hint)
 
 
 class OracleUnavailableError(MineralComplianceError):

@@ -183,7 +183,10 @@ def _regions(country: str) -> dict[str, str]:
 
     index: dict[str, str] = {}
     found = pycountry.subdivisions.get(country_code=country)  # type: ignore[no-untyped-call]
-    for sub in found or ():
+    # pycountry gives a set, in an order that differs from process to process; where two
+    # subdivisions share a name (Toshkent, the city UZ-TK and the region UZ-TO) the first
+    # would win, so they are taken in code order: the same answer in every process
+    for sub in sorted(found or (), key=lambda sub: str(sub.code)):
         index.setdefault(_country_form(str(sub.name)), str(sub.code))
         index.setdefault(_country_form(str(sub.code)), str(sub.code))
     return index

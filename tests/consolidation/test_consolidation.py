@@ -263,8 +263,11 @@ def test_libreoffice_checker_on_the_company_template(tmp_path: Path) -> None:
 
 def test_the_same_code_runs_on_a_dask_cluster() -> None:
     distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    # the scheduler's metrics server on a free loopback port, not 8787 of every interface
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+                                  host="127.0.0.1", dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}
+                                  ) as cluster, \
             distributed.Client(cluster) as client:
         on_dask = consolidate([DEMO, REFUSED], executor=client.get_executor())
     local = consolidate([DEMO, REFUSED], executor=ThreadPoolExecutor(2))

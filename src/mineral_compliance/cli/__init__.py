@@ -6,7 +6,8 @@ Exit codes, one policy for every command:
 * 1: ``validate`` only: some file has findings at error level;
 * 2: some input could not be read (each is named, and the others are still processed and
   written), no input was found at all, a list, reference or profile given cannot be used, a
-  campaign store or campaign named cannot be used, an output cannot be written, or the
+  campaign store or campaign named cannot be used, the Dask cluster named with
+  ``--scheduler`` cannot be used, an output cannot be written, or the
   command line is wrong;
 * 130: interrupted (Ctrl-C).
 
@@ -41,8 +42,9 @@ EXIT_CODES = (
     (1, "`validate` only: some file has findings at error level"),
     (2, "some input could not be read (each is named; the others are still processed and "
         "their outputs written), no input was found at all, a list, reference or profile "
-        "given cannot be used, a campaign store or campaign named cannot be used, an output "
-        "cannot be written, or the command line is wrong"),
+        "given cannot be used, a campaign store or campaign named cannot be used, the Dask "
+        "cluster named with `--scheduler` cannot be used, an output cannot be written, or "
+        "the command line is wrong"),
     (130, "interrupted (Ctrl-C); nothing half-written is left"),
 )
 """The exit-code policy of every command, as ``docs/cli.md`` lists it."""

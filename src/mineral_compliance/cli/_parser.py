@@ -86,6 +86,17 @@ def _accept_option(p: argparse.ArgumentParser) -> None:
              "the previous release of each family)")
 
 
+def _scheduler_option(p: argparse.ArgumentParser) -> None:
+    """``--scheduler``: read the inputs on a Dask cluster (``cli._common.executor_from``)."""
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help="read the files on the Dask cluster whose scheduler is at ADDRESS (e.g. "
+             "tcp://10.0.0.5:8786; needs mineral-compliance[dask], and the same version "
+             "installed on every worker), under the same per-file limits as here. The inputs "
+             "must be at the same absolute path on every worker (a shared folder); the "
+             "outputs are the same bytes as a run on this machine (docs/cluster.md)")
+
+
 def _disclosure_inputs(p: argparse.ArgumentParser) -> None:
     """What every disclosure reads: a consolidation and the company profile."""
     p.add_argument("--consolidation", type=Path, default=Path("consolidation"),
@@ -192,6 +203,7 @@ def _parser() -> argparse.ArgumentParser:
                            "requester's) to OUTDIR/products/; repeatable")
     cons.add_argument("--no-progress", action="store_true",
                       help="no progress bar even on a terminal")
+    _scheduler_option(cons)
     _accept_option(cons)
     _list_options(cons)
     _campaign_commands(sub)
@@ -349,6 +361,7 @@ def _campaign_commands(sub: argparse._SubParsersAction[_Command]) -> None:
                           "reminders to that person; by default they are not stored")
     ing.add_argument("--no-progress", action="store_true",
                      help="no progress bar even on a terminal")
+    _scheduler_option(ing)
     stat = csub.add_parser("status", help="response rate, outstanding and overdue suppliers, "
                                           "submissions by status, smelters still to resolve")
     stat.set_defaults(run="campaign:run_status")

@@ -22,7 +22,7 @@ from ..errors import MineralComplianceError, StoreError
 from ..outputs import write_consolidation
 from ..store import DEFAULT_URL, Campaign, CampaignStatus, store_file
 from ..templates import reference_from_template
-from ._common import load_lists, no_input
+from ._common import executor_from, load_lists, no_input
 from .consolidate import print_consolidation
 
 
@@ -94,8 +94,9 @@ def run_ingest(args: argparse.Namespace) -> int:
     except MineralComplianceError as exc:
         return _failed(exc)
     try:
-        report = campaign.ingest(args.paths, keep_personal=args.keep_personal,
-                                 progress=progress)
+        with executor_from(args) as executor:
+            report = campaign.ingest(args.paths, keep_personal=args.keep_personal,
+                                     progress=progress, executor=executor)
     except MineralComplianceError as exc:
         return _failed(exc)
     finally:

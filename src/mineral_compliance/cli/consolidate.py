@@ -26,7 +26,7 @@ from ..refdata import load_roster
 from ..templates import reference_from_template
 from ..templates.releases import default_policy, describe_accepted
 from . import DEMO_DIR
-from ._common import failed, load_lists, no_input
+from ._common import executor_from, failed, load_lists, no_input
 
 
 def run_consolidate(args: argparse.Namespace) -> int:
@@ -43,10 +43,12 @@ def run_consolidate(args: argparse.Namespace) -> int:
         return iter(tqdm(results, total=total, desc="reading", unit="file", disable=not show,
                          file=sys.stderr))
 
-    result = consolidate(args.paths or [DEMO_DIR], references=references, legacy=lists.legacy,
-                         status_lists=lists.status_lists, cahra=lists.cahra, roster=roster,
-                         progress=progress, exclude=[args.out], accept=args.accept,
-                         as_of=args.as_of)
+    with executor_from(args) as executor:
+        result = consolidate(args.paths or [DEMO_DIR], references=references,
+                             legacy=lists.legacy, status_lists=lists.status_lists,
+                             cahra=lists.cahra, roster=roster, executor=executor,
+                             progress=progress, exclude=[args.out], accept=args.accept,
+                             as_of=args.as_of)
     if not result.files:
         return no_input(args.paths)
     changes = compare(previous, result) if previous is not None else None

@@ -8,11 +8,13 @@ its reason, and a worker that dies costs only its own input.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from pathlib import Path
 
 from .._isolation import WorkerLimits, run_isolated
 from ..errors import ConsolidationError, MineralComplianceError
@@ -232,9 +234,12 @@ def _smelter_row(decl: Declaration, metal: str | None, smelter: str | None) -> i
 def load_all(items: Sequence[Input], executor: Executor | None, progress: Progress | None,
              limits: WorkerLimits | None, accept: AcceptPolicy) -> list[Loaded]:
     """Every input read in the workers of ``executor`` (default: a process pool within
-    ``limits``), in input order; raises if one is not accounted for."""
+    ``limits``), in input order; raises if one is not accounted for. Workers are sent each
+    file's absolute path (its label stays as it was named): a worker of a cluster does not
+    run in this process's folder."""
     slots: list[Loaded | None] = [None] * len(items)
-    jobs = [Job(item, accept) for item in items]
+    jobs = [Job(dataclasses.replace(item, path=str(Path(item.path).absolute())), accept)
+            for item in items]
 
     def results() -> Iterator[Loaded]:
         for i, loaded in run_isolated(load, jobs, on_death=_died, on_error=_failed,
