@@ -43,11 +43,28 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Common/Misc">
+  <prop oor:name="UseLocking" oor:op="fuse"><value>false</value></prop>
+</item>
+</oor:items>
+"""
+"""The private profile's settings: no lock files. LibreOffice never writes a source back, and
+a lock left beside a workbook by another instance (one that was killed, or one that has the
+same reference workbook open) would otherwise make it refuse to load that workbook."""
+
+
 class Office:
     """One headless soffice on loopback with a private profile."""
 
     def __init__(self, binary: str = "soffice", timeout: float = 90.0) -> None:
         self.profile = tempfile.mkdtemp(prefix="mc-lo-profile-")
+        user = Path(self.profile, "user")
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(_SETTINGS, encoding="utf-8")
         self.port = _free_port()
         url = f"socket,host=127.0.0.1,port={self.port};urp;StarOffice.ComponentContext"
         self.proc = subprocess.Popen(
