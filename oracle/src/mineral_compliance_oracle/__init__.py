@@ -110,7 +110,8 @@ boolean, a date (stored as its serial number, a datetime with the time as the fr
 class CheckerJob:
     """A workbook to recalculate, with cell edits (``{"Declaration!D8": None}`` empties D8)
     made in LibreOffice first, the cells whose content to report besides the edited ones, and
-    a path to store the edited workbook at."""
+    a path to store the edited workbook at (without sheet protection when it has edits, see
+    :func:`run_checker`)."""
 
     source: str | Path
     edits: Mapping[str, CellValue] = field(default_factory=dict)
