@@ -137,8 +137,10 @@ class Office:
             result["cells"] = {ref: _content(loaded.cell(ref))
                                for ref in (*edits, *(job.get("read") or ()))}
             if job.get("save_as"):
+                doc.enableAutomaticCalculation(True)  # stored calculating as it was loaded
                 doc.storeToURL(uno.systemPathToFileUrl(str(Path(job["save_as"]).resolve())),
                                (_prop("FilterName", "Calc MS Excel 2007 XML"),))
+                doc.enableAutomaticCalculation(False)
             return result
         except Exception:  # the document may hold edits it cannot undo: load it again
             self.drop()
