@@ -7,23 +7,39 @@ open items it reads from the Checker sheet must equal, item for item, the ``chec
 our findings on the very same bytes. Variants are written with the library's cell patcher;
 a few are instead edited inside LibreOffice and stored by it, so files LibreOffice wrote are
 read back too.
+
+LibreOffice evaluates the variants in the workbook it has loaded, making each variant's
+edits and undoing them after reading the Checker (one load per workbook and process, not
+one per variant); our rules read the patched (or stored) file. The checks of ``_parity``
+hold the two to the same content: every edited cell holds in LibreOffice what our reader
+reads in that file; for each supplier file the first, the middle and the last variant (and
+any variant putting a number, a date or a boolean) are also judged by LibreOffice loading
+that file itself, and must come out item for item as in place; and each supplier file,
+judged before and after its variants, shows nothing of them left.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mineral_compliance.findings import Basis
 from mineral_compliance.rules import validate_file
-from mineral_compliance.templates._xlsx import CellInput, patch_cells
-from mineral_compliance_oracle import CheckerJob, CheckerResult, run_checker
+from mineral_compliance.templates._xlsx import CellInput
 
 from .._workbooks import reference_templates
-from ..conftest import REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference
+from ..conftest import REFERENCE, needs_libreoffice, needs_reference
+from ._parity import (
+    Case,
+    Judged,
+    assert_in_place_is_loaded,
+    assert_same_content,
+    assert_undone,
+    cross_checked,
+    judge,
+)
 
 pytestmark = [needs_reference, needs_libreoffice]
 
@@ -94,43 +110,46 @@ def _ours(path: Path | str) -> list[str]:
                    if f.basis is Basis.CHECKER and f.checker_item})
 
 
+CASES = [
+    *(Case(p.name, p) for p in REAL),
+    *(Case(name, base, own=edits, stored_by_libreoffice=name in STORED_BY_LIBREOFFICE)
+      for base, variants in ((JX, JX_VARIANTS), (CG, CG_VARIANTS))
+      for name, edits in variants.items()),
+]
+CROSS_CHECKED = cross_checked(CASES)
+
+
 @pytest.fixture(scope="module")
-def oracle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckerResult]:
+def oracle(tmp_path_factory: pytest.TempPathFactory) -> Judged:
     """Run LibreOffice once over every real template and every variant."""
-    out = tmp_path_factory.mktemp("variants")
-    jobs: list[CheckerJob] = [CheckerJob(p) for p in REAL]
-    names: list[str] = [p.name for p in REAL]
-    for base, variants in ((JX, JX_VARIANTS), (CG, CG_VARIANTS)):
-        for name, edits in variants.items():
-            if name in STORED_BY_LIBREOFFICE:
-                jobs.append(CheckerJob(base, edits, out / f"{name}.xlsx"))
-            else:
-                jobs.append(CheckerJob(patch_cells(base, edits, out / f"{name}.xlsx")))
-            names.append(name)
-    results = run_checker(jobs, python=UNO_PYTHON, processes=min(4, os.cpu_count() or 1))
-    assert len(results) == len(jobs)
-    return dict(zip(names, results, strict=True))
+    return judge(CASES, tmp_path_factory.mktemp("variants"),
+                 processes=min(4, os.cpu_count() or 1), cross_check=CROSS_CHECKED)
 
 
-def _cases() -> Iterator[str]:
-    yield from (p.name for p in REAL)
-    yield from JX_VARIANTS
-    yield from CG_VARIANTS
-
-
-@pytest.mark.parametrize("name", list(_cases()))
-def test_checker_items_agree(name: str, oracle: dict[str, CheckerResult]) -> None:
-    result = oracle[name]
+@pytest.mark.parametrize("name", [c.name for c in CASES])
+def test_checker_items_agree(name: str, oracle: Judged) -> None:
+    verdict = oracle.verdicts[name]
+    result = verdict.result
     assert result.error is None, result.error
     assert result.total == len(result.open_keys())  # the sheet's own total agrees
-    path = result.save_as or result.source
-    assert _ours(path) == result.open_keys()
+    assert _ours(verdict.path) == result.open_keys()
+    assert_same_content(verdict)
     if name in JX_VARIANTS or name in CG_VARIANTS:
         # every variant really takes its branch: incomplete ones open an item
         assert bool(result.open_keys()) == (name not in COMPLETE), result.open_keys()
 
 
-def test_blank_template_opens_every_required_item(oracle: dict[str, CheckerResult]) -> None:
-    result = oracle["RMI_CMRT_6.5_(Security C) (1).xlsx"]
+@pytest.mark.parametrize("name", sorted(CROSS_CHECKED))
+def test_the_variant_file_loaded_is_judged_as_in_place(name: str, oracle: Judged) -> None:
+    assert_in_place_is_loaded(oracle.verdicts[name])
+
+
+@pytest.mark.parametrize("base", [JX.name, CG.name])
+def test_edits_in_place_leave_the_supplier_file_as_loaded(base: str, oracle: Judged) -> None:
+    assert_undone(*oracle.undone[base])
+
+
+def test_blank_template_opens_every_required_item(oracle: Judged) -> None:
+    result = oracle.verdicts["RMI_CMRT_6.5_(Security C) (1).xlsx"].result
     assert result.total == 52
     assert "Smelter List - Gold" in result.open_keys()

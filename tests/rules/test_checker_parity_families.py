@@ -10,8 +10,16 @@ cleared in turn, each non-"Yes" answer of question 1 and 2 chosen, and the famil
 conditional branches (scope B without products, scope C without description, a URL
 missing, "Other" minerals without a name, a third mineral without answers, smelter rows
 missing or incomplete). For each, the items LibreOffice counts as open must equal the
-``checker_item`` of our Checker findings. Variants are written with the library's own cell
-patcher, so LibreOffice and our rules judge the very same file.
+``checker_item`` of our Checker findings.
+
+Our rules read each variant as the library's own cell patcher writes it. LibreOffice makes
+the same edits in each blank workbook it has loaded (one load per base and process, not one
+per variant) and the checks of ``_parity`` hold the two to the same content: every edited
+cell holds in LibreOffice what our reader reads in the patched file; for each base the
+complete fill, the middle and the last variant (and any variant putting a number, a date or
+a boolean, or emptying a cell the blank template itself fills) are also judged by
+LibreOffice loading the patched file itself, and must come out item for item as in place;
+and each blank workbook, judged before and after its variants, shows nothing of them left.
 """
 
 from __future__ import annotations
@@ -24,13 +32,22 @@ import pytest
 
 from mineral_compliance.findings import Basis
 from mineral_compliance.rules import validate_file
-from mineral_compliance.templates._xlsx import CellInput, patch_cells
+from mineral_compliance.templates._xlsx import CellInput
 from mineral_compliance.templates.layouts import LAYOUTS
 from mineral_compliance.templates.layouts.base import Layout
-from mineral_compliance_oracle import CheckerResult, run_checker
 
 from .._workbooks import fill, real_template, reference_templates, selection
-from ..conftest import REFERENCE, UNO_PYTHON, needs_libreoffice, needs_reference
+from ..conftest import REFERENCE, needs_libreoffice, needs_reference
+from ._parity import (
+    Case,
+    Judged,
+    assert_in_place_is_loaded,
+    assert_same_content,
+    assert_undone,
+    cross_checked,
+    empty_what_the_base_holds,
+    judge,
+)
 
 pytestmark = [needs_reference, needs_libreoffice]
 
@@ -121,61 +138,70 @@ def _ours(path: Path | str) -> list[str]:
                    if f.basis is Basis.CHECKER and f.checker_item})
 
 
-def _cases() -> list[tuple[str, Path, dict[str, CellInput], str | None]]:
-    """(name, source, edits, variant) for every real file and generated variant."""
-    cases: list[tuple[str, Path, dict[str, CellInput], str | None]] = [
-        (f.path.name, f.path, {}, None) for f in reference_templates() if f.kind != "CMRT"]
+def _cases() -> list[Case]:
+    """Every real file, then every generated variant (named ``layout:variant``)."""
+    cases = [Case(f.path.name, f.path) for f in reference_templates() if f.kind != "CMRT"]
     if not EMRT.is_dir():
         return cases
     for layout_name, (path, minerals) in BASES.items():
         layout = _layout(layout_name)
         filled = fill(layout, minerals, EFFECTIVE_DATE)
         for variant, edits in _variants(layout, filled, minerals).items():
-            cases.append((f"{layout_name}:{variant}", path, {**filled, **edits}, variant))
+            cases.append(Case(f"{layout_name}:{variant}", path, filled, edits))
     return cases
 
 
 CASES = _cases()
+CROSS_CHECKED = cross_checked(CASES) | empty_what_the_base_holds(CASES)
 
 
 @pytest.fixture(scope="module")
-def oracle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckerResult]:
-    """Every variant is written once (cells patched into a copy of the blank template); then
-    LibreOffice and our rules judge those very files."""
-    out = tmp_path_factory.mktemp("family-variants")
-    paths = [patch_cells(src, edits, out / f"{i:03d}.xlsx") if edits else src
-             for i, (_, src, edits, _) in enumerate(CASES)]
-    results = run_checker(paths, python=UNO_PYTHON, processes=PROCESSES)
-    assert len(results) == len(paths)
-    return {name: result for (name, *_), result in zip(CASES, results, strict=True)}
+def oracle(tmp_path_factory: pytest.TempPathFactory) -> Judged:
+    """Every variant is written once (cells patched into a copy of the blank template) for our
+    rules; LibreOffice judges the same edits in place, and the cross-checked files loaded."""
+    return judge(CASES, tmp_path_factory.mktemp("family-variants"), processes=PROCESSES,
+                 cross_check=CROSS_CHECKED)
 
 
-@pytest.mark.parametrize("name", [c[0] for c in CASES])
-def test_checker_items_agree(name: str, oracle: dict[str, CheckerResult]) -> None:
-    result = oracle[name]
+@pytest.mark.parametrize("name", [c.name for c in CASES])
+def test_checker_items_agree(name: str, oracle: Judged) -> None:
+    verdict = oracle.verdicts[name]
+    result = verdict.result
     assert result.error is None, result.error
     assert result.total == len(result.open_keys())  # the sheet's own total agrees
-    assert _ours(result.source) == result.open_keys()
+    assert _ours(verdict.path) == result.open_keys()
+    assert_same_content(verdict)
+
+
+@pytest.mark.parametrize("name", sorted(CROSS_CHECKED))
+def test_the_patched_file_loaded_is_judged_as_in_place(name: str, oracle: Judged) -> None:
+    assert_in_place_is_loaded(oracle.verdicts[name])
+
+
+@pytest.mark.parametrize("base", sorted({c.base.name for c in CASES if c.edits}))
+def test_edits_in_place_leave_the_base_as_loaded(base: str, oracle: Judged) -> None:
+    assert_undone(*oracle.undone[base])
 
 
 @pytest.mark.parametrize("layout_name", list(BASES))
 def test_fill_is_complete_and_clearing_a_required_cell_opens_its_item(
-        layout_name: str, oracle: dict[str, CheckerResult]) -> None:
+        layout_name: str, oracle: Judged) -> None:
     """The variants exercise what they name: the complete fill leaves nothing open, and
     clearing any cell the Checker requires under the fill opens exactly that cell's item
     (or, for an e-mail, its item and nothing unrelated)."""
-    complete = oracle.get(f"{layout_name}:complete")
-    if complete is None:
+    verdict = oracle.verdicts.get(f"{layout_name}:complete")
+    if verdict is None:
         pytest.skip("no variants without the reference templates")
+    complete = verdict.result
     assert complete.open_keys() == []
     required = {i.key for i in complete.items if i.required and i.counted}
     cleared = 0
-    for name, result in oracle.items():
+    for name, other in oracle.verdicts.items():
         prefix = f"{layout_name}:clear-"
         if not name.startswith(prefix):
             continue
         key = f"Declaration!{name[len(prefix):]}"
         if key in required:
-            assert key in result.open_keys(), name
+            assert key in other.result.open_keys(), name
             cleared += 1
     assert cleared >= 10
