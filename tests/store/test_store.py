@@ -71,11 +71,18 @@ def test_migrations_from_an_empty_database_and_from_the_previous_revision(
         tables = set(Base.metadata.tables) - {"requests", "files_seen"}
         assert tables <= set(conn.dialect.get_table_names(conn))
         assert "files_seen" not in conn.dialect.get_table_names(conn)
-    migrate(engine)
-    assert revision_of(engine) == head_revision() == "0002"
-    # the migrated schema is the mapping's, column for column
+    migrate(engine, "0002")
+    with engine.connect() as conn:
+        assert "files_seen" in conn.dialect.get_table_names(conn)
+        assert "ix_submissions_group" not in {
+            i["name"] for i in conn.dialect.get_indexes(conn, "submissions")}
+    migrate(engine)  # from the previous revision to the newest
+    assert revision_of(engine) == head_revision() == "0003"
+    # the migrated schema is the mapping's, column for column and index for index
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert "ix_submissions_group" in {
+            i["name"] for i in conn.dialect.get_indexes(conn, "submissions")}
     # and back down to the previous revision and up again
     from alembic import command
 
@@ -84,10 +91,10 @@ def test_migrations_from_an_empty_database_and_from_the_previous_revision(
     config = _config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0001")
-    assert revision_of(engine) == "0001"
-    migrate(engine)
+        command.downgrade(config, "0002")
     assert revision_of(engine) == "0002"
+    migrate(engine)
+    assert revision_of(engine) == "0003"
     engine.dispose()
 
 

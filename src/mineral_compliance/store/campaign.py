@@ -273,9 +273,10 @@ def ingest(engine: Engine, campaign: CampaignInfo,
                 batch.add(sha)
             fresh.append((item, sha))
         try:
-            results = load_all([i for i, _ in fresh], executor, progress, limits,
-                               campaign.accept)
-            out.extend(_store(engine, campaign, fresh, results, keep_personal))
+            if fresh:  # nothing new: no worker, no write lock
+                results = load_all([i for i, _ in fresh], executor, progress, limits,
+                                   campaign.accept)
+                out.extend(_store(engine, campaign, fresh, results, keep_personal))
         finally:
             close_archives()
         _remember(engine, campaign, touched)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -91,7 +92,8 @@ class Submission(Base):
     """One file received, once per content (sha256) in a campaign."""
 
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("campaign_id", "sha256"),)
+    __table_args__ = (UniqueConstraint("campaign_id", "sha256"),
+                      Index("ix_submissions_group", "campaign_id", "supplier_key", "kind"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"),
