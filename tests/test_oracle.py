@@ -112,11 +112,14 @@ def test_sheet_protection_is_taken_out_of_a_copy(tmp_path: Path) -> None:
                 assert len(new) < len(old)
             else:
                 assert new == old
+    # nothing to take out, or no workbook: a plain copy, never the source itself
     plain = _workbook(tmp_path / "plain.xlsx")
-    assert _unprotected(plain, tmp_path / "plain-copy") == plain
     text = tmp_path / "not-a-workbook.xlsx"
     text.write_text("hello", encoding="utf-8")
-    assert _unprotected(text, tmp_path / "text-copy") == text
+    for original, folder in ((plain, "plain-copy"), (text, "text-copy")):
+        copied = _unprotected(original, tmp_path / folder)
+        assert copied == tmp_path / folder / original.name
+        assert copied.read_bytes() == original.read_bytes()
 
 
 # -- with LibreOffice ---------------------------------------------------------------------------
@@ -154,6 +157,7 @@ def test_edits_in_place_are_the_patched_file_and_leave_no_trace(
             *(CheckerJob(base, edits, read=READ) for edits in EDITS.values()),
             CheckerJob(base, read=READ),
             *(CheckerJob(patched[name], read=READ) for name in EDITS)]
+    before = base.read_bytes()
     results = run_checker(jobs, python=UNO_PYTHON, processes=2)
     n = len(EDITS)
     fresh, in_place, after, loaded = results[0], results[1:n + 1], results[n + 1], results[n + 2:]
@@ -163,6 +167,10 @@ def test_edits_in_place_are_the_patched_file_and_leave_no_trace(
     for name, here, there in zip(EDITS, in_place, loaded, strict=True):
         _same(here, there)
         assert here.source == str(base), name
+    # LibreOffice opened copies only: nothing written beside the sources, none changed
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["base.xlsx", *(f"{name}.xlsx" for name in EDITS)])
+    assert base.read_bytes() == before
     by_name = dict(zip(EDITS, in_place, strict=True))
     assert by_name["empty-the-locked-no"].cells["Data!B6"] == CellContent("empty", None)
     assert by_name["boolean"].cells["Data!B4"] == CellContent("formula", "=TRUE()")

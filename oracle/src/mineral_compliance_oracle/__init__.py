@@ -168,13 +168,15 @@ def run_checker(
     if not payload:
         return []
     with tempfile.TemporaryDirectory(prefix="mc-oracle-") as scratch:
-        copies: dict[Path, Path] = {}
-        for job in prepared:
-            source = Path(job.source).resolve()
-            if job.edits and source not in copies:
-                copies[source] = _unprotected(source, Path(scratch) / f"{len(copies)}")
+        # LibreOffice opens copies only, never a source in place: a plain copy for a job
+        # without edits, one without sheet protection for a job with edits
+        copies: dict[tuple[Path, bool], Path] = {}
         for job, entry in zip(prepared, payload, strict=True):
-            entry["load"] = str(copies.get(Path(job.source).resolve(), job.source))
+            key = (Path(job.source).resolve(), bool(job.edits))
+            if key not in copies:
+                folder = Path(scratch) / f"{len(copies)}"
+                copies[key] = (_unprotected if key[1] else _copied)(key[0], folder)
+            entry["load"] = str(copies[key])
         plan = _plan([str(entry["load"]) for entry in payload], processes)
         with ThreadPoolExecutor(max_workers=len(plan)) as pool:
             outputs = list(pool.map(
@@ -191,21 +193,31 @@ _PROTECTION = re.compile(
     rb"sheetProtection\s*>)", re.S)
 
 
+def _copied(source: Path, folder: Path) -> Path:
+    """A plain copy of ``source`` in ``folder``, under the same name; ``source`` itself when
+    it cannot be read (LibreOffice then reports what it makes of it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return Path(shutil.copy2(source, folder / source.name))
+    except OSError:
+        return source
+
+
 def _unprotected(source: Path, folder: Path) -> Path:
     """A copy of the workbook ``source`` without sheet protection (in ``folder``, under the
-    same name), or ``source`` itself when it has none or is no OOXML package (a legacy
-    .xls is loaded as it is)."""
+    same name), or a plain copy when it has none or is no OOXML package (a legacy .xls is
+    loaded as it is)."""
     try:
         with zipfile.ZipFile(source) as z:
             infos = z.infolist()
             parts = {info.filename: z.read(info) for info in infos}
     except (OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
             zlib.error):
-        return source  # LibreOffice reports what it makes of the file
+        return _copied(source, folder)
     changed = {name: _PROTECTION.sub(b"", data) for name, data in parts.items()
                if name.endswith(".xml") and b"sheetProtection" in data}
     if not changed:
-        return source
+        return _copied(source, folder)
     folder.mkdir(parents=True)
     copy = folder / source.name
     with zipfile.ZipFile(copy, "w") as z:

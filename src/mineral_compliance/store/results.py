@@ -53,10 +53,12 @@ def _label(name: str, sub_id: int, repeated: set[str]) -> str:
     return f"{name} (submission {sub_id})" if name in repeated else name
 
 
-def _relabelled(loaded: Loaded, label: str, *, rows: bool = True) -> Loaded:
+def _relabelled(loaded: Loaded, label: str) -> Loaded:
+    """``loaded`` under ``label``, without its Smelter List rows (read when they are needed,
+    one file at a time)."""
     decl = loaded.decl
     if decl is not None:
-        decl = dataclasses.replace(decl, file=label, rows=decl.rows if rows else ())
+        decl = dataclasses.replace(decl, file=label, rows=())
     findings = tuple(f.model_copy(update={"file": label}) for f in loaded.findings)
     return dataclasses.replace(loaded, label=label, decl=decl, findings=findings)
 
@@ -66,12 +68,12 @@ def _rows(blob: bytes) -> tuple[DeclaredSmelter, ...]:
     return decl.rows if decl is not None else ()
 
 
-def stored_loaded(engine: Engine, campaign: CampaignInfo, *, rows: bool = True
+def stored_loaded(engine: Engine, campaign: CampaignInfo
                   ) -> tuple[list[tuple[int, Loaded]], dict[str, bytes]]:
-    """Every submission of the campaign as its worker returned it, labelled by the file's
-    original name (made unique with the submission's number where two share one); with
-    ``rows`` False, without their Smelter List rows, and beside them each label's stored
-    value (compressed, small) to read the rows from one file at a time."""
+    """Every submission of the campaign as its worker returned it but without its Smelter
+    List rows, labelled by the file's original name (made unique with the submission's
+    number where two share one); beside them each label's stored value (compressed, small)
+    to read the rows from, one file at a time."""
     with Session(engine) as session:
         names = Counter(session.scalars(select(Submission.original_name).where(
             Submission.campaign_id == campaign.id)))
@@ -82,9 +84,8 @@ def stored_loaded(engine: Engine, campaign: CampaignInfo, *, rows: bool = True
                 select(Submission.id, Submission.original_name, Submission.loaded)
                 .where(Submission.campaign_id == campaign.id).order_by(Submission.id)):
             label = _label(name, sub_id, repeated)
-            out.append((sub_id, _relabelled(decode_loaded(blob), label, rows=rows)))
-            if not rows:
-                blobs[label] = blob
+            out.append((sub_id, _relabelled(decode_loaded(blob), label)))
+            blobs[label] = blob
         return out, blobs
 
 
@@ -104,7 +105,7 @@ def consolidate_campaign(
     :func:`~mineral_compliance.consolidate` computes it from the files (each family resolved
     against the Smelter Look-up of its newest file, stored when that file was ingested), and
     stored; with ``previous``, the comparison with that campaign's latest consolidation."""
-    loaded, blobs = stored_loaded(engine, campaign, rows=False)
+    loaded, blobs = stored_loaded(engine, campaign)
     stored = _references(engine)
     family_of = {x.label: (x.decl.kind.value, x.reference) for _, x in loaded
                  if x.decl is not None and x.reference is not None}
