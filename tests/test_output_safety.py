@@ -6,6 +6,7 @@ not depend on the clock."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import errno
 import io
@@ -74,7 +75,7 @@ def _consolidation(company: str = "Example Metals Ltd.", smelter: str = "Example
     source = SmelterSource(supplier="S0", file="inbox/supplier-0.xlsx", sheet="Smelter List",
                            cell="D5", row=5, metal="Tin", name=smelter, country="Indonesia",
                            smelter_id=None, grade=MatchGrade.UNMATCHED)
-    rejected = source.model_copy(update={"cell": "D6", "row": 6})
+    rejected = dataclasses.replace(source, cell="D6", row=6)
     return Consolidation(
         families=("CMRT",), files=tuple(supplier_files),
         smelters=(ConsolidatedSmelter(

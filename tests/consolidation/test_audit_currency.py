@@ -7,8 +7,10 @@ import csv
 import datetime as dt
 import json
 import re
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -164,3 +166,48 @@ def test_consolidate_and_crosscheck_take_an_as_of_date(
     with pytest.raises(SystemExit):
         main(["crosscheck", "--as-of", "31/12/2025", str(DEMO / EXPIRED_FILE)])
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_rows_alike_share_their_match_but_each_names_its_own_file_and_cell(
+        tmp_path: Path) -> None:
+    """Rows of the same content are resolved once per family; the finding of every such row
+    still points at the file, sheet and cell it sits in."""
+    from openpyxl import load_workbook
+
+    from mineral_compliance.refdata import matching
+    from mineral_compliance.templates._xlsx import patch_cells
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    first = shutil.copy(DEMO / EXPIRED_FILE, inbox / "first.xlsx")
+    sheet = load_workbook(first, read_only=True)["Smelter List"]
+    metal, name = next(sheet.iter_rows(min_row=6, max_row=6, min_col=2, max_col=3,
+                                       values_only=True))
+    # the same metal and Look-up choice on row 20 (the template derives the rest), under
+    # another supplier
+    edits = {"Smelter List!B20": str(metal), "Smelter List!C20": str(name),
+             "Declaration!D8": "Second Example Co.", "Declaration!D12": "SECOND-1"}
+    patch_cells(first, edits, inbox / "second.xlsx")
+    calls: list[str | None] = []
+    real = matching.SmelterMatcher.match
+
+    def counted(self: matching.SmelterMatcher, row: Any) -> Any:
+        calls.append(row.cell)
+        return real(self, row)
+
+    lists = [load_status_list(_status_xlsx(tmp_path / "facilities.xlsx",
+                                           dt.date(2025, 9, 1), DEMO_LIST))]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matching.SmelterMatcher, "match", counted)
+        with ThreadPoolExecutor(2) as pool:
+            result = consolidate([inbox], status_lists=lists, as_of=AS_OF, executor=pool)
+    found = sorted((Path(f.file).name, x.code, x.sheet, x.cell)
+                   for f in result.files for x in f.findings if x.code == "status-expired")
+    assert found == [("first.xlsx", "status-expired", "Smelter List", "C6"),
+                     ("second.xlsx", "status-expired", "Smelter List", "C20"),
+                     ("second.xlsx", "status-expired", "Smelter List", "C6")]
+    sources = next(s for s in result.smelters if s.key == "CID900002").sources
+    assert sorted((Path(s.file).name, s.cell) for s in sources) == [
+        ("first.xlsx", "C6"), ("second.xlsx", "C20"), ("second.xlsx", "C6")]
+    rows = result.rows_read
+    assert rows > len(calls) and len(calls) == len(set(calls)) <= rows // 2 + 1

@@ -4,6 +4,7 @@ rules applied, and files that are safe, atomic and reproducible."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import shutil
@@ -324,7 +325,7 @@ def test_a_smelter_resolved_to_an_id_this_year_is_identified_not_removed_and_add
         ("unidentified", "CID900001", "name:tin|ets alias refinery|ID")]
     # a different facility under a new ID is still added, and the old name still removed
     other = this_year.model_copy(update={"smelters": tuple(
-        s.model_copy(update={"sources": tuple(src.model_copy(update={"name": "Other Works"})
+        s.model_copy(update={"sources": tuple(dataclasses.replace(src, name="Other Works")
                                               for src in s.sources)})
         for s in this_year.smelters)})
     assert {c.change for c in compare(last_year, other).smelters} == {"added", "removed"}

@@ -37,9 +37,15 @@ from .loading import Loaded, Progress, load_all
 from .references import ReferenceSource, from_inputs, matchers_by_family
 from .rollup import roll_up
 from .smelters import merge, smelter_key
+from .spool import RowSpool
 from .suppliers import on_roster, roster_keys, superseded_by, supplier_key
 
 __all__ = ["consolidate", "consolidate_loaded"]
+
+_Resolved = tuple[SmelterMatch, str | None, str, tuple[str | None, ...]]
+"""A distinct row's match, the key it merges under or why it is rejected, and its metal,
+name, country and ID as the sources of every row like it share them."""
+
 
 
 def consolidate(
@@ -80,13 +86,15 @@ def consolidate(
     or ``status-expiring`` in its file's feedback."""
     policy = accept or default_policy()
     items = collect_inputs(inputs, exclude=exclude)
-    try:
-        loaded = load_all(items, executor, progress, limits, policy)
-    finally:
-        close_archives()
-    return consolidate_loaded(loaded, from_inputs(items), references=references,
-                              legacy=legacy, status_lists=status_lists, cahra=cahra,
-                              roster=roster, accept=policy, as_of=as_of)
+    with RowSpool() as spool:
+        try:
+            loaded = load_all(items, executor, progress, limits, policy, keep=spool.keep)
+        finally:
+            close_archives()
+        return consolidate_loaded(loaded, from_inputs(items), references=references,
+                                  legacy=legacy, status_lists=status_lists, cahra=cahra,
+                                  roster=roster, accept=policy, as_of=as_of,
+                                  rows_of=spool.rows)
 
 
 def consolidate_loaded(
@@ -105,8 +113,8 @@ def consolidate_loaded(
     """The consolidation of inputs already read and validated (what :func:`consolidate`
     does once its workers are done; a campaign store calls it with the submissions it keeps).
     ``reference_of`` gives the Smelter Look-up of an input by its label, for the family whose
-    newest file it is when ``references`` gives none. ``rows_of``: where each input's
-    Smelter List rows come from, by label, when ``loaded`` does not carry them (so that a
+    newest file it is when ``references`` gives none. ``rows_of``: where an input's
+    Smelter List rows come from, by label, when its result does not carry them (so that a
     caller need not hold every file's rows at once; each is asked for once)."""
     policy = accept or default_policy()
     files: list[SupplierFile] = []
@@ -128,11 +136,13 @@ def consolidate_loaded(
     products: list[ProductSmelters] = []
     mines: list[DeclaredMine] = []
     listed: set[tuple[TemplateKind, str]] = set()
+    resolved_by_family: dict[str, dict[tuple[str | None, ...], _Resolved]] = defaultdict(dict)
+    shared: dict[str, str] = {}
     for r in sorted(readable, key=lambda r: r.label):
         decl = r.decl
         assert decl is not None
         key = supplier_key(decl)
-        rows = rows_of(r.label) if rows_of is not None else decl.rows
+        rows = decl.rows or (rows_of(r.label) if rows_of is not None else ())
         status = (FileStatus.SUPERSEDED if r.label in superseded else
                   FileStatus.ERRORS if r.errors else
                   FileStatus.WARNINGS if r.warnings else FileStatus.VALID)
@@ -149,18 +159,27 @@ def consolidate_loaded(
         matcher = matchers[decl.kind.value]
         listed.update((decl.kind, metal_key(row.metal) or "") for row in rows
                       if row.name or row.smelter_id)
+        resolved = resolved_by_family[decl.kind.value]
         keys_here: list[str] = []
         key_of_row: dict[int, str] = {}
         currency: list[Finding] = []
         for row in rows:
             rows_read += 1
-            result = matcher.match(row)
-            currency.extend(currency_findings(result, r.label))
+            # rows of the same content resolve alike (the cell they sit in is no input to
+            # the match): each distinct row is resolved once per family, and its result,
+            # key and text are shared by every row like it
+            content = (row.metal, row.name, row.country, row.smelter_id, row.recycled_scrap)
+            hit = resolved.get(content)
+            if hit is None:
+                result = matcher.match(row)
+                hit = resolved[content] = (result, *smelter_key(result),
+                                           tuple(_one(shared, t) for t in content[:4]))
+            result, merged_under, reason, (metal, name, country, smelter_id) = hit
+            currency.extend(currency_findings(result, r.label, row))
             source = SmelterSource(
-                supplier=key, file=r.label, sheet=row.sheet, cell=row.cell, row=row.row,
-                metal=row.metal, name=row.name, country=row.country,
-                smelter_id=row.smelter_id, grade=result.grade)
-            merged_under, reason = smelter_key(result)
+                supplier=key, file=r.label, sheet=_one(shared, row.sheet), cell=row.cell,
+                row=row.row, metal=metal, name=name, country=country, smelter_id=smelter_id,
+                grade=result.grade)
             if merged_under is None:
                 rejected.append(RejectedRow(source=source, reason=reason,
                                             detail="; ".join(result.reasons)))
@@ -219,6 +238,12 @@ def consolidate_loaded(
         mines=tuple(mines),
         suppliers_surveyed=len(roster_keys(roster)) if roster is not None else None,
         accepted_versions=str(policy), as_of=as_of_used)
+
+
+def _one(shared: dict[str, str], text: str | None) -> str | None:
+    """``text`` as the one object ``shared`` holds for it (a text that many of a
+    consolidation's sources repeat is kept once)."""
+    return text if text is None else shared.setdefault(text, text)
 
 
 def _with_findings(file: SupplierFile, extra: list[Finding]) -> SupplierFile:

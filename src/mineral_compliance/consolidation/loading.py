@@ -232,11 +232,13 @@ def _smelter_row(decl: Declaration, metal: str | None, smelter: str | None) -> i
 
 
 def load_all(items: Sequence[Input], executor: Executor | None, progress: Progress | None,
-             limits: WorkerLimits | None, accept: AcceptPolicy) -> list[Loaded]:
+             limits: WorkerLimits | None, accept: AcceptPolicy,
+             keep: Callable[[Loaded], Loaded] | None = None) -> list[Loaded]:
     """Every input read in the workers of ``executor`` (default: a process pool within
     ``limits``), in input order; raises if one is not accounted for. Workers are sent each
     file's absolute path (its label stays as it was named): a worker of a cluster does not
-    run in this process's folder."""
+    run in this process's folder. ``keep``: what is kept of each result, applied as it
+    arrives (to set its rows aside, say)."""
     slots: list[Loaded | None] = [None] * len(items)
     jobs = [Job(dataclasses.replace(item, path=str(Path(item.path).absolute())), accept)
             for item in items]
@@ -244,7 +246,7 @@ def load_all(items: Sequence[Input], executor: Executor | None, progress: Progre
     def results() -> Iterator[Loaded]:
         for i, loaded in run_isolated(load, jobs, on_death=_died, on_error=_failed,
                                       limits=limits, executor=executor):
-            slots[i] = loaded
+            slots[i] = loaded if keep is None else keep(loaded)
             yield loaded
 
     mapped: Iterator[Loaded] = results()

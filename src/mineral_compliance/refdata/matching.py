@@ -105,9 +105,13 @@ CURRENCY_FINDINGS: dict[str, tuple[Severity, str, str]] = {
 description (they go into ``docs/findings.md``)."""
 
 
-def currency_findings(result: SmelterMatch, file: str) -> tuple[Finding, ...]:
+def currency_findings(result: SmelterMatch, file: str, row: DeclaredSmelter | None = None
+                      ) -> tuple[Finding, ...]:
     """The ``status-expired`` and ``status-expiring`` findings of one resolved row, pointing
-    at the row's file, sheet and cell."""
+    at the row's file, sheet and cell (those of ``row`` when given: the row a result of the
+    same content was resolved for, else the result's own)."""
+    if not result.flags:
+        return ()
     out = []
     for flag in (Flag.STATUS_EXPIRED, Flag.STATUS_EXPIRING):
         if flag not in result.flags:
@@ -118,7 +122,7 @@ def currency_findings(result: SmelterMatch, file: str) -> tuple[Finding, ...]:
         what = (f"ran out on {until}, before {as_of}; it is not counted as conformant"
                 if flag is Flag.STATUS_EXPIRED else
                 f"runs out on {until}, within the filing window after {as_of}")
-        d = result.declared
+        d = row or result.declared
         where = f" (row {d.row})" if d.row and not d.cell else ""
         out.append(Finding(
             code=flag.value, severity=severity, basis=Basis.CONSISTENCY, file=file,

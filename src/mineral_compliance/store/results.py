@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from ..consolidation import compare
 from ..consolidation.build import consolidate_loaded
 from ..consolidation.loading import Loaded
+from ..consolidation.spool import RowSpool
 from ..errors import StoreError
 from ..models.consolidation import Comparison, Consolidation, FileStatus
-from ..models.matching import DeclaredSmelter
 from ..models.reference import SmelterReference
 from ..names import name_key
 from ..refdata.legacy import LegacyIds
@@ -54,39 +54,31 @@ def _label(name: str, sub_id: int, repeated: set[str]) -> str:
 
 
 def _relabelled(loaded: Loaded, label: str) -> Loaded:
-    """``loaded`` under ``label``, without its Smelter List rows (read when they are needed,
-    one file at a time)."""
+    """``loaded`` under ``label``."""
     decl = loaded.decl
     if decl is not None:
-        decl = dataclasses.replace(decl, file=label, rows=())
+        decl = dataclasses.replace(decl, file=label)
     findings = tuple(f.model_copy(update={"file": label}) for f in loaded.findings)
     return dataclasses.replace(loaded, label=label, decl=decl, findings=findings)
 
 
-def _rows(blob: bytes) -> tuple[DeclaredSmelter, ...]:
-    decl = decode_loaded(blob).decl
-    return decl.rows if decl is not None else ()
-
-
-def stored_loaded(engine: Engine, campaign: CampaignInfo
-                  ) -> tuple[list[tuple[int, Loaded]], dict[str, bytes]]:
-    """Every submission of the campaign as its worker returned it but without its Smelter
-    List rows, labelled by the file's original name (made unique with the submission's
-    number where two share one); beside them each label's stored value (compressed, small)
-    to read the rows from, one file at a time."""
+def stored_loaded(engine: Engine, campaign: CampaignInfo, spool: RowSpool
+                  ) -> list[tuple[int, Loaded]]:
+    """Every submission of the campaign as its worker returned it, labelled by the file's
+    original name (made unique with the submission's number where two share one), its
+    Smelter List rows set aside in ``spool`` (read back one file at a time)."""
     with Session(engine) as session:
         names = Counter(session.scalars(select(Submission.original_name).where(
             Submission.campaign_id == campaign.id)))
         repeated = {n for n, k in names.items() if k > 1}
         out = []
-        blobs: dict[str, bytes] = {}
         for sub_id, name, blob in session.execute(
                 select(Submission.id, Submission.original_name, Submission.loaded)
-                .where(Submission.campaign_id == campaign.id).order_by(Submission.id)):
+                .where(Submission.campaign_id == campaign.id).order_by(Submission.id)
+                .execution_options(yield_per=500)):
             label = _label(name, sub_id, repeated)
-            out.append((sub_id, _relabelled(decode_loaded(blob), label)))
-            blobs[label] = blob
-        return out, blobs
+            out.append((sub_id, spool.keep(_relabelled(decode_loaded(blob), label))))
+        return out
 
 
 def _references(engine: Engine) -> dict[tuple[str, str], bytes]:
@@ -105,7 +97,19 @@ def consolidate_campaign(
     :func:`~mineral_compliance.consolidate` computes it from the files (each family resolved
     against the Smelter Look-up of its newest file, stored when that file was ingested), and
     stored; with ``previous``, the comparison with that campaign's latest consolidation."""
-    loaded, blobs = stored_loaded(engine, campaign)
+    with RowSpool() as spool:
+        loaded = stored_loaded(engine, campaign, spool)
+        return _consolidated(engine, campaign, loaded, spool, references=references,
+                             legacy=legacy, status_lists=status_lists, cahra=cahra,
+                             as_of=as_of, previous=previous)
+
+
+def _consolidated(
+    engine: Engine, campaign: CampaignInfo, loaded: list[tuple[int, Loaded]],
+    spool: RowSpool, *, references: Sequence[SmelterReference], legacy: LegacyIds | None,
+    status_lists: Sequence[StatusList], cahra: CahraList | None, as_of: dt.date | None,
+    previous: str | None,
+) -> tuple[Consolidation, Comparison | None]:
     stored = _references(engine)
     family_of = {x.label: (x.decl.kind.value, x.reference) for _, x in loaded
                  if x.decl is not None and x.reference is not None}
@@ -124,7 +128,7 @@ def consolidate_campaign(
         [x for _, x in loaded], reference_of, references=references, legacy=legacy,
         status_lists=status_lists, cahra=cahra, roster=roster or None,
         accept=campaign.accept, as_of=as_of,
-        rows_of=lambda label: _rows(blobs[label]))
+        rows_of=spool.rows)
     before = None
     if previous is not None:
         before = latest_consolidation(engine, open_campaign_row(engine, previous))
