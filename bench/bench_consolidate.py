@@ -1,17 +1,19 @@
-"""Consolidation at scale: 100 to 1,000 real-size supplier CMRTs on this machine.
+"""Consolidation at scale: 100 to 10,000 real-size supplier CMRTs on this machine.
 
 Uses the files ``bench/make_suppliers.py`` generates (blank official CMRT 6.4 / 6.5 filled with
-varied content). For each size, ``consolidate`` runs in a fresh process with the default
-process pool; wall time, time per file and peak memory (the largest resident set of the
-parent and of any worker) are printed. Beside it, on the first 100 files, the loop a user
-would otherwise write: openpyxl (read-only) reading each file's Declaration and Smelter List
-rows, with no validation, matching or consolidation at all; the ratio of time per file is
-printed. The outputs (tables, feedback files and the review report) are written and timed
-too, and the report alone once more.
+varied content, 1,000 suppliers plus 100 earlier declarations to supersede); sizes beyond
+those are made up with copies of them under other suppliers' names (``bench/_copies.py``:
+only the Declaration sheet is rewritten). For each size, ``consolidate`` runs in a fresh
+process with the default process pool; wall time, time per file and peak memory (the
+largest resident set of the parent, outputs included, and of any worker) are printed.
+Beside it, on the first 100 files, the loop a user would otherwise write: openpyxl
+(read-only) reading each file's Declaration and Smelter List rows, with no validation,
+matching or consolidation at all; the ratio of time per file is printed. The outputs
+(tables, feedback files and the review report) are written and timed too, and the report
+alone once more.
 
-Run: ``python bench/bench_consolidate.py [--sizes 100,250,500,1000]``. Not part of the tests.
+Run: ``python bench/bench_consolidate.py [--sizes 100,1000,10000]``. Not part of the tests.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -19,20 +21,26 @@ import json
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPPLIERS = ROOT / "bench" / "results" / "suppliers"
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _copies import make_copy  # noqa: E402
 
 _CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 from mineral_compliance.consolidation import consolidate
-files = sorted(Path(sys.argv[1]).glob("supplier-*.xlsx"))
+folder = Path(sys.argv[1])
 n = int(sys.argv[2])
-chosen = [f for f in files if not f.name.endswith("-earlier.xlsx")][:n]
-chosen += [f for f in files if f.name.endswith("-earlier.xlsx")
-           and f.name.replace("-earlier", "") in {c.name for c in chosen}]
+made = sorted(folder.glob("supplier-[0-9][0-9][0-9][0-9].xlsx"))
+copies = sorted(folder.glob("supplier-[0-9][0-9][0-9][0-9][0-9]-copy.xlsx"))
+chosen = [*made, *copies][:n]
+chosen += [f for f in sorted(folder.glob("supplier-*-earlier.xlsx"))
+           if f.name.replace("-earlier", "") in {c.name for c in chosen}]
 start = time.perf_counter()
 result = consolidate(chosen)
 elapsed = time.perf_counter() - start
@@ -78,14 +86,21 @@ print(time.perf_counter() - start)
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="100,250,500,1000")
+    parser.add_argument("--sizes", default="100,1000,10000")
     args = parser.parse_args()
-    available = len([f for f in SUPPLIERS.glob("supplier-*.xlsx")
-                     if not f.name.endswith("-earlier.xlsx")])
-    sizes = [int(x) for x in args.sizes.split(",") if int(x) <= available]
-    if not sizes:
-        print(f"generate the files first: python bench/make_suppliers.py (found {available})")
+    made = len(list(SUPPLIERS.glob("supplier-[0-9][0-9][0-9][0-9].xlsx")))
+    if not made:
+        print("generate the files first: python bench/make_suppliers.py")
         return 1
+    sizes = [int(x) for x in args.sizes.split(",")]
+    if max(sizes) > made:  # the rest are copies of those under other suppliers' names
+        jobs = [(i, i % made, str(SUPPLIERS)) for i in range(made, max(sizes))]
+        start = time.perf_counter()
+        with ProcessPoolExecutor() as pool:
+            for _ in pool.map(make_copy, jobs, chunksize=64):
+                pass
+        print(f"{len(jobs)} copies of the {made} made files checked or made in "
+              f"{time.perf_counter() - start:.0f} s")
     print(f"{'files':>6} {'seconds':>8} {'ms/file':>8} {'parent MB':>10} {'worker MB':>10}"
           f" {'outputs s':>9} {'report s':>8} {'report MB':>9}  rows read = attributed + rejected")
     per_file = {}

@@ -74,7 +74,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,7 @@ __all__ = [
     "output_run",
     "recover",
     "write_atomic",
+    "write_atomic_chunks",
     "written_files",
 ]
 
@@ -248,14 +249,16 @@ def _publish(tmp: Path, target: Path, mode: int) -> None:
     tmp.replace(target)
 
 
-def _write_all(path: Path, data: bytes) -> None:
-    """Create or truncate ``path`` and write all of ``data`` to it."""
+def _write_all(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Create or truncate ``path`` and write all of ``data`` (bytes, or chunks of them, written
+    as they come) to it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
                  0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for chunk in (data,) if isinstance(data, bytes) else data:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
     finally:
         os.close(fd)
 
@@ -449,6 +452,12 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             raise _failed(final, exc) from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_atomic_chunks(path: str | Path, chunks: Iterable[bytes]) -> None:
+    """:func:`write_atomic` of the bytes ``chunks`` give, written as they come."""
+    with atomic_path(path) as tmp:
+        _write_all(tmp, chunks)
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> None:

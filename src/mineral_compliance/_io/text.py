@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["MAX_TEXT_CHARS", "cap_text", "has_lone_surrogate", "json_bytes", "neutralise",
-           "one_line", "scrub"]
+__all__ = ["MAX_TEXT_CHARS", "cap_text", "has_lone_surrogate", "json_bytes", "json_chunks",
+           "neutralise", "one_line", "scrub"]
 
 MAX_TEXT_CHARS = 4000
 """The longest text kept from one input cell or field (the longest comments and addresses in
@@ -42,6 +44,30 @@ def json_bytes(data: Any) -> bytes:
     """Indented UTF-8 JSON keeping every character of the text exactly, except lone
     surrogates (U+FFFD)."""
     return scrub(json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def json_chunks(data: Mapping[str, Any], lists: Mapping[str, Iterable[Any]],
+                item: Callable[[Any], Any]) -> Iterator[bytes]:
+    """The bytes :func:`json_bytes` gives for ``data`` with each key of ``lists`` holding the
+    list of ``item(x)`` for the ``x`` it gives, one list item at a time: a consolidation's
+    hundreds of thousands of rows are never all turned into JSON data at once. ``data`` holds
+    every key, in order (the values of ``lists`` keys are replaced)."""
+    token = f"\x00list-{uuid.uuid4().hex}:"
+    keys = [k for k in data if k in lists]
+    head = {k: (f"{token}{keys.index(k)}" if k in lists else v) for k, v in data.items()}
+    text = json.dumps(head, indent=2, ensure_ascii=False) + "\n"
+    marker = json.dumps(token, ensure_ascii=False)[:-1]  # the quoted token, unclosed
+    for part_no, part in enumerate(text.split(marker)):
+        if part_no:
+            number, _, part = part.partition('"')
+            first = True
+            for x in lists[keys[int(number)]]:
+                body = json.dumps(item(x), indent=2, ensure_ascii=False)
+                lead = "[\n    " if first else ",\n    "
+                first = False
+                yield scrub(lead + body.replace("\n", "\n    ")).encode("utf-8")
+            yield b"[]" if first else b"\n  ]"
+        yield scrub(part).encode("utf-8")
 
 
 def cap_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, bool]:

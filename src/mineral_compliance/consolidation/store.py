@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
 
 from .._io import FileRefusedError, read_capped
-from .._io.run import write_atomic
-from .._io.text import json_bytes
+from .._io.run import write_atomic_chunks
+from .._io.text import json_chunks
 from ..errors import ReferenceDataError
 from ..models.consolidation import Consolidation
 
@@ -23,11 +26,21 @@ MAX_CONSOLIDATION_BYTES = 2 * 1024**3
 def save_consolidation(c: Consolidation, folder: str | Path) -> Path:
     """Write ``consolidation.json`` into ``folder`` (inside the enclosing output run, if any)
     and return its path."""
-    data = c.model_dump(mode="json")
+    lists = {name: getattr(c, name) for name in _ROWS}
+    data = c.model_dump(mode="json", exclude=set(_ROWS))
+    data = {name: data.get(name) for name in type(c).model_fields}
     data["summary"] = c.summary()
     path = Path(folder) / FILE_NAME
-    write_atomic(path, json_bytes(data))
+    write_atomic_chunks(path, json_chunks(data, lists, _dumped))
     return path
+
+
+_ROWS = ("files", "smelters", "rejected", "products", "mines")
+"""The fields that grow with the files consolidated: written one item at a time."""
+
+
+def _dumped(item: BaseModel) -> Any:
+    return item.model_dump(mode="json")
 
 
 def load_consolidation(path: str | Path) -> Consolidation:
