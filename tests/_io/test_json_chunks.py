@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mineral_compliance._io.text import json_bytes, json_chunks
+from mineral_compliance._io.text import json_bytes, json_chunks, json_text
 from mineral_compliance.consolidation import consolidate, load_consolidation
 from mineral_compliance.consolidation.store import save_consolidation
 
@@ -31,13 +31,17 @@ def test_every_shape_and_character_streams_as_it_dumps(
     def wrapped(x: Any) -> Any:
         return {"item": x}
 
-    whole = json_bytes({k: [wrapped(x) for x in rows[k]] if k in rows else v
-                        for k, v in data.items()})
-    assert b"".join(json_chunks(data, rows, wrapped)) == whole
+    whole = {k: [wrapped(x) for x in rows[k]] if k in rows else v for k, v in data.items()}
+    assert b"".join(json_chunks(data, rows, lambda x: json_text(wrapped(x)))) == json_bytes(
+        whole)
+    one_line = b"".join(json_chunks(data, rows, lambda x: json.dumps(wrapped(x)),
+                                    indent=False))
+    assert b"\n" not in one_line
+    assert json.loads(one_line) == json.loads(json_bytes(whole))
 
 
 def test_lone_surrogates_are_replaced_in_items_too() -> None:
-    chunks = list(json_chunks({"a": "\ud800", "b": None}, {"b": ["x\udfff"]}, lambda x: x))
+    chunks = list(json_chunks({"a": "\ud800", "b": None}, {"b": ["x\udfff"]}, json_text))
     text = b"".join(chunks).decode("utf-8")
     assert json.loads(text) == {"a": "\ufffd", "b": ["x\ufffd"]}
     assert len(chunks) > 3  # the list went item by item

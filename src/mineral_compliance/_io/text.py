@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 __all__ = ["MAX_TEXT_CHARS", "cap_text", "has_lone_surrogate", "json_bytes", "json_chunks",
-           "neutralise", "one_line", "scrub"]
+           "json_text", "neutralise", "one_line", "scrub"]
 
 MAX_TEXT_CHARS = 4000
 """The longest text kept from one input cell or field (the longest comments and addresses in
@@ -47,27 +47,38 @@ def json_bytes(data: Any) -> bytes:
 
 
 def json_chunks(data: Mapping[str, Any], lists: Mapping[str, Iterable[Any]],
-                item: Callable[[Any], Any]) -> Iterator[bytes]:
-    """The bytes :func:`json_bytes` gives for ``data`` with each key of ``lists`` holding the
-    list of ``item(x)`` for the ``x`` it gives, one list item at a time: a consolidation's
-    hundreds of thousands of rows are never all turned into JSON data at once. ``data`` holds
-    every key, in order (the values of ``lists`` keys are replaced)."""
+                item: Callable[[Any], str], *, indent: bool = True) -> Iterator[bytes]:
+    """The bytes :func:`json_bytes` gives for ``data`` (with ``indent``; without, one line)
+    with each key of ``lists`` holding the list of the items it gives, one list item at a
+    time: a consolidation's hundreds of thousands of rows are never all turned into JSON at
+    once. ``item`` gives an item's JSON text (indented by two spaces at its own level, with
+    ``indent``). ``data`` holds every key, in order (the values of ``lists`` keys are
+    replaced)."""
     token = f"\x00list-{uuid.uuid4().hex}:"
     keys = [k for k in data if k in lists]
     head = {k: (f"{token}{keys.index(k)}" if k in lists else v) for k, v in data.items()}
-    text = json.dumps(head, indent=2, ensure_ascii=False) + "\n"
+    text = (json.dumps(head, indent=2, ensure_ascii=False) + "\n" if indent else
+            json.dumps(head, ensure_ascii=False, separators=(",", ":")))
     marker = json.dumps(token, ensure_ascii=False)[:-1]  # the quoted token, unclosed
+    first_lead, lead, empty, close = (("[\n    ", ",\n    ", "[]", "\n  ]") if indent else
+                                      ("[", ",", "[]", "]"))
     for part_no, part in enumerate(text.split(marker)):
         if part_no:
             number, _, part = part.partition('"')
             first = True
             for x in lists[keys[int(number)]]:
-                body = json.dumps(item(x), indent=2, ensure_ascii=False)
-                lead = "[\n    " if first else ",\n    "
+                body = item(x)
+                if indent:
+                    body = body.replace("\n", "\n    ")
+                yield scrub((first_lead if first else lead) + body).encode("utf-8")
                 first = False
-                yield scrub(lead + body.replace("\n", "\n    ")).encode("utf-8")
-            yield b"[]" if first else b"\n  ]"
+            yield (empty if first else close).encode("ascii")
         yield scrub(part).encode("utf-8")
+
+
+def json_text(data: Any) -> str:
+    """Indented JSON text of plain data, every character kept (as :func:`json_bytes`)."""
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def cap_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, bool]:

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
 
 from .._io import FileRefusedError, read_capped
 from .._io.run import write_atomic_chunks
-from .._io.text import json_chunks
+from .._io.text import json_chunks, json_text
 from ..errors import ReferenceDataError
 from ..models.consolidation import Consolidation
 
-__all__ = ["FILE_NAME", "MAX_CONSOLIDATION_BYTES", "load_consolidation", "save_consolidation"]
+__all__ = ["FILE_NAME", "MAX_CONSOLIDATION_BYTES", "ROW_FIELDS", "load_consolidation",
+           "save_consolidation"]
 
 FILE_NAME = "consolidation.json"
 MAX_CONSOLIDATION_BYTES = 2 * 1024**3
@@ -26,8 +26,8 @@ MAX_CONSOLIDATION_BYTES = 2 * 1024**3
 def save_consolidation(c: Consolidation, folder: str | Path) -> Path:
     """Write ``consolidation.json`` into ``folder`` (inside the enclosing output run, if any)
     and return its path."""
-    lists = {name: getattr(c, name) for name in _ROWS}
-    data = c.model_dump(mode="json", exclude=set(_ROWS))
+    lists = {name: getattr(c, name) for name in ROW_FIELDS}
+    data = c.model_dump(mode="json", exclude=set(ROW_FIELDS))
     data = {name: data.get(name) for name in type(c).model_fields}
     data["summary"] = c.summary()
     path = Path(folder) / FILE_NAME
@@ -35,12 +35,12 @@ def save_consolidation(c: Consolidation, folder: str | Path) -> Path:
     return path
 
 
-_ROWS = ("files", "smelters", "rejected", "products", "mines")
+ROW_FIELDS = ("files", "smelters", "rejected", "products", "mines")
 """The fields that grow with the files consolidated: written one item at a time."""
 
 
-def _dumped(item: BaseModel) -> Any:
-    return item.model_dump(mode="json")
+def _dumped(item: BaseModel) -> str:
+    return json_text(item.model_dump(mode="json"))
 
 
 def load_consolidation(path: str | Path) -> Consolidation:

@@ -11,14 +11,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from .._io.text import json_chunks
 from ..consolidation.loading import Loaded
+from ..consolidation.store import ROW_FIELDS
 from ..errors import StoreError
 from ..models.consolidation import Consolidation
 from ..models.findings import Finding
 from ..models.reference import SmelterReference
 
 __all__ = ["ERASED", "decode_consolidation", "decode_loaded", "decode_reference", "encode",
-           "encode_loaded", "json_of", "scrub_findings", "without_contact"]
+           "encode_consolidation", "encode_loaded", "json_of", "scrub_findings", "without_contact"]
 
 _LOADED: TypeAdapter[Loaded] = TypeAdapter(Loaded)
 _MAX_BYTES = 512 * 1024 * 1024
@@ -40,6 +42,18 @@ def _inflate(blob: bytes, what: str) -> bytes:
 
 def encode(model: BaseModel) -> bytes:
     return zlib.compress(model.model_dump_json().encode("utf-8"), 6)
+
+
+def encode_consolidation(c: Consolidation) -> bytes:
+    """:func:`encode` of a consolidation, its rows encoded and compressed one at a time (the
+    JSON of every row is never held at once)."""
+    packer = zlib.compressobj(6)
+    data = c.model_dump(mode="json", exclude=set(ROW_FIELDS))
+    parts = [packer.compress(chunk) for chunk in json_chunks(
+        {name: data.get(name) for name in type(c).model_fields},
+        {name: getattr(c, name) for name in ROW_FIELDS},
+        lambda item: item.model_dump_json(), indent=False)]
+    return b"".join((*parts, packer.flush()))
 
 
 def encode_loaded(loaded: Loaded) -> bytes:

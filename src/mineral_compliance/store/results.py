@@ -30,7 +30,7 @@ from .codec import (
     decode_consolidation,
     decode_loaded,
     decode_reference,
-    encode,
+    encode_consolidation,
     encode_loaded,
     json_of,
     scrub_findings,
@@ -140,7 +140,7 @@ def _consolidated(
             session.add(ConsolidationRow(
                 campaign_id=campaign.id, computed=dt.datetime.now(dt.UTC),
                 submissions=len(loaded), summary=json_of(result.summary()),
-                data=encode(result)))
+                data=encode_consolidation(result)))
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot store the consolidation: {exc}") from exc
     return result, compare(before, result) if before is not None else None
