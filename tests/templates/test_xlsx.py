@@ -103,3 +103,31 @@ def test_fast_scanner_equals_lxml_on_every_sheet_of_real_templates(path: Path) -
         fast = _xlsx._scan_fast(data, b"", wb.shared_strings, None)
         slow = _xlsx._scan_lxml(data, wb.shared_strings, None, path=path, sheet=sheet.name)
         assert fast == slow, sheet.name
+
+
+_SHAPES = [
+    b'<c r="A1" s="7" t="s" cm="1"><v>1</v></c>',
+    b'<c r="A1" s="2" t="str"><f t="shared" ca="1" si="0"/><v>x &gt; 1</v></c>',
+    b'<c r="A1"><f>1/2</f><v>0.5</v></c>',
+    b'<c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>0</v></c>',
+    b'<c r="A1" t="s"><v>05</v></c><c r="B1" t="s"><v>5</v></c><c r="C1" t="s"><v> 1</v></c>',
+    b'<c r="A1" t="e"><f>NA()</f><v>#N/A</v></c><c r="B1" t="b"><v>true</v></c>',
+    b'<c r="A1" t="s"><v>2</v></c><c r="B1" t="s"><v>99</v></c>',
+    b'<c r="A1" t="s" s="1"><v>1</v></c>',  # attributes in another order
+    b'<c r="A1" s="1" t="n"><f ref="A1:A2" t="array">B1</f><v>3</v></c>',
+    b'<c r="A1"><f a="x/y">B1</f><v>3</v></c>',
+    b'<c r="A1"><c r="B1"/><v>4</v></c>',  # a cell inside a cell
+    b'<c r="A1" t="inlineStr"><is><t>in</t></is></c><c r="B1"><v>1e3</v></c>',
+]
+
+
+@pytest.mark.parametrize("cells", _SHAPES)
+def test_one_match_path_agrees_with_lxml(cells: bytes) -> None:
+    """The single-match path for cells as Excel writes them and the element-by-element walk
+    (and lxml) read every shape alike, for every column selection."""
+    _both(_sheet(cells))
+    data = _sheet(cells)
+    for columns in (frozenset({"A"}), frozenset({"B"})):
+        fast = _xlsx.scan_sheet(data, SST, columns, path=Path("t.xlsx"), sheet="S")
+        slow = _xlsx._scan_lxml(data, SST, columns, path=Path("t.xlsx"), sheet="S")
+        assert fast == slow

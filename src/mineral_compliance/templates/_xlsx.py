@@ -236,11 +236,16 @@ def _tags(prefix: bytes, names: bytes) -> re.Pattern[bytes]:
 
 @dataclass
 class _SharedStrings:
-    """Shared-string table, split once, each string decoded on first use."""
+    """Shared-string table, split once, each string decoded on first use.
+
+    A table of ~15,000 items of which a supplier's file uses a few hundred: an item is cut
+    at its closing tag (``close``, when set: the items came from splitting on ``<si>``) only
+    when it is used, too."""
 
     bodies: list[bytes]
     prefix: bytes
     _cache: dict[int, tuple[str, TextRepair | None]] = field(default_factory=dict)
+    close: bytes | None = None
 
     @classmethod
     def parse(cls, data: bytes) -> _SharedStrings:
@@ -254,8 +259,9 @@ class _SharedStrings:
         open_si, close_si = b"<" + prefix + b"si>", b"</" + prefix + b"si>"
         if re.search(rb"<" + re.escape(prefix) + rb"si[\s/]", data) is None:
             # every item is a plain <si>...</si>: splitting is much faster than a regex
-            parts = data.split(open_si)[1:]
-            return cls([p[: p.rfind(close_si)] if close_si in p else p for p in parts], prefix)
+            parts = data.split(open_si)
+            del parts[0]
+            return cls(parts, prefix, close=close_si)
         bodies: list[bytes] = []
         start = last_close = -1
         for tag in _tags(prefix, b"si").finditer(data):
@@ -283,7 +289,20 @@ class _SharedStrings:
         end)."""
         hit = self._cache.get(index)
         if hit is None:
-            hit = _finish(*_rich_text(self.bodies[index], self.prefix))
+            body = self.bodies[index]
+            if self.close is not None:  # an item of a split: it ends at its last </si>
+                end = body.rfind(self.close)
+                if end >= 0:
+                    body = body[:end]
+            if body[:3] == b"<t>" and body.find(b"<", 3) == len(body) - 4:
+                text = body[3:-4].decode("utf-8")  # one plain <t>, as most items are
+                if ("&" in text or "_x" in text or "\r" in text
+                        or len(text) > MAX_TEXT_CHARS):
+                    hit = _finish(*_unescape(text))
+                else:
+                    hit = (text, None)  # what _finish(*_unescape(text)) gives for it
+            else:
+                hit = _finish(*_rich_text(body, self.prefix))
             self._cache[index] = hit
         return hit
 
@@ -352,6 +371,9 @@ class Workbook:
         self._shared: _SharedStrings | None = None
         self._sheet_cache: dict[tuple[str, frozenset[str] | None, int | None], SheetCells] = {}
         self._top_cache: dict[tuple[str, int, int, frozenset[str] | None], SheetCells] = {}
+        self._digests: dict[str, str] = {}
+        self._hashed: dict[str, bytes] = {}
+        """Parts inflated to be hashed, kept for the one reading of their cells that follows."""
         self.workbook_part = self._find_workbook_part()
         self.sheets, self.date1904, self._shared_part = self._read_workbook()
 
@@ -491,10 +513,15 @@ class Workbook:
         """The sha256 of a worksheet's stored XML: equal for the same sheet content, so
         callers can reuse what they parsed from it before (the Smelter Look-up is the same in
         every copy of one template release)."""
-        info = next((s for s in self.sheets if s.name == sheet), None)
-        if info is None:
-            raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
-        return hashlib.sha256(self._read_part(info.part)).hexdigest()
+        digest = self._digests.get(sheet)
+        if digest is None:
+            info = next((s for s in self.sheets if s.name == sheet), None)
+            if info is None:
+                raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
+            data = self._read_part(info.part)
+            digest = self._digests[sheet] = hashlib.sha256(data).hexdigest()
+            self._hashed[info.part] = data
+        return digest
 
     def cells(self, sheet: str, columns: Iterable[str] | None = None,
               max_rows: int | None = None) -> SheetCells:
@@ -511,7 +538,7 @@ class Workbook:
         info = next((s for s in self.sheets if s.name == sheet), None)
         if info is None:
             raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
-        data = self._read_part(info.part)
+        data = self._hashed.pop(info.part, None) or self._read_part(info.part)
         try:
             result = scan_sheet(data, self.shared_strings, key[1], path=self.path, sheet=sheet,
                                 max_rows=max_rows)
@@ -770,6 +797,15 @@ def _as_text(raw: str) -> _Value:
 
 
 _END_PATTERNS: dict[bytes, re.Pattern[bytes]] = {}
+_SIMPLE_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]{1,10}")?(?: t="([a-zA-Z]{1,9})")?'
+    rb'(?: (?:cm|vm|ph)="[0-9]{1,10}")*>'
+    rb"(<f(?: [^<>/]*)?(?:/>|>[^<]*</f>))?<v>([^<]*)\Z")
+"""A cell with a value as Excel writes it, matched from its ``<c `` to its ``</v>``: the
+reference, the type and whether a formula precedes the value. Matched between the ends of
+two value elements only; every repetition stops at a delimiter its class excludes, so a
+match costs at most a few passes over the cell's bytes. Anything else (attributes in
+another order or quoting, a prefix, inline strings) takes the element-by-element walk."""
 _MAX_COL_LETTERS = 3
 _MAX_ROW_DIGITS = 7
 
@@ -805,6 +841,12 @@ def _scan_fast(
     previous = 0  # where the previous value element ended: no cell of ours starts before it
     budget = None if max_rows is None else _RowBudget(max_rows)
     names: dict[bytes, str] = {}
+    # unprefixed value cells (all but a few cells of real workbooks) in one match each; the
+    # element-by-element walk below gives the same result for them, more slowly
+    simple = _SIMPLE_CELL.match if not prefix else None
+    strings: dict[bytes, _Value] = {}
+    n_shared = len(shared)
+    new_cell = tuple.__new__  # RawCell(...) less its argument handling
     for m in ends.finditer(data):
         end = m.start()
         floor, previous = previous, m.end()
@@ -813,6 +855,35 @@ def _scan_fast(
         start = rfind(c_open, floor, end)
         if start < 0:
             return None  # no cell opens since the previous value: not markup we expect
+        plain = simple(data, start, end) if simple is not None else None
+        if plain is not None:  # the common shape, parsed in one match
+            col_b, row_b, kind, f_el, raw_b = plain.groups()
+            if wanted is not None and col_b not in wanted:
+                continue
+            value = strings.get(raw_b) if kind == b"s" else None
+            if value is None:
+                if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12:
+                    # what _convert gives, without decoding the index first
+                    index = int(raw_b)
+                    if index >= n_shared:
+                        continue
+                    text, repair = shared.entry(index)
+                    value = strings[raw_b] = (text, "s", repair)
+                else:
+                    value = _convert(kind or b"n", raw_b.decode("utf-8"), shared)
+                    if value is None:
+                        continue
+            row = int(row_b)
+            formula = f_el is not None
+            if budget is not None and budget.spent(row, value, formula):
+                break
+            col = names.get(col_b)
+            if col is None:
+                col = names[col_b] = col_b.decode()
+            out[(row, col)] = new_cell(RawCell, (row, col, value[0], value[1], formula, value[2]))
+            if len(out) > MAX_SHEET_CELLS:
+                raise _TooManyCellsError
+            continue
         head_end = find(b">", start, end + 1)
         if (head_end < 0 or data[head_end - 1] == 47
                 or cell_opening(data, start + 1, end) is not None):
