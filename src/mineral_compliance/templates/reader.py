@@ -15,8 +15,10 @@ rules report.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
 
@@ -75,9 +77,26 @@ def read_template(source: Source, *, strict_version: bool = False) -> Declaratio
     ``strict_version``: refuse a newer minor release of a supported major version instead of
     reading it with the newest known layout (``template.layout_assumed`` says when that happened).
     """
-    wb = open_workbook(source)
-    found = detect(wb, strict_version=strict_version)
-    return _Reader(wb, found).read()
+    with _gc_paused():
+        wb = open_workbook(source)
+        found = detect(wb, strict_version=strict_version)
+        return _Reader(wb, found).read()
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Reading allocates some ten thousand small objects (cells, values, models) that all
+    live until it ends and hold no reference cycles: a cycle collection started by their
+    count alone would find nothing to free, only take time, so none starts while a file is
+    read (the collector runs again as before afterwards)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def reference_from_template(source: Source) -> SmelterReference:
@@ -86,9 +105,10 @@ def reference_from_template(source: Source) -> SmelterReference:
     Every row is kept (standard names and aliases alike), stamped with the template kind and
     version it came from.
     """
-    wb = open_workbook(source)
-    found = detect(wb)
-    reference = _reference(wb, found)
+    with _gc_paused():
+        wb = open_workbook(source)
+        found = detect(wb)
+        reference = _reference(wb, found)
     if reference is None:
         raise MalformedTemplateError(
             f"{found.kind.value} {found.version} has no Smelter Look-up sheet",
@@ -102,13 +122,14 @@ def read_with_reference(source: Source) -> tuple[Declaration, SmelterReference |
     """:func:`read_template` and :func:`reference_from_template` on one opening of the
     workbook. The reference is None when the template ships no Smelter Look-up, or one that
     cannot be read: the declaration stands without it."""
-    wb = open_workbook(source)
-    found = detect(wb)
-    decl = _Reader(wb, found).read()
-    try:
-        reference = _reference(wb, found)
-    except MineralComplianceError:
-        reference = None
+    with _gc_paused():
+        wb = open_workbook(source)
+        found = detect(wb)
+        decl = _Reader(wb, found).read()
+        try:
+            reference = _reference(wb, found)
+        except MineralComplianceError:
+            reference = None
     return decl, reference
 
 
