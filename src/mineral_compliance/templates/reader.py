@@ -20,7 +20,7 @@ import gc
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TypeVar
 
 from .._io import MAX_TEXT_CHARS
 from ..errors import MalformedTemplateError, MineralComplianceError
@@ -169,32 +169,48 @@ def _lookup_rows(wb: Workbook, spec: LookupSheet) -> Iterable[tuple[int, dict[st
 
 
 _TableKey = tuple[str, str, int, tuple[tuple[str, str], ...]]
+_K = TypeVar("_K")
 
 
 @dataclass
 class _Table:
-    """The parsed rows of one Smelter Look-up, and their models once asked for."""
+    """The parsed rows of one Smelter Look-up, and their models and index once asked for."""
 
     rows: tuple[tuple[int, dict[str, str | None]], ...]
     entries: tuple[LookupEntry, ...] | None = None
+    index: _LookupIndex | None = None
 
 
 _TABLES: dict[_TableKey, _Table] = {}
+"""Parsed Look-ups by the bytes of their sheet (and how they were read)."""
+_BY_CONTENT: dict[tuple[object, ...], _Table] = {}
+"""The same tables by what their rows hold: a file its supplier saved again stores the
+Look-up in bytes of its own (its shared strings are numbered anew), with the same rows."""
 _TABLES_KEPT = 8
 
 
 def _lookup_table(wb: Workbook, spec: LookupSheet) -> _Table:
-    """The Look-up rows of ``wb``, parsed once per distinct sheet content in this process:
-    batches of supplier files mostly share a handful of template releases."""
-    key = (wb.sheet_sha256(spec.sheet), spec.sheet, spec.first_row,
-           tuple(sorted(spec.columns.items())))
+    """The Look-up rows of ``wb``, parsed once per distinct sheet content in this process,
+    and their models built once per distinct list of rows: batches of supplier files mostly
+    share a handful of template releases."""
+    read_as = (spec.sheet, spec.first_row, tuple(sorted(spec.columns.items())))
+    key = (wb.sheet_sha256(spec.sheet), *read_as)
     table = _TABLES.get(key)
     if table is None:
-        table = _Table(tuple(_lookup_rows(wb, spec)))
-        if len(_TABLES) >= _TABLES_KEPT:
-            _TABLES.pop(next(iter(_TABLES)))
-        _TABLES[key] = table
+        rows = tuple(_lookup_rows(wb, spec))
+        content = (read_as, tuple((row, tuple(values.items())) for row, values in rows))
+        table = _BY_CONTENT.get(content)
+        if table is None:
+            table = _Table(rows)
+            _keep(_BY_CONTENT, content, table)
+        _keep(_TABLES, key, table)
     return table
+
+
+def _keep(cache: dict[_K, _Table], key: _K, table: _Table) -> None:
+    if len(cache) >= _TABLES_KEPT:
+        cache.pop(next(iter(cache)))
+    cache[key] = table
 
 
 def _lookup_entries(wb: Workbook, spec: LookupSheet) -> tuple[LookupEntry, ...]:
@@ -264,7 +280,10 @@ class _Reader:
         if self._lookup is None:
             spec = self.layout.lookup
             if spec is not None and self.wb.has_sheet(spec.sheet):
-                self._lookup = _LookupIndex.build(_lookup_table(self.wb, spec).rows)
+                table = _lookup_table(self.wb, spec)
+                if table.index is None:
+                    table.index = _LookupIndex.build(table.rows)
+                self._lookup = table.index
             else:
                 self._lookup = _LookupIndex({}, {})
         return self._lookup
