@@ -835,6 +835,7 @@ def _scan_fast(
     previous = 0  # where the previous value element ended: no cell of ours starts before it
     budget = None if max_rows is None else _RowBudget(max_rows)
     names: dict[bytes, str] = {}
+    value: _Value | None
     # unprefixed value cells (all but a few cells of real workbooks) in one match each; the
     # element-by-element walk below gives the same result for them, more slowly
     simple = _SIMPLE_CELL.match if not prefix else None
@@ -912,7 +913,6 @@ def _scan_fast(
                 or len(col_b) > _MAX_COL_LETTERS or len(row_b) > _MAX_ROW_DIGITS):
             return None
         body_start = head_end + 1
-        value: _Value | None
         if inline:
             i = rfind(is_open, body_start, end)
             if i < 0:
