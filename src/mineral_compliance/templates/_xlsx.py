@@ -523,6 +523,38 @@ class Workbook:
             self._hashed[info.part] = data
         return digest
 
+    def sheet_digest(self, sheet: str) -> str:
+        """A digest of a worksheet as stored in the package, without inflating it: equal
+        digests mean equal content (the same compressed bytes, method, size and checksum
+        inflate to the same XML), so callers can reuse what they parsed from it before. A
+        part whose stored bytes cannot be located here is digested by its XML
+        (:meth:`sheet_sha256`); the two kinds never compare equal."""
+        info = next((s for s in self.sheets if s.name == sheet), None)
+        if info is None:
+            raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
+        stored = self._stored_bytes(info.part)
+        if stored is None:
+            return "xml:" + self.sheet_sha256(sheet)
+        return "zip:" + hashlib.sha256(stored).hexdigest()
+
+    def _stored_bytes(self, name: str) -> bytes | None:
+        """The compressed bytes of part ``name`` behind a header of its method, checksum and
+        size, or None for an entry that is encrypted or whose local header does not match."""
+        try:
+            info = self._zip.getinfo(name)
+        except KeyError:
+            return None
+        start = info.header_offset
+        header = self._data[start : start + _LOCAL.size]
+        if info.flag_bits & 0x01 or len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+            return None
+        name_len, extra_len = struct.unpack_from("<2H", header, 26)
+        begin = start + _LOCAL.size + name_len + extra_len
+        body = self._data[begin : begin + info.compress_size]
+        if len(body) != info.compress_size:
+            return None
+        return struct.pack("<HLQ", info.compress_type, info.CRC, info.file_size) + body
+
     def cells(self, sheet: str, columns: Iterable[str] | None = None,
               max_rows: int | None = None) -> SheetCells:
         """Every cell of ``sheet`` that holds a value, keyed by (row, column).

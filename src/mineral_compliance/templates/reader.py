@@ -194,7 +194,7 @@ def _lookup_table(wb: Workbook, spec: LookupSheet) -> _Table:
     and their models built once per distinct list of rows: batches of supplier files mostly
     share a handful of template releases."""
     read_as = (spec.sheet, spec.first_row, tuple(sorted(spec.columns.items())))
-    key = (wb.sheet_sha256(spec.sheet), *read_as)
+    key = (wb.sheet_digest(spec.sheet), *read_as)
     table = _TABLES.get(key)
     if table is None:
         rows = tuple(_lookup_rows(wb, spec))
