@@ -88,7 +88,7 @@ def _forget(release: bool = False) -> None:
     with ``release``, by its rows (the first file of a template release a worker reads)."""
     reader._TABLES.clear()
     if release:
-        reader._BY_CONTENT.clear()
+        getattr(reader, "_BY_CONTENT", {}).clear()  # absent from releases before it
 
 
 def with_read(path: Path) -> Any:
