@@ -85,10 +85,12 @@ def make_floor(path: Path) -> Callable[[Path], Any]:
 def _forget(release: bool = False) -> None:
     """Drop what the reader keeps per process between files: the parsed Smelter Look-up by
     the stored bytes of its sheet (a file its supplier saved again has bytes of its own) and,
-    with ``release``, by its rows (the first file of a template release a worker reads)."""
+    with ``release``, by its cells and rows (the first file of a release a worker reads). The
+    five CMRT 6.4 files among the reference files, from five sources, share those cells."""
     reader._TABLES.clear()
-    if release:
-        getattr(reader, "_BY_CONTENT", {}).clear()  # absent from releases before it
+    if release:  # (caches absent from earlier checkouts are skipped)
+        getattr(reader, "_BY_SIGNATURE", {}).clear()
+        getattr(reader, "_BY_CONTENT", {}).clear()
 
 
 def with_read(path: Path) -> Any:

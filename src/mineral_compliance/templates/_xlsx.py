@@ -583,6 +583,21 @@ class Workbook:
         self._sheet_cache[key] = result
         return result
 
+    def cell_signature(self, sheet: str, columns: Iterable[str]) -> tuple[object, ...] | None:
+        """What :meth:`cells` of ``sheet`` in ``columns`` is made of, without decoding it:
+        each value cell's row, column, type, formula flag and stored value (a shared string
+        as its stored item). Equal signatures give equal cells, so a caller can reuse what it
+        built from them, across files that number their shared strings differently. None
+        when a cell is in a shape only the element walk reads (the caller then reads the
+        cells themselves)."""
+        info = next((s for s in self.sheets if s.name == sheet), None)
+        if info is None:
+            raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
+        data = self._read_part(info.part)
+        self._hashed[info.part] = data  # for the cells() that follows a miss
+        shared = self.shared_strings
+        return _signature(data, shared, frozenset(columns))
+
     def top_cells(self, sheet: str, rows: int, columns: Iterable[str] | None = None,
                   first: int = 1) -> SheetCells:
         """The cells with a value in rows ``first`` to ``rows`` of ``sheet`` (in ``columns``,
@@ -831,7 +846,7 @@ def _as_text(raw: str) -> _Value:
 _SIMPLE_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]{1,10}")?(?: t="([a-zA-Z]{1,9})")?'
     rb'(?: (?:cm|vm|ph)="[0-9]{1,10}")*>'
-    rb"(<f(?: [^<>/]*)?(?:/>|>[^<]*</f>))?<v>([^<]*)\Z")
+    rb'(<f(?: [^<>/]*)?(?:/>|>[^<]*</f>))?<v(?: xml:space="preserve")?>([^<]*)\Z')
 """A cell with a value as Excel writes it, matched from its ``<c `` to its ``</v>``: the
 reference, the type and whether a formula precedes the value. Matched between the ends of
 two value elements only; every repetition stops at a delimiter its class excludes, so a
@@ -839,6 +854,46 @@ match costs at most a few passes over the cell's bytes. Anything else (attribute
 another order or quoting, a prefix, inline strings) takes the element-by-element walk."""
 _MAX_COL_LETTERS = 3
 _MAX_ROW_DIGITS = 7
+
+
+_ROOT = re.compile(rb"<(\w+:)?worksheet\b")
+
+
+def _signature(data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str]
+               ) -> tuple[object, ...] | None:
+    """See :meth:`Workbook.cell_signature`: the value cells :func:`_scan_fast` would read
+    through its one-match path, undecoded; None when any value cell takes another path. The
+    same single forward pass over the part as the scan itself."""
+    root = _ROOT.search(data[:4096])
+    if root is None or root.group(1) or data.find(b"</is>") >= 0:
+        return None  # no root, a prefixed one, or inline strings: read the cells themselves
+    wanted = {c.encode() for c in wanted_cols}
+    find, rfind, simple = data.find, data.rfind, _SIMPLE_CELL.match
+    bodies, n_shared = shared.bodies, len(shared)
+    out: list[tuple[object, ...]] = [(shared.prefix, shared.close)]
+    previous = 0
+    end = find(b"</v>")
+    while end >= 0:
+        floor, previous = previous, end + 4
+        start = rfind(b"<c ", floor, end)
+        plain = simple(data, start, end) if start >= 0 else None
+        if plain is None:
+            if data[end - 3 : end] == b"<v>":
+                end = find(b"</v>", previous)
+                continue  # an empty value: no cell, either way
+            return None
+        col_b, row_b, kind, f_el, raw_b = plain.groups()
+        if col_b in wanted and raw_b:
+            if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12:
+                index = int(raw_b)
+                stored: object = bodies[index] if index < n_shared else None
+            else:
+                stored = raw_b
+            out.append((row_b, col_b, kind, f_el is not None, stored))
+            if len(out) > MAX_SHEET_CELLS:
+                return None
+        end = find(b"</v>", previous)
+    return tuple(out)
 
 
 def _scan_fast(
@@ -895,8 +950,8 @@ def _scan_fast(
         plain = simple(data, start, end) if simple is not None else None
         if plain is not None:  # the common shape, parsed in one match
             col_b, row_b, kind, f_el, raw_b = plain.groups()
-            if wanted is not None and col_b not in wanted:
-                continue
+            if (wanted is not None and col_b not in wanted) or not raw_b:
+                continue  # not asked for, or <v xml:space="preserve"></v>: no value
             value = strings.get(raw_b) if kind == b"s" else None
             if value is None:
                 if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12:

@@ -183,9 +183,12 @@ class _Table:
 
 _TABLES: dict[_TableKey, _Table] = {}
 """Parsed Look-ups by the bytes of their sheet (and how they were read)."""
+_BY_SIGNATURE: dict[tuple[object, ...], _Table] = {}
+"""The same tables by the cells their rows were read from, undecoded: a file its supplier
+saved again stores the Look-up in bytes of its own (its shared strings are numbered anew),
+with the same cells."""
 _BY_CONTENT: dict[tuple[object, ...], _Table] = {}
-"""The same tables by what their rows hold: a file its supplier saved again stores the
-Look-up in bytes of its own (its shared strings are numbered anew), with the same rows."""
+"""The same tables by what their rows hold, when their cells were stored otherwise."""
 _TABLES_KEPT = 8
 
 
@@ -197,12 +200,18 @@ def _lookup_table(wb: Workbook, spec: LookupSheet) -> _Table:
     key = (wb.sheet_digest(spec.sheet), *read_as)
     table = _TABLES.get(key)
     if table is None:
-        rows = tuple(_lookup_rows(wb, spec))
-        content = (read_as, tuple((row, tuple(values.items())) for row, values in rows))
-        table = _BY_CONTENT.get(content)
+        signature = wb.cell_signature(spec.sheet, spec.columns.values())
+        stored = None if signature is None else (read_as, signature)
+        table = None if stored is None else _BY_SIGNATURE.get(stored)
         if table is None:
-            table = _Table(rows)
-            _keep(_BY_CONTENT, content, table)
+            rows = tuple(_lookup_rows(wb, spec))
+            content = (read_as, tuple((row, tuple(values.items())) for row, values in rows))
+            table = _BY_CONTENT.get(content)
+            if table is None:
+                table = _Table(rows)
+                _keep(_BY_CONTENT, content, table)
+            if stored is not None:
+                _keep(_BY_SIGNATURE, stored, table)
         _keep(_TABLES, key, table)
     return table
 
