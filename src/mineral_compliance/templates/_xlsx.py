@@ -373,7 +373,8 @@ class Workbook:
         self._top_cache: dict[tuple[str, int, int, frozenset[str] | None], SheetCells] = {}
         self._digests: dict[str, str] = {}
         self._hashed: dict[str, bytes] = {}
-        """Parts inflated to be hashed, kept for the one reading of their cells that follows."""
+        """Parts inflated for a digest or a signature, kept for the one reading of their cells
+        that may follow."""
         self.workbook_part = self._find_workbook_part()
         self.sheets, self.date1904, self._shared_part = self._read_workbook()
 
