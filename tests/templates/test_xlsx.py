@@ -103,3 +103,63 @@ def test_fast_scanner_equals_lxml_on_every_sheet_of_real_templates(path: Path) -
         fast = _xlsx._scan_fast(data, b"", wb.shared_strings, None)
         slow = _xlsx._scan_lxml(data, wb.shared_strings, None, path=path, sheet=sheet.name)
         assert fast == slow, sheet.name
+
+
+_SHAPES = [
+    b'<c r="A1" s="7" t="s" cm="1"><v>1</v></c>',
+    b'<c r="A1" s="2" t="str"><f t="shared" ca="1" si="0"/><v>x &gt; 1</v></c>',
+    b'<c r="A1"><f>1/2</f><v>0.5</v></c>',
+    b'<c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>0</v></c>',
+    b'<c r="A1" t="s"><v>05</v></c><c r="B1" t="s"><v>5</v></c><c r="C1" t="s"><v> 1</v></c>',
+    b'<c r="A1" t="e"><f>NA()</f><v>#N/A</v></c><c r="B1" t="b"><v>true</v></c>',
+    b'<c r="A1" t="s"><v>2</v></c><c r="B1" t="s"><v>99</v></c>',
+    b'<c r="A1" t="s" s="1"><v>1</v></c>',  # attributes in another order
+    b'<c r="A1" s="1" t="n"><f ref="A1:A2" t="array">B1</f><v>3</v></c>',
+    b'<c r="A1"><f a="x/y">B1</f><v>3</v></c>',
+    b'<c r="A1"><c r="B1"/><v>4</v></c>',  # a cell inside a cell
+    b'<c r="A1" t="inlineStr"><is><t>in</t></is></c><c r="B1"><v>1e3</v></c>',
+]
+
+
+@pytest.mark.parametrize("cells", _SHAPES)
+def test_one_match_path_agrees_with_lxml(cells: bytes) -> None:
+    """The single-match path for cells as Excel writes them and the element-by-element walk
+    (and lxml) read every shape alike, for every column selection."""
+    _both(_sheet(cells))
+    data = _sheet(cells)
+    for columns in (frozenset({"A"}), frozenset({"B"})):
+        fast = _xlsx.scan_sheet(data, SST, columns, path=Path("t.xlsx"), sheet="S")
+        slow = _xlsx._scan_lxml(data, SST, columns, path=Path("t.xlsx"), sheet="S")
+        assert fast == slow
+
+
+def test_signature_is_none_for_cells_only_the_walk_reads() -> None:
+    """A cell the one-match path does not read leaves no signature: the caller reads it."""
+    wb_data = _sheet(b'<c r="A1" t="s" s="1"><v>0</v></c>')
+    assert _xlsx._signature(wb_data, SST, frozenset({"A"})) is None
+    inline = _sheet(b'<c r="A1" t="inlineStr"><is><t>x</t></is></c>')
+    assert _xlsx._signature(inline, SST, frozenset({"A"})) is None
+    plain = _sheet(b'<c r="A1" t="s"><v>0</v></c><c r="B1"><v>2</v></c>')
+    assert _xlsx._signature(plain, SST, frozenset({"A"})) is not None
+
+
+_CMRT_64 = reference_files("cmrt", "RMI_*CMRT_6.4*.xlsx")
+
+
+@needs_reference
+@pytest.mark.skipif(len(_CMRT_64) < 2, reason="needs two CMRT 6.4 files")
+def test_look_up_of_a_file_saved_again_is_the_one_parsed_before() -> None:
+    """Suppliers' copies of one release number their shared strings anew, so their Look-up
+    sheets differ in bytes; the reader knows them by their cells and reuses the rows, which
+    are the ones it would parse."""
+    from mineral_compliance.templates import reader
+    from mineral_compliance.templates.detect import detect
+
+    tables = []
+    for path in _CMRT_64[:2]:
+        wb = _xlsx.open_workbook(path)
+        spec = detect(wb).layout.lookup
+        assert spec is not None
+        tables.append(reader._lookup_table(wb, spec))
+        assert tables[-1].rows == tuple(reader._lookup_rows(wb, spec))
+    assert tables[0] is tables[1]

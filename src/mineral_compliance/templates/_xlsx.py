@@ -236,11 +236,16 @@ def _tags(prefix: bytes, names: bytes) -> re.Pattern[bytes]:
 
 @dataclass
 class _SharedStrings:
-    """Shared-string table, split once, each string decoded on first use."""
+    """Shared-string table, split once, each string decoded on first use.
+
+    A table of ~15,000 items of which a supplier's file uses a few hundred: an item is cut
+    at its closing tag (``close``, when set: the items came from splitting on ``<si>``) only
+    when it is used, too."""
 
     bodies: list[bytes]
     prefix: bytes
     _cache: dict[int, tuple[str, TextRepair | None]] = field(default_factory=dict)
+    close: bytes | None = None
 
     @classmethod
     def parse(cls, data: bytes) -> _SharedStrings:
@@ -254,8 +259,9 @@ class _SharedStrings:
         open_si, close_si = b"<" + prefix + b"si>", b"</" + prefix + b"si>"
         if re.search(rb"<" + re.escape(prefix) + rb"si[\s/]", data) is None:
             # every item is a plain <si>...</si>: splitting is much faster than a regex
-            parts = data.split(open_si)[1:]
-            return cls([p[: p.rfind(close_si)] if close_si in p else p for p in parts], prefix)
+            parts = data.split(open_si)
+            del parts[0]
+            return cls(parts, prefix, close=close_si)
         bodies: list[bytes] = []
         start = last_close = -1
         for tag in _tags(prefix, b"si").finditer(data):
@@ -283,7 +289,20 @@ class _SharedStrings:
         end)."""
         hit = self._cache.get(index)
         if hit is None:
-            hit = _finish(*_rich_text(self.bodies[index], self.prefix))
+            body = self.bodies[index]
+            if self.close is not None:  # an item of a split: it ends at its last </si>
+                end = body.rfind(self.close)
+                if end >= 0:
+                    body = body[:end]
+            if body[:3] == b"<t>" and body.find(b"<", 3) == len(body) - 4:
+                text = body[3:-4].decode("utf-8")  # one plain <t>, as most items are
+                if ("&" in text or "_x" in text or "\r" in text
+                        or len(text) > MAX_TEXT_CHARS):
+                    hit = _finish(*_unescape(text))
+                else:
+                    hit = (text, None)  # what _finish(*_unescape(text)) gives for it
+            else:
+                hit = _finish(*_rich_text(body, self.prefix))
             self._cache[index] = hit
         return hit
 
@@ -352,6 +371,10 @@ class Workbook:
         self._shared: _SharedStrings | None = None
         self._sheet_cache: dict[tuple[str, frozenset[str] | None, int | None], SheetCells] = {}
         self._top_cache: dict[tuple[str, int, int, frozenset[str] | None], SheetCells] = {}
+        self._digests: dict[str, str] = {}
+        self._hashed: dict[str, bytes] = {}
+        """Parts inflated for a digest or a signature, kept for the one reading of their cells
+        that may follow."""
         self.workbook_part = self._find_workbook_part()
         self.sheets, self.date1904, self._shared_part = self._read_workbook()
 
@@ -491,10 +514,47 @@ class Workbook:
         """The sha256 of a worksheet's stored XML: equal for the same sheet content, so
         callers can reuse what they parsed from it before (the Smelter Look-up is the same in
         every copy of one template release)."""
+        digest = self._digests.get(sheet)
+        if digest is None:
+            info = next((s for s in self.sheets if s.name == sheet), None)
+            if info is None:
+                raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
+            data = self._read_part(info.part)
+            digest = self._digests[sheet] = hashlib.sha256(data).hexdigest()
+            self._hashed[info.part] = data
+        return digest
+
+    def sheet_digest(self, sheet: str) -> str:
+        """A digest of a worksheet as stored in the package, without inflating it: equal
+        digests mean equal content (the same compressed bytes, method, size and checksum
+        inflate to the same XML), so callers can reuse what they parsed from it before. A
+        part whose stored bytes cannot be located here is digested by its XML
+        (:meth:`sheet_sha256`); the two kinds never compare equal."""
         info = next((s for s in self.sheets if s.name == sheet), None)
         if info is None:
             raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
-        return hashlib.sha256(self._read_part(info.part)).hexdigest()
+        stored = self._stored_bytes(info.part)
+        if stored is None:
+            return "xml:" + self.sheet_sha256(sheet)
+        return "zip:" + hashlib.sha256(stored).hexdigest()
+
+    def _stored_bytes(self, name: str) -> bytes | None:
+        """The compressed bytes of part ``name`` behind a header of its method, checksum and
+        size, or None for an entry that is encrypted or whose local header does not match."""
+        try:
+            info = self._zip.getinfo(name)
+        except KeyError:
+            return None
+        start = info.header_offset
+        header = self._data[start : start + _LOCAL.size]
+        if info.flag_bits & 0x01 or len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+            return None
+        name_len, extra_len = struct.unpack_from("<2H", header, 26)
+        begin = start + _LOCAL.size + name_len + extra_len
+        body = self._data[begin : begin + info.compress_size]
+        if len(body) != info.compress_size:
+            return None
+        return struct.pack("<HLQ", info.compress_type, info.CRC, info.file_size) + body
 
     def cells(self, sheet: str, columns: Iterable[str] | None = None,
               max_rows: int | None = None) -> SheetCells:
@@ -511,7 +571,7 @@ class Workbook:
         info = next((s for s in self.sheets if s.name == sheet), None)
         if info is None:
             raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
-        data = self._read_part(info.part)
+        data = self._hashed.pop(info.part, None) or self._read_part(info.part)
         try:
             result = scan_sheet(data, self.shared_strings, key[1], path=self.path, sheet=sheet,
                                 max_rows=max_rows)
@@ -523,6 +583,21 @@ class Workbook:
                 "saved it; ask the supplier to save it again from Excel") from exc
         self._sheet_cache[key] = result
         return result
+
+    def cell_signature(self, sheet: str, columns: Iterable[str]) -> tuple[object, ...] | None:
+        """What :meth:`cells` of ``sheet`` in ``columns`` is made of, without decoding it:
+        each value cell's row, column, type, formula flag and stored value (a shared string
+        as its stored item). Equal signatures give equal cells, so a caller can reuse what it
+        built from them, across files that number their shared strings differently. None
+        when a cell is in a shape only the element walk reads (the caller then reads the
+        cells themselves)."""
+        info = next((s for s in self.sheets if s.name == sheet), None)
+        if info is None:
+            raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
+        data = self._read_part(info.part)
+        self._hashed[info.part] = data  # for the cells() that follows a miss
+        shared = self.shared_strings
+        return _signature(data, shared, frozenset(columns))
 
     def top_cells(self, sheet: str, rows: int, columns: Iterable[str] | None = None,
                   first: int = 1) -> SheetCells:
@@ -769,9 +844,57 @@ def _as_text(raw: str) -> _Value:
     return text, "s", repair
 
 
-_END_PATTERNS: dict[bytes, re.Pattern[bytes]] = {}
+_SIMPLE_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]{1,10}")?(?: t="([a-zA-Z]{1,9})")?'
+    rb'(?: (?:cm|vm|ph)="[0-9]{1,10}")*>'
+    rb'(<f(?: [^<>/]*)?(?:/>|>[^<]*</f>))?<v(?: xml:space="preserve")?>([^<]*)\Z')
+"""A cell with a value as Excel writes it, matched from its ``<c `` to its ``</v>``: the
+reference, the type and whether a formula precedes the value. Matched between the ends of
+two value elements only; every repetition stops at a delimiter its class excludes, so a
+match costs at most a few passes over the cell's bytes. Anything else (attributes in
+another order or quoting, a prefix, inline strings) takes the element-by-element walk."""
 _MAX_COL_LETTERS = 3
 _MAX_ROW_DIGITS = 7
+
+
+_ROOT = re.compile(rb"<(\w+:)?worksheet\b")
+
+
+def _signature(data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str]
+               ) -> tuple[object, ...] | None:
+    """See :meth:`Workbook.cell_signature`: the value cells :func:`_scan_fast` would read
+    through its one-match path, undecoded; None when any value cell takes another path. The
+    same single forward pass over the part as the scan itself."""
+    root = _ROOT.search(data[:4096])
+    if root is None or root.group(1) or data.find(b"</is>") >= 0:
+        return None  # no root, a prefixed one, or inline strings: read the cells themselves
+    wanted = {c.encode() for c in wanted_cols}
+    find, rfind, simple = data.find, data.rfind, _SIMPLE_CELL.match
+    bodies, n_shared = shared.bodies, len(shared)
+    out: list[tuple[object, ...]] = [(shared.prefix, shared.close)]
+    previous = 0
+    end = find(b"</v>")
+    while end >= 0:
+        floor, previous = previous, end + 4
+        start = rfind(b"<c ", floor, end)
+        plain = simple(data, start, end) if start >= 0 else None
+        if plain is None:
+            if data[end - 3 : end] == b"<v>":
+                end = find(b"</v>", previous)
+                continue  # an empty value: no cell, either way
+            return None
+        col_b, row_b, kind, f_el, raw_b = plain.groups()
+        if col_b in wanted and raw_b:
+            if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12:
+                index = int(raw_b)
+                stored: object = bodies[index] if index < n_shared else None
+            else:
+                stored = raw_b
+            out.append((row_b, col_b, kind, f_el is not None, stored))
+            if len(out) > MAX_SHEET_CELLS:
+                return None
+        end = find(b"</v>", previous)
+    return tuple(out)
 
 
 def _scan_fast(
@@ -786,11 +909,6 @@ def _scan_fast(
     expect. Returns None then, so the caller can parse the sheet with lxml instead.
     """
     out: SheetCells = {}
-    ends = _END_PATTERNS.get(prefix)
-    if ends is None:
-        p = re.escape(prefix)
-        ends = re.compile(rb"</" + p + rb"v>|</" + p + rb"is>")
-        _END_PATTERNS[prefix] = ends
     c_open = b"<" + prefix + b"c "
     c_len = len(c_open)
     f_open = b"<" + prefix + b"f"
@@ -805,14 +923,60 @@ def _scan_fast(
     previous = 0  # where the previous value element ended: no cell of ours starts before it
     budget = None if max_rows is None else _RowBudget(max_rows)
     names: dict[bytes, str] = {}
-    for m in ends.finditer(data):
-        end = m.start()
-        floor, previous = previous, m.end()
+    value: _Value | None
+    # unprefixed value cells (all but a few cells of real workbooks) in one match each; the
+    # element-by-element walk below gives the same result for them, more slowly
+    simple = _SIMPLE_CELL.match if not prefix else None
+    strings: dict[bytes, _Value] = {}
+    n_shared = len(shared)
+    new_cell = tuple.__new__  # RawCell(...) less its argument handling
+    # The value ends in document order, as ends.finditer(data) gives them (the two closings
+    # cannot overlap), found by two plain searches: much faster than the alternation.
+    v_close, is_close = b"</" + prefix + b"v>", b"</" + prefix + b"is>"
+    next_v, next_is = find(v_close), find(is_close)
+    while next_v >= 0 or next_is >= 0:
+        if next_is < 0 or 0 <= next_v < next_is:
+            end, inline = next_v, False
+            floor, previous = previous, end + len(v_close)
+            next_v = find(v_close, previous)
+        else:
+            end, inline = next_is, True
+            floor, previous = previous, end + len(is_close)
+            next_is = find(is_close, previous)
         if data[end - empty_len : end] == empty_v:
             continue  # <v></v>: an empty cached result, as some writers save
         start = rfind(c_open, floor, end)
         if start < 0:
             return None  # no cell opens since the previous value: not markup we expect
+        plain = simple(data, start, end) if simple is not None else None
+        if plain is not None:  # the common shape, parsed in one match
+            col_b, row_b, kind, f_el, raw_b = plain.groups()
+            if (wanted is not None and col_b not in wanted) or not raw_b:
+                continue  # not asked for, or <v xml:space="preserve"></v>: no value
+            value = strings.get(raw_b) if kind == b"s" else None
+            if value is None:
+                if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12:
+                    # what _convert gives, without decoding the index first
+                    index = int(raw_b)
+                    if index >= n_shared:
+                        continue
+                    text, repair = shared.entry(index)
+                    value = strings[raw_b] = (text, "s", repair)
+                else:
+                    value = _convert(kind or b"n", raw_b.decode("utf-8"), shared)
+                    if value is None:
+                        continue
+            row = int(row_b)
+            formula = f_el is not None
+            if budget is not None and budget.spent(row, value, formula):
+                break
+            col = names.get(col_b)
+            if col is None:
+                col = names[col_b] = col_b.decode()
+            out[(row, col)] = new_cell(RawCell, (row, col, value[0], value[1], formula, value[2]))
+            if len(out) > MAX_SHEET_CELLS:
+                raise _TooManyCellsError
+            continue
         head_end = find(b">", start, end + 1)
         if (head_end < 0 or data[head_end - 1] == 47
                 or cell_opening(data, start + 1, end) is not None):
@@ -837,8 +1001,7 @@ def _scan_fast(
                 or len(col_b) > _MAX_COL_LETTERS or len(row_b) > _MAX_ROW_DIGITS):
             return None
         body_start = head_end + 1
-        value: _Value | None
-        if m.group(0)[-3:] == b"is>":
+        if inline:
             i = rfind(is_open, body_start, end)
             if i < 0:
                 return None

@@ -15,10 +15,12 @@ rules report.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TypeVar
 
 from .._io import MAX_TEXT_CHARS
 from ..errors import MalformedTemplateError, MineralComplianceError
@@ -75,9 +77,26 @@ def read_template(source: Source, *, strict_version: bool = False) -> Declaratio
     ``strict_version``: refuse a newer minor release of a supported major version instead of
     reading it with the newest known layout (``template.layout_assumed`` says when that happened).
     """
-    wb = open_workbook(source)
-    found = detect(wb, strict_version=strict_version)
-    return _Reader(wb, found).read()
+    with _gc_paused():
+        wb = open_workbook(source)
+        found = detect(wb, strict_version=strict_version)
+        return _Reader(wb, found).read()
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Reading allocates some ten thousand small objects (cells, values, models) that all
+    live until it ends and hold no reference cycles: a cycle collection started by their
+    count alone would find nothing to free, only take time, so none starts while a file is
+    read (the collector runs again as before afterwards)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def reference_from_template(source: Source) -> SmelterReference:
@@ -86,9 +105,10 @@ def reference_from_template(source: Source) -> SmelterReference:
     Every row is kept (standard names and aliases alike), stamped with the template kind and
     version it came from.
     """
-    wb = open_workbook(source)
-    found = detect(wb)
-    reference = _reference(wb, found)
+    with _gc_paused():
+        wb = open_workbook(source)
+        found = detect(wb)
+        reference = _reference(wb, found)
     if reference is None:
         raise MalformedTemplateError(
             f"{found.kind.value} {found.version} has no Smelter Look-up sheet",
@@ -102,13 +122,14 @@ def read_with_reference(source: Source) -> tuple[Declaration, SmelterReference |
     """:func:`read_template` and :func:`reference_from_template` on one opening of the
     workbook. The reference is None when the template ships no Smelter Look-up, or one that
     cannot be read: the declaration stands without it."""
-    wb = open_workbook(source)
-    found = detect(wb)
-    decl = _Reader(wb, found).read()
-    try:
-        reference = _reference(wb, found)
-    except MineralComplianceError:
-        reference = None
+    with _gc_paused():
+        wb = open_workbook(source)
+        found = detect(wb)
+        decl = _Reader(wb, found).read()
+        try:
+            reference = _reference(wb, found)
+        except MineralComplianceError:
+            reference = None
     return decl, reference
 
 
@@ -148,32 +169,57 @@ def _lookup_rows(wb: Workbook, spec: LookupSheet) -> Iterable[tuple[int, dict[st
 
 
 _TableKey = tuple[str, str, int, tuple[tuple[str, str], ...]]
+_K = TypeVar("_K")
 
 
 @dataclass
 class _Table:
-    """The parsed rows of one Smelter Look-up, and their models once asked for."""
+    """The parsed rows of one Smelter Look-up, and their models and index once asked for."""
 
     rows: tuple[tuple[int, dict[str, str | None]], ...]
     entries: tuple[LookupEntry, ...] | None = None
+    index: _LookupIndex | None = None
 
 
 _TABLES: dict[_TableKey, _Table] = {}
+"""Parsed Look-ups by the bytes of their sheet (and how they were read)."""
+_BY_SIGNATURE: dict[tuple[object, ...], _Table] = {}
+"""The same tables by the cells their rows were read from, undecoded: a file its supplier
+saved again stores the Look-up in bytes of its own (its shared strings are numbered anew),
+with the same cells."""
+_BY_CONTENT: dict[tuple[object, ...], _Table] = {}
+"""The same tables by what their rows hold, when their cells were stored otherwise."""
 _TABLES_KEPT = 8
 
 
 def _lookup_table(wb: Workbook, spec: LookupSheet) -> _Table:
-    """The Look-up rows of ``wb``, parsed once per distinct sheet content in this process:
-    batches of supplier files mostly share a handful of template releases."""
-    key = (wb.sheet_sha256(spec.sheet), spec.sheet, spec.first_row,
-           tuple(sorted(spec.columns.items())))
+    """The Look-up rows of ``wb``, parsed once per distinct sheet content in this process,
+    and their models built once per distinct list of rows: batches of supplier files mostly
+    share a handful of template releases."""
+    read_as = (spec.sheet, spec.first_row, tuple(sorted(spec.columns.items())))
+    key = (wb.sheet_digest(spec.sheet), *read_as)
     table = _TABLES.get(key)
     if table is None:
-        table = _Table(tuple(_lookup_rows(wb, spec)))
-        if len(_TABLES) >= _TABLES_KEPT:
-            _TABLES.pop(next(iter(_TABLES)))
-        _TABLES[key] = table
+        signature = wb.cell_signature(spec.sheet, spec.columns.values())
+        stored = None if signature is None else (read_as, signature)
+        table = None if stored is None else _BY_SIGNATURE.get(stored)
+        if table is None:
+            rows = tuple(_lookup_rows(wb, spec))
+            content = (read_as, tuple((row, tuple(values.items())) for row, values in rows))
+            table = _BY_CONTENT.get(content)
+            if table is None:
+                table = _Table(rows)
+                _keep(_BY_CONTENT, content, table)
+            if stored is not None:
+                _keep(_BY_SIGNATURE, stored, table)
+        _keep(_TABLES, key, table)
     return table
+
+
+def _keep(cache: dict[_K, _Table], key: _K, table: _Table) -> None:
+    if len(cache) >= _TABLES_KEPT:
+        cache.pop(next(iter(cache)))
+    cache[key] = table
 
 
 def _lookup_entries(wb: Workbook, spec: LookupSheet) -> tuple[LookupEntry, ...]:
@@ -243,7 +289,10 @@ class _Reader:
         if self._lookup is None:
             spec = self.layout.lookup
             if spec is not None and self.wb.has_sheet(spec.sheet):
-                self._lookup = _LookupIndex.build(_lookup_table(self.wb, spec).rows)
+                table = _lookup_table(self.wb, spec)
+                if table.index is None:
+                    table.index = _LookupIndex.build(table.rows)
+                self._lookup = table.index
             else:
                 self._lookup = _LookupIndex({}, {})
         return self._lookup
