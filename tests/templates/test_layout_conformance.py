@@ -3,13 +3,18 @@
 For every question cell of a layout whose data validation in the real template is a plain list
 range (``$B$90:$B$93``), the literals the layout accepts must be exactly the workbook's list.
 Conditional lists (formulas) are skipped; they draw on the same source ranges.
+
+openpyxl loads each workbook once for all the tests on it (the whole workbook, smelter lists
+included, which is most of what the tests cost).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -19,6 +24,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from mineral_compliance.templates import _xlsx
 from mineral_compliance.templates.detect import detect
 from mineral_compliance.templates.layouts import LAYOUTS
+from mineral_compliance.templates.layouts.base import Layout
 
 from .._workbooks import DERIVATIONS, reference_templates
 from ..conftest import needs_reference, reference_files
@@ -51,6 +57,24 @@ def _workbook(source: Path | str, derived: dict[str, Path]) -> Path:
     if source not in derived:
         pytest.skip(f"the real workbook {source} is derived from is not at hand")
     return derived[source]
+
+
+@dataclass(frozen=True)
+class Opened:
+    layout: Layout
+    """The layout detected in the workbook."""
+    ws: Any
+    """Its declaration sheet as openpyxl reads it."""
+
+
+@pytest.fixture(scope="module", params=SOURCES)
+def opened(request: pytest.FixtureRequest, derived_2026: dict[str, Path]) -> Opened:
+    """One source workbook, its tests grouped around it (one load, one workbook held)."""
+    path = _workbook(request.param, derived_2026)
+    layout = detect(_xlsx.open_workbook(path)).layout
+    return Opened(layout, load_workbook(path)[layout.declaration_sheet])
+
+
 _RANGE = re.compile(r"^\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)$")
 
 
@@ -69,12 +93,8 @@ def _literal(value: object) -> str:
     return str(value).strip()
 
 
-@pytest.mark.parametrize("source", SOURCES)
-def test_layout_choices_equal_the_workbook_dropdowns(
-        source: Path | str, derived_2026: dict[str, Path]) -> None:
-    path = _workbook(source, derived_2026)
-    layout = detect(_xlsx.open_workbook(path)).layout
-    ws = load_workbook(path)[layout.declaration_sheet]
+def test_layout_choices_equal_the_workbook_dropdowns(opened: Opened) -> None:
+    layout, ws = opened.layout, opened.ws
     lists: dict[str, tuple[str, ...]] = {}
     sources: dict[str, str] = {}
     for dv in ws.data_validations.dataValidation:
@@ -129,16 +149,12 @@ def _excel_date(serial: str) -> dt.date:
     return dt.date(1899, 12, 30) + dt.timedelta(days=int(serial))
 
 
-@pytest.mark.parametrize("source", SOURCES)
-def test_effective_date_bounds_equal_the_workbook_validation(
-        source: Path | str, derived_2026: dict[str, Path]) -> None:
+def test_effective_date_bounds_equal_the_workbook_validation(opened: Opened) -> None:
     """The bounds behind ``effective-date-invalid`` are the effective-date cell's own date
     validation: "between" (the default operator) or "greaterThan" its lower bound."""
-    path = _workbook(source, derived_2026)
-    layout = detect(_xlsx.open_workbook(path)).layout
+    layout, ws = opened.layout, opened.ws
     assert layout.checker is not None
     ref = layout.company_cells["effective_date"]
-    ws = load_workbook(path)[layout.declaration_sheet]
     found = [dv for dv in ws.data_validations.dataValidation
              if any(ref in CellRange(r.coord) for r in dv.sqref.ranges)]
     assert len(found) == 1, ref
@@ -154,14 +170,10 @@ def test_effective_date_bounds_equal_the_workbook_validation(
         assert spec.date_min_inclusive
 
 
-@pytest.mark.parametrize("source", SOURCES)
-def test_questions_store_numbers_exactly_where_the_dropdown_list_does(
-        source: Path | str, derived_2026: dict[str, Path]) -> None:
+def test_questions_store_numbers_exactly_where_the_dropdown_list_does(opened: Opened) -> None:
     """A writer puts "100%" in as the number 1 where, and only where, the version's own list
     holds the number."""
-    path = _workbook(source, derived_2026)
-    layout = detect(_xlsx.open_workbook(path)).layout
-    ws = load_workbook(path)[layout.declaration_sheet]
+    layout, ws = opened.layout, opened.ws
     numeric: set[str] = set()
     for dv in ws.data_validations.dataValidation:
         if dv.type == "list" and _holds_numbers(ws, dv):

@@ -234,3 +234,46 @@ def test_without_the_plain_zip_path_the_package_is_rewritten_alike(
     with zipfile.ZipFile(fast) as a, zipfile.ZipFile(slow) as b:
         assert a.namelist() == b.namelist()
         assert all(a.read(n) == b.read(n) for n in a.namelist())
+
+
+def test_a_cell_patcher_writes_each_copy_as_patch_cells_writes_it(tmp_path: Path) -> None:
+    """Copies written by one patcher are, byte for byte, what patch_cells writes for the same
+    edits: values equal but spelt differently (0.0 and -0.0, 1, 1.0 and True, a date and the
+    datetime at its midnight) are told apart, a copy that removes a formula (and with it the
+    calculation chain) does not leak into the next, and edits seen before (also after more
+    than the patcher keeps) come out the same."""
+    src = _book(tmp_path)
+    variants: list[dict[str, _xlsx.CellInput]] = [
+        {"Data Sheet!A1": 0.0}, {"Data Sheet!A1": -0.0}, {"Data Sheet!A1": 1},
+        {"Data Sheet!A1": "1"}, {"Data Sheet!A1": 1.0}, {"Data Sheet!A1": True},
+        {"Data Sheet!A1": "True"},
+        {"Data Sheet!A2": dt.date(2025, 3, 31)}, {"Data Sheet!A2": dt.datetime(2025, 3, 31)},
+        {"Data Sheet!B1": "formula gone"}, {"Data Sheet!A1": 0.0}]
+    variants += [{"Data Sheet!C7": f"text {n}"} for n in range(_xlsx.CellPatcher.KEPT + 1)]
+    variants += [{"Data Sheet!B1": "formula gone"}, {"Data Sheet!A1": -0.0, "Data Sheet!A2": None}]
+    patcher = _xlsx.CellPatcher(src)
+    for n, edits in enumerate(variants):
+        ours = patcher.write(edits, tmp_path / f"patcher-{n}.xlsx")
+        alone = _xlsx.patch_cells(src, edits, tmp_path / f"alone-{n}.xlsx")
+        assert ours.read_bytes() == alone.read_bytes(), edits
+    with zipfile.ZipFile(tmp_path / "patcher-10.xlsx") as z:
+        assert "xl/calcChain.xml" in z.namelist()  # written after the copy without it
+    with zipfile.ZipFile(tmp_path / f"patcher-{len(variants) - 2}.xlsx") as z:
+        assert "xl/calcChain.xml" not in z.namelist()
+
+
+def test_a_cell_patcher_edits_a_sheet_once_for_the_same_edits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    edited: list[str] = []
+    real = _xlsx._SheetPatch
+
+    def counting(root: etree._Element, *, path: Path, sheet: str) -> _xlsx._SheetPatch:
+        edited.append(sheet)
+        return real(root, path=path, sheet=sheet)
+
+    monkeypatch.setattr(_xlsx, "_SheetPatch", counting)
+    patcher = _xlsx.CellPatcher(_book(tmp_path))
+    for n, value in enumerate([5, 5, 6, 5]):
+        out = patcher.write({"Data Sheet!A1": value}, tmp_path / f"{n}.xlsx")
+        assert _cells(out)["A1"] == (value, "n", False)
+    assert edited == ["Data Sheet", "Data Sheet"]  # once for 5, once for 6

@@ -61,6 +61,7 @@ from ..errors import (
 
 __all__ = [
     "CellInput",
+    "CellPatcher",
     "RawCell",
     "SheetCells",
     "TextRepair",
@@ -1316,8 +1317,54 @@ def _serialise(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _patch_package(wb: Workbook, edits: Mapping[str, CellInput]) -> dict[str, bytes | None]:
-    """New bytes for every part the edits change (``None``: drop the part)."""
+class _Packed(NamedTuple):
+    """A part's new content as the zip stores it: compressed (or not) once, however many
+    copies it goes into."""
+
+    method: int
+    body: bytes
+    crc: int
+    size: int
+
+    @classmethod
+    def of(cls, data: bytes, method: int) -> _Packed:
+        if method == zipfile.ZIP_DEFLATED:
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            body = packer.compress(data) + packer.flush()
+        else:
+            body = data
+        return cls(method, body, zlib.crc32(data), len(data))
+
+    def data(self) -> bytes:
+        return zlib.decompress(self.body, -15) if self.method == zipfile.ZIP_DEFLATED \
+            else self.body
+
+
+def _method(wb: Workbook, name: str) -> int:
+    """How a new version of the part ``name`` is stored: as the part was, when that is
+    stored or deflated, else deflated."""
+    try:
+        method = wb._zip.getinfo(name).compress_type
+    except KeyError:
+        return zipfile.ZIP_DEFLATED
+    return method if method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
+        else zipfile.ZIP_DEFLATED
+
+
+_SheetEdits = tuple[tuple[str, int, type, str], ...]
+"""A worksheet's edits as a key: the cell, and the value's type and spelling (``repr`` tells
+``0.0`` from ``-0.0``, a date from a datetime at midnight)."""
+
+
+def _patch_package(
+    wb: Workbook, edits: Mapping[str, CellInput],
+    sheets_done: dict[tuple[str, _SheetEdits], tuple[_Packed, bool]] | None = None,
+) -> dict[str, _Packed | None]:
+    """The new content of every part the edits change (``None``: drop the part).
+
+    ``sheets_done`` holds worksheets already edited, by part and edits, with whether the
+    edits removed formulas: a worksheet found there is not edited again, and every worksheet
+    these edits change is put (back) last in it."""
     by_part: dict[str, list[tuple[str, int, CellInput]]] = {}
     names: dict[str, str] = {}
     for key, value in edits.items():
@@ -1327,15 +1374,23 @@ def _patch_package(wb: Workbook, edits: Mapping[str, CellInput]) -> dict[str, by
             raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=wb.path)
         by_part.setdefault(info.part, []).append((col, row, value))
         names[info.part] = sheet
-    parts: dict[str, bytes | None] = {}
+    parts: dict[str, _Packed | None] = {}
     formulas_removed = False
     for part, cells in by_part.items():
-        patch = _SheetPatch(wb._xml(part), path=wb.path, sheet=names[part])
-        for col, row, value in cells:
-            patch.set(col, row, value, wb.date1904)
-        patch.unshare()
-        formulas_removed |= patch.formulas_removed
-        parts[part] = _serialise(patch.root)
+        seen = (part, tuple((col, row, type(value), value if isinstance(value, str)
+                             else repr(value)) for col, row, value in cells))
+        done = sheets_done.pop(seen, None) if sheets_done is not None else None
+        if done is None:
+            patch = _SheetPatch(wb._xml(part), path=wb.path, sheet=names[part])
+            for col, row, value in cells:
+                patch.set(col, row, value, wb.date1904)
+            patch.unshare()
+            done = (_Packed.of(_serialise(patch.root), _method(wb, part)),
+                    patch.formulas_removed)
+        if sheets_done is not None:
+            sheets_done[seen] = done  # the most recently used last
+        parts[part], removed = done
+        formulas_removed |= removed
     if not parts:
         return parts
     # Cached results of dependent formulas are now stale: ask for a full recalculation on open.
@@ -1350,7 +1405,7 @@ def _patch_package(wb: Workbook, edits: Mapping[str, CellInput]) -> dict[str, by
         else:
             root.append(calc)
     calc.set("fullCalcOnLoad", "1")
-    parts[wb.workbook_part] = _serialise(root)
+    parts[wb.workbook_part] = _Packed.of(_serialise(root), _method(wb, wb.workbook_part))
     if formulas_removed:  # the calculation chain would name cells that no longer compute
         chain = next((t for k, t in wb._rels(wb.workbook_part).values() if k == "calcChain"),
                      None)
@@ -1362,12 +1417,13 @@ def _patch_package(wb: Workbook, edits: Mapping[str, CellInput]) -> dict[str, by
             for rel in list(rels):
                 if rel.get("Type", "").endswith("/calcChain"):
                     rels.remove(rel)
-            parts[rels_name] = _serialise(rels)
+            parts[rels_name] = _Packed.of(_serialise(rels), _method(wb, rels_name))
             types = wb._xml("[Content_Types].xml")
             for override in list(types.iter(f"{{{_CT_NS}}}Override")):
                 if override.get("PartName", "").lstrip("/") == chain:
                     types.remove(override)
-            parts["[Content_Types].xml"] = _serialise(types)
+            parts["[Content_Types].xml"] = _Packed.of(
+                _serialise(types), _method(wb, "[Content_Types].xml"))
     return parts
 
 
@@ -1378,9 +1434,9 @@ _ZIP32 = 0xFFFFFFFF
 
 
 def _raw_zip(entries: list[zipfile.ZipInfo], source: bytes,
-             parts: Mapping[str, bytes | None]) -> bytes | None:
+             parts: Mapping[str, _Packed | None]) -> bytes | None:
     """The package with ``parts`` replaced, every other entry copied as it is stored
-    (compressed bytes, CRC and sizes unchanged), so only the changed parts are compressed
+    (compressed bytes, CRC and sizes unchanged), so only the changed parts were compressed
     again. ``None`` when the package needs what the plain zip format lacks (more than 65,535
     entries, sizes past 4 GB, encrypted or data-descriptor-only entries are fine to rewrite
     the slow way)."""
@@ -1395,14 +1451,7 @@ def _raw_zip(entries: list[zipfile.ZipInfo], source: bytes,
             return None
         new = parts.get(info.filename)
         if new is not None:
-            method = info.compress_type if info.compress_type in (
-                zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
-            if method == zipfile.ZIP_DEFLATED:
-                packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-                body = packer.compress(new) + packer.flush()
-            else:
-                body = new
-            crc, size = zlib.crc32(new), len(new)
+            method, body, crc, size = new
         else:
             start = info.header_offset
             header = source[start:start + _LOCAL.size]
@@ -1446,19 +1495,41 @@ def patch_cells(
     their own copy), the calculation chain is dropped when formulas went, and the workbook
     asks spreadsheet programs to recalculate in full when it is opened.
     """
-    wb = open_workbook(source)
-    parts = _patch_package(wb, edits)
-    out = Path(dest)
-    buffer = io.BytesIO()
-    entries = [info for info in wb._zip.infolist()
-               if info.filename not in parts or parts[info.filename] is not None]
-    raw = _raw_zip(entries, wb._data, parts)
-    if raw is not None:
-        buffer.write(raw)
-    else:  # a package beyond what the plain zip format holds: rewrite every entry
-        with zipfile.ZipFile(buffer, "w") as z:
-            for info in entries:
-                data = parts.get(info.filename) or wb._zip.read(info)
-                z.writestr(info, data, compress_type=info.compress_type)
-    out.write_bytes(buffer.getvalue())
-    return out
+    return CellPatcher(source).write(edits, dest)
+
+
+class CellPatcher:
+    """Writes edited copies of one workbook, each exactly what :func:`patch_cells` writes.
+
+    The workbook is opened once, and a worksheet whose edits are the same as in an earlier
+    copy is not parsed, edited and compressed again: variants that share most of their edits
+    (a complete fill, with one answer changed per variant) cost what their own edits touch.
+    The last :attr:`KEPT` edited worksheets are kept, compressed. Not for use by two threads
+    at once."""
+
+    KEPT = 8
+
+    def __init__(self, source: str | Path) -> None:
+        self._wb = open_workbook(source)
+        self._sheets: dict[tuple[str, _SheetEdits], tuple[_Packed, bool]] = {}
+
+    def write(self, edits: Mapping[str, CellInput], dest: str | Path) -> Path:
+        """Write a copy of the workbook with ``edits`` made (see :func:`patch_cells`)."""
+        wb = self._wb
+        parts = _patch_package(wb, edits, self._sheets)
+        while len(self._sheets) > self.KEPT:
+            del self._sheets[next(iter(self._sheets))]
+        out = Path(dest)
+        entries = [info for info in wb._zip.infolist()
+                   if info.filename not in parts or parts[info.filename] is not None]
+        raw = _raw_zip(entries, wb._data, parts)
+        if raw is None:  # a package beyond what the plain zip format holds: rewrite every entry
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w") as z:
+                for info in entries:
+                    new = parts.get(info.filename)
+                    data = new.data() if new is not None else wb._zip.read(info)
+                    z.writestr(info, data, compress_type=info.compress_type)
+            raw = buffer.getvalue()
+        out.write_bytes(raw)
+        return out
