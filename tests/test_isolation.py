@@ -8,8 +8,12 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -255,3 +259,51 @@ def test_a_helper_holds_none_of_its_workers_descriptors(tmp_path: Path) -> None:
         assert held.fileno() in _descriptors()
         assert held.fileno() not in inside
     assert inside[:3] == [0, 1, 2] and len(inside) <= 5  # its connection, the listing's own
+
+
+class _Stalled(Executor):
+    """An executor that takes every call and never settles one: the first is running as far
+    as it knows, the others are still queued (as a Dask client's calls may be left when it
+    shuts down after losing its scheduler)."""
+
+    def __init__(self) -> None:
+        self.futures: list[Future[Any]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        if not self.futures:
+            future.set_running_or_notify_cancel()
+        self.futures.append(future)
+        return future
+
+
+def _double(x: int) -> int:
+    return 2 * x
+
+
+def test_calls_on_a_lost_executor_are_given_up_after_the_grace_not_waited_for_forever(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from mineral_compliance import _isolation
+
+    monkeypatch.setattr(_isolation, "LOST_GRACE", 0.3)
+    connected = [True]
+    executor = _isolation.IsolatedExecutor(_Stalled(), alive=lambda: connected[0])
+    results = run_isolated(_double, [1, 2, 3], on_death=lambda x, why: -1,
+                           on_error=lambda x, exc: type(exc).__name__, executor=executor)
+    connected[0] = False
+    start = time.monotonic()
+    got = sorted(results)
+    assert time.monotonic() - start < 5
+    assert got == [(0, "CancelledError"), (1, "CancelledError"), (2, "CancelledError")]
+    assert executor.cancelled == 3  # the running one and the two queued
+    # while the executor is alive, calls are waited for however long they take
+    patient = _isolation.IsolatedExecutor(_Stalled(), alive=lambda: True)
+    waiting = run_isolated(_double, [1], on_death=lambda x, why: -1,
+                           on_error=lambda x, exc: -2, executor=patient)
+    worker = threading.Thread(target=lambda: list(waiting), daemon=True)
+    worker.start()
+    worker.join(1.0)
+    assert worker.is_alive()
+    patient.inner.futures[0].set_result(2)  # type: ignore[attr-defined]
+    worker.join(5)
+    assert not worker.is_alive()

@@ -371,12 +371,20 @@ class IsolatedExecutor(Executor):
     child process forked for it on the worker that takes it, under ``limits`` (see the module
     docs). :func:`run_isolated` turns a :class:`WorkerDied` into that input's ``on_death``."""
 
-    def __init__(self, inner: Executor, limits: WorkerLimits | None = None) -> None:
+    def __init__(self, inner: Executor, limits: WorkerLimits | None = None,
+                 alive: Callable[[], bool] | None = None) -> None:
         self.inner = inner
         self.limits = limits or WorkerLimits()
+        self.alive = alive
+        """Whether the inner executor can still run calls (a Dask client: it is connected
+        to its scheduler); :func:`run_isolated` stops waiting for calls in flight once it
+        has said no for :data:`LOST_GRACE` seconds."""
         self.cancelled = 0
         """Calls the inner executor cancelled rather than ran: a Dask client cancels every
         call in flight when it loses its scheduler."""
+
+    def lost(self) -> bool:
+        return self.alive is not None and not self.alive()
 
     def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
         # the arguments travel packed: an executor may take keywords of its own (Dask's do)
@@ -494,13 +502,12 @@ def run_isolated(
     limits = limits or WorkerLimits()
     if executor is not None:
         futures = {executor.submit(func, item): i for i, item in enumerate(items)}
-        for future in _as_completed(futures):
-            i = futures[future]
+        for i, future in _completed(futures, executor):
             try:
                 yield i, future.result()
             except WorkerDied as exc:
                 yield i, on_death(items[i], exc.reason)
-            except Exception as exc:
+            except Exception as exc:  # CancelledError included: the executor went away
                 if type(exc).__name__ == "KilledWorker":  # Dask's, not imported for it
                     yield i, on_death(items[i], _killed_worker(exc))
                 else:
@@ -547,10 +554,41 @@ def _killed_worker(exc: Exception) -> str:
             f"KilledWorker: {exc})")
 
 
-def _as_completed(futures: dict[Future[R], int]) -> Iterator[Future[R]]:
-    from concurrent.futures import as_completed
+LOST_GRACE = 5.0
+"""Seconds calls in flight on a lost executor have to come back (cancelled, as a Dask client
+that gave up on its scheduler cancels them) before they are taken as cancelled."""
 
-    return as_completed(futures)
+
+def _completed(futures: dict[Future[R], int], executor: Executor
+               ) -> Iterator[tuple[int, Future[R]]]:
+    """``futures`` (with their index) as they complete; on an :class:`IsolatedExecutor` lost
+    for :data:`LOST_GRACE` seconds, the rest as cancelled and counted so, whether or not
+    their executor ever settles them (a client shutting down may not)."""
+    pending: set[Future[R]] = set(futures)
+    lost_since: float | None = None
+    while pending:
+        done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+        for future in done:
+            yield futures[future], future
+        if not isinstance(executor, IsolatedExecutor) or not executor.lost():
+            lost_since = None
+            continue
+        lost_since = lost_since or time.monotonic()
+        if time.monotonic() - lost_since < LOST_GRACE:
+            continue
+        for future in pending:
+            index = futures[future]
+            if not future.cancel():  # running, as far as it knows: cancelled all the same
+                executor.cancelled += 1
+                future = _cancelled()
+            yield index, future
+        return
+
+
+def _cancelled() -> Future[Any]:
+    future: Future[Any] = Future()
+    future.cancel()
+    return future
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

@@ -167,7 +167,8 @@ def executor_from(args: argparse.Namespace,
     with _quiet(bool(getattr(args, "debug", False))), client:
         named = getattr(args, "paths", None) if paths is None else paths
         _check_workers(client, address, _anchors(named or []))
-        executor = IsolatedExecutor(client.get_executor(pure=False))  # a file can change
+        executor = IsolatedExecutor(client.get_executor(pure=False),  # a file can change
+                                    alive=lambda: client.status == "running")
         yield executor
         if executor.cancelled or client.status != "running":
             # its files would otherwise be listed unreadable, and their suppliers told so
