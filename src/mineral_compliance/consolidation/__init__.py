@@ -44,7 +44,8 @@ Rules, in the order they apply:
 
 One module per job: :mod:`.loading` (the worker side), :mod:`.suppliers`, :mod:`.smelters`,
 :mod:`.references` (what each family is resolved against), :mod:`.rollup`, :mod:`.build`
-(:func:`consolidate`), :mod:`.comparison`, :mod:`.declaration` (the company's own template,
+(:func:`consolidate`), :mod:`.spool` (each file's rows on disk until they are resolved),
+:mod:`.comparison`, :mod:`.declaration` (the company's own template,
 product subsets), :mod:`.rescreen` (a stored consolidation against another CAHRA list) and
 :mod:`.store` (``consolidation.json``).
 """
