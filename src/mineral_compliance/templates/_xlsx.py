@@ -539,6 +539,17 @@ class Workbook:
             return "xml:" + self.sheet_sha256(sheet)
         return "zip:" + hashlib.sha256(stored).hexdigest()
 
+    def strings_digest(self) -> str:
+        """A digest of the shared strings as stored (as :meth:`sheet_digest` of a sheet):
+        a sheet's cells are what its bytes and these strings make together."""
+        part = self._shared_part
+        if not part or part not in self._names:
+            return "none"
+        stored = self._stored_bytes(part)
+        if stored is None:
+            return "xml:" + hashlib.sha256(self._read_part(part)).hexdigest()
+        return "zip:" + hashlib.sha256(stored).hexdigest()
+
     def _stored_bytes(self, name: str) -> bytes | None:
         """The compressed bytes of part ``name`` behind a header of its method, checksum and
         size, or None for an entry that is encrypted or whose local header does not match."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, TypeVar
@@ -89,7 +90,7 @@ def _gc_paused() -> Iterator[None]:
     live until it ends and hold no reference cycles: a cycle collection started by their
     count alone would find nothing to free, only take time, so none starts while a file is
     read (the collector runs again as before afterwards)."""
-    if not gc.isenabled():
+    if not gc.isenabled() or not _alone():
         yield
         return
     gc.disable()
@@ -97,6 +98,15 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def _alone() -> bool:
+    """The collector is the whole process's: it is paused only by the main thread of a
+    process whose other threads are daemons (a worker's, watching its parent), never while
+    threads of a pool, or of the caller, may be reading or doing anything else."""
+    me = threading.current_thread()
+    return me is threading.main_thread() and all(
+        t.daemon for t in threading.enumerate() if t is not me)
 
 
 def reference_from_template(source: Source) -> SmelterReference:
@@ -168,7 +178,8 @@ def _lookup_rows(wb: Workbook, spec: LookupSheet) -> Iterable[tuple[int, dict[st
             yield row, values
 
 
-_TableKey = tuple[str, str, int, tuple[tuple[str, str], ...]]
+_TableKey = tuple[str, str, str, int, tuple[tuple[str, str], ...]]
+"""The sheet's digest, the shared strings' digest, and how the sheet was read."""
 _K = TypeVar("_K")
 
 
@@ -197,27 +208,45 @@ def _lookup_table(wb: Workbook, spec: LookupSheet) -> _Table:
     and their models built once per distinct list of rows: batches of supplier files mostly
     share a handful of template releases."""
     read_as = (spec.sheet, spec.first_row, tuple(sorted(spec.columns.items())))
-    key = (wb.sheet_digest(spec.sheet), *read_as)
-    table = _TABLES.get(key)
-    if table is None:
-        signature = wb.cell_signature(spec.sheet, spec.columns.values())
-        stored = None if signature is None else (read_as, signature)
+    # the sheet's bytes name its cells only with the shared strings they point into
+    key = (wb.sheet_digest(spec.sheet), wb.strings_digest(), *read_as)
+    with _TABLES_LOCK:
+        table = _TABLES.get(key)
+    if table is not None:
+        return table
+    signature = wb.cell_signature(spec.sheet, spec.columns.values())
+    if signature is not None and len(signature) > _CELLS_CACHED:
+        signature = None
+    stored = None if signature is None else (read_as, signature)
+    with _TABLES_LOCK:
         table = None if stored is None else _BY_SIGNATURE.get(stored)
-        if table is None:
-            rows = tuple(_lookup_rows(wb, spec))
-            content = (read_as, tuple((row, tuple(values.items())) for row, values in rows))
+    if table is None:
+        rows = tuple(_lookup_rows(wb, spec))
+        if len(rows) > _CELLS_CACHED // max(1, len(spec.columns)):
+            return _Table(rows)  # no real Look-up is this large: not kept for later files
+        content = (read_as, tuple((row, tuple(values.items())) for row, values in rows))
+        with _TABLES_LOCK:
             table = _BY_CONTENT.get(content)
             if table is None:
                 table = _Table(rows)
                 _keep(_BY_CONTENT, content, table)
-            if stored is not None:
-                _keep(_BY_SIGNATURE, stored, table)
+    with _TABLES_LOCK:
+        if stored is not None:
+            _keep(_BY_SIGNATURE, stored, table)
         _keep(_TABLES, key, table)
     return table
 
 
+_TABLES_LOCK = threading.Lock()
+"""Files read in threads side by side share the caches."""
+_CELLS_CACHED = 100_000
+"""The most cells of a Look-up kept for later files (a real one has some 40,000): what one
+hostile file may leave in memory after its read."""
+
+
 def _keep(cache: dict[_K, _Table], key: _K, table: _Table) -> None:
-    if len(cache) >= _TABLES_KEPT:
+    """Under :data:`_TABLES_LOCK`."""
+    while len(cache) >= _TABLES_KEPT:
         cache.pop(next(iter(cache)))
     cache[key] = table
 
