@@ -261,6 +261,13 @@ def test_a_helper_holds_none_of_its_workers_descriptors(tmp_path: Path) -> None:
     assert inside[:3] == [0, 1, 2] and len(inside) <= 5  # its connection, the listing's own
 
 
+class _Uncancellable(Future[Any]):
+    """A call of a client that lost its scheduler: asking it to cancel may block or raise."""
+
+    def cancel(self) -> bool:
+        raise AssertionError("a lost executor's calls are given up, not cancelled through it")
+
+
 class _Stalled(Executor):
     """An executor that takes every call and never settles one: the first is running as far
     as it knows, the others are still queued (as a Dask client's calls may be left when it
@@ -270,7 +277,7 @@ class _Stalled(Executor):
         self.futures: list[Future[Any]] = []
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
+        future: Future[Any] = _Uncancellable()
         if not self.futures:
             future.set_running_or_notify_cancel()
         self.futures.append(future)

@@ -39,6 +39,7 @@ import ctypes
 import gc
 import multiprocessing
 import os
+import queue
 import signal
 import sys
 import threading
@@ -382,6 +383,8 @@ class IsolatedExecutor(Executor):
         self.cancelled = 0
         """Calls the inner executor cancelled rather than ran: a Dask client cancels every
         call in flight when it loses its scheduler."""
+        self._given_up: set[Future[Any]] = set()
+        self._lock = threading.Lock()
 
     def lost(self) -> bool:
         return self.alive is not None and not self.alive()
@@ -393,8 +396,16 @@ class IsolatedExecutor(Executor):
         return future
 
     def _count(self, future: Future[Any]) -> None:
-        if future.cancelled():
-            self.cancelled += 1
+        with self._lock:
+            if future.cancelled() and future not in self._given_up:
+                self.cancelled += 1
+
+    def given_up(self, future: Future[Any]) -> None:
+        """``future`` is taken as cancelled (and counted once, whatever it does later)."""
+        with self._lock:
+            if not future.cancelled():
+                self.cancelled += 1
+            self._given_up.add(future)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if cancel_futures:
@@ -563,25 +574,35 @@ def _completed(futures: dict[Future[R], int], executor: Executor
                ) -> Iterator[tuple[int, Future[R]]]:
     """``futures`` (with their index) as they complete; on an :class:`IsolatedExecutor` lost
     for :data:`LOST_GRACE` seconds, the rest as cancelled and counted so, whether or not
-    their executor ever settles them (a client shutting down may not)."""
-    pending: set[Future[R]] = set(futures)
+    their executor ever settles them (a client shutting down may not). They are not
+    cancelled through the executor: a client that lost its scheduler may block on that."""
+    done: queue.SimpleQueue[Future[R]] = queue.SimpleQueue()
+    for future in futures:
+        future.add_done_callback(done.put)
+    left = set(futures)
     lost_since: float | None = None
-    while pending:
-        done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-        for future in done:
-            yield futures[future], future
+    while left:
+        try:
+            came = done.get(timeout=0.5)
+        except queue.Empty:
+            came = None
+        if came is not None:
+            if came in left:
+                left.discard(came)
+                yield futures[came], came
+            continue
         if not isinstance(executor, IsolatedExecutor) or not executor.lost():
             lost_since = None
             continue
         lost_since = lost_since or time.monotonic()
         if time.monotonic() - lost_since < LOST_GRACE:
             continue
-        for future in pending:
-            index = futures[future]
-            if not future.cancel():  # running, as far as it knows: cancelled all the same
-                executor.cancelled += 1
-                future = _cancelled()
-            yield index, future
+        for future in sorted(left, key=futures.__getitem__):
+            if future.done():  # it came back after all
+                yield futures[future], future
+            else:
+                executor.given_up(future)
+                yield futures[future], _cancelled()
         return
 
 
