@@ -4,6 +4,7 @@ resubmissions, the consolidation from the store, status, personal data and erasu
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -354,4 +355,24 @@ def test_two_ingests_at_once_never_store_a_file_twice_or_lose_one(
     assert (rows[CMRT[3]], rows["power-modules-0.xlsx"], rows["power-modules-1.xlsx"]) == (
         "superseded", "superseded", "valid")
     assert sum(st != "superseded" for st in rows.values()) == 2
+    campaign.close()
+
+
+def test_a_file_name_that_is_not_utf8_is_stored_and_consolidated(
+        store_url: str, tmp_path: Path) -> None:
+    """A name with bytes that are no UTF-8 (as some archivers and old systems write) reaches
+    Python as lone surrogates, which no JSON encoder writes: the store keeps it as U+FFFD,
+    as every output does, instead of failing."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    odd = os.fsdecode(b"caf\xe9 supplier.xlsx")
+    shutil.copy(DEMO / CMRT[3], inbox / odd)
+    campaign = Campaign.create(store_url, name="RY2025", year=2025)
+    report = campaign.ingest([inbox])
+    assert [f.outcome for f in report.files] == ["new"]
+    stored, _ = campaign.consolidate()
+    assert [Path(f.file).name for f in stored.files] == ["caf\ufffd supplier.xlsx"]
+    assert stored.rows_read > 0 and all(
+        "\ufffd" in s.file for x in stored.smelters for s in x.sources)
+    assert campaign.latest_consolidation() == stored
     campaign.close()

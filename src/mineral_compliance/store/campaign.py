@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .._io.text import scrub
 from .._isolation import WorkerLimits
 from ..consolidation.loading import Loaded, Progress, load_all
 from ..consolidation.suppliers import rank, supplier_key
@@ -154,7 +155,7 @@ def _file_sha(item: Input, seen: dict[str, FileSeen], touched: list[tuple[Input,
         if item.members:
             return hashlib.sha256(read_input(item)).hexdigest()
         info = Path(item.path).stat()
-        known = seen.get(item.path)
+        known = seen.get(path_text(item.path))
         if known is not None and known.size == info.st_size and known.mtime_ns == str(
                 info.st_mtime_ns):
             return known.sha256
@@ -212,18 +213,30 @@ def _store_reference(session: Session, loaded: Loaded, item: Input) -> None:
         data=encode(ref)).on_conflict_do_nothing(index_elements=["family", "version"]))
 
 
+def path_text(path: str) -> str:
+    """A path as the store keeps it: as it is, or, for a name whose bytes are no UTF-8 (which
+    Python holds as lone surrogates, and no database stores), with those bytes written as
+    ``\\xNN``."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
+
+
 def _values(campaign: CampaignInfo, loaded: Loaded, sha: str, supplier: int | None,
             keep_personal: bool) -> dict[str, object]:
     d = loaded.decl
     status = (FileStatus.UNREADABLE if d is None else FileStatus.ERRORS if loaded.errors
               else FileStatus.WARNINGS if loaded.warnings else FileStatus.VALID)
     return dict(
-        campaign_id=campaign.id, sha256=sha, original_name=loaded.label, received=_now(),
+        campaign_id=campaign.id, sha256=sha, original_name=scrub(loaded.label),
+        received=_now(),
         supplier_key=supplier_key(d) if d else None, supplier_id=supplier,
         kind=d.kind.value if d else None, version=d.version if d else None,
         effective_date=d.effective_date if d else None, status=status.value,
         errors=loaded.errors, warnings=loaded.warnings, reference_version=loaded.reference,
-        message=loaded.message,
+        message=None if loaded.message is None else scrub(loaded.message),
         loaded=encode_loaded(without_contact(loaded, scrub=not keep_personal)))
 
 
@@ -331,11 +344,12 @@ def _remember(engine: Engine, campaign: CampaignInfo,
     if not touched:
         return
     with Session(engine) as session, session.begin():
-        paths = [i.path for i, _, _ in touched]
+        paths = [path_text(i.path) for i, _, _ in touched]
         for start in range(0, len(paths), 500):
             session.execute(delete(FileSeen).where(FileSeen.campaign_id == campaign.id,
                                                    FileSeen.path.in_(paths[start:start + 500])))
-        session.add_all(FileSeen(campaign_id=campaign.id, path=i.path, size=info.st_size,
+        session.add_all(FileSeen(campaign_id=campaign.id, path=path_text(i.path),
+                                 size=info.st_size,
                                  mtime_ns=str(info.st_mtime_ns), sha256=sha)
                         for i, sha, info in touched)
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
 
-from .._io.text import json_chunks
+from .._io.text import json_chunks, scrub
 from ..consolidation.loading import Loaded
 from ..consolidation.store import ROW_FIELDS
 from ..errors import StoreError
@@ -40,8 +41,20 @@ def _inflate(blob: bytes, what: str) -> bytes:
     return data
 
 
+def _json(fast: Callable[[], bytes | str], plain: Callable[[], Any]) -> bytes:
+    """JSON bytes, written by pydantic (``fast``) or, for text it refuses (a lone surrogate,
+    which a workbook's ``_xD800_`` escape can give), by the standard library from ``plain``
+    data, the surrogate replaced (U+FFFD) as in every output."""
+    try:
+        text = fast()
+    except PydanticSerializationError:
+        return scrub(json.dumps(plain(), ensure_ascii=False)).encode("utf-8")
+    return text.encode("utf-8") if isinstance(text, str) else text
+
+
 def encode(model: BaseModel) -> bytes:
-    return zlib.compress(model.model_dump_json().encode("utf-8"), 6)
+    return zlib.compress(_json(model.model_dump_json, lambda: model.model_dump(mode="json")),
+                         6)
 
 
 def encode_consolidation(c: Consolidation) -> bytes:
@@ -52,12 +65,15 @@ def encode_consolidation(c: Consolidation) -> bytes:
     parts = [packer.compress(chunk) for chunk in json_chunks(
         {name: data.get(name) for name in type(c).model_fields},
         {name: getattr(c, name) for name in ROW_FIELDS},
-        lambda item: item.model_dump_json(), indent=False)]
+        lambda item: _json(item.model_dump_json,
+                           lambda: item.model_dump(mode="json")).decode("utf-8"),
+        indent=False)]
     return b"".join((*parts, packer.flush()))
 
 
 def encode_loaded(loaded: Loaded) -> bytes:
-    return zlib.compress(_LOADED.dump_json(loaded), 6)
+    return zlib.compress(_json(lambda: _LOADED.dump_json(loaded),
+                               lambda: _LOADED.dump_python(loaded, mode="json")), 6)
 
 
 ERASED = "[personal data not kept]"
