@@ -180,9 +180,10 @@ def test_rows_alike_share_their_match_but_each_names_its_own_file_and_cell(
     inbox = tmp_path / "in"
     inbox.mkdir()
     first = shutil.copy(DEMO / EXPIRED_FILE, inbox / "first.xlsx")
-    sheet = load_workbook(first, read_only=True)["Smelter List"]
-    metal, name = next(sheet.iter_rows(min_row=6, max_row=6, min_col=2, max_col=3,
-                                       values_only=True))
+    book = load_workbook(first, read_only=True)
+    metal, name = next(book["Smelter List"].iter_rows(min_row=6, max_row=6, min_col=2,
+                                                      max_col=3, values_only=True))
+    book.close()
     # the same metal and Look-up choice on row 20 (the template derives the rest), under
     # another supplier
     edits = {"Smelter List!B20": str(metal), "Smelter List!C20": str(name),

@@ -21,7 +21,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -340,18 +340,25 @@ def _store(engine: Engine, campaign: CampaignInfo, fresh: list[tuple[Input, str 
 
 def _remember(engine: Engine, campaign: CampaignInfo,
               touched: list[tuple[Input, str, os.stat_result]]) -> None:
-    """Record the files hashed, so that the next ingest need not read them."""
+    """Record the files hashed, so that the next ingest need not read them (an upsert: two
+    ingests of the same files at once both record them, neither fails)."""
     if not touched:
         return
+    rows = {path_text(i.path): dict(campaign_id=campaign.id, path=path_text(i.path),
+                                    size=info.st_size, mtime_ns=str(info.st_mtime_ns),
+                                    sha256=sha)
+            for i, sha, info in touched}
+    values = list(rows.values())
     with Session(engine) as session, session.begin():
-        paths = [path_text(i.path) for i, _, _ in touched]
-        for start in range(0, len(paths), 500):
-            session.execute(delete(FileSeen).where(FileSeen.campaign_id == campaign.id,
-                                                   FileSeen.path.in_(paths[start:start + 500])))
-        session.add_all(FileSeen(campaign_id=campaign.id, path=path_text(i.path),
-                                 size=info.st_size,
-                                 mtime_ns=str(info.st_mtime_ns), sha256=sha)
-                        for i, sha, info in touched)
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        for start in range(0, len(values), 500):
+            statement = insert(FileSeen).values(values[start:start + 500])
+            session.execute(statement.on_conflict_do_update(
+                index_elements=["campaign_id", "path"],
+                set_={"size": statement.excluded.size,
+                      "mtime_ns": statement.excluded.mtime_ns,
+                      "sha256": statement.excluded.sha256}))
 
 
 def suppliers_by_id(engine: Engine, campaign: CampaignInfo) -> dict[int, SupplierRow]:
