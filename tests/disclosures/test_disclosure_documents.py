@@ -15,6 +15,7 @@ date of the run.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -98,6 +99,9 @@ def _eu(tmp_path: Path) -> EuData:
         {"iso2": "MM", "countryName": "Myanmar", "regions": [
             {"name": "Example", "code": "MM-11", "conflictAffected": True,
              "highRisk": True}]}]}), encoding="utf-8")
+    # a list without a date of its own is dated by its file: fixed, so the golden files hold
+    noon = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC).timestamp()
+    os.utime(cahra, (noon, noon))
     profile = CompanyProfile.model_validate({
         "registrant_name": "Example Importer GmbH", "state_of_incorporation": "Hamburg",
         "address": "Example Street 1", "contact_name": "Compliance", "contact_phone": "+49 1",
