@@ -154,11 +154,8 @@ def _status_lines(st: CampaignStatus) -> list[str]:
 
 def run_status(args: argparse.Namespace) -> int:
     try:
-        campaign = _open(args)
-        try:
+        with _open(args) as campaign:
             st = campaign.status(today=args.today)
-        finally:
-            campaign.close()
     except MineralComplianceError as exc:
         return _failed(exc)
     if args.json:
@@ -174,11 +171,8 @@ _REASONS = {"no-answer": "has not answered", "errors": "to correct its file",
 
 def run_remind(args: argparse.Namespace) -> int:
     try:
-        campaign = _open(args)
-        try:
+        with _open(args) as campaign:
             report = campaign.remind(args.out, today=args.today, sender=args.sender)
-        finally:
-            campaign.close()
     except MineralComplianceError as exc:
         return _failed(exc)
     print(f"{counted(len(report.reminders), 'reminder')} drafted in {args.out} (nothing was "
@@ -231,11 +225,8 @@ def run_consolidate(args: argparse.Namespace) -> int:
 
 def run_forget(args: argparse.Namespace) -> int:
     try:
-        campaign = _open(args)
-        try:
+        with _open(args) as campaign:
             report = campaign.forget(args.supplier)
-        finally:
-            campaign.close()
     except MineralComplianceError as exc:
         return _failed(exc)
     if args.json:

@@ -125,3 +125,9 @@ class Campaign:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def __enter__(self) -> Campaign:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
