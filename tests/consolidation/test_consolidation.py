@@ -45,15 +45,15 @@ def test_every_input_is_accounted_for(demo: Consolidation) -> None:
 
 def test_a_row_lost_on_the_way_stops_the_consolidation_with_a_typed_error(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from mineral_compliance.consolidation import build, smelters
+    from mineral_compliance.consolidation import smelters
     from mineral_compliance.errors import ConsolidationError
 
-    merge = smelters.merge
+    made = smelters.MergedRows.smelter
 
-    def losing(key: str, rows: list[Any], *mines: Any) -> Any:  # every smelter forgets
-        return merge(key, rows, *mines).model_copy(update={"sources": ()})  # its rows
+    def losing(self: smelters.MergedRows, *args: Any) -> Any:  # every smelter forgets
+        return made(self, *args).model_copy(update={"sources": ()})  # its rows
 
-    monkeypatch.setattr(build, "merge", losing)
+    monkeypatch.setattr(smelters.MergedRows, "smelter", losing)
     with ThreadPoolExecutor(2) as pool, pytest.raises(
             ConsolidationError, match=r"smelter rows read but 0 attributed"):
         consolidate([DEMO], executor=pool)

@@ -138,15 +138,15 @@ def test_a_product_subset_keeps_the_mines_of_its_declarations(tmp_path: Path) ->
 
 def test_a_mine_lost_on_the_way_stops_the_consolidation(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mineral_compliance.consolidation import build, smelters
+    from mineral_compliance.consolidation import smelters
     from mineral_compliance.errors import ConsolidationError
 
-    merge = smelters.merge
+    made = smelters.MergedRows.smelter
 
-    def forgetting(key: str, rows: list[Any], *mines: Any) -> Any:  # no smelter keeps mines
-        return merge(key, rows)
+    def forgetting(self: smelters.MergedRows, key: str, sources: Any, *mines: Any) -> Any:
+        return made(self, key, sources)  # no smelter keeps its mines
 
-    monkeypatch.setattr(build, "merge", forgetting)
+    monkeypatch.setattr(smelters.MergedRows, "smelter", forgetting)
     path = _supplier(tmp_path, "Example Supplier", {8: ("Example Hill", "Rwanda", None)})
     with pytest.raises(ConsolidationError, match=r"1 mines declared for smelters but 0"):
         _consolidate(path)

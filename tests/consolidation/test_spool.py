@@ -1,10 +1,15 @@
 """The parent sets each file's Smelter List rows aside as its result arrives and reads them
-back one file at a time: the consolidation is the one computed with every row in memory."""
+back one file at a time, and keeps findings, files and sources off the heap: the
+consolidation is the one computed with every row in memory."""
 
 from __future__ import annotations
 
 import dataclasses
+import gc
+import pickle
+from array import array
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +17,11 @@ import pytest
 from mineral_compliance.consolidation import build, consolidate
 from mineral_compliance.consolidation.loading import Loaded
 from mineral_compliance.consolidation.spool import RowSpool
+from mineral_compliance.consolidation.store import load_consolidation, save_consolidation
+from mineral_compliance.models.consolidation import SmelterSource, SupplierFile
+from mineral_compliance.models.findings import Finding, Severity
 from mineral_compliance.models.matching import DeclaredSmelter
+from mineral_compliance.models.shelved import Deferred
 
 from ..conftest import FIXTURES
 
@@ -75,3 +84,54 @@ def test_the_consolidation_never_holds_every_files_rows_and_loses_none() -> None
     assert result.rows_read > 0
     assert result.rows_read == sum(len(s.sources) for s in result.smelters) + len(
         result.rejected)
+
+
+def _alive(kind: type) -> int:
+    gc.collect()
+    return sum(type(o) is kind for o in gc.get_objects())
+
+
+def test_the_consolidation_keeps_its_files_findings_and_sources_on_the_shelf(
+        tmp_path: Path) -> None:
+    """What grows with the files is not in memory once the consolidation is made, yet every
+    item is there when read, and equal to the consolidation read back from its file."""
+    with ThreadPoolExecutor(2) as pool:
+        before = _alive(Finding), _alive(SmelterSource), _alive(SupplierFile)
+        result = consolidate([DEMO], executor=pool)
+        after = _alive(Finding), _alive(SmelterSource), _alive(SupplierFile)
+    assert after == before  # none held by the result
+    assert isinstance(result.files, Deferred) and isinstance(result.rejected, Deferred)
+    assert all(isinstance(s.sources, Deferred) for s in result.smelters)
+    findings = [x for f in result.files for x in f.findings]
+    assert len(findings) > 20 and sum(len(s.sources) for s in result.smelters) > 10
+    assert sum(f.errors + f.warnings for f in result.files) == sum(
+        x.severity in (Severity.ERROR, Severity.WARNING) for x in findings)
+    save_consolidation(result, tmp_path)
+    back = load_consolidation(tmp_path)
+    assert type(back.files) is tuple and back == result
+    assert pickle.loads(pickle.dumps(result)) == result
+
+
+def test_sources_packed_as_numbers_come_back_as_they_were() -> None:
+    from mineral_compliance.consolidation.smelters import SourceTable
+    from mineral_compliance.errors import ConsolidationError
+    from mineral_compliance.models.matching import MatchGrade
+
+    table = SourceTable()
+    files = [table.file(f"supplier {i}", f"file {i} \u00e9.xlsx") for i in range(3)]
+    contents = [table.content("Tin", "Works \U0001f600", None, None, MatchGrade.UNMATCHED),
+                table.content(None, None, "China", "CID1", MatchGrade.PLACEHOLDER)]
+    wanted = []
+    ids = array("I")
+    for i in range(12):
+        f, c = files[i % 3], contents[i % 2]
+        sheet, cell, row = ("Smelter List", f"C{i}", i) if i % 4 else (None, None, None)
+        ids.append(table.add(f, c, sheet, cell, row))
+        wanted.append(SmelterSource(f"supplier {f}", f"file {f} \u00e9.xlsx", sheet, cell, row,
+                                    *[("Tin", "Works \U0001f600", None, None),
+                                      (None, None, "China", "CID1")][i % 2],
+                                    [MatchGrade.UNMATCHED, MatchGrade.PLACEHOLDER][i % 2]))
+    assert list(table.view(ids)) == wanted and len(table) == 12
+    assert list(table.view(array("I", ids[::-1]))) == wanted[::-1]
+    with pytest.raises(ConsolidationError, match="out of range"):
+        table.add(0, 0, None, None, 2**31)

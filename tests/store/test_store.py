@@ -4,6 +4,7 @@ resubmissions, the consolidation from the store, status, personal data and erasu
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from mineral_compliance import consolidate
 from mineral_compliance.errors import StoreError
+from mineral_compliance.models.consolidation import SmelterSource, SupplierFile
+from mineral_compliance.models.findings import Finding
 from mineral_compliance.store import (
     Campaign,
     RosterEntry,
@@ -150,13 +153,22 @@ def test_ingest_is_idempotent_and_a_changed_file_is_a_resubmission(
     campaign.close()
 
 
+def _alive(kind: type) -> int:
+    gc.collect()
+    return sum(type(o) is kind for o in gc.get_objects())
+
+
 def test_the_consolidation_from_the_store_is_that_of_the_files(
         store_url: str, tmp_path: Path) -> None:
     inbox = _inbox(tmp_path, [p.name for p in sorted(DEMO.glob("*.xlsx"))])
     campaign = Campaign.create(store_url, name="RY2025", year=2025, roster=ROSTER,
                                families=("CMRT", "EMRT", "CRT", "AMRT"))
     campaign.ingest([inbox])
+    before = _alive(Finding), _alive(SmelterSource), _alive(SupplierFile)
     stored, comparison = campaign.consolidate()
+    # what grows with the submissions stays on the consolidation's shelf, not in memory
+    assert (_alive(Finding), _alive(SmelterSource), _alive(SupplierFile)) == before
+    assert any(f.findings for f in stored.files)
     assert comparison is None
     direct = consolidate(inbox, roster=[e.name for e in ROSTER])
     assert stored.model_dump(mode="json") == direct.model_dump(mode="json")

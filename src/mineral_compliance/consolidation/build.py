@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections import defaultdict
+from array import array
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
@@ -27,6 +28,7 @@ from ..models.declaration import TemplateKind
 from ..models.findings import Finding, Severity
 from ..models.matching import DeclaredSmelter, SmelterMatch
 from ..models.reference import SmelterReference
+from ..models.shelved import Shelf
 from ..names import country_code, metal_key
 from ..refdata.legacy import LegacyIds
 from ..refdata.matching import currency_findings
@@ -36,15 +38,16 @@ from ..templates.releases import AcceptPolicy, default_policy
 from .loading import Loaded, Progress, load_all
 from .references import ReferenceSource, from_inputs, matchers_by_family
 from .rollup import roll_up
-from .smelters import merge, smelter_key
+from .smelters import MergedRows, SourceTable, smelter_key
 from .spool import RowSpool
 from .suppliers import on_roster, roster_keys, superseded_by, supplier_key
 
 __all__ = ["consolidate", "consolidate_loaded"]
 
-_Resolved = tuple[SmelterMatch, str | None, str, tuple[str | None, ...]]
-"""A distinct row's match, the key it merges under or why it is rejected, and its metal,
-name, country and ID as the sources of every row like it share them."""
+_Resolved = tuple[SmelterMatch, str | None, str, tuple[str | None, ...], int]
+"""A distinct row's match, the key it merges under or why it is rejected, its metal, name,
+country and ID as the sources of every row like it share them, and its number in the
+consolidation's source table."""
 
 
 
@@ -94,7 +97,7 @@ def consolidate(
         return consolidate_loaded(loaded, from_inputs(items), references=references,
                                   legacy=legacy, status_lists=status_lists, cahra=cahra,
                                   roster=roster, accept=policy, as_of=as_of,
-                                  rows_of=spool.rows)
+                                  rows_of=spool.rows, shelf=spool.shelf)
 
 
 def consolidate_loaded(
@@ -109,54 +112,64 @@ def consolidate_loaded(
     accept: AcceptPolicy | None = None,
     as_of: dt.date | None = None,
     rows_of: Callable[[str], tuple[DeclaredSmelter, ...]] | None = None,
+    shelf: Shelf | None = None,
 ) -> Consolidation:
     """The consolidation of inputs already read and validated (what :func:`consolidate`
     does once its workers are done; a campaign store calls it with the submissions it keeps).
     ``reference_of`` gives the Smelter Look-up of an input by its label, for the family whose
     newest file it is when ``references`` gives none. ``rows_of``: where an input's
     Smelter List rows come from, by label, when its result does not carry them (so that a
-    caller need not hold every file's rows at once; each is asked for once)."""
+    caller need not hold every file's rows at once; each is asked for once). ``shelf``:
+    where the consolidation keeps what grows with the files (its files and their findings,
+    the rows' sources, the rejected rows, products and mines; default: a shelf of its own).
+    """
     policy = accept or default_policy()
-    files: list[SupplierFile] = []
-    readable: list[Loaded] = []
-    for r in loaded:
-        if r.decl is None:
-            files.append(SupplierFile(file=r.label, status=FileStatus.UNREADABLE,
-                                      message=r.message, hint=r.hint,
-                                      findings=r.findings))
-        else:
-            readable.append(r)
+    shelf = shelf if shelf is not None else Shelf()
+    readable = [r for r in loaded if r.decl is not None]
     superseded = superseded_by(readable)
     surveyed = roster_keys(roster) if roster is not None else None
     matchers = matchers_by_family(readable, reference_of, references=references, legacy=legacy,
                                   status_lists=status_lists, cahra=cahra, as_of=as_of)
-    smelter_rows: dict[str, list[tuple[SmelterSource, SmelterMatch]]] = defaultdict(list)
-    rejected: list[RejectedRow] = []
+    # what grows with the files goes on the shelf as it is made; these arrays say where
+    files: array[int] = array("q")
+    rejected: array[int] = array("q")
+    products: array[int] = array("q")
+    mines: array[int] = array("q")
+    merged: dict[str, tuple[MergedRows, array[int]]] = {}
+    sources = SourceTable()
+    mines_of: dict[str, list[DeclaredMine]] = defaultdict(list)
     rows_read = 0
-    products: list[ProductSmelters] = []
-    mines: list[DeclaredMine] = []
     listed: set[tuple[TemplateKind, str]] = set()
     resolved_by_family: dict[str, dict[tuple[str | None, ...], _Resolved]] = defaultdict(dict)
     shared: dict[str, str] = {}
-    for r in sorted(readable, key=lambda r: r.label):
+    # in the order of the files' labels (an unreadable file before a readable one of the
+    # same label), the order the consolidation lists them in
+    for r in sorted(loaded, key=lambda r: (r.label, r.decl is not None)):
         decl = r.decl
-        assert decl is not None
+        if decl is None:
+            files.append(shelf.add(SupplierFile(
+                file=r.label, status=FileStatus.UNREADABLE, message=r.message, hint=r.hint,
+                findings=r.findings)))
+            continue
         key = supplier_key(decl)
         rows = decl.rows or (rows_of(r.label) if rows_of is not None else ())
+        severities = Counter(x.severity for x in r.findings)
+        errors, warnings = severities[Severity.ERROR], severities[Severity.WARNING]
         status = (FileStatus.SUPERSEDED if r.label in superseded else
-                  FileStatus.ERRORS if r.errors else
-                  FileStatus.WARNINGS if r.warnings else FileStatus.VALID)
+                  FileStatus.ERRORS if errors else
+                  FileStatus.WARNINGS if warnings else FileStatus.VALID)
         file = SupplierFile(
             file=r.label, sha256=decl.sha256, status=status, supplier=key,
             company=decl.company, unique_id=decl.unique_id, scope=decl.scope_code,
             kind=decl.kind.value, on_roster=on_roster(decl, surveyed),
             version=decl.version, effective_date=decl.effective_date,
-            errors=r.errors, warnings=r.warnings, smelter_rows=len(rows),
+            errors=errors, warnings=warnings, smelter_rows=len(rows),
             superseded_by=superseded.get(r.label), findings=r.findings)
         if r.label in superseded:
-            files.append(file)
+            files.append(shelf.add(file))
             continue
         matcher = matchers[decl.kind.value]
+        file_no = sources.file(key, r.label)
         listed.update((decl.kind, metal_key(row.metal) or "") for row in rows
                       if row.name or row.smelter_id)
         resolved = resolved_by_family[decl.kind.value]
@@ -172,19 +185,26 @@ def consolidate_loaded(
             hit = resolved.get(content)
             if hit is None:
                 result = matcher.match(row)
-                hit = resolved[content] = (result, *smelter_key(result),
-                                           tuple(_one(shared, t) for t in content[:4]))
-            result, merged_under, reason, (metal, name, country, smelter_id) = hit
-            currency.extend(currency_findings(result, r.label, row))
-            source = SmelterSource(
-                supplier=key, file=r.label, sheet=_one(shared, row.sheet), cell=row.cell,
-                row=row.row, metal=metal, name=name, country=country, smelter_id=smelter_id,
-                grade=result.grade)
+                same = (_one(shared, content[0]), _one(shared, content[1]),
+                        _one(shared, content[2]), _one(shared, content[3]))
+                hit = resolved[content] = (result, *smelter_key(result), same,
+                                           sources.content(*same, result.grade))
+            result, merged_under, reason, (metal, name, country, smelter_id), content_no = hit
+            if result.flags:
+                currency.extend(currency_findings(result, r.label, row))
             if merged_under is None:
-                rejected.append(RejectedRow(source=source, reason=reason,
-                                            detail="; ".join(result.reasons)))
+                source = SmelterSource(
+                    supplier=key, file=r.label, sheet=row.sheet, cell=row.cell, row=row.row,
+                    metal=metal, name=name, country=country, smelter_id=smelter_id,
+                    grade=result.grade)
+                rejected.append(shelf.add(RejectedRow(source=source, reason=reason,
+                                                      detail="; ".join(result.reasons))))
                 continue
-            smelter_rows[merged_under].append((source, result))
+            group = merged.get(merged_under)
+            if group is None:
+                group = merged[merged_under] = (MergedRows(), array("I"))
+            group[0].add(result, key, r.label, row.row, metal, name, country)
+            group[1].append(sources.add(file_no, content_no, row.sheet, row.cell, row.row))
             keys_here.append(merged_under)
             if row.row is not None:
                 key_of_row.setdefault(row.row, merged_under)
@@ -192,24 +212,23 @@ def consolidate_loaded(
             text = mine.country
             code = country_code(text) if text and len(text.strip()) > 2 else None
             at = mine.smelter_row
-            mines.append(DeclaredMine(
+            declared = DeclaredMine(
                 supplier=key, file=r.label, sheet=mine.sheet, cell=mine.cell,
                 metal=mine.metal, name=mine.name, country=text, country_code=code,
                 smelter=mine.smelter, comment=mine.comment,
-                smelter_key=None if at is None else key_of_row.get(at)))
-        files.append(_with_findings(file, currency))
+                smelter_key=None if at is None else key_of_row.get(at))
+            mines.append(shelf.add(declared))
+            if declared.smelter_key is not None:
+                mines_of[declared.smelter_key].append(declared)
+        files.append(shelf.add(_with_findings(file, currency)))
         if decl.scope_code == "B":
             for number, name, requester_number, requester_name in decl.products:
-                products.append(ProductSmelters(
+                products.append(shelf.add(ProductSmelters(
                     supplier=key, file=r.label, product_number=number, product_name=name,
                     requester_number=requester_number, requester_name=requester_name,
-                    smelters=tuple(sorted(set(keys_here)))))
-    mines_of: dict[str, list[DeclaredMine]] = defaultdict(list)
-    for declared in mines:
-        if declared.smelter_key is not None:
-            mines_of[declared.smelter_key].append(declared)
-    smelters = tuple(merge(k, v, mines_of.get(k, ()))
-                     for k, v in sorted(smelter_rows.items()))
+                    smelters=tuple(sorted(set(keys_here))))))
+    smelters = tuple(group.smelter(k, sources.view(indexes), mines_of.get(k, ()))
+                     for k, (group, indexes) in sorted(merged.items()))
     attributed = sum(len(s.sources) for s in smelters)
     if attributed + len(rejected) != rows_read:  # the invariant: nothing lost
         raise ConsolidationError(f"{rows_read} smelter rows read but {attributed} attributed and "
@@ -228,14 +247,13 @@ def consolidate_loaded(
             if s.sha256 not in seen:
                 seen.add(s.sha256)
                 snapshots.append(s)
-    files.sort(key=lambda f: f.file)
     # the date statuses were read as of, recorded when there were statuses to read
     as_of_used = (as_of or default_as_of()) if status_lists else as_of
     return Consolidation(
         families=tuple(sorted({d.kind.value for d in consolidated})),
-        files=tuple(files), smelters=smelters, rejected=tuple(rejected), answers=answers,
-        products=tuple(products), snapshots=tuple(snapshots), rows_read=rows_read,
-        mines=tuple(mines),
+        files=shelf.view(files), smelters=smelters, rejected=shelf.view(rejected),
+        answers=answers, products=shelf.view(products), snapshots=tuple(snapshots),
+        rows_read=rows_read, mines=shelf.view(mines),
         suppliers_surveyed=len(roster_keys(roster)) if roster is not None else None,
         accepted_versions=str(policy), as_of=as_of_used)
 

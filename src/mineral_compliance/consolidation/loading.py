@@ -22,6 +22,7 @@ from ..inputs import Input, input_stream
 from ..models.declaration import Declaration, TemplateKind
 from ..models.findings import Finding, Severity
 from ..models.matching import DeclaredSmelter
+from ..models.shelved import Rows
 from ..names import country_code, metal_key, name_key
 from ..refdata.crosscheck import declared_rows
 from ..rules import validate
@@ -112,7 +113,7 @@ class Loaded:
     """The version of the file's own Smelter Look-up (the list itself stays in the worker;
     the parent loads only the one it needs)."""
     message: str | None
-    findings: tuple[Finding, ...] = ()
+    findings: Rows[Finding] = ()
     hint: str | None = None
 
     @property

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .declaration import TemplateIdentity
+from .shelved import QuickPickle
 
 __all__ = ["Basis", "Finding", "Report", "Severity"]
 
@@ -48,7 +49,7 @@ class Basis(StrEnum):
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
-class Finding(BaseModel):
+class Finding(QuickPickle, BaseModel):
     """One problem (or note) about one place in one supplier document."""
 
     model_config = ConfigDict(frozen=True)

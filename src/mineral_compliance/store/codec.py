@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -80,13 +80,13 @@ ERASED = "[personal data not kept]"
 """What stands in a stored finding where it quoted a personal value."""
 
 
-def scrub_findings(findings: tuple[Finding, ...], values: Iterable[str]
+def scrub_findings(findings: Sequence[Finding], values: Iterable[str]
                    ) -> tuple[tuple[Finding, ...], int]:
     """``findings`` with every quote of ``values`` replaced by :data:`ERASED`, and how many
     findings changed."""
     words = sorted({v for v in values if len(v) >= 3}, key=len, reverse=True)
     if not words:
-        return findings, 0
+        return tuple(findings), 0
     changed = 0
     out = []
     for f in findings:

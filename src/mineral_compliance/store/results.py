@@ -128,7 +128,7 @@ def _consolidated(
         [x for _, x in loaded], reference_of, references=references, legacy=legacy,
         status_lists=status_lists, cahra=cahra, roster=roster or None,
         accept=campaign.accept, as_of=as_of,
-        rows_of=spool.rows)
+        rows_of=spool.rows, shelf=spool.shelf)
     before = None
     if previous is not None:
         before = latest_consolidation(engine, open_campaign_row(engine, previous))
