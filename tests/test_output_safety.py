@@ -18,7 +18,7 @@ import sys
 import textwrap
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -269,9 +269,10 @@ def _disk_fills_after(monkeypatch: pytest.MonkeyPatch, writes: int) -> list[Path
     real = run_module._write_all
     seen: list[Path] = []
 
-    def write_all(path: Path, data: bytes) -> None:
+    def write_all(path: Path, data: bytes | Iterable[bytes]) -> None:
         seen.append(path)
         if len(seen) > writes:
+            data = data if isinstance(data, bytes) else b"".join(data)
             real(path, data[: len(data) // 2])
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         real(path, data)

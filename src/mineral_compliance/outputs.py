@@ -29,16 +29,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ._io.paths import path_inside, safe_file_name
-from ._io.run import output_run, write_atomic
+from ._io.run import output_run, write_atomic, write_atomic_chunks
 from ._io.text import json_bytes, neutralise, scrub
 from .models.consolidation import Comparison, Consolidation, FileStatus, SupplierFile
 from .models.declaration import Declaration
@@ -93,10 +94,16 @@ def write_json(path: str | Path, data: Any) -> Path:
     return target
 
 
-def _tables(c: Consolidation) -> dict[str, tuple[list[str], list[list[Any]]]]:
+_Table = tuple[list[str], Callable[[], Iterable[list[Any]]]]
+"""A table's header, and what gives its rows: anew for each file written from it, so that
+no table is ever held whole (a consolidation's rows are read from its shelf as they are
+written)."""
+
+
+def _tables(c: Consolidation) -> dict[str, _Table]:
     summary = c.summary()
-    tables: dict[str, tuple[list[str], list[list[Any]]]] = {
-        "Summary": (["measure", "value"], [[k, v] for k, v in summary.items()]
+    tables: dict[str, _Table] = {
+        "Summary": (["measure", "value"], lambda: [[k, v] for k, v in summary.items()]
                     + [["families", ", ".join(c.families)],
                        ["accepted_versions", c.accepted_versions or "-"],
                        ["statuses_as_of", c.as_of.isoformat() if c.as_of else "-"]]
@@ -105,36 +112,37 @@ def _tables(c: Consolidation) -> dict[str, tuple[list[str], list[list[Any]]]]:
         "Suppliers": (["file", "status", "supplier", "company", "unique_id", "kind", "version",
                        "effective_date", "errors", "warnings", "smelter_rows", "superseded_by",
                        "message"],
-                      [[f.file, f.status.value, f.supplier, f.company, f.unique_id, f.kind,
-                        f.version, f.effective_date.isoformat() if f.effective_date else None,
-                        f.errors, f.warnings, f.smelter_rows, f.superseded_by, f.message]
-                       for f in c.files]),
+                      lambda: ([f.file, f.status.value, f.supplier, f.company, f.unique_id,
+                                f.kind, f.version,
+                                f.effective_date.isoformat() if f.effective_date else None,
+                                f.errors, f.warnings, f.smelter_rows, f.superseded_by,
+                                f.message] for f in c.files)),
         "Smelters": (["key", "metal", "smelter_id", "name", "country", "grade", "needs_review",
                       "status", "flags", "suppliers", "rows", "representative", "declared_at",
                       "valid_until", "status_history"],
-                     [[s.key, s.metal, s.smelter_id, s.name, s.country, s.grade.value,
+                     lambda: ([s.key, s.metal, s.smelter_id, s.name, s.country, s.grade.value,
                        s.needs_review, s.status.value, ", ".join(s.flags), len(s.suppliers),
                        len(s.sources), s.representative,
                        "; ".join(f"{x.file} [{x.sheet}!{x.cell}]" for x in s.sources),
                        s.valid_until.isoformat() if s.valid_until else None,
                        " -> ".join(f"{p.state.value} ({p.date.isoformat() if p.date else '-'})"
                                    for p in s.history) or None]
-                      for s in c.smelters]),
+                      for s in c.smelters)),
         "Rejected": (["file", "sheet", "cell", "metal", "name", "country", "smelter_id",
                       "reason", "detail"],
-                     [[r.source.file, r.source.sheet, r.source.cell, r.source.metal,
-                       r.source.name, r.source.country, r.source.smelter_id, r.reason, r.detail]
-                      for r in c.rejected]),
+                     lambda: ([r.source.file, r.source.sheet, r.source.cell, r.source.metal,
+                               r.source.name, r.source.country, r.source.smelter_id, r.reason,
+                               r.detail] for r in c.rejected)),
         "Answers": (["family", "mineral", "question", "answer", "rule", "supplier_answers"],
-                    [[a.family, a.mineral, a.question, a.answer, a.rule,
-                      "; ".join(f"{k or 'blank'}: {v}" for k, v in a.counts.items())]
-                     for a in c.answers]),
+                    lambda: ([a.family, a.mineral, a.question, a.answer, a.rule,
+                              "; ".join(f"{k or 'blank'}: {v}" for k, v in a.counts.items())]
+                             for a in c.answers)),
         "Products": (["supplier", "file", "product_number", "product_name",
                       "requester_number", "requester_name", "smelters"],
-                     [[p.supplier, p.file, p.product_number, p.product_name,
-                       p.requester_number, p.requester_name, "; ".join(p.smelters)]
-                      for p in c.products]),
-        "Mines": (_MINE_HEADER, _mine_rows(c)),
+                     lambda: ([p.supplier, p.file, p.product_number, p.product_name,
+                               p.requester_number, p.requester_name, "; ".join(p.smelters)]
+                              for p in c.products)),
+        "Mines": (_MINE_HEADER, lambda: _mine_rows(c)),
     }
     return tables
 
@@ -144,41 +152,55 @@ _MINE_HEADER = ["smelter_key", "metal", "smelter_id", "smelter", "mine", "countr
                 "declared_name", "declared_country", "declared_smelter", "comment"]
 
 
-def _mine_rows(c: Consolidation) -> list[list[Any]]:
+def _mine_rows(c: Consolidation) -> Iterator[list[Any]]:
     """One row per mine declaration: first those of each consolidated smelter, grouped by
     mine (name and country as first declared, and the number of suppliers declaring it),
     then the declarations of no consolidated smelter (a rejected row's, or a Mine List
     row's naming no smelter of its file)."""
-    rows: list[list[Any]] = []
     for s in c.smelters:
         for mine in s.mines:
-            rows += [[s.key, s.metal, s.smelter_id, s.name, mine.name, mine.country,
-                      mine.country_code, len(mine.suppliers), x.supplier, x.file, x.sheet,
-                      x.cell, x.name, x.country, x.smelter, x.comment] for x in mine.sources]
-    rows += [[None, x.metal, None, None, x.name, x.country, x.country_code, 1, x.supplier,
-              x.file, x.sheet, x.cell, x.name, x.country, x.smelter, x.comment]
-             for x in c.mines if x.smelter_key is None]
-    return rows
+            yield from ([s.key, s.metal, s.smelter_id, s.name, mine.name, mine.country,
+                         mine.country_code, len(mine.suppliers), x.supplier, x.file, x.sheet,
+                         x.cell, x.name, x.country, x.smelter, x.comment]
+                        for x in mine.sources)
+    yield from ([None, x.metal, None, None, x.name, x.country, x.country_code, 1, x.supplier,
+                 x.file, x.sheet, x.cell, x.name, x.country, x.smelter, x.comment]
+                for x in c.mines if x.smelter_key is None)
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """Comma-separated UTF-8 with newline line ends. The writer is told the line end is a
-    carriage return and a newline so that it quotes fields holding either (it quotes only
-    the characters of its line terminator): an unquoted carriage return ends the record for
-    Python's reader and for spreadsheet programs."""
+    return b"".join(_csv_chunks(header, rows))
+
+
+_CSV_CHUNK = 256 * 1024
+"""Characters of CSV gathered before they are handed on to be written."""
+
+
+def _csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+    """Comma-separated UTF-8 with newline line ends, a quarter of a megabyte or so at a
+    time. The writer is told the line end is a carriage return and a newline so that it
+    quotes fields holding either (it quotes only the characters of its line terminator): an
+    unquoted carriage return ends the record for Python's reader and for spreadsheet
+    programs."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    out = []
-    for row in [list(header), *(["" if v is None else spreadsheet_text(v) for v in r]
-                                for r in rows)]:
+    out: list[str] = []
+    size = 0
+    for row in itertools.chain([list(header)], (
+            ["" if v is None else spreadsheet_text(v) for v in r] for r in rows)):
         writer.writerow(row)
-        out.append(buffer.getvalue()[:-2] + "\n")
+        line = buffer.getvalue()[:-2] + "\n"
+        out.append(line)
+        size += len(line)
         buffer.seek(0)
         buffer.truncate()
-    return "".join(out).encode("utf-8")
+        if size >= _CSV_CHUNK:
+            yield "".join(out).encode("utf-8")
+            out, size = [], 0
+    yield "".join(out).encode("utf-8")
 
 
-def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
+def _xlsx(tables: dict[str, _Table]) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -189,7 +211,7 @@ def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
     for title, (header, rows) in tables.items():
         ws = wb.create_sheet(title)
         ws.append(header)
-        for row in rows:
+        for row in rows():
             ws.append([_cell_text(v) for v in row])
     raw = io.BytesIO()
     wb.save(raw)  # stamps the time of saving as the modified date: fixed again below
@@ -238,7 +260,7 @@ def write_consolidation(c: Consolidation, outdir: str | Path, *,
         written.append(path)
         for title, (header, rows) in tables.items():
             path = folder / f"{title.lower()}.csv"
-            write_atomic(path, _csv(header, rows))
+            write_atomic_chunks(path, _csv_chunks(header, rows()))
             written.append(path)
         written += write_feedback(c, folder / "feedback")
         written.append(write_report(c, folder / "report.html", comparison=comparison))
