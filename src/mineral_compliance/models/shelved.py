@@ -259,8 +259,8 @@ def _enum_fields(cls: type) -> dict[str, type[Enum]]:
 def _rebuilt(cls: type[BaseModel], values: dict[str, Any]) -> BaseModel:
     for name, kind in _enum_fields(cls).items():
         value = values.get(name)
-        if value is not None:
-            values[name] = kind(value)
+        if value is not None:  # the member by its value: what kind(value) finds, faster
+            values[name] = kind._value2member_map_.get(value) or kind(value)
     made = object.__new__(cls)
     object.__setattr__(made, "__dict__", values)
     object.__setattr__(made, "__pydantic_fields_set__", _FIELDS[cls][0])
