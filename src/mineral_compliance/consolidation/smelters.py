@@ -140,6 +140,7 @@ class SourceTable:
         return len(self._file) - 1
 
     def source(self, i: int) -> SmelterSource:
+        """The source numbered ``i``, made again from its numbers."""
         supplier, label = self._files[self._file[i]]
         metal, name, country, smelter_id, grade = self._contents[self._content[i]]
         row = self._row[i]
@@ -151,11 +152,11 @@ class SourceTable:
         return Packed(self.source, ids)
 
 
-
 class MergedRows:
     """The rows merged under one key so far, taken one at a time: what the consolidated
     smelter needs of them (the best-graded row, the first status, the flags, the suppliers,
-    the spellings), and where each row's source is (its index on a shelf, or itself)."""
+    the spellings), without the rows themselves (their sources are kept apart, in the order
+    they were added: a :class:`SourceTable`)."""
 
     __slots__ = ("_best", "_flags", "_last", "_spellings", "_status", "_suppliers", "count")
 
