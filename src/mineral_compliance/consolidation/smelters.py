@@ -4,7 +4,6 @@ the consolidated smelter its rows make, with the mines declared for it."""
 
 from __future__ import annotations
 
-import dataclasses
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -16,6 +15,7 @@ from ..models.consolidation import (
     DeclaredMine,
     SmelterMine,
     SmelterSource,
+    checked_source,
 )
 from ..models.matching import ConflictKind, Flag, MatchGrade, SmelterMatch, StatusKind
 from ..models.shelved import Packed
@@ -59,33 +59,6 @@ def group_mines(mines: Iterable[DeclaredMine]) -> tuple[SmelterMine, ...]:
 
 
 _ORDER = {g: i for i, g in enumerate(MatchGrade)}
-
-
-_new = object.__new__
-_slot = {f.name: vars(SmelterSource)[f.name].__set__ for f in dataclasses.fields(SmelterSource)}
-(_supplier, _file, _sheet, _cell, _row, _metal, _name, _country, _smelter_id, _grade) = (
-    _slot[n] for n in ("supplier", "file", "sheet", "cell", "row", "metal", "name", "country",
-                       "smelter_id", "grade"))
-
-
-def _source(supplier: str, file: str, sheet: str | None, cell: str | None, row: int | None,
-            metal: str | None, name: str | None, country: str | None, smelter_id: str | None,
-            grade: MatchGrade) -> SmelterSource:
-    """A source from values that were checked when its row was read: its slots set as its
-    constructor sets them, in half the time (the table makes one each time a source is
-    read)."""
-    made: SmelterSource = _new(SmelterSource)
-    _supplier(made, supplier)
-    _file(made, file)
-    _sheet(made, sheet)
-    _cell(made, cell)
-    _row(made, row)
-    _metal(made, metal)
-    _name(made, name)
-    _country(made, country)
-    _smelter_id(made, smelter_id)
-    _grade(made, grade)
-    return made
 
 
 class SourceTable:
@@ -144,8 +117,10 @@ class SourceTable:
         supplier, label = self._files[self._file[i]]
         metal, name, country, smelter_id, grade = self._contents[self._content[i]]
         row = self._row[i]
-        return _source(supplier, label, self._texts[self._sheet[i]], self._texts[self._cell[i]],
-                       None if row < 0 else row, metal, name, country, smelter_id, grade)
+        texts = self._texts
+        return checked_source(supplier, label, texts[self._sheet[i]], texts[self._cell[i]],
+                              None if row < 0 else row, metal, name, country, smelter_id,
+                              grade)
 
     def view(self, ids: array[int]) -> Packed[SmelterSource]:
         """The sources numbered ``ids``, in that order."""

@@ -26,8 +26,8 @@ class RowSpool:
 
     Only this process writes and reads it, so the rows are stored pickled."""
 
-    def __init__(self, shelf: Shelf | None = None) -> None:
-        self.shelf = shelf if shelf is not None else Shelf()
+    def __init__(self) -> None:
+        self.shelf = Shelf()
         # closed by close() or the with block that holds the spool
         self._file: IO[bytes] = tempfile.TemporaryFile(  # noqa: SIM115
             prefix="mineral-compliance-rows-")

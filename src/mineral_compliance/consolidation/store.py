@@ -5,7 +5,9 @@ summary counts (dropped again when it is read)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError
@@ -16,8 +18,8 @@ from .._io.text import json_chunks, json_text
 from ..errors import ReferenceDataError
 from ..models.consolidation import Consolidation
 
-__all__ = ["FILE_NAME", "MAX_CONSOLIDATION_BYTES", "ROW_FIELDS", "load_consolidation",
-           "save_consolidation"]
+__all__ = ["FILE_NAME", "MAX_CONSOLIDATION_BYTES", "ROW_FIELDS", "item_json",
+           "load_consolidation", "rows_apart", "save_consolidation"]
 
 FILE_NAME = "consolidation.json"
 MAX_CONSOLIDATION_BYTES = 2 * 1024**3
@@ -27,12 +29,10 @@ MAX_CONSOLIDATION_BYTES = 2 * 1024**3
 def save_consolidation(c: Consolidation, folder: str | Path) -> Path:
     """Write ``consolidation.json`` into ``folder`` (inside the enclosing output run, if any)
     and return its path."""
-    lists = {name: getattr(c, name) for name in ROW_FIELDS}
-    data = c.model_dump(mode="json", exclude=set(ROW_FIELDS))
-    data = {name: data.get(name) for name in type(c).model_fields}
+    data, lists = rows_apart(c)
     data["summary"] = c.summary()
     path = Path(folder) / FILE_NAME
-    write_atomic_chunks(path, json_chunks(data, lists, _dumped))
+    write_atomic_chunks(path, json_chunks(data, lists, item_json))
     return path
 
 
@@ -40,11 +40,23 @@ ROW_FIELDS = ("files", "smelters", "rejected", "products", "mines")
 """The fields that grow with the files consolidated: written one item at a time."""
 
 
-def _dumped(item: BaseModel) -> str:
-    try:  # pydantic's own indented JSON is the standard library's, written faster
-        return item.model_dump_json(indent=2)
+def rows_apart(c: Consolidation) -> tuple[dict[str, Any], dict[str, Sequence[BaseModel]]]:
+    """A consolidation as JSON data, every field in order, beside the items of its
+    :data:`ROW_FIELDS` (left to :func:`~mineral_compliance._io.text.json_chunks` to write
+    one at a time)."""
+    data = c.model_dump(mode="json", exclude=set(ROW_FIELDS))
+    return ({name: data.get(name) for name in type(c).model_fields},
+            {name: getattr(c, name) for name in ROW_FIELDS})
+
+
+def item_json(item: BaseModel, *, indent: bool = True) -> str:
+    """One item's JSON text, indented by two spaces or on one line."""
+    try:  # pydantic's own JSON is the standard library's, written faster
+        return item.model_dump_json(indent=2 if indent else None)
     except PydanticSerializationError:  # a lone surrogate, which only json.dumps passes on
-        return json_text(item.model_dump(mode="json"))
+        data = item.model_dump(mode="json")
+        return json_text(data) if indent else json.dumps(data, ensure_ascii=False,
+                                                         separators=(",", ":"))
 
 
 def load_consolidation(path: str | Path) -> Consolidation:

@@ -15,7 +15,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .declaration import TemplateIdentity
-from .shelved import QuickPickle
 
 __all__ = ["Basis", "Finding", "Report", "Severity"]
 
@@ -49,7 +48,7 @@ class Basis(StrEnum):
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
-class Finding(QuickPickle, BaseModel):
+class Finding(BaseModel):
     """One problem (or note) about one place in one supplier document."""
 
     model_config = ConfigDict(frozen=True)

@@ -10,6 +10,10 @@ made), makes a tuple of anything else, and serialisation writes the items."""
 
 from __future__ import annotations
 
+import copyreg
+import functools
+import io
+import itertools
 import os
 import pickle
 import tempfile
@@ -17,25 +21,12 @@ import threading
 import weakref
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from enum import Enum
-from types import UnionType
-from typing import (
-    IO,
-    Annotated,
-    Any,
-    Generic,
-    TypeVar,
-    Union,
-    cast,
-    get_args,
-    get_origin,
-    overload,
-)
+from typing import IO, Annotated, Any, Generic, TypeVar, cast, get_args, overload
 
-from pydantic import BaseModel, GetCoreSchemaHandler
+from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
-__all__ = ["Deferred", "Packed", "QuickPickle", "Rows", "Shelf", "Shelved"]
+__all__ = ["Deferred", "Packed", "Rows", "Shelf", "Shelved"]
 
 T = TypeVar("T")
 
@@ -43,8 +34,16 @@ _FLUSH_AT = 1 << 20
 """Bytes of pickled items buffered before they are written to the file."""
 
 
+_SHELVES: weakref.WeakValueDictionary[int, Shelf] = weakref.WeakValueDictionary()
+"""The shelves of this process by number: what an item holding a view on its own shelf
+names that shelf by."""
+_NUMBERS = itertools.count()
+
+
 class Shelf:
-    """An append-only temporary file of pickled items, each known by its index."""
+    """An append-only temporary file of pickled items, each known by its index. An item
+    that holds a view on this same shelf keeps it as that view (its ids), not as the items
+    it shows: a supplier file on the shelf keeps its findings where they already are."""
 
     def __init__(self) -> None:
         # closed, and so gone, when the shelf is collected (it has no name to clean up)
@@ -56,15 +55,26 @@ class Shelf:
         self._written = 0
         self._lock = threading.Lock()
         self._closed = weakref.finalize(self, self._file.close)
+        self._number = next(_NUMBERS)
+        _SHELVES[self._number] = self
+        self._out = io.BytesIO()
+        self._pickler = pickle.Pickler(self._out, protocol=pickle.HIGHEST_PROTOCOL)
+        # by the shelf's number, not the shelf: no cycle keeps a dropped shelf's file open
+        self._pickler.dispatch_table = {**copyreg.dispatch_table,
+                                        Shelved: functools.partial(_view_state, self._number)}
 
     def __len__(self) -> int:
         return len(self._ends)
 
     def add(self, item: object) -> int:
         """Put ``item`` on the shelf; return its index."""
-        data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:
-            self._buffer += data
+            self._out.seek(0)
+            self._out.truncate()
+            self._pickler.dump(item)
+            self._pickler.clear_memo()  # holds nothing of the item once it is written
+            with self._out.getbuffer() as data:
+                self._buffer += data
             self._ends.append(self._written + len(self._buffer))
             if len(self._buffer) >= _FLUSH_AT:
                 self._flush()
@@ -125,6 +135,21 @@ class Shelf:
             return os.pread(self._file.fileno(), size, start)
         self._file.seek(start)
         return self._file.read(size)
+
+
+def _view_state(number: int, view: Shelved[Any]
+                ) -> tuple[Callable[..., object], tuple[object, ...]]:
+    """How shelf ``number`` keeps a view in one of its items: by ids when the view is on
+    it, else (another shelf's) as the items."""
+    if view._shelf._number == number:
+        return _view_on, (number, view._ids)
+    return view.__reduce__()
+
+
+def _view_on(number: int, ids: range | array[int]) -> Shelved[Any]:
+    """A view kept in an item of shelf ``number``, as it was (read from that shelf, which
+    is therefore alive)."""
+    return Shelved(_SHELVES[number], ids)
 
 
 class Deferred(Sequence[T], Generic[T]):
@@ -217,56 +242,6 @@ class Packed(Deferred[T]):
 
     def _of(self, ids: range | array[int]) -> Packed[T]:
         return Packed(self._make, ids)
-
-
-class QuickPickle:
-    """A frozen model that pickles as its class and field values (an enum by its value), and
-    is made again from them without validation (they were validated when it was made): a
-    third of the time of pydantic's own pickling, which a consolidation's shelf does by the
-    ten thousand. Every field counts as set in the copy (one record shared by the class's
-    copies)."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[Callable[..., object], tuple[object, ...]]:
-        cls = type(self)
-        values: dict[str, Any] = self.__dict__
-        enums = _enum_fields(cls)
-        if enums:
-            values = {k: v.value if k in enums and isinstance(v, Enum) else v
-                      for k, v in values.items()}
-        return _rebuilt, (cls, values)
-
-
-_FIELDS: dict[type, tuple[set[str], dict[str, type[Enum]]]] = {}
-
-
-def _enum_fields(cls: type) -> dict[str, type[Enum]]:
-    known = _FIELDS.get(cls)
-    if known is None:
-        fields = cast(type[BaseModel], cls).model_fields
-        enums = {}
-        for name, field in fields.items():
-            ann = field.annotation  # an enum, or an enum or None
-            options = get_args(ann) if get_origin(ann) in (Union, UnionType) else (ann,)
-            kinds = [a for a in options if isinstance(a, type) and issubclass(a, Enum)]
-            if kinds:
-                enums[name] = kinds[0]
-        known = _FIELDS.setdefault(cls, (set(fields), enums))
-    return known[1]
-
-
-def _rebuilt(cls: type[BaseModel], values: dict[str, Any]) -> BaseModel:
-    for name, kind in _enum_fields(cls).items():
-        value = values.get(name)
-        if value is not None:  # the member by its value: what kind(value) finds, faster
-            values[name] = kind._value2member_map_.get(value) or kind(value)
-    made = object.__new__(cls)
-    object.__setattr__(made, "__dict__", values)
-    object.__setattr__(made, "__pydantic_fields_set__", _FIELDS[cls][0])
-    object.__setattr__(made, "__pydantic_extra__", None)
-    object.__setattr__(made, "__pydantic_private__", None)
-    return made
 
 
 class _ShelvedOrTuple:

@@ -344,10 +344,11 @@ def _remember(engine: Engine, campaign: CampaignInfo,
     ingests of the same files at once both record them, neither fails)."""
     if not touched:
         return
-    rows = {path_text(i.path): dict(campaign_id=campaign.id, path=path_text(i.path),
-                                    size=info.st_size, mtime_ns=str(info.st_mtime_ns),
-                                    sha256=sha)
-            for i, sha, info in touched}
+    rows: dict[str, dict[str, object]] = {}
+    for i, sha, info in touched:  # a path hashed twice: the later record
+        path = path_text(i.path)
+        rows[path] = dict(campaign_id=campaign.id, path=path, size=info.st_size,
+                          mtime_ns=str(info.st_mtime_ns), sha256=sha)
     values = list(rows.values())
     with Session(engine) as session, session.begin():
         dialect = session.get_bind().dialect.name

@@ -14,7 +14,7 @@ from pydantic_core import PydanticSerializationError
 
 from .._io.text import json_chunks, scrub
 from ..consolidation.loading import Loaded
-from ..consolidation.store import ROW_FIELDS
+from ..consolidation.store import item_json, rows_apart
 from ..errors import StoreError
 from ..models.consolidation import Consolidation
 from ..models.findings import Finding
@@ -61,13 +61,9 @@ def encode_consolidation(c: Consolidation) -> bytes:
     """:func:`encode` of a consolidation, its rows encoded and compressed one at a time (the
     JSON of every row is never held at once)."""
     packer = zlib.compressobj(6)
-    data = c.model_dump(mode="json", exclude=set(ROW_FIELDS))
+    data, lists = rows_apart(c)
     parts = [packer.compress(chunk) for chunk in json_chunks(
-        {name: data.get(name) for name in type(c).model_fields},
-        {name: getattr(c, name) for name in ROW_FIELDS},
-        lambda item: _json(item.model_dump_json,
-                           lambda: item.model_dump(mode="json")).decode("utf-8"),
-        indent=False)]
+        data, lists, lambda item: item_json(item, indent=False), indent=False)]
     return b"".join((*parts, packer.flush()))
 
 

@@ -35,7 +35,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, NamedTuple
@@ -534,10 +534,7 @@ class Workbook:
         info = next((s for s in self.sheets if s.name == sheet), None)
         if info is None:
             raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
-        stored = self._stored_bytes(info.part)
-        if stored is None:
-            return "xml:" + self.sheet_sha256(sheet)
-        return "zip:" + hashlib.sha256(stored).hexdigest()
+        return self._part_digest(info.part, lambda: self.sheet_sha256(sheet))
 
     def strings_digest(self) -> str:
         """A digest of the shared strings as stored (as :meth:`sheet_digest` of a sheet):
@@ -545,9 +542,15 @@ class Workbook:
         part = self._shared_part
         if not part or part not in self._names:
             return "none"
+        return self._part_digest(
+            part, lambda: hashlib.sha256(self._read_part(part)).hexdigest())
+
+    def _part_digest(self, part: str, xml_sha256: Callable[[], str]) -> str:
+        """The sha256 of a part's stored bytes, or where they cannot be located, of its XML
+        (``xml_sha256``); the two kinds never compare equal."""
         stored = self._stored_bytes(part)
         if stored is None:
-            return "xml:" + hashlib.sha256(self._read_part(part)).hexdigest()
+            return "xml:" + xml_sha256()
         return "zip:" + hashlib.sha256(stored).hexdigest()
 
     def _stored_bytes(self, name: str) -> bytes | None:
