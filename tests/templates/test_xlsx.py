@@ -141,6 +141,32 @@ def test_signature_is_none_for_cells_only_the_walk_reads() -> None:
     assert _xlsx._signature(inline, SST, frozenset({"A"})) is None
     plain = _sheet(b'<c r="A1" t="s"><v>0</v></c><c r="B1"><v>2</v></c>')
     assert _xlsx._signature(plain, SST, frozenset({"A"})) is not None
+    # every value element must belong to a cell the match read: a stray one, a cell inside
+    # a cell, or a cell in another shape of a column not asked for leave none
+    for odd in (b'<c r="A1" t="s"><v>0</v></c><v>1</v>',
+                b'<c r="A1"><c r="B1"/><v>4</v></c>',
+                b'<c r="A1" t="s"><v>0</v></c><c t="n" r="B1"><v>2</v></c>'):
+        assert _xlsx._signature(_sheet(odd), SST, frozenset({"A"})) is None, odd
+
+
+def test_signature_tells_apart_what_the_cells_hold() -> None:
+    """Equal signatures mean equal cells: the stored item of a shared string (not its
+    index), the type, the formula flag and the reference all count."""
+    def sig(cells: bytes) -> object:
+        return _xlsx._signature(_sheet(cells), SST, frozenset({"A"}))
+
+    base = sig(b'<c r="A1" t="s"><v>0</v></c>')
+    assert base == sig(b'<c r="A1" s="3" t="s"><v>0</v></c>')  # style alone does not count
+    assert base == sig(b'<c r="A1" t="s"><v>0</v></c><c r="B1"><v>9</v></c>')  # nor column B
+    for other in (b'<c r="A1" t="s"><v>2</v></c>', b'<c r="A2" t="s"><v>0</v></c>',
+                  b'<c r="A1" t="str"><v>0</v></c>', b'<c r="A1" t="s"><f>X</f><v>0</v></c>'):
+        assert sig(other) not in (None, base), other
+
+
+def test_signature_of_a_padded_sheet_is_not_kept() -> None:
+    """Past the cells any Look-up holds, the part is not matched into memory at once."""
+    padded = _sheet(b'<c r="A1"><v>1</v></c>' * (_xlsx.SIGNATURE_CELLS + 1))
+    assert _xlsx._signature(padded, SST, frozenset({"A"})) is None
 
 
 _CMRT_64 = reference_files("cmrt", "RMI_*CMRT_6.4*.xlsx")

@@ -26,6 +26,7 @@ characters is cut; a cell changed in either way says so in :attr:`RawCell.repair
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import math
@@ -875,41 +876,48 @@ _MAX_ROW_DIGITS = 7
 _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 
 
+@functools.lru_cache(maxsize=8)
+def _value_ends(prefix: bytes) -> re.Pattern[bytes]:
+    """The closings of value and inline-string elements: one alternation of two literals,
+    written so that the search skips ahead on their common start (one pass over a part
+    where two plain searches took two)."""
+    p = re.escape(prefix)
+    return re.compile(b"(?:</" + p + b"v|</" + p + b"is)>")
+
+
 def _signature(data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str]
                ) -> tuple[object, ...] | None:
     """See :meth:`Workbook.cell_signature`: the value cells :func:`_scan_fast` would read
-    through its one-match path, undecoded; None when any value cell takes another path. The
-    same single forward pass over the part as the scan itself."""
+    through its one-match path, undecoded; None when any value cell takes another path.
+
+    Every cell is matched in one pass, and the matches are checked to account for every
+    value element (a match holds exactly one): a value element outside them (a cell in
+    another shape, a stray one) or an inline string leaves no signature."""
     root = _ROOT.search(data[:4096])
-    if root is None or root.group(1) or data.find(b"</is>") >= 0:
-        return None  # no root, a prefixed one, or inline strings: read the cells themselves
+    if root is None or root.group(1):
+        return None  # no root, or a prefixed one: read the cells themselves
+    values = data.count(b"</v>")
+    if values > SIGNATURE_CELLS or data.find(b"</is>") >= 0:
+        return None  # more than any Look-up holds, or inline strings: read the cells
+    cells = _SIMPLE_CELLS.findall(data)
+    if len(cells) != values:
+        return None
     wanted = {c.encode() for c in wanted_cols}
-    find, rfind, simple = data.find, data.rfind, _SIMPLE_CELL.match
     bodies, n_shared = shared.bodies, len(shared)
     out: list[tuple[object, ...]] = [(shared.prefix, shared.close)]
-    previous = 0
-    end = find(b"</v>")
-    while end >= 0:
-        floor, previous = previous, end + 4
-        start = rfind(b"<c ", floor, end)
-        plain = simple(data, start, end) if start >= 0 else None
-        if plain is None:
-            if data[end - 3 : end] == b"<v>":
-                end = find(b"</v>", previous)
-                continue  # an empty value: no cell, either way
-            return None
-        col_b, row_b, kind, f_el, raw_b = plain.groups()
-        if col_b in wanted and raw_b:
-            if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12:
-                index = int(raw_b)
-                stored: object = bodies[index] if index < n_shared else None
-            else:
-                stored = raw_b
-            out.append((row_b, col_b, kind, f_el is not None, stored))
-            if len(out) > MAX_SHEET_CELLS:
-                return None
-        end = find(b"</v>", previous)
+    out += [
+        (row_b, col_b, kind, f_el != b"",
+         (bodies[int(raw_b)] if int(raw_b) < n_shared else None)
+         if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12 else raw_b)
+        for col_b, row_b, kind, f_el, raw_b in cells if raw_b and col_b in wanted]
     return tuple(out)
+
+
+SIGNATURE_CELLS = 100_000
+"""The most value elements of a sheet given a signature (a real Smelter Look-up holds some
+6,500): what the cells' one-pass match may hold in memory at once."""
+_SIMPLE_CELLS = re.compile(_SIMPLE_CELL.pattern.replace(rb"\Z", rb"</v>"))
+""":data:`_SIMPLE_CELL` ending at its value's closing, to find every such cell of a part."""
 
 
 def _scan_fast(
@@ -945,19 +953,12 @@ def _scan_fast(
     strings: dict[bytes, _Value] = {}
     n_shared = len(shared)
     new_cell = tuple.__new__  # RawCell(...) less its argument handling
-    # The value ends in document order, as ends.finditer(data) gives them (the two closings
-    # cannot overlap), found by two plain searches: much faster than the alternation.
-    v_close, is_close = b"</" + prefix + b"v>", b"</" + prefix + b"is>"
-    next_v, next_is = find(v_close), find(is_close)
-    while next_v >= 0 or next_is >= 0:
-        if next_is < 0 or 0 <= next_v < next_is:
-            end, inline = next_v, False
-            floor, previous = previous, end + len(v_close)
-            next_v = find(v_close, previous)
-        else:
-            end, inline = next_is, True
-            floor, previous = previous, end + len(is_close)
-            next_is = find(is_close, previous)
+    # The value ends in document order (the two closings cannot overlap), in one pass
+    is_len = len(prefix) + 5  # </is>
+    for closing in _value_ends(prefix).finditer(data):
+        end, previous_end = closing.span()
+        inline = previous_end - end == is_len
+        floor, previous = previous, previous_end
         if data[end - empty_len : end] == empty_v:
             continue  # <v></v>: an empty cached result, as some writers save
         start = rfind(c_open, floor, end)
