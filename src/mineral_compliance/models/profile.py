@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .battery import BatteryProfile
+
 __all__ = ["THREE_TG", "CompanyProfile", "ProductCategory"]
 
 THREE_TG = ("Tin", "Tantalum", "Tungsten", "Gold")
@@ -59,6 +61,11 @@ class CompanyProfile(BaseModel):
     pre_2013_stock: tuple[str, ...] = Field(
         default=(), description="Metals whose material was all outside the supply chain "
                                 "before 31 January 2013.")
+    battery: BatteryProfile | None = Field(
+        default=None, exclude=True,
+        description="The operator's facts for battery due diligence (Regulation (EU) "
+                    "2023/1542, Chapter VII); not written into the SEC and EU 2017/821 "
+                    "documents, which carry the rest of the profile.")
 
     @field_validator("cik")
     @classmethod
