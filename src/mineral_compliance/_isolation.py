@@ -123,9 +123,28 @@ def _address_space() -> int:
         return 0
 
 
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """SIGINT held back in this thread while it forks workers. A worker forked with SIGINT
+    deliverable can be interrupted by a Ctrl-C in the interpreter's own after-fork hooks,
+    before :func:`_init` ignores SIGINT, and would print "Exception ignored" and a traceback
+    to the shared terminal. The parent receives a signal held back as soon as the fork is
+    done; the worker, which inherits the mask, drops it once it ignores SIGINT."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _init(parent: int, cpu_seconds: int | None, memory_bytes: int | None) -> None:
     global _budget
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # held back while it was forked: now ignored
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _die_with_parent(parent)
     _budget = cpu_seconds
     if memory_bytes is not None:
@@ -443,7 +462,8 @@ class _Run(Generic[T, R]):
         receive, send = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_solo_main, daemon=True,
                            args=(send, os.getpid(), self.limits, self.func, self.items[index]))
-        proc.start()
+        with _interrupts_held():
+            proc.start()
         send.close()
         wall = max(60, (self.limits.cpu_seconds or 600) * 10)  # a loaded machine is slow
         answered = False
@@ -476,7 +496,8 @@ class _Run(Generic[T, R]):
         while pending or inflight:
             while pending and len(inflight) < window:
                 i = pending.popleft()
-                inflight[pool.submit(_call, self.func, self.items[i])] = i
+                with _interrupts_held():  # the first submit forks the workers
+                    inflight[pool.submit(_call, self.func, self.items[i])] = i
             done, _ = wait(inflight, return_when=FIRST_COMPLETED)
             broken = False
             for future in done:
