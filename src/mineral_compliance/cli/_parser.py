@@ -229,6 +229,18 @@ def _parser() -> argparse.ArgumentParser:
     _risk_inputs(reu, cahra=False)
     reu.add_argument("-o", "--out", type=Path, default=Path("eu-report"),
                      help="output folder (default: ./eu-report)")
+    rbat = rsub.add_parser("battery", help="Regulation (EU) 2023/1542: battery due-diligence "
+                                          "scope, report draft, passport fields, verification "
+                                          "pack")
+    rbat.set_defaults(run="report:run_battery")
+    _disclosure_inputs(rbat)
+    rbat.add_argument("--as-of", type=_day, default=None, metavar="DATE",
+                      help="the date the scope is decided on, YYYY-MM-DD (default: today)")
+    rbat.add_argument("--rules", type=Path,
+                      help="a battery due-diligence table (JSON) in place of the shipped one")
+    _risk_inputs(rbat)
+    rbat.add_argument("-o", "--out", type=Path, default=Path("battery-report"),
+                      help="output folder (default: ./battery-report)")
     rhtml = rsub.add_parser("html", help="the review report of a consolidation, again (for "
                                          "instance against another previous run)")
     rhtml.set_defaults(run="report:run_html")

@@ -4,10 +4,13 @@ consolidation."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 from .._words import counted
 from ..consolidation import compare, load_consolidation
 from ..disclosures import determine, report_data, write_dodd_frank
+from ..disclosures.battery import battery_scope
+from ..disclosures.battery_report import write_files
 from ..disclosures.documents import PUBLIC_FILES
 from ..disclosures.eu import load_annex
 from ..disclosures.eu import scope as eu_scope
@@ -89,6 +92,37 @@ def run_eu(args: argparse.Namespace) -> int:
     print(f"public (to publish): {', '.join(EU_PUBLIC_FILES)}")
     print(f"internal audit trail (confidential): {args.out / 'eu-audit-trail.html'}")
     print("the company must still write the statements in eu-checklist.md")
+    return 0
+
+
+def run_battery(args: argparse.Namespace) -> int:
+    from ..disclosures.battery import load_battery_rules
+    from ..disclosures.battery_report import PUBLIC_FILES as BATTERY_PUBLIC_FILES
+    from ..disclosures.battery_report import SLOTS, render_battery
+
+    as_of = args.as_of or dt.date.today()
+    try:
+        result = load_consolidation(args.consolidation)
+        profile = profile_for(args.profile, result)
+        rules = load_battery_rules(args.rules)
+        register = register_for(result, args)
+        files = render_battery(profile, result, as_of, rules, register)
+    except MineralComplianceError as exc:
+        return failed(exc)
+    scope = battery_scope(profile, as_of, rules)
+    print(f"Chapter VII on {as_of.isoformat()}: {scope.status}"
+          + (f" (from {scope.applies_from.isoformat()})" if scope.applies_from else "")
+          + ("" if scope.confirmed else "; rests on values not read in the act"))
+    for step in scope.conclusions:
+        answer = {True: "yes", False: "no", None: "undecided"}[step.answer]
+        print(f"  {step.question:<12} {answer:<9} {', '.join(step.articles)}")
+    for need in scope.needed:
+        print(f"  the profile must add: {need}")
+    written = write_files(args.out, files, "battery")
+    print(f"written to {args.out}: {', '.join(p.name for p in written)}")
+    print(f"public (to publish): {', '.join(BATTERY_PUBLIC_FILES)}")
+    print(f"verification pack (confidential): {args.out / 'battery-verification-pack.html'}")
+    print(f"the company must still write {len(SLOTS)} statements (battery-checklist.md)")
     return 0
 
 
