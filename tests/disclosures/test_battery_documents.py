@@ -150,3 +150,37 @@ def test_the_command_fails_cleanly(run: tuple[Consolidation, Path], tmp_path: Pa
     with pytest.raises(SystemExit):
         main(["report", "battery", "--consolidation", str(cons), "--as-of", "2026-13-01"])
     assert "is not a date" in capsys.readouterr().err
+
+
+
+def test_no_field_a_supplier_declared_occurs_in_a_public_document(
+        run: tuple[Consolidation, Path]) -> None:
+    """As the SEC and EU documents are checked over real files (test_public_documents): every
+    identifying field of every EMRT and CRT consolidated (company, contacts, authorizer,
+    comments, Smelter and Mine List contacts and notes, products) is looked for in the public
+    battery documents. (The EMRTs and CRTs among the reference files are blank templates, so
+    the demo's declarations, which fill these fields, are the ones scanned.) No value is
+    printed."""
+    from mineral_compliance import read_template
+
+    from .test_public_documents import _excluded, _fold, _identifying, _public_facts, _readable
+
+    c, out = run
+    profile = load_profile(PROFILE)
+    empty = c.model_copy(update={"files": (), "smelters": (), "answers": (), "mines": (),
+                                 "products": (), "rejected": (), "snapshots": ()})
+    blank = render_battery(profile, empty, dt.date.fromisoformat(AS_OF))
+    boilerplate = " ".join(_readable(blank[n]) for n in PUBLIC_FILES)
+    public = _public_facts(c)
+    paths = sorted({Path(f.file.split("!")[0]) for f in c.files if f.kind in ("EMRT", "CRT")})
+    strings = [(i, field, text.strip()) for i, path in enumerate(paths, start=1)
+               for field, text in _identifying(read_template(path))
+               if text and text.strip() and not _excluded(text, public, boilerplate)]
+    assert len(paths) >= 4 and len({i for i, f, _ in strings if f.startswith("company.")}) >= 4
+    assert any(f.startswith(("product row", "answer")) for _, f, _ in strings)
+    texts = {n: _readable((out / n).read_text(encoding="utf-8")) for n in PUBLIC_FILES}
+    found = [f"{field} of file #{i} in {name}" for i, field, value in strings
+             for name, text in texts.items() if _fold(value) in text]
+    assert not found, f"supplier data in public battery documents: {found}"
+    pack = _readable((out / "battery-verification-pack.md").read_text(encoding="utf-8"))
+    assert any(_fold(v) in pack for _, f, v in strings if f == "company.name")
