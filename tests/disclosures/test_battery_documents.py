@@ -184,3 +184,23 @@ def test_no_field_a_supplier_declared_occurs_in_a_public_document(
     assert not found, f"supplier data in public battery documents: {found}"
     pack = _readable((out / "battery-verification-pack.md").read_text(encoding="utf-8"))
     assert any(_fold(v) in pack for _, f, v in strings if f == "company.name")
+
+
+def test_mines_unnamed_or_in_a_country_not_resolved(run: tuple[Consolidation, Path]) -> None:
+    """Each unnamed mine counts as one; a country the supplier wrote that resolves to none is
+    counted, and its text stays out of the public documents."""
+    c, _ = run
+    seed = next(m for m in c.mines if m.metal == "Cobalt")
+    odd = "Acme Cobalt Ltd, Kolwezi pit 3"
+    extra = [seed.model_copy(update={"name": None, "cell": f"C{9 + i}", "country": odd,
+                                     "country_code": None}) for i in range(3)]
+    extra.append(seed.model_copy(update={"name": None, "cell": "C20"}))
+    more = c.model_copy(update={"mines": (*c.mines, *extra)})
+    rollup = battery_rollup(more, load_battery_rules())
+    cobalt = next(m for m in rollup.materials if m.material == "Cobalt")
+    assert [(x.country_code, x.mines) for x in cobalt.mines] == [("FI", 2), (None, 3)]
+    docs = render_battery(load_profile(PROFILE), more, dt.date.fromisoformat(AS_OF))
+    for name in PUBLIC_FILES:
+        assert "Kolwezi" not in docs[name], name
+    assert "a country not resolved" in docs["battery-due-diligence-report.md"]
+    assert "Kolwezi" in docs["battery-verification-pack.md"]

@@ -43,7 +43,7 @@ def test_every_confirmed_value_is_the_one_in_the_acts_wording() -> None:
         assert _as_written(rule.value, rule.language) in rule.wording, rule.id
     for rule in rules.rules:
         if not rule.confirmed:  # says why, and the value is still the one in force as reported
-            assert rule.note and "could not be read" in rule.note, rule.id
+            assert rule.note and "Not yet checked against" in rule.note, rule.id
     assert rules.date("application_date") == dt.date(2027, 8, 18)
     assert rules.amount("turnover_threshold_eur") == 40_000_000
 
@@ -73,11 +73,12 @@ def _year(year: int, net: float | None, group: float | None = None) -> dict[str,
 
 
 BEFORE, AFTER = dt.date(2026, 12, 2), dt.date(2028, 3, 1)
+START = dt.date(2027, 8, 18)
 
 
 @pytest.mark.parametrize(("fields", "as_of", "status", "deciding"), [
     ({"turnover": [_year(2025, 90e6)]}, BEFORE, "applies-from", None),
-    ({"turnover": [_year(2026, 90e6)]}, AFTER, "applies", None),
+    ({"turnover": [_year(2025, 90e6), _year(2026, 90e6)]}, AFTER, "applies", None),
     # at the threshold is not below it
     ({"turnover": [_year(2025, 40e6)]}, BEFORE, "applies-from", None),
     ({"turnover": [_year(2025, 39_999_999)]}, BEFORE, "does-not-apply", "turnover"),
@@ -91,12 +92,19 @@ BEFORE, AFTER = dt.date(2026, 12, 2), dt.date(2028, 3, 1)
      "second_life"),
     ({"turnover": [_year(2024, 90e6)]}, BEFORE, "undecided", "turnover"),
     ({"in_group": True, "turnover": [_year(2025, 10e6)]}, BEFORE, "undecided", "turnover"),
+    ({"in_group": True, "turnover": [_year(2025, 10e6)]}, AFTER, "undecided", "turnover"),
+    # the group's turnover decides whatever the operator's own, even when that is not given
+    ({"in_group": True, "turnover": [_year(2025, None, 41e6)]}, BEFORE, "applies-from", None),
+    # decided by another step: the missing turnover is not asked for
+    ({"places_on_market": False}, BEFORE, "does-not-apply", "operator"),
+    ({"second_life_only": True}, AFTER, "does-not-apply", "second_life"),
 ])
 def test_scope(fields: dict[str, Any], as_of: dt.date, status: str, deciding: str | None) -> None:
     scope = battery_scope(_profile(**fields), as_of)
     assert scope.status == status
+    # nothing applies before the date of application, decided or not
     assert scope.applies is {"applies": True, "applies-from": False, "does-not-apply": False,
-                             "undecided": None}[status]
+                             "undecided": None if as_of >= START else False}[status]
     if status in ("applies", "applies-from"):
         assert scope.applies_from == dt.date(2027, 8, 18)
     else:
@@ -107,14 +115,29 @@ def test_scope(fields: dict[str, Any], as_of: dt.date, status: str, deciding: st
     assert bool(scope.needed) is (status == "undecided")
     for step in scope.conclusions:
         assert step.articles and step.text
-        assert step.confirmed is all(load_battery_rules().rule(r).confirmed
-                                     for r in step.rests_on)
-    # the threshold and the date of application were not read in the act: no answer that
-    # rests on them is confirmed, and the words say so
+    # the threshold and the date of application are not yet checked against the act's text:
+    # no step or answer resting on them is confirmed, and the words say so; the passport's
+    # date and capacity were read
+    steps = {c.question: c for c in scope.conclusions}
+    assert steps["turnover"].confirmed is False and steps["date"].confirmed is False
+    assert "not yet checked against the act's text" in steps["turnover"].text
+    assert steps["passport"].confirmed is True and steps["operator"].confirmed is True
     if status != "does-not-apply" or deciding == "turnover":
         assert scope.confirmed is False
-    turnover = scope.conclusion("turnover")
-    assert turnover is not None and "not read in the act" in turnover.text
+
+
+def test_within_only_after_the_obligation_began_applies_from_the_as_of_date() -> None:
+    """Below the threshold on the day the obligation began to apply, above it on the as-of
+    date: it applies, but not from the date of application."""
+    scope = battery_scope(_profile(turnover=[_year(2025, 1e6), _year(2026, 90e6)]), AFTER)
+    assert scope.status == "applies" and scope.applies_from == AFTER
+    step = scope.conclusion("turnover")
+    assert step is not None and "when the obligation began to apply, it was not" in step.text
+
+
+def test_a_group_turnover_without_a_group_is_refused() -> None:
+    with pytest.raises(ValueError, match="in_group is false"):
+        _profile(turnover=[_year(2025, 1e6, 90e6)])
 
 
 def test_operator_outside_the_obligation_by_a_confirmed_step_is_confirmed() -> None:
@@ -140,18 +163,24 @@ def test_the_financial_year_before_the_last_one() -> None:
 
 
 @pytest.mark.parametrize(("categories", "over_2kwh", "passport"), [
-    (["lmt"], False, True), (["EV"], False, True), (["industrial"], True, True),
-    (["industrial"], False, False), (["portable", "sli"], False, False), ([], False, None),
+    (["lmt"], None, True), (["EV"], False, True), (["industrial"], True, True),
+    (["industrial"], False, False), (["industrial"], None, None),
+    (["industrial", "ev"], None, True), (["portable", "sli"], None, False), ([], None, None),
 ])
-def test_passport(categories: list[str], over_2kwh: bool, passport: bool | None) -> None:
+def test_passport(categories: list[str], over_2kwh: bool | None,
+                  passport: bool | None) -> None:
     scope = battery_scope(_profile(categories=categories, industrial_over_2kwh=over_2kwh,
                                    turnover=[_year(2025, 1.0)]), BEFORE)
     assert scope.passport is passport
     assert scope.passport_from == (dt.date(2027, 2, 18) if passport else None)
     # owed whatever the turnover: this operator is below the threshold
     assert scope.status == "does-not-apply"
-    assert ("the battery categories placed on the market (categories)" in scope.needed) is (
-        passport is None)
+    assert bool(scope.needed) is (passport is None)
+    if passport is None:
+        assert scope.needed == (("the battery categories placed on the market (categories)",)
+                                if not categories else
+                                ("whether any industrial battery holds more than 2 kWh "
+                                 "(industrial_over_2kwh)",))
 
 
 def _table(tmp_path: Path, change: dict[str, Any] | None = None,
@@ -191,6 +220,10 @@ def test_a_table_the_user_supplies_changes_the_answer(tmp_path: Path) -> None:
     ({"turnover_threshold_eur": {"value": float("inf")}}, None, "non-negative number"),
     ({"second_life_excluded": {"value": "yes"}}, None, "is not true or false"),
     ({"guidelines_date": {"confirmed": True}}, None, "needs the wording"),
+    ({"application_date": {"value": "20270818"}}, None, "is not a date"),
+    ({"application_date": {"value": "0001-01-01"}}, None, "is not a date"),
+    ({"turnover_threshold_eur": {"value": 10 ** 400}}, None, "non-negative number"),
+    ({"management_records_years": {"value": "ten"}}, None, "non-negative number"),
 ])
 def test_a_table_that_is_not_one_is_refused_by_name(
         tmp_path: Path, change: dict[str, Any] | None, drop: str | None, message: str) -> None:
@@ -233,3 +266,13 @@ def test_the_battery_section_of_a_company_profile(tmp_path: Path) -> None:
 def test_the_rules_model_round_trips() -> None:
     rules = load_battery_rules()
     assert BatteryRules.model_validate_json(rules.model_dump_json()) == rules
+
+
+def test_a_table_without_a_raw_material_of_annex_x_is_refused(tmp_path: Path) -> None:
+    data = json.loads((ROOT / "src/mineral_compliance/data/battery-due-diligence.json"
+                       ).read_text(encoding="utf-8"))
+    data["raw_materials"] = [m for m in data["raw_materials"] if m["id"] != "1(c)"]
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=r"raw material '1\(c\)'"):
+        load_battery_rules(path)

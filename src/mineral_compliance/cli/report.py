@@ -112,7 +112,7 @@ def run_battery(args: argparse.Namespace) -> int:
     scope = battery_scope(profile, as_of, rules)
     print(f"Chapter VII on {as_of.isoformat()}: {scope.status}"
           + (f" (from {scope.applies_from.isoformat()})" if scope.applies_from else "")
-          + ("" if scope.confirmed else "; rests on values not read in the act"))
+          + ("" if scope.confirmed else "; rests on values not yet checked against the act"))
     for step in scope.conclusions:
         answer = {True: "yes", False: "no", None: "undecided"}[step.answer]
         print(f"  {step.question:<12} {answer:<9} {', '.join(step.articles)}")

@@ -86,14 +86,17 @@ class _Steps:
         if not confirmed:
             unread = ", ".join(f"{self.rules.rule(r).article} ({r})" for r in rests_on
                                if not self.rules.rule(r).confirmed)
-            text += f" This rests on a value whose wording was not read in the act: {unread}."
+            text += (" This rests on a value not yet checked against the act's text: "
+                     f"{unread}.")
         self.out.append(Conclusion(question=question, answer=answer, text=text,
                                    articles=articles, rests_on=rests_on, confirmed=confirmed))
         return answer
 
 
-def _turnover(profile: BatteryProfile, rules: BatteryRules, on: dt.date,
-              steps: _Steps) -> bool | None:
+def _turnover(profile: BatteryProfile, rules: BatteryRules,
+              on: dt.date) -> tuple[bool | None, str, str | None]:
+    """Whether the operator is within Chapter VII by turnover on ``on``: the answer, its
+    words, and what the profile must add when it cannot be decided."""
     threshold = rules.amount("turnover_threshold_eur")
     last = max(y for y in range(on.year - 2, on.year + 1) if profile.year_ending(y) < on)
     year = last - 1
@@ -101,34 +104,27 @@ def _turnover(profile: BatteryProfile, rules: BatteryRules, on: dt.date,
     figures = profile.figures(year)
     basis = (f"On {on.isoformat()} the financial year before the last one is the one ending "
              f"{ends}; the threshold is {_eur(threshold)}.")
-    rests = ("turnover_threshold_eur",)
-    if figures is None or figures.net_turnover_eur is None:
-        steps.needed.append(f"the net turnover of the financial year ending {ends} "
-                            f"(turnover, year {year})")
-        return steps.add("turnover", None, f"{basis} The profile gives no net turnover for it.",
-                         ("Art. 47(1)",), rests)
-    net = figures.net_turnover_eur
+    net = figures.net_turnover_eur if figures is not None else None
+    group = figures.group_turnover_eur if figures is not None else None
+    if profile.in_group and group is not None and group > threshold:
+        return True, (f"{basis} The group's consolidated turnover, {_eur(group)}, exceeds it, "
+                      "whatever the operator's own."), None
+    if net is None:
+        return None, f"{basis} The profile gives no net turnover for it.", (
+            f"the net turnover of the financial year ending {ends} (turnover, year {year})")
     if net >= threshold:
-        return steps.add("turnover", True, f"{basis} The net turnover, {_eur(net)}, is not "
-                         "below it.", ("Art. 47(1)",), rests)
+        return True, f"{basis} The net turnover, {_eur(net)}, is not below it.", None
     if not profile.in_group:
-        return steps.add("turnover", False, f"{basis} The net turnover, {_eur(net)}, is below "
-                         "it and the operator belongs to no group: Chapter VII does not apply.",
-                         ("Art. 47(1)",), rests)
-    group = figures.group_turnover_eur
+        return False, (f"{basis} The net turnover, {_eur(net)}, is below it and the operator "
+                       "belongs to no group: Chapter VII does not apply."), None
     if group is None:
-        steps.needed.append(f"the group's consolidated net turnover of the financial year "
-                            f"ending {ends} (turnover, year {year}, group_turnover_eur)")
-        return steps.add("turnover", None, f"{basis} The net turnover, {_eur(net)}, is below "
-                         "it, and the profile gives no consolidated turnover for the operator's "
-                         "group.", ("Art. 47(1)",), rests)
-    if group > threshold:
-        return steps.add("turnover", True, f"{basis} The net turnover, {_eur(net)}, is below "
-                         f"it, but the group's consolidated turnover, {_eur(group)}, exceeds it.",
-                         ("Art. 47(1)",), rests)
-    return steps.add("turnover", False, f"{basis} The net turnover, {_eur(net)}, and the group's "
-                     f"consolidated turnover, {_eur(group)}, do not exceed it: Chapter VII does "
-                     "not apply.", ("Art. 47(1)",), rests)
+        return None, (f"{basis} The net turnover, {_eur(net)}, is below it, and the profile "
+                      "gives no consolidated turnover for the operator's group."), (
+            f"the group's consolidated net turnover of the financial year ending {ends} "
+            f"(turnover, year {year}, group_turnover_eur)")
+    return False, (f"{basis} The net turnover, {_eur(net)}, and the group's consolidated "
+                   f"turnover, {_eur(group)}, do not exceed it: Chapter VII does not "
+                   "apply."), None
 
 
 _CATEGORY_WORDS = {
@@ -150,8 +146,15 @@ def _passport(profile: BatteryProfile, rules: BatteryRules, steps: _Steps) -> bo
                          ("Art. 77(1)",), rests)
     due: list[BatteryCategory] = [
         c for c in profile.categories if c in (BatteryCategory.LMT, BatteryCategory.EV)]
-    if BatteryCategory.INDUSTRIAL in profile.categories and profile.industrial_over_2kwh:
+    industrial = BatteryCategory.INDUSTRIAL in profile.categories
+    if industrial and profile.industrial_over_2kwh:
         due.append(BatteryCategory.INDUSTRIAL)
+    elif industrial and profile.industrial_over_2kwh is None and not due:
+        steps.needed.append(f"whether any industrial battery holds more than {kwh:g} kWh "
+                            "(industrial_over_2kwh)")
+        return steps.add("passport", None, "The profile lists industrial batteries without "
+                         f"saying whether any holds more than {kwh:g} kWh.", ("Art. 77(1)",),
+                         rests)
     when = rules.date("passport_date").isoformat()
     if due:
         names = ", ".join(_CATEGORY_WORDS[c] for c in due)
@@ -189,19 +192,30 @@ def battery_scope(profile: CompanyProfile | BatteryProfile, as_of: dt.date,
         "remanufactured after being placed on the market: Chapter VII does not apply to them."
         if excluded else "Its batteries are not all second-life batteries already placed on "
         "the market.", ("Art. 47",), ("second_life_excluded",) if profile.second_life_only else ())
-    within = _turnover(profile, rules, max(as_of, starts), steps)
+    on = max(as_of, starts)
+    within, words, need = _turnover(profile, rules, on)
+    from_start = within
+    if as_of > starts and within:  # within now: was it so on the day the obligation began?
+        from_start, _, _ = _turnover(profile, rules, starts)
+        if not from_start:
+            words += (f" On {starts.isoformat()}, when the obligation began to apply, it was "
+                      "not (or cannot be told): it applies from the end of a later financial "
+                      "year, on the as-of date at the latest.")
+    steps.add("turnover", within, words, ("Art. 47(1)",), ("turnover_threshold_eur",))
     started = steps.add(
         "date", as_of >= starts,
         f"The obligation applies from {starts.isoformat()}; the as-of date is "
         f"{as_of.isoformat()}.", ("Art. 48(1)",), ("application_date",))
-    passport = _passport(profile, rules, steps)
     decisive = (operator, second_life, within)
-    if False in decisive:
-        applies: bool | None = False
+    if need is not None and False not in decisive:  # asked only when it would decide
+        steps.needed.append(need)
+    passport = _passport(profile, rules, steps)
+    if False in decisive or not started:
+        applies: bool | None = False  # before the date of application, nothing applies yet
     elif None in decisive:
         applies = None
     else:
-        applies = bool(started)
+        applies = True
     leading = [c for c in steps.out if c.question != "passport"]
     if False in decisive:  # rests on the first step that said no
         leading = [next(c for c in leading if c.answer is False)]
@@ -209,7 +223,8 @@ def battery_scope(profile: CompanyProfile | BatteryProfile, as_of: dt.date,
               else "applies" if started else "applies-from")
     return BatteryScope(
         as_of=as_of, status=status, applies=applies,
-        applies_from=starts if status in ("applies", "applies-from") else None,
+        applies_from=(starts if from_start else as_of) if status in ("applies", "applies-from")
+        else None,
         confirmed=all(c.confirmed for c in leading),
         needed=tuple(steps.needed), passport=passport,
         passport_from=rules.date("passport_date") if passport else None,

@@ -131,7 +131,8 @@ def _public(profile: CompanyProfile, c: Consolidation, scope: BatteryScope,
         annex=m.annex, material=m.material, declaring=m.declaring, processors=len(m.processors),
         statuses={STATUS_LABELS[s]: m.statuses[s.value] for s in STATUS_ORDER},
         flagged=m.flagged, risks=len(m.risks),
-        mine_countries=tuple(sorted({country_name(x.country_code) or x.country or "not named"
+        # a country is printed only as resolved: the text of one that is not is the supplier's
+        mine_countries=tuple(sorted({country_name(x.country_code) or "a country not resolved"
                                      for x in m.mines})))
         for m in rollup.materials)
     return BatteryReportData(
@@ -149,7 +150,7 @@ def _scope_section(scope: BatteryScope, rules: BatteryRules) -> AuditSection:
     for step in scope.conclusions:
         facts = [Fact(statement=f"{r.id} = {r.value}: {r.source}."
                       + (f" Read as: \u201c{r.wording}\u201d ({r.language})." if r.wording
-                         else f" Not read in the act: {r.note}"),
+                         else f" Not yet checked against the act's text: {r.note}"),
                       source="battery due-diligence table")
                  for r in (rules.rule(i) for i in step.rests_on)]
         facts.insert(0, Fact(statement=step.text, source=", ".join(step.articles)))

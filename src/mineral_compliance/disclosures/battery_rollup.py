@@ -111,7 +111,7 @@ _CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("2(b)(i)", ("health and safety", "accident", "fatal", "injur", "collapse")),
     ("2(b)(iv)", ("discriminat",)),
     ("2(b)(v)", ("trade union", "freedom of association", "collective bargaining")),
-    ("2(c)", ("indigenous", "resettle", "displace", "community")),
+    ("2(c)", ("indigenous", "resettle", "displace", "communit")),
     ("2(a)(ii)", ("water pollution", "river", "water use", "contaminated water")),
     ("2(a)(iii)", ("soil", "erosion", "land degradation")),
     ("2(a)(iv)", ("deforest", "biodiversity", "habitat")),
@@ -160,7 +160,8 @@ def _mines(c: Consolidation, names: set[str | None]) -> tuple[MineCountry, ...]:
         if metal_key(m.metal) not in names:
             continue
         key = m.country_code or (m.country or "").strip().casefold() or None
-        mines.setdefault(key, set()).add((m.name or "").strip().casefold())
+        name = (m.name or "").strip().casefold()  # an unnamed mine is a mine of its own
+        mines.setdefault(key, set()).add(name or f"unnamed: {m.file} {m.sheet} {m.cell}")
         suppliers.setdefault(key, set()).add(m.supplier)
         labels.setdefault(key, m.country)
     return tuple(MineCountry(country=labels[k], country_code=k if k and len(k) == 2 else None,

@@ -71,8 +71,9 @@ class BatteryProfile(BaseModel):
     categories: tuple[BatteryCategory, ...] = Field(
         default=(), description="The categories of the batteries it places on the market or "
                                 "puts into service.")
-    industrial_over_2kwh: bool = Field(
-        default=False, description="Among its industrial batteries, some hold more than 2 kWh.")
+    industrial_over_2kwh: bool | None = Field(
+        default=None, description="Among its industrial batteries, some hold more than 2 kWh "
+                                  "(asked when it places industrial batteries).")
     second_life_only: bool = Field(
         default=False,
         description="All its batteries were prepared for re-use or repurposing, repurposed or "
@@ -107,6 +108,10 @@ class BatteryProfile(BaseModel):
         twice = sorted({y for y in years if years.count(y) > 1})
         if twice:
             raise ValueError(f"financial year {twice[0]} is given more than once")
+        grouped = [fy.year for fy in self.turnover if fy.group_turnover_eur is not None]
+        if grouped and not self.in_group:
+            raise ValueError(f"a group turnover is given for financial year {grouped[0]}, but "
+                             "in_group is false: say whether the operator belongs to a group")
         return self
 
     def year_ending(self, year: int) -> dt.date:
@@ -162,7 +167,11 @@ class RiskCategory(BaseModel):
 
 
 _DATES = ("application_date", "application_date_original", "guidelines_date", "passport_date")
-_AMOUNTS = ("turnover_threshold_eur", "records_years", "passport_industrial_kwh")
+_AMOUNTS = ("turnover_threshold_eur", "records_years", "management_records_years",
+            "passport_industrial_kwh", "report_interval_years")
+_MATERIALS = ("1(a)", "1(b)", "1(c)", "1(d)")
+"""Annex X point 1: cobalt, natural graphite, lithium, nickel (the roll-up's rows)."""
+_ISO_DAY = re.compile(r"(20[0-9]{2})-[0-9]{2}-[0-9]{2}")
 _FLAGS = ("second_life_excluded",)
 
 
@@ -193,13 +202,21 @@ class BatteryRules(BaseModel):
         for wanted in _DATES:
             value = self.rule(wanted).value
             try:
-                dt.date.fromisoformat(str(value))
+                if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+                    raise ValueError
+                dt.date.fromisoformat(value)
             except ValueError:
-                raise ValueError(f"rule {wanted!r}: {value!r} is not a date (YYYY-MM-DD)") from None
+                raise ValueError(f"rule {wanted!r}: {str(value)[:40]!r} is not a date "
+                                 "(YYYY-MM-DD, 2000 to 2099)") from None
         for wanted in _AMOUNTS:
             value = self.rule(wanted).value
-            if isinstance(value, (str, bool)) or not 0 <= value < math.inf:
-                raise ValueError(f"rule {wanted!r}: {value!r} is not a non-negative number")
+            try:
+                number = float(value) if not isinstance(value, (str, bool)) else math.nan
+            except OverflowError:
+                number = math.inf
+            if not 0 <= number < math.inf:
+                raise ValueError(f"rule {wanted!r}: {str(value)[:40]!r} is not a non-negative "
+                                 "number")
         for wanted in _FLAGS:
             if not isinstance(self.rule(wanted).value, bool):
                 raise ValueError(f"rule {wanted!r}: {self.rule(wanted).value!r} is not true or "
@@ -210,6 +227,9 @@ class BatteryRules(BaseModel):
             again = sorted({i for i in seen if seen.count(i) > 1})
             if again:
                 raise ValueError(f"{kind} {again[0]!r} is given more than once")
+        absent = [m for m in _MATERIALS if m not in {x.id for x in self.raw_materials}]
+        if absent:
+            raise ValueError(f"raw material {absent[0]!r} of Annex X point 1 is missing")
         return self
 
     def rule(self, rule_id: str) -> Rule:
@@ -255,7 +275,10 @@ class BatteryScope(BaseModel):
                     "does not apply; cannot be decided from the profile (needed).")
     applies: bool | None = Field(description="On the as-of date; None: cannot be decided.")
     applies_from: dt.date | None = Field(
-        description="The first day the obligation applies, if the operator is within it.")
+        description="The first day the obligation applies to the operator: the date of "
+                    "application when the operator was within it on that day, else the as-of "
+                    "date (the latest it can be; the first day depends on the financial years "
+                    "in between).")
     confirmed: bool = Field(description="The answer rests only on values read in the act.")
     needed: tuple[str, ...] = Field(default=(),
                                     description="What the profile must add to decide.")
