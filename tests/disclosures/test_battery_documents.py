@@ -103,6 +103,11 @@ def test_the_figures_are_the_rollups(run: tuple[Consolidation, Path]) -> None:
         len(m.processors) for m in rollup.materials]
     pack = json.loads((out / "battery-verification-pack.json").read_text("utf-8"))
     assert pack["rollup"]["gaps"] == list(rollup.gaps)
+    checks = pack["trail"]["sections"][0]
+    assert checks["title"] == "What was checked, on which data"
+    read = [f for f in c.files if f.kind in ("EMRT", "CRT")]
+    assert checks["entries"][0]["value"] == str(len(read)) and len(read) >= 4
+    assert [x["locations"][0] for x in checks["entries"][0]["facts"]] == [f.file for f in read]
     checklist = (out / "battery-checklist.md").read_text(encoding="utf-8")
     assert all(s.title in checklist for s in SLOTS)
     report = (out / "battery-due-diligence-report.md").read_text(encoding="utf-8")

@@ -24,14 +24,14 @@ from .._io.run import output_run, write_atomic
 from ..models.battery import BatteryRules, BatteryScope
 from ..models.consolidation import Consolidation, FileStatus
 from ..models.profile import CompanyProfile
-from ..names import country_name, metal_key
+from ..names import country_name
 from ..upstream.risk import RiskRegister
-from ._audit import audit_files, facility_sections, render_trail, risk_section
+from ._audit import render_trail
+from ._battery_trail import battery_trail
 from ._render import render_html, render_markdown
 from .battery import battery_scope, load_battery_rules
 from .battery_rollup import BatteryRollup, battery_rollup
-from .data import STATUS_LABELS, STATUS_ORDER, AuditEntry, AuditSection, AuditTrail, Slot
-from .dodd_frank import Fact
+from .data import STATUS_LABELS, STATUS_ORDER, AuditTrail, Slot
 
 __all__ = ["PUBLIC_FILES", "SLOTS", "BatteryPack", "BatteryReportData", "render_battery",
            "write_battery", "write_files"]
@@ -145,56 +145,6 @@ def _public(profile: CompanyProfile, c: Consolidation, scope: BatteryScope,
         slots=SLOTS)
 
 
-def _scope_section(scope: BatteryScope, rules: BatteryRules) -> AuditSection:
-    entries = []
-    for step in scope.conclusions:
-        facts = [Fact(statement=f"{r.id} = {r.value}: {r.source}."
-                      + (f" Read as: \u201c{r.wording}\u201d ({r.language})." if r.wording
-                         else f" Not yet checked against the act's text: {r.note}"),
-                      source="battery due-diligence table")
-                 for r in (rules.rule(i) for i in step.rests_on)]
-        facts.insert(0, Fact(statement=step.text, source=", ".join(step.articles)))
-        entries.append(AuditEntry(subject=f"Scope: {step.question}",
-                                  value={True: "yes", False: "no", None: "undecided"}[step.answer],
-                                  facts=tuple(facts)))
-    return AuditSection(title="Scope of Chapter VII (Art. 47, 48(1), 77(1))",
-                        entries=tuple(entries))
-
-
-def _mines_section(c: Consolidation, rollup: BatteryRollup) -> AuditSection:
-    entries = []
-    for m in rollup.materials:
-        names = {metal_key(n) for n in m.template_names}
-        for country in m.mines:
-            rows = [x for x in c.mines if metal_key(x.metal) in names
-                    and (x.country_code or (x.country or "").strip().casefold() or None)
-                    == (country.country_code or (country.country or "").strip().casefold()
-                        or None)]
-            entries.append(AuditEntry(
-                subject=f"{m.material}: mines in {country.country or 'no country named'}",
-                value=str(country.mines), facts=tuple(
-                    Fact(statement=f"{x.name or 'unnamed mine'} declared by {x.supplier}"
-                         + (f" for {x.smelter}" if x.smelter else "") + ".",
-                         source="Mine List", locations=(f"{x.file} [{x.sheet}!{x.cell}]",))
-                    for x in rows)))
-    return AuditSection(title="Declared mines by country", entries=tuple(entries))
-
-
-def _annex_x_section(rollup: BatteryRollup) -> AuditSection:
-    entries = [AuditEntry(subject=f"Annex X {x.id}: {x.label}", value=x.state, facts=tuple(
-        [Fact(statement=b, source="risk register") for b in x.basis]
-        + [Fact(statement=f"screened by the upstream data read ({k})", source=k)
-           for k in x.screened_by])) for x in rollup.categories]
-    entries.append(AuditEntry(subject="Annex X 2(b) as a whole", value=str(
-        len(rollup.human_rights)), facts=tuple(Fact(statement=r, source="risk register")
-                                              for r in rollup.human_rights)))
-    entries.append(AuditEntry(subject="Risks outside Annex X point 2", value=str(
-        len(rollup.outside)), facts=tuple(Fact(statement=r, source="risk register")
-                                         for r in rollup.outside)))
-    return AuditSection(title="Risks against Annex X point 2 (Art. 50(1)(a))",
-                        entries=tuple(entries))
-
-
 _MATERIAL_HEADER = ("Raw material (Annex X)", "Suppliers: necessary to products",
                     "Processors and refiners identified", *(STATUS_LABELS[s] for s in STATUS_ORDER),
                     "In a flagged area", "Countries of the mines declared")
@@ -228,14 +178,8 @@ def render_battery(profile: CompanyProfile, consolidation: Consolidation, as_of:
     scope = battery_scope(profile, as_of, rules)
     rollup = battery_rollup(consolidation, rules, register)
     public = _public(profile, consolidation, scope, rollup)
-    names = [n for m in rollup.materials for n in m.template_names]
-    trail = AuditTrail(
-        title=f"Verification pack: battery due diligence {profile.reporting_year}",
-        reporting_year=profile.reporting_year, files=audit_files(consolidation),
-        sections=(_scope_section(scope, rules), *facility_sections(consolidation, names),
-                  _mines_section(consolidation, rollup), _annex_x_section(rollup),
-                  *((risk_section(register.for_metals(names)),) if register else ())),
-        snapshots=(*rollup.snapshots, *(register.snapshots if register else ())))
+    trail = battery_trail(profile.reporting_year, consolidation, scope, rules, rollup,
+                          register)
     pack = BatteryPack(public=public, rollup=rollup, trail=trail)
     ctx = {"d": public, "material_header": _MATERIAL_HEADER, "material_rows": [
         (f"{m.annex} {m.material}", m.declaring, m.processors, *m.statuses.values(), m.flagged,
