@@ -189,3 +189,12 @@ def test_look_up_of_a_file_saved_again_is_the_one_parsed_before() -> None:
         tables.append(reader._lookup_table(wb, spec))
         assert tables[-1].rows == tuple(reader._lookup_rows(wb, spec))
     assert tables[0] is tables[1]
+
+
+def test_patterns_made_for_prefixes_are_not_kept_without_bound() -> None:
+    """A worker reads thousands of files, each of which may name its own prefix."""
+    _xlsx._tags.cache_clear()
+    for i in range(200):
+        pattern = _xlsx._tags(b"p%d:" % i, b"si")
+        assert pattern.search(b"<p%d:si>" % i) is not None
+    assert _xlsx._tags.cache_info().currsize <= 32

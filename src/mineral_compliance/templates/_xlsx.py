@@ -218,22 +218,16 @@ def _text_of(raw: str) -> tuple[str, TextRepair | None]:
     return _finish(*_unescape(raw))
 
 
-_TAG_PATTERNS: dict[tuple[bytes, bytes], re.Pattern[bytes]] = {}
-
-
+@functools.lru_cache(maxsize=32)
 def _tags(prefix: bytes, names: bytes) -> re.Pattern[bytes]:
     """Openings and closings of the elements ``names`` (a regex alternation) with ``prefix``.
 
     The attribute part stops at the next ``<``, so a tag without its ``>`` costs only the
     bytes up to the next tag, never a scan to the end of the part. Groups: the closing slash,
-    the name, the attributes, the ``>`` (empty when the tag is broken)."""
-    key = (prefix, names)
-    pattern = _TAG_PATTERNS.get(key)
-    if pattern is None:
-        pattern = re.compile(
-            rb"<(/?)" + re.escape(prefix) + rb"(" + names + rb")(?=[\s/>])([^<>]*)(>?)")
-        _TAG_PATTERNS[key] = pattern
-    return pattern
+    the name, the attributes, the ``>`` (empty when the tag is broken). Kept for the last few
+    prefixes only: each file may name its own, and a worker reads thousands."""
+    return re.compile(
+        rb"<(/?)" + re.escape(prefix) + rb"(" + names + rb")(?=[\s/>])([^<>]*)(>?)")
 
 
 @dataclass
