@@ -3,8 +3,6 @@ against the Annex X point 2 risk categories."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from mineral_compliance.consolidation import consolidate
@@ -111,7 +109,7 @@ def test_without_a_register_every_category_is_a_gap(battery_demo: Consolidation)
     assert rollup.snapshots[-1].kind == "battery-due-diligence"
 
 
-def test_a_consolidation_without_battery_materials(tmp_path: Path) -> None:
+def test_a_consolidation_without_battery_materials() -> None:
     cmrt = consolidate(sorted(DEMO.glob("cmrt*.xlsx")))
     rollup = battery_rollup(cmrt, load_battery_rules(), build_risk_register(cmrt))
     assert all(not m.answers and not m.processors and not m.mines for m in rollup.materials)

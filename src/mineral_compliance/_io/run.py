@@ -95,6 +95,7 @@ __all__ = [
     "recover",
     "write_atomic",
     "write_atomic_chunks",
+    "write_documents",
     "written_files",
 ]
 
@@ -466,6 +467,18 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
     payload = scrub(data).encode("utf-8") if isinstance(data, str) else data
     with atomic_path(path) as tmp:
         _write_all(tmp, payload)
+
+
+def write_documents(folder: str | Path, documents: dict[str, str], *, name: str) -> list[Path]:
+    """``documents`` (file name: text) written into ``folder`` as one run named ``name``: all
+    of them or none, and a file an earlier run of it wrote that this one does not, removed."""
+    target = Path(folder)
+    written = []
+    with output_run(target, name=name):
+        for file_name, text in documents.items():
+            write_atomic(target / file_name, text)
+            written.append(target / file_name)
+    return written
 
 
 # -- the lock ----------------------------------------------------------------------------------

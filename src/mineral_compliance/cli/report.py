@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from .._io.run import write_documents
 from .._words import counted
 from ..consolidation import compare, load_consolidation
 from ..disclosures import determine, report_data, write_dodd_frank
 from ..disclosures.battery import battery_scope
-from ..disclosures.battery_report import write_files
 from ..disclosures.documents import PUBLIC_FILES
 from ..disclosures.eu import load_annex
 from ..disclosures.eu import scope as eu_scope
@@ -118,7 +118,7 @@ def run_battery(args: argparse.Namespace) -> int:
         print(f"  {step.question:<12} {answer:<9} {', '.join(step.articles)}")
     for need in scope.needed:
         print(f"  the profile must add: {need}")
-    written = write_files(args.out, files, "battery")
+    written = write_documents(args.out, files, name="battery")
     print(f"written to {args.out}: {', '.join(p.name for p in written)}")
     print(f"public (to publish): {', '.join(BATTERY_PUBLIC_FILES)}")
     print(f"verification pack (confidential): {args.out / 'battery-verification-pack.html'}")

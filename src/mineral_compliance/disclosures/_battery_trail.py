@@ -10,7 +10,7 @@ from ..models.consolidation import Consolidation, FileStatus
 from ..names import metal_key
 from ..upstream.risk import RiskRegister
 from ._audit import audit_files, facility_sections, risk_section
-from .battery_rollup import BatteryRollup
+from .battery_rollup import BatteryRollup, mines_by_country
 from .data import AuditEntry, AuditSection, AuditTrail
 from .dodd_frank import Fact
 
@@ -71,12 +71,8 @@ def _scope_section(scope: BatteryScope, rules: BatteryRules) -> AuditSection:
 def _mines_section(c: Consolidation, rollup: BatteryRollup) -> AuditSection:
     entries = []
     for m in rollup.materials:
-        names = {metal_key(n) for n in m.template_names}
-        for country in m.mines:
-            rows = [x for x in c.mines if metal_key(x.metal) in names
-                    and (x.country_code or (x.country or "").strip().casefold() or None)
-                    == (country.country_code or (country.country or "").strip().casefold()
-                        or None)]
+        groups = mines_by_country(c, {metal_key(n) for n in m.template_names})
+        for country, rows in zip(m.mines, groups.values(), strict=True):
             entries.append(AuditEntry(
                 subject=f"{m.material}: mines in {country.country or 'no country named'}",
                 value=str(country.mines), facts=tuple(

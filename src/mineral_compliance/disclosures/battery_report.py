@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from .._io.run import output_run, write_atomic
+from .._io.run import write_documents
 from ..models.battery import BatteryRules, BatteryScope
 from ..models.consolidation import Consolidation, FileStatus
 from ..models.profile import CompanyProfile
@@ -34,7 +34,7 @@ from .battery_rollup import BatteryRollup, battery_rollup
 from .data import STATUS_LABELS, STATUS_ORDER, AuditTrail, Slot
 
 __all__ = ["PUBLIC_FILES", "SLOTS", "BatteryPack", "BatteryReportData", "render_battery",
-           "write_battery", "write_files"]
+           "write_battery"]
 
 SLOTS = (
     Slot(key="batteries", title="Batteries concerned (Art. 52(3))",
@@ -199,17 +199,5 @@ def write_battery(profile: CompanyProfile, consolidation: Consolidation, outdir:
                   as_of: dt.date, rules: BatteryRules | None = None,
                   register: RiskRegister | None = None) -> list[Path]:
     """Write the battery documents into ``outdir`` as one run: all of them or none."""
-    return write_files(outdir, render_battery(profile, consolidation, as_of, rules, register),
-                       "battery")
-
-
-def write_files(outdir: str | Path, files: dict[str, str], run: str) -> list[Path]:
-    """``files`` (name: text) written into ``outdir`` as one run: all of them or none."""
-    folder = Path(outdir)
-    written: list[Path] = []
-    with output_run(folder, name=run):
-        for name, text in files.items():
-            write_atomic(folder / name, text)
-            written.append(folder / name)
-    return written
-
+    return write_documents(outdir, render_battery(profile, consolidation, as_of, rules,
+                                                  register), name="battery")

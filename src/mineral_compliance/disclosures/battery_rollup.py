@@ -18,20 +18,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..models.battery import BatteryRules, RiskCategory
-from ..models.consolidation import AnswerRollup, Consolidation
+from ..models.consolidation import AnswerRollup, Consolidation, DeclaredMine
 from ..models.declaration import QuestionRole
 from ..models.matching import Flag, Snapshot, StatusKind
 from ..names import metal_key
 from ..upstream.risk import AnnexII, Risk, RiskRegister
 
 __all__ = ["BatteryRollup", "CategoryCoverage", "MaterialRollup", "MineCountry", "Processor",
-           "battery_rollup"]
+           "battery_rollup", "mines_by_country"]
 
 _TEMPLATE_NAMES = {"1(a)": ("Cobalt",), "1(b)": ("Graphite", "Natural graphite"),
                    "1(c)": ("Lithium",), "1(d)": ("Nickel",)}
@@ -152,21 +152,25 @@ def _processors(c: Consolidation, names: set[str | None]) -> tuple[Processor, ..
         for s in c.smelters if metal_key(s.metal) in names)
 
 
-def _mines(c: Consolidation, names: set[str | None]) -> tuple[MineCountry, ...]:
-    mines: dict[str | None, set[str]] = {}
-    suppliers: dict[str | None, set[str]] = {}
-    labels: dict[str | None, str | None] = {}
+def mines_by_country(c: Consolidation,
+                     names: set[str | None]) -> dict[str | None, list[DeclaredMine]]:
+    """The mines declared for the metals ``names``, by country: its code, else the text the
+    supplier wrote (folded), else None; in the order the roll-up lists them."""
+    groups: dict[str | None, list[DeclaredMine]] = defaultdict(list)
     for m in c.mines:
-        if metal_key(m.metal) not in names:
-            continue
-        key = m.country_code or (m.country or "").strip().casefold() or None
-        name = (m.name or "").strip().casefold()  # an unnamed mine is a mine of its own
-        mines.setdefault(key, set()).add(name or f"unnamed: {m.file} {m.sheet} {m.cell}")
-        suppliers.setdefault(key, set()).add(m.supplier)
-        labels.setdefault(key, m.country)
-    return tuple(MineCountry(country=labels[k], country_code=k if k and len(k) == 2 else None,
-                             mines=len(mines[k]), suppliers=len(suppliers[k]))
-                 for k in sorted(mines, key=lambda k: (k is None, k or "")))
+        if metal_key(m.metal) in names:
+            groups[m.country_code or (m.country or "").strip().casefold() or None].append(m)
+    return {k: groups[k] for k in sorted(groups, key=lambda k: (k is None, k or ""))}
+
+
+def _mines(c: Consolidation, names: set[str | None]) -> tuple[MineCountry, ...]:
+    return tuple(MineCountry(
+        country=rows[0].country, country_code=rows[0].country_code,
+        # an unnamed mine is a mine of its own
+        mines=len({(m.name or "").strip().casefold() or f"unnamed: {m.file} {m.sheet} {m.cell}"
+                   for m in rows}),
+        suppliers=len({m.supplier for m in rows}))
+        for rows in mines_by_country(c, names).values())
 
 
 def _material(c: Consolidation, annex: str, material: str,

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from .._io.run import output_run, write_atomic
+from .._io.run import write_documents
 from .._words import counted
 from ..models.consolidation import (
     AnswerRollup,
@@ -454,11 +454,5 @@ def write_dodd_frank(profile: CompanyProfile, consolidation: Consolidation,
     """Write the draft (see :func:`render_dodd_frank`) into ``outdir`` as one run: every
     document or none, and a document an earlier draft had and this one has not (the
     Exhibit when no report is required any more) removed."""
-    folder = Path(outdir)
-    written = []
-    files = render_dodd_frank(profile, consolidation, origin, register)
-    with output_run(folder, name="dodd-frank"):
-        for name, text in files.items():
-            write_atomic(folder / name, text)
-            written.append(folder / name)
-    return written
+    return write_documents(outdir, render_dodd_frank(profile, consolidation, origin, register),
+                           name="dodd-frank")

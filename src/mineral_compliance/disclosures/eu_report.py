@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from .._io.run import output_run, write_atomic
+from .._io.run import write_documents
 from .._io.text import neutralise
 from .._words import counted
 from ..models.consolidation import Consolidation
@@ -348,11 +348,5 @@ def write_eu(profile: CompanyProfile, consolidation: Consolidation, outdir: str 
              register: RiskRegister | None = None) -> list[Path]:
     """Write the EU documents (see :func:`render_eu`) into ``outdir`` as one run: all of
     them or none."""
-    folder = Path(outdir)
-    written = []
-    files = render_eu(profile, consolidation, scope, cahra, sites, origin, register)
-    with output_run(folder, name="eu"):
-        for name, text in files.items():
-            write_atomic(folder / name, text)
-            written.append(folder / name)
-    return written
+    return write_documents(outdir, render_eu(profile, consolidation, scope, cahra, sites,
+                                             origin, register), name="eu")
