@@ -7,6 +7,9 @@ the machine falls on all of them alike:
 * ``inflate floor``: only inflating (zlib via :mod:`zipfile`) the parts any reader of a
   supplier's answers must inflate: the package and workbook rels, ``xl/workbook.xml``, the
   shared strings and the Declaration, Smelter List and Product List sheets. Nothing is parsed.
+* ``inflate floor, zlib-ng``: the same parts inflated from the file's bytes with zlib-ng, as
+  the reader itself inflates them, their CRC-32 checked: the floor for a reader that inflates
+  this way.
 * ``mineral_compliance read``: :func:`~mineral_compliance.templates.read_template` (the file
   read before, as for the read+validate below).
 * ``mineral_compliance read+validate``: what a consolidation worker does per file
@@ -26,6 +29,7 @@ Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import io
 import posixpath
 import re
 import statistics
@@ -37,6 +41,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from zlib_ng import zlib_ng
+
+from mineral_compliance._io import stored_body
 from mineral_compliance.consolidation.loading import Job, load
 from mineral_compliance.inputs import Input
 from mineral_compliance.templates import read_template, reader
@@ -70,6 +77,28 @@ def floor_members(path: Path) -> list[str]:
         if name and rid and name.group(1) in SHEETS:
             parts.append(targets[rid.group(1)])
     return parts
+
+
+def make_floor_ng(path: Path) -> Callable[[Path], Any]:
+    members = floor_members(path)
+
+    def with_floor_ng(path: Path) -> Any:
+        data = path.read_bytes()
+        sizes = []
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for name in members:
+                info = z.getinfo(name)
+                body = stored_body(data, info)
+                if body is None:
+                    raise RuntimeError(f"{path.name}!{name}: not located")
+                out = (body if info.compress_type == zipfile.ZIP_STORED
+                       else zlib_ng.decompressobj(-15).decompress(body))
+                if zlib_ng.crc32(out) != info.CRC:
+                    raise RuntimeError(f"{path.name}!{name}: CRC")
+                sizes.append(len(out))
+        return sizes
+
+    return with_floor_ng
 
 
 def make_floor(path: Path) -> Callable[[Path], Any]:
@@ -138,6 +167,7 @@ def with_calamine(path: Path) -> Any:
 
 
 FLOOR = "inflate floor"
+FLOOR_NG = "inflate floor, zlib-ng"
 READ = "mineral_compliance read"
 OURS = "mineral_compliance read+validate"
 RESAVED = "read+validate, file saved again"
@@ -172,7 +202,7 @@ def main() -> int:
     # per file: reader -> median seconds
     table: dict[Path, dict[str, float]] = {}
     for path in files:
-        these = {FLOOR: make_floor(path), **readers}
+        these = {FLOOR: make_floor(path), FLOOR_NG: make_floor_ng(path), **readers}
         times: dict[str, list[float]] = {name: [] for name in these}
         for i in range(args.repeat):
             for name, run in these.items():  # interleaved: noise falls on all alike
@@ -184,7 +214,7 @@ def main() -> int:
                 run(path)
                 times[name].append(time.perf_counter() - start)
         table[path] = {name: statistics.median(t) for name, t in times.items()}
-    names = [FLOOR, *readers]
+    names = [FLOOR, FLOOR_NG, *readers]
     print(f"{len(files)} real CMRT 6.x files, median ms per file ({args.repeat} runs each, "
           f"openpyxl {max(1, args.repeat // 3)})\n")
     print("| file | " + " | ".join(names) + " | read+validate / floor | calamine / "
@@ -208,8 +238,10 @@ def main() -> int:
         ratio = statistics.median(row[name] / row[FLOOR] for row in table.values())
         met = ratio <= FLOOR_TARGET
         ok = ok and met
+        ratio_ng = statistics.median(row[name] / row[FLOOR_NG] for row in table.values())
         print(f"{name} / floor, median over files: {ratio:.2f}x "
-              f"(target <= {FLOOR_TARGET}x: {'met' if met else 'MISSED'})")
+              f"(target <= {FLOOR_TARGET}x: {'met' if met else 'MISSED'}); "
+              f"/ zlib-ng floor: {ratio_ng:.2f}x")
         if CALAMINE in medians:
             speedup = statistics.median(row[CALAMINE] / row[name] for row in table.values())
             met = speedup >= CALAMINE_TARGET

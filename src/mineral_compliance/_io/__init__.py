@@ -17,6 +17,7 @@ from .files import (
     read_capped,
     read_member,
     regular_file,
+    stored_body,
 )
 from .text import MAX_TEXT_CHARS, cap_text, has_lone_surrogate, scrub
 
@@ -32,4 +33,5 @@ __all__ = [
     "read_member",
     "regular_file",
     "scrub",
+    "stored_body",
 ]

@@ -21,9 +21,12 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import cast
+
+from zlib_ng import zlib_ng
 
 __all__ = ["ZIP_ERRORS", "FileRefusedError", "NotARegularFileError", "TooLargeError",
-           "read_capped", "read_member", "regular_file"]
+           "read_capped", "read_member", "regular_file", "stored_body"]
 
 _CHUNK = 1 << 20
 
@@ -116,13 +119,24 @@ def read_capped(path: str | Path, limit: int) -> bytes:
 
 
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
-                label: str | Path) -> bytes:
+                label: str | Path, *, source: bytes | None = None) -> bytes:
     """One member of an opened zip archive, inflated through a cap of ``limit`` bytes whatever
     its header claims (a compression bomb stops at the limit). Damaged members raise
-    :class:`FileRefusedError` naming ``label``."""
+    :class:`FileRefusedError` naming ``label``.
+
+    ``source``: the archive's own bytes, when the caller holds them. A member stored or
+    deflated in the usual way is then inflated straight from them with zlib-ng (several times
+    faster than the zlib :mod:`zipfile` uses, for the same bytes) and returned only if it
+    comes out exactly as its directory entry says: its size, its CRC-32 and the end of its
+    deflate stream. Anything else is read again through :mod:`zipfile`, which gives the same
+    bytes for a sound member and the error it always gave for a damaged one."""
     if info.file_size > limit:
         raise TooLargeError(f"the archive member is {info.file_size:,} bytes uncompressed, over "
                             f"the {limit:,} byte limit", label)
+    if source is not None:
+        quick = _inflate_sound(source, info)
+        if quick is not None:
+            return quick
     try:
         with archive.open(info) as stream:
             data = stream.read(limit + 1)
@@ -130,4 +144,60 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
         raise FileRefusedError(f"the archive member cannot be extracted ({exc})", label) from exc
     if len(data) > limit:
         raise TooLargeError(f"the archive member inflates past the {limit:,} byte limit", label)
+    return data
+
+
+_INFLATE_ERROR = cast("type[Exception]", zlib_ng.error)
+"""zlib-ng's error for damaged deflate data (its type stub declares it as an instance)."""
+_LOCAL_HEADER = struct.Struct("<4s2xH18xHH")
+"""A local file header's signature, flags and the lengths of the name and extra field."""
+_UNREADABLE_FLAGS = 0x01 | 0x20 | 0x40
+"""Encrypted, patched or strongly encrypted: members :mod:`zipfile` refuses to read plainly."""
+
+
+def stored_body(source: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """The member's bytes as stored in the archive ``source`` (compressed, as its directory
+    entry's method says), found through its local header; None when the member is encrypted,
+    or its local header is not where the directory says, names another member (as
+    :mod:`zipfile` decodes the two names) or is followed by fewer bytes than the entry's
+    compressed size."""
+    start = info.header_offset
+    if (info.flag_bits & _UNREADABLE_FLAGS or start < 0
+            or start + _LOCAL_HEADER.size > len(source)):
+        return None
+    signature, flags, name_len, extra_len = _LOCAL_HEADER.unpack_from(source, start)
+    if signature != b"PK\x03\x04":
+        return None
+    begin = start + _LOCAL_HEADER.size
+    try:
+        named = source[begin : begin + name_len].decode("utf-8" if flags & 0x800 else "cp437")
+    except UnicodeDecodeError:
+        return None
+    if named != info.orig_filename:
+        return None  # zipfile refuses such a member: so does every reader of it here
+    begin += name_len + extra_len
+    body = source[begin : begin + info.compress_size]
+    return body if len(body) == info.compress_size else None
+
+
+def _inflate_sound(source: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A stored or deflated member inflated from ``source``, or None unless it comes out
+    whole and as declared (see :func:`read_member`)."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    body = stored_body(source, info)
+    if body is None:
+        return None
+    if info.compress_type == zipfile.ZIP_STORED:
+        data = body
+    else:
+        inflater = zlib_ng.decompressobj(-15)
+        try:
+            data = inflater.decompress(body, info.file_size + 1)
+        except _INFLATE_ERROR:
+            return None
+        if not inflater.eof:
+            return None
+    if len(data) != info.file_size or zlib_ng.crc32(data) != info.CRC:
+        return None
     return data

@@ -51,6 +51,7 @@ from .._io import (
     cap_text,
     read_capped,
     read_member,
+    stored_body,
 )
 from .._io.serials import date_to_serial
 from ..errors import (
@@ -391,7 +392,8 @@ class Workbook:
             )
         try:
             # the header's size may lie: decompress at most one byte past the limit
-            return read_member(self._zip, info, _MAX_PART_BYTES, self.path)
+            return read_member(self._zip, info, _MAX_PART_BYTES, self.path,
+                               source=self._data)
         except TooLargeError as exc:
             raise MalformedTemplateError(
                 f"the workbook part {name} inflates past the {_MAX_PART_BYTES} byte limit "
@@ -555,14 +557,8 @@ class Workbook:
             info = self._zip.getinfo(name)
         except KeyError:
             return None
-        start = info.header_offset
-        header = self._data[start : start + _LOCAL.size]
-        if info.flag_bits & 0x01 or len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
-            return None
-        name_len, extra_len = struct.unpack_from("<2H", header, 26)
-        begin = start + _LOCAL.size + name_len + extra_len
-        body = self._data[begin : begin + info.compress_size]
-        if len(body) != info.compress_size:
+        body = stored_body(self._data, info)
+        if body is None:
             return None
         return struct.pack("<HLQ", info.compress_type, info.CRC, info.file_size) + body
 
@@ -1462,15 +1458,10 @@ def _raw_zip(entries: list[zipfile.ZipInfo], source: bytes,
         if new is not None:
             method, body, crc, size = new
         else:
-            start = info.header_offset
-            header = source[start:start + _LOCAL.size]
-            if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+            stored = stored_body(source, info)
+            if stored is None:
                 return None
-            name_len, extra_len = struct.unpack_from("<2H", header, 26)
-            begin = start + _LOCAL.size + name_len + extra_len
-            body = source[begin:begin + info.compress_size]
-            if len(body) != info.compress_size:
-                return None
+            body = stored
             method, crc, size = info.compress_type, info.CRC, info.file_size
         offset = len(out)
         if max(offset, len(body), size) >= _ZIP32:
