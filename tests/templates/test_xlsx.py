@@ -71,6 +71,29 @@ def test_cells_without_references_fall_back_to_position() -> None:
     assert cells[(1, "A")].value == "Tin" and cells[(1, "B")].value == "Gold"
 
 
+def test_empty_value_elements_are_passed_over_in_any_number() -> None:
+    # the pre-formatted rows of older list sheets hold thousands of <v></v>
+    empties = b"".join(b'<c r="%s1" t="str"><f>""</f><v></v></c>' % c.encode()
+                       for c in ("A", "C", "D", "E"))
+    cells = _both(_sheet(empties + b'<c r="F1" t="s"><v>0</v></c><c r="G1"><v></v></c>'
+                         b'<c r="H1" t="s"><v>1</v></c>'))
+    assert {k[1]: c.value for k, c in cells.items()} == {"F": "Tin", "H": "Gold"}
+    prefixed = _both(_sheet(b'<x:c r="A1"><x:v></x:v></x:c><x:c r="B1" t="s"><x:v>0</x:v>'
+                            b'</x:c>', prefix=b"x:"))
+    assert {k[1]: c.value for k, c in prefixed.items()} == {"B": "Tin"}
+
+
+@pytest.mark.parametrize("cell", [
+    b'<c r="B1" t="s"><v></v><v>1</v></c>',
+    b'<c r="B1" t="s"><v>0</v><v>1</v></c>',
+    b'<c r="B1" t="s"><f>A1</f><v></v><v>1</v></c>',
+])
+def test_two_values_in_one_cell_are_read_as_lxml_reads_them(cell: bytes) -> None:
+    data = _sheet(b'<c r="A1" t="s"><v>0</v></c>' + cell)
+    assert _xlsx._scan_fast(data, b"", SST, None) is None
+    _both(data)
+
+
 def test_column_filter() -> None:
     data = _sheet(b'<c r="A1" t="s"><v>0</v></c><c r="AB1" t="s"><v>1</v></c>')
     got = _xlsx.scan_sheet(data, SST, frozenset({"AB"}), path=Path("t"), sheet="S")

@@ -868,11 +868,13 @@ _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 
 @functools.lru_cache(maxsize=8)
 def _value_ends(prefix: bytes) -> re.Pattern[bytes]:
-    """The closings of value and inline-string elements: one alternation of two literals,
-    written so that the search skips ahead on their common start (one pass over a part
-    where two plain searches took two)."""
+    """The closings of non-empty value elements and of inline-string elements: one
+    alternation of two literals, written so that the search skips ahead on their common start
+    (one pass over a part where two plain searches took two). A value closing right after its
+    opening (``<v></v>``, the empty cached result of most pre-formatted cells of a list sheet
+    in some releases) is passed over inside the search, by a lookbehind of fixed width."""
     p = re.escape(prefix)
-    return re.compile(b"(?:</" + p + b"v|</" + p + b"is)>")
+    return re.compile(b"(?:</" + p + b"v(?<!<" + p + b"v></" + p + b"v)|</" + p + b"is)>")
 
 
 def _signature(data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str]
@@ -916,10 +918,10 @@ def _scan_fast(
 ) -> SheetCells | None:
     """Anchor on the end of every non-empty value element and walk back to its cell.
 
-    Each walk back stops at the end of the previous value element, so every byte of the part
-    is looked at a bounded number of times: a value element with no cell opening since the
-    previous one (two values in one cell, a stray ``</v>``) is markup this scanner does not
-    expect. Returns None then, so the caller can parse the sheet with lxml instead.
+    Each walk back stops at the end of the previous non-empty value element, so every byte of
+    the part is looked at a bounded number of times: a value element with no cell opening
+    since the previous one (two values in one cell, a stray ``</v>``) is markup this scanner
+    does not expect. Returns None then, so the caller can parse the sheet with lxml instead.
     """
     out: SheetCells = {}
     c_open = b"<" + prefix + b"c "
@@ -931,8 +933,7 @@ def _scan_fast(
     rfind = data.rfind
     find = data.find
     cell_opening = _CELL_OPENING.search
-    empty_v = b"<" + prefix + b"v>"
-    empty_len = len(empty_v)
+    v_close = b"</" + prefix + b"v>"
     previous = 0  # where the previous value element ended: no cell of ours starts before it
     budget = None if max_rows is None else _RowBudget(max_rows)
     names: dict[bytes, str] = {}
@@ -949,8 +950,6 @@ def _scan_fast(
         end, previous_end = closing.span()
         inline = previous_end - end == is_len
         floor, previous = previous, previous_end
-        if data[end - empty_len : end] == empty_v:
-            continue  # <v></v>: an empty cached result, as some writers save
         start = rfind(c_open, floor, end)
         if start < 0:
             return None  # no cell opens since the previous value: not markup we expect
@@ -1019,8 +1018,8 @@ def _scan_fast(
             formula = find(f_open, body_start, i) >= 0
         else:
             i = rfind(v_open, body_start, end)
-            if i < 0:
-                return None
+            if i < 0 or find(v_close, body_start, i) >= 0:
+                return None  # no value opening, or a value before it in the same cell
             gt = find(b">", i, end)
             if gt < 0:
                 return None
