@@ -38,6 +38,7 @@ _TITLES: tuple[tuple[str, TemplateKind], ...] = (
 )
 _REVISION = re.compile(r"revision\s*:?\s*(\d+(?:\.\d+)*[a-z]?)", re.I)
 _TITLE_CELLS = ("B3", "F11", "E11", "B2", "C3")
+_TITLE_ROWS = max(int(ref[1:]) for ref in _TITLE_CELLS)
 
 _WHAT_TO_DO = (
     "ask the supplier to fill in the current RMI template "
@@ -85,7 +86,9 @@ def parse_revision(text: str) -> tuple[str | None, dt.date | None]:
 def _kind_from_title(wb: Workbook) -> TemplateKind | None:
     if not wb.has_sheet("Revision"):
         return None
-    cells = wb.cells("Revision", columns=("B", "C", "E", "F"))
+    # the title sits in the first rows: the rest of the sheet (the revision history's long
+    # texts) is neither inflated nor decoded for it
+    cells = wb.top_cells("Revision", _TITLE_ROWS, columns=("B", "C", "E", "F"))
     for ref in _TITLE_CELLS:
         col, row = ref[0], int(ref[1:])
         cell = cells.get((row, col))
