@@ -17,7 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mineral_compliance._io import FileRefusedError, read_member, stored_body
+from mineral_compliance._io import (
+    ZIP_ERRORS,
+    FileRefusedError,
+    inflate_pieces,
+    read_member,
+    stored_body,
+)
 from mineral_compliance._io.files import _inflate_sound
 
 from ..conftest import FIXTURES, needs_reference, reference_files
@@ -41,6 +47,9 @@ def _every_member_reads_the_quick_way(path: Path) -> int:
             quick = _inflate_sound(data, info)
             assert quick is not None, f"{path.name}!{info.filename} took the slow way"
             assert quick == archive.read(info), f"{path.name}!{info.filename}"
+            pieces = inflate_pieces(data, info, 4096)
+            assert pieces is not None
+            assert b"".join(pieces) == quick, f"{path.name}!{info.filename} in pieces"
         return len(archive.infolist())
 
 
@@ -134,8 +143,55 @@ def test_bytes_damaged_anywhere_read_alike_both_ways(
     data = bytes(buf)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error):
+    except ZIP_ERRORS:
         return  # the directory itself is gone: no member is read either way
     with archive:
         for info in archive.infolist():
             assert _outcome(archive, info, data) == _outcome(archive, info, None), info.filename
+
+
+def _pieces_outcome(data: bytes, info: zipfile.ZipInfo) -> tuple[str, object]:
+    pieces = inflate_pieces(data, info, 1000)
+    if pieces is None:
+        return "left to zipfile", None
+    got = []
+    try:
+        for chunk in pieces:
+            assert 0 < len(chunk) <= 1000
+            got.append(chunk)
+    except FileRefusedError:
+        return "refused", None
+    return "bytes", b"".join(got)
+
+
+@pytest.mark.parametrize("damage", sorted(_damages()))
+def test_a_damaged_member_read_in_pieces_is_refused_at_its_end(damage: str) -> None:
+    data = _damages()[damage]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.infolist()[0]
+        kind, _ = _pieces_outcome(data, info)
+        assert kind in ("left to zipfile", "refused")
+        sound = _archive()
+        with zipfile.ZipFile(io.BytesIO(sound)) as whole:
+            assert _pieces_outcome(sound, whole.infolist()[0]) == (
+                "bytes", b"<a>" + b"x" * 5000 + b"</a>")
+
+
+@given(st.sampled_from(DEMO), st.lists(st.tuples(st.floats(0, 1), st.integers(1, 255)),
+                                       min_size=1, max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_pieces_of_a_damaged_archive_are_whole_and_right_or_refused(
+        path: Path, flips: list[tuple[float, int]]) -> None:
+    buf = bytearray(path.read_bytes())
+    for where, xor in flips:
+        buf[min(len(buf) - 1, int(where * len(buf)))] ^= xor
+    data = bytes(buf)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except ZIP_ERRORS:
+        return
+    with archive:
+        for info in archive.infolist():
+            kind, got = _pieces_outcome(data, info)
+            if kind == "bytes":  # only ever what zipfile reads, whole
+                assert _outcome(archive, info, None) == ("bytes", got), info.filename

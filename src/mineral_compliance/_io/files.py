@@ -20,13 +20,14 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
 from zlib_ng import zlib_ng
 
 __all__ = ["ZIP_ERRORS", "FileRefusedError", "NotARegularFileError", "TooLargeError",
-           "read_capped", "read_member", "regular_file", "stored_body"]
+           "inflate_pieces", "read_capped", "read_member", "regular_file", "stored_body"]
 
 _CHUNK = 1 << 20
 
@@ -201,3 +202,45 @@ def _inflate_sound(source: bytes, info: zipfile.ZipInfo) -> bytes | None:
     if len(data) != info.file_size or zlib_ng.crc32(data) != info.CRC:
         return None
     return data
+
+
+def inflate_pieces(source: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes] | None:
+    """The member of the archive ``source`` inflated in pieces of at most ``piece`` bytes, for
+    a caller that may stop early (the head of a worksheet); None when it is not stored or
+    deflated, or cannot be located (read it through :mod:`zipfile` then). Read to its end,
+    a member that is not as its directory entry says (size, CRC-32, a whole deflate stream)
+    raises :class:`FileRefusedError` after its last piece."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    body = stored_body(source, info)
+    if body is None:
+        return None
+    return _pieces(body, info, piece)
+
+
+def _pieces(body: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
+    crc = size = 0
+    inflater = zlib_ng.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    pending, at = body, 0
+    while True:
+        if inflater is None:  # stored
+            chunk, at = body[at : at + piece], at + piece
+            last = at >= len(body)
+        else:
+            try:
+                chunk = inflater.decompress(pending, piece)
+            except _INFLATE_ERROR as exc:
+                raise FileRefusedError(f"damaged deflate data ({exc})", info.filename) from exc
+            pending = inflater.unconsumed_tail
+            last = inflater.eof
+            if not chunk and not pending and not last:
+                raise FileRefusedError("the deflate data ends early", info.filename)
+        crc, size = zlib_ng.crc32(chunk, crc), size + len(chunk)
+        if size > info.file_size or (last and (size != info.file_size or crc != info.CRC)):
+            # checked before the last piece is given, as zipfile checks it
+            raise FileRefusedError("the data is not what the directory entry says (size or "
+                                   "CRC-32)", info.filename)
+        if chunk:
+            yield chunk
+        if last:
+            return

@@ -49,6 +49,7 @@ from .._io import (
     FileRefusedError,
     TooLargeError,
     cap_text,
+    inflate_pieces,
     read_capped,
     read_member,
     stored_body,
@@ -654,20 +655,30 @@ class Workbook:
                 f"the workbook part {name} is missing", path=self.path) from exc
         data = bytearray()
         searched = 0
+        pieces = inflate_pieces(self._data, info, _HEAD_CHUNK) or _zip_pieces(self._zip, info)
         try:
-            with self._zip.open(info) as stream:
-                while len(data) < _MAX_HEAD_BYTES:
-                    chunk = stream.read(_HEAD_CHUNK)
-                    if not chunk:
-                        return bytes(data)
-                    data += chunk
-                    for m in _ROW_OPENING.finditer(data, max(0, searched - 256)):
-                        if int(m.group(1)) > rows:
-                            return bytes(data[: m.start()])
-                    searched = len(data)
-        except ZIP_ERRORS:
+            for chunk in pieces:
+                data += chunk
+                for m in _ROW_OPENING.finditer(data, max(0, searched - 256)):
+                    if int(m.group(1)) > rows:
+                        return bytes(data[: m.start()])
+                if len(data) >= _MAX_HEAD_BYTES:
+                    return None
+                searched = len(data)
+        except _HEAD_ERRORS:
             return None  # the whole read reports the damage in its own words
-        return None
+        return bytes(data)
+
+
+_HEAD_ERRORS: tuple[type[BaseException], ...] = (*ZIP_ERRORS, FileRefusedError)
+"""What reading the head of a part may raise: it is then read whole, which reports it."""
+
+
+def _zip_pieces(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A member through :mod:`zipfile`, in pieces of :data:`_HEAD_CHUNK` bytes."""
+    with archive.open(info) as stream:
+        while chunk := stream.read(_HEAD_CHUNK):
+            yield chunk
 
 
 def _source_bytes(source: object) -> tuple[Path, bytes]:
