@@ -182,26 +182,15 @@ def stored_body(source: bytes, info: zipfile.ZipInfo) -> bytes | None:
 
 
 def _inflate_sound(source: bytes, info: zipfile.ZipInfo) -> bytes | None:
-    """A stored or deflated member inflated from ``source``, or None unless it comes out
-    whole and as declared (see :func:`read_member`)."""
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+    """A stored or deflated member inflated from ``source`` in one piece, or None unless it
+    comes out whole and as declared (see :func:`read_member`)."""
+    pieces = inflate_pieces(source, info, info.file_size + 1)
+    if pieces is None:
         return None
-    body = stored_body(source, info)
-    if body is None:
+    try:
+        return b"".join(pieces)  # one piece: joined without a copy
+    except FileRefusedError:
         return None
-    if info.compress_type == zipfile.ZIP_STORED:
-        data = body
-    else:
-        inflater = zlib_ng.decompressobj(-15)
-        try:
-            data = inflater.decompress(body, info.file_size + 1)
-        except _INFLATE_ERROR:
-            return None
-        if not inflater.eof:
-            return None
-    if len(data) != info.file_size or zlib_ng.crc32(data) != info.CRC:
-        return None
-    return data
 
 
 def inflate_pieces(source: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes] | None:
@@ -209,7 +198,7 @@ def inflate_pieces(source: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator
     a caller that may stop early (the head of a worksheet); None when it is not stored or
     deflated, or cannot be located (read it through :mod:`zipfile` then). Read to its end,
     a member that is not as its directory entry says (size, CRC-32, a whole deflate stream)
-    raises :class:`FileRefusedError` after its last piece."""
+    raises :class:`FileRefusedError` before its last piece is given, as zipfile checks it."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return None
     body = stored_body(source, info)
@@ -237,7 +226,6 @@ def _pieces(body: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
                 raise FileRefusedError("the deflate data ends early", info.filename)
         crc, size = zlib_ng.crc32(chunk, crc), size + len(chunk)
         if size > info.file_size or (last and (size != info.file_size or crc != info.CRC)):
-            # checked before the last piece is given, as zipfile checks it
             raise FileRefusedError("the data is not what the directory entry says (size or "
                                    "CRC-32)", info.filename)
         if chunk:

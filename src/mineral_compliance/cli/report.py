@@ -106,16 +106,15 @@ def run_battery(args: argparse.Namespace) -> int:
         profile = profile_for(args.profile, result)
         rules = load_battery_rules(args.rules)
         register = register_for(result, args)
-        files = render_battery(profile, result, as_of, rules, register)
+        scope = battery_scope(profile, as_of, rules)
+        files = render_battery(profile, result, as_of, rules, register, scope=scope)
     except MineralComplianceError as exc:
         return failed(exc)
-    scope = battery_scope(profile, as_of, rules)
     print(f"Chapter VII on {as_of.isoformat()}: {scope.status}"
           + (f" (from {scope.applies_from.isoformat()})" if scope.applies_from else "")
           + ("" if scope.confirmed else "; rests on values not yet checked against the act"))
     for step in scope.conclusions:
-        answer = {True: "yes", False: "no", None: "undecided"}[step.answer]
-        print(f"  {step.question:<12} {answer:<9} {', '.join(step.articles)}")
+        print(f"  {step.question:<12} {step.answer_word:<9} {', '.join(step.articles)}")
     for need in scope.needed:
         print(f"  the profile must add: {need}")
     written = write_documents(args.out, files, name="battery")

@@ -10,7 +10,7 @@ self-contained page (inline CSS, no script, no external resource).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -104,15 +104,16 @@ def facility_sections(c: Consolidation, metals: Sequence[str]) -> tuple[AuditSec
                          entries=tuple(pending)))
 
 
-def _current(c: Consolidation) -> list[SupplierFile]:
-    return [f for f in c.files if f.kind == "CMRT"
+def current_files(c: Consolidation, kinds: Collection[str] = ("CMRT",)) -> list[SupplierFile]:
+    """The declarations of ``kinds`` consolidated: neither superseded nor unreadable."""
+    return [f for f in c.files if f.kind in kinds
             and f.status not in (FileStatus.SUPERSEDED, FileStatus.UNREADABLE)]
 
 
 def inquiry_section(c: Consolidation, public: FormSdData) -> AuditSection:
     """The inquiry figures of the public documents and the files behind each."""
     stats = public.statistics
-    current = _current(c)
+    current = current_files(c)
     outside = [f for f in current
                if any(x.code == "template-version-not-accepted" for x in f.findings)]
     entries = [

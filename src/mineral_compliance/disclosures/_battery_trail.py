@@ -6,10 +6,10 @@ the register, each fact down to the supplier file, sheet and cell."""
 from __future__ import annotations
 
 from ..models.battery import BatteryRules, BatteryScope
-from ..models.consolidation import Consolidation, FileStatus
+from ..models.consolidation import Consolidation
 from ..names import metal_key
 from ..upstream.risk import RiskRegister
-from ._audit import audit_files, facility_sections, risk_section
+from ._audit import audit_files, current_files, facility_sections, risk_section
 from .battery_rollup import BatteryRollup, mines_by_country
 from .data import AuditEntry, AuditSection, AuditTrail
 from .dodd_frank import Fact
@@ -21,8 +21,7 @@ def _checks_section(c: Consolidation, rollup: BatteryRollup,
                     register: RiskRegister | None) -> AuditSection:
     """What was checked for Articles 49 and 50, on which data, with the result."""
     files = [f for f in c.files if f.kind in ("EMRT", "CRT")]
-    current = [f for f in files if f.status not in (FileStatus.SUPERSEDED,
-                                                    FileStatus.UNREADABLE)]
+    current = current_files(c, ("EMRT", "CRT"))
     entries = [
         AuditEntry(subject="Supplier declarations read (EMRT, CRT)", value=str(len(files)),
                    facts=tuple(Fact(statement=f"{f.company or f.supplier or 'unnamed'}: "
@@ -62,7 +61,7 @@ def _scope_section(scope: BatteryScope, rules: BatteryRules) -> AuditSection:
                  for r in (rules.rule(i) for i in step.rests_on)]
         facts.insert(0, Fact(statement=step.text, source=", ".join(step.articles)))
         entries.append(AuditEntry(subject=f"Scope: {step.question}",
-                                  value={True: "yes", False: "no", None: "undecided"}[step.answer],
+                                  value=step.answer_word,
                                   facts=tuple(facts)))
     return AuditSection(title="Scope of Chapter VII (Art. 47, 48(1), 77(1))",
                         entries=tuple(entries))

@@ -136,7 +136,7 @@ _CATEGORY_WORDS = {
 def _passport(profile: BatteryProfile, rules: BatteryRules, steps: _Steps) -> bool | None:
     kwh = rules.amount("passport_industrial_kwh")
     rests = ("passport_date", "passport_industrial_kwh")
-    if not (profile.places_on_market or profile.puts_into_service):
+    if not profile.operates:
         return steps.add("passport", False, "The operator places no batteries on the market and "
                          "puts none into service: it owes no battery passport.",
                          ("Art. 77(1)",), rests)
@@ -179,9 +179,9 @@ def battery_scope(profile: CompanyProfile | BatteryProfile, as_of: dt.date,
     steps = _Steps(rules)
     starts = rules.date("application_date")
     operator = steps.add(
-        "operator", profile.places_on_market or profile.puts_into_service,
+        "operator", profile.operates,
         "The operator places batteries on the market or puts them into service."
-        if profile.places_on_market or profile.puts_into_service else
+        if profile.operates else
         "The operator neither places batteries on the market nor puts them into service: the "
         "obligation is not its own (it may still be asked for data by its customers).",
         ("Art. 48(1)",))

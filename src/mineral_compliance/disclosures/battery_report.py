@@ -22,11 +22,11 @@ from pydantic import BaseModel, ConfigDict
 
 from .._io.run import write_documents
 from ..models.battery import BatteryRules, BatteryScope
-from ..models.consolidation import Consolidation, FileStatus
+from ..models.consolidation import Consolidation
 from ..models.profile import CompanyProfile
 from ..names import country_name
 from ..upstream.risk import RiskRegister
-from ._audit import render_trail
+from ._audit import current_files, render_trail
 from ._battery_trail import battery_trail
 from ._render import render_html, render_markdown
 from .battery import battery_scope, load_battery_rules
@@ -125,8 +125,7 @@ class BatteryPack(_Frozen):
 
 def _public(profile: CompanyProfile, c: Consolidation, scope: BatteryScope,
             rollup: BatteryRollup) -> BatteryReportData:
-    current = [f for f in c.files if f.kind in ("EMRT", "CRT")
-               and f.status not in (FileStatus.SUPERSEDED, FileStatus.UNREADABLE)]
+    current = current_files(c, ("EMRT", "CRT"))
     materials = tuple(MaterialFigures(
         annex=m.annex, material=m.material, declaring=m.declaring, processors=len(m.processors),
         statuses={STATUS_LABELS[s]: m.statuses[s.value] for s in STATUS_ORDER},
@@ -172,10 +171,13 @@ def _passport(d: BatteryReportData) -> dict[str, object]:
 
 def render_battery(profile: CompanyProfile, consolidation: Consolidation, as_of: dt.date,
                    rules: BatteryRules | None = None,
-                   register: RiskRegister | None = None) -> dict[str, str]:
-    """Every battery document by file name (see the module docstring)."""
+                   register: RiskRegister | None = None, *,
+                   scope: BatteryScope | None = None) -> dict[str, str]:
+    """Every battery document by file name (see the module docstring). ``scope``: what
+    :func:`~.battery.battery_scope` gave for the same profile, date and rules, when the
+    caller has it already."""
     rules = rules if rules is not None else load_battery_rules()
-    scope = battery_scope(profile, as_of, rules)
+    scope = scope if scope is not None else battery_scope(profile, as_of, rules)
     rollup = battery_rollup(consolidation, rules, register)
     public = _public(profile, consolidation, scope, rollup)
     trail = battery_trail(profile.reporting_year, consolidation, scope, rules, rollup,

@@ -26,7 +26,6 @@ from ..models.consolidation import (
     ConsolidatedSmelter,
     Consolidation,
     FileStatus,
-    SupplierFile,
 )
 from ..models.declaration import QuestionRole, TemplateKind
 from ..models.matching import Flag, Snapshot, StatusKind
@@ -36,7 +35,7 @@ from ..templates.releases import describe_accepted
 from ..upstream.link import screen_mines, upstream_summary
 from ..upstream.origin import OriginData
 from ..upstream.risk import RiskRegister, build_risk_register
-from ._audit import dodd_frank_trail, render_trail
+from ._audit import current_files, dodd_frank_trail, render_trail
 from ._render import render_html, render_markdown
 from .data import (
     STATUS_LABELS,
@@ -302,12 +301,6 @@ def lists_used(snapshots: tuple[Snapshot, ...]) -> tuple[ListUsed, ...]:
             title = "the RMI facilities list"
         out.append(ListUsed(kind=s.kind, title=title, version=s.version))
     return tuple(out)
-
-
-def current_files(c: Consolidation, kind: str = "CMRT") -> list[SupplierFile]:
-    """The declarations consolidated: neither superseded nor unreadable."""
-    return [f for f in c.files if f.kind == kind
-            and f.status not in (FileStatus.SUPERSEDED, FileStatus.UNREADABLE)]
 
 
 _SCOPES = {"A": "company", "B": "product", "C": "user defined"}

@@ -83,6 +83,11 @@ class BatteryProfile(BaseModel):
     financial_year_end: str = Field(default="12-31", description="Month and day, MM-DD.")
     turnover: tuple[FinancialYear, ...] = ()
 
+    @property
+    def operates(self) -> bool:
+        """It places batteries on the market or puts them into service (Art. 48(1))."""
+        return self.places_on_market or self.puts_into_service
+
     @field_validator("categories", mode="before")
     @classmethod
     def _categories(cls, value: object) -> object:
@@ -262,6 +267,11 @@ class Conclusion(BaseModel):
     articles: tuple[str, ...]
     rests_on: tuple[str, ...] = Field(default=(), description="The rules' ids.")
     confirmed: bool = Field(description="Every value it rests on was read in the act.")
+
+    @property
+    def answer_word(self) -> str:
+        """The answer as it is printed: yes, no or undecided."""
+        return {True: "yes", False: "no", None: "undecided"}[self.answer]
 
 
 class BatteryScope(BaseModel):
