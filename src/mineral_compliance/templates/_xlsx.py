@@ -39,7 +39,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
 from lxml import etree
 
@@ -252,7 +252,7 @@ class _SharedStrings:
         An item runs from its ``<si>`` to the last ``</si>`` before the next ``<si``; one left
         unclosed runs to the next item, so a damaged item never shifts the indexes of the
         items after it."""
-        m = re.search(rb"<(\w+:)?sst\b", data[:4096])
+        m = _SST_ROOT.search(data, 0, 4096)
         prefix = (m.group(1) or b"") if m else b""
         open_si, close_si = b"<" + prefix + b"si>", b"</" + prefix + b"si>"
         if re.search(rb"<" + re.escape(prefix) + rb"si[\s/]", data) is None:
@@ -306,6 +306,9 @@ class _SharedStrings:
 
     def get(self, index: int) -> str:
         return self.entry(index)[0]
+
+
+_SST_ROOT = re.compile(rb"<(\w+:)?sst\b")
 
 
 def _rich_text(body: bytes, prefix: bytes) -> tuple[str, bool]:
@@ -412,11 +415,15 @@ class Workbook:
         data = self._read_part(name)
         try:
             parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-            return etree.fromstring(data, parser)
+            root = etree.fromstring(data, parser)
         except etree.XMLSyntaxError as exc:
             raise MalformedTemplateError(
                 f"the workbook part {name} is not well-formed XML ({exc})", path=self.path
             ) from exc
+        info: Any = root.getroottree().docinfo  # (its stubs lack the doctype)
+        if info.doctype:
+            refuse_dtd(data, len(data), path=self.path, part=name)
+        return root
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
         folder, base = posixpath.split(part)
@@ -481,10 +488,32 @@ class Workbook:
     def shared_strings(self) -> _SharedStrings:
         if self._shared is None:
             if self._shared_part and self._shared_part in self._names:
-                self._shared = _SharedStrings.parse(self._read_part(self._shared_part))
+                self._shared = _SharedStrings.parse(self._strings_xml(self._shared_part))
             else:
                 self._shared = _SharedStrings([], b"")
         return self._shared
+
+    def _strings_xml(self, part: str) -> bytes:
+        """The shared strings part, as the item splitter reads it: a table holding comments,
+        CDATA sections or processing instructions (no spreadsheet program writes them) is
+        parsed with lxml and written back without them first, since the splitter would
+        count an ``<si>`` inside a comment and shift every index after it."""
+        data = self._read_part(part)
+        root = _SST_ROOT.search(data, 0, 4096)
+        if root is None:
+            return data  # an empty or damaged table: the splitter finds no items
+        refuse_dtd(data, root.start(), path=self.path, part=part)
+        if _ASIDE.search(data, root.end()) is None:
+            return data
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                                 remove_comments=True, remove_pis=True, strip_cdata=True)
+        try:
+            return etree.tostring(etree.fromstring(data, parser), encoding="utf-8")
+        except etree.XMLSyntaxError as exc:
+            raise MalformedTemplateError(
+                f"the shared strings ({part}) hold comments or CDATA and are not well-formed "
+                f"XML ({exc})", path=self.path,
+                hint="ask the supplier to save the template again from Excel") from exc
 
     def properties(self) -> dict[str, str]:
         """The document properties that describe the file, by the names Excel shows them
@@ -628,9 +657,10 @@ class Workbook:
         head = None if whole is not None else self._read_head(info.part, rows)
         result: SheetCells | None = None
         if head is not None:
-            m = re.search(rb"<(\w+:)?worksheet\b", head[:4096])
+            m = _ROOT.search(head, 0, 4096)
             numbers = [(r.start(), int(r.group(1))) for r in _ROW_OPENING.finditer(head)]
-            if m is not None and numbers:  # rows without numbers: read the part whole
+            if (m is not None and numbers  # rows without numbers: read the part whole
+                    and _ASIDE.search(head, m.end()) is None):  # as for comments and such
                 start = next((at for at, n in numbers if n >= first), len(head))
                 try:
                     result = _scan_fast(head[start:], m.group(1) or b"", self.shared_strings,
@@ -747,6 +777,7 @@ def open_workbook(source: str | os.PathLike[str] | IO[bytes]) -> Workbook:
 
 # -- worksheet scanning -------------------------------------------------------------------
 
+_ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 _CELL_OPENING = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _ROW_OPENING = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]{1,7})\"")
 """A row element's opening tag with its number (the fast scanner's attribute quoting)."""
@@ -768,10 +799,11 @@ def scan_sheet(
 
     ``max_rows``: stop before the first cell of the row after ``max_rows`` input rows (see
     :meth:`Workbook.cells`)."""
-    m = re.search(rb"<(\w+:)?worksheet\b", data[:4096])
+    m = _ROOT.search(data, 0, 4096)
     if m is None:
         raise MalformedTemplateError("the worksheet part has no <worksheet> root", path=path,
                                      sheet=sheet)
+    refuse_dtd(data, m.start(), path=path, sheet=sheet)
     prefix = m.group(1) or b""
     try:
         fast = _scan_fast(data, prefix, shared, columns, max_rows)
@@ -874,8 +906,6 @@ _MAX_COL_LETTERS = 3
 _MAX_ROW_DIGITS = 7
 
 
-_ROOT = re.compile(rb"<(\w+:)?worksheet\b")
-
 
 @functools.lru_cache(maxsize=8)
 def _value_ends(prefix: bytes) -> re.Pattern[bytes]:
@@ -896,9 +926,9 @@ def _signature(data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str]
     Every cell is matched in one pass, and the matches are checked to account for every
     value element (a match holds exactly one): a value element outside them (a cell in
     another shape, a stray one) or an inline string leaves no signature."""
-    root = _ROOT.search(data[:4096])
-    if root is None or root.group(1):
-        return None  # no root, or a prefixed one: read the cells themselves
+    root = _ROOT.search(data, 0, 4096)
+    if root is None or root.group(1) or _ASIDE.search(data, root.end()) is not None:
+        return None  # no root, a prefixed one, or comments and the like: read the cells
     values = data.count(b"</v>")
     if values > SIGNATURE_CELLS or data.find(b"</is>") >= 0:
         return None  # more than any Look-up holds, or inline strings: read the cells
@@ -945,7 +975,9 @@ def _scan_fast(
     find = data.find
     cell_opening = _CELL_OPENING.search
     v_close = b"</" + prefix + b"v>"
-    previous = 0  # where the previous value element ended: no cell of ours starts before it
+    root = _ROOT.search(data, 0, 4096)
+    # where the previous value element ended: no cell of ours starts before it
+    previous = body = root.end() if root is not None else 0
     budget = None if max_rows is None else _RowBudget(max_rows)
     names: dict[bytes, str] = {}
     value: _Value | None
@@ -955,6 +987,8 @@ def _scan_fast(
     strings: dict[bytes, _Value] = {}
     n_shared = len(shared)
     new_cell = tuple.__new__  # RawCell(...) less its argument handling
+    kept_end = 0  # where the value of the last cell kept ends
+    aside = _ASIDE.search
     # The value ends in document order (the two closings cannot overlap), in one pass
     is_len = len(prefix) + 5  # </is>
     for closing in _value_ends(prefix).finditer(data):
@@ -990,9 +1024,12 @@ def _scan_fast(
             if col is None:
                 col = names[col_b] = col_b.decode()
             out[(row, col)] = new_cell(RawCell, (row, col, value[0], value[1], formula, value[2]))
+            kept_end = previous
             if len(out) > MAX_SHEET_CELLS:
                 raise _TooManyCellsError
             continue
+        if aside(data, floor, end) is not None:
+            return None  # a comment or the like since the previous value: lxml reads it
         head_end = find(b">", start, end + 1)
         if (head_end < 0 or data[head_end - 1] == 47
                 or cell_opening(data, start + 1, end) is not None):
@@ -1048,9 +1085,42 @@ def _scan_fast(
         if col is None:
             col = names[col_b] = col_b.decode()
         out[(row, col)] = RawCell(row, col, value[0], value[1], formula, value[2])
+        kept_end = previous
         if len(out) > MAX_SHEET_CELLS:
             raise _TooManyCellsError
+    if kept_end and aside(data, body, kept_end) is not None:
+        # a comment, CDATA or instruction before a cell kept: lxml reads them (see _ASIDE)
+        return None
     return out
+
+
+_ASIDE = re.compile(rb"<[!?]")
+"""The start of a comment, a CDATA section, a processing instruction or a declaration.
+
+The text scanners take every ``<c``, ``<v`` and ``</v>`` for markup; inside a comment or an
+instruction it is not (lxml, and Excel, pass over it), and a value written as CDATA holds its
+text raw. :func:`_scan_fast` leaves such a part to lxml, at the cost of one short search:
+
+* a cell read in one match has none inside it (its pattern admits no ``<`` in text);
+* a cell the walk reads is searched from the previous value's end on, as it is walked;
+* what is left is a cell hidden inside a comment or an instruction. If it is kept, the
+  comment starts before the end of the last cell kept, and one search up to there finds it;
+  if not, it changes nothing. The list sheets' thousands of pre-formatted rows come after
+  their last input, so that search is short on real files."""
+
+
+def refuse_dtd(data: bytes, root_start: int, *, path: Path, sheet: str | None = None,
+               part: str | None = None) -> None:
+    """A document type declaration before a part's root is an error: the Open Packaging
+    Conventions forbid DTDs in a package's XML (ECMA-376 Part 2, rule M1.18), since their
+    entities are the classic way to make a parser expand a few bytes into gigabytes."""
+    if data.find(b"<!DOCTYPE", 0, root_start) >= 0:
+        where = f"the workbook part {part}" if part else "the worksheet part"
+        raise MalformedTemplateError(
+            f"{where} declares a document type (DTD), which an .xlsx package may not hold",
+            path=path, sheet=sheet,
+            hint="the file was made or altered by a tool other than a spreadsheet program; "
+            "ask the supplier to save the template again from Excel")
 
 
 _ROW_NUMBER = re.compile(r"[0-9]{1,7}")
@@ -1121,10 +1191,10 @@ def _lxml_cell(el: etree._Element, row: int, col: str, shared: _SharedStrings) -
         if local == "f":
             formula = True
         elif local == "v":
-            v_text = child.text or ""
+            v_text = _text_content(child)
         elif local == "is":
             inline = "".join(
-                t.text or ""
+                _text_content(t)
                 for t in child.iter()
                 if isinstance(t.tag, str) and etree.QName(t).localname == "t"
                 and etree.QName(t.getparent()).localname != "rPh"
@@ -1149,6 +1219,12 @@ def _lxml_cell(el: etree._Element, row: int, col: str, shared: _SharedStrings) -
     if value is None:
         return None
     return RawCell(row, col, value[0], value[1], formula, value[2])
+
+
+def _text_content(el: etree._Element) -> str:
+    """All the character data of an element, around any comments, instructions and CDATA
+    sections in it (``.text`` stops at the first of them)."""
+    return "".join(cast("Iterator[str]", el.itertext()))
 
 
 def iter_rows(cells: SheetCells) -> Iterator[tuple[int, dict[str, RawCell]]]:
