@@ -18,6 +18,7 @@ from mineral_compliance.errors import MalformedTemplateError
 from mineral_compliance.templates import _xlsx
 
 from ..conftest import FIXTURES
+from ..test_hostile import _with_shared_strings
 
 DEMO = FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx"
 
@@ -166,20 +167,7 @@ def _table(items: bytes) -> bytes:
 
 
 def _workbook_with_strings(tmp_path: Path, table: bytes) -> Path:
-    """The demo workbook (its text is stored inline) given a shared strings part."""
-    out = tmp_path / "strings.xlsx"
-    rels = "xl/_rels/workbook.xml.rels"
-    with zipfile.ZipFile(DEMO) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == rels:
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="'
-                                    b"http://schemas.openxmlformats.org/officeDocument/2006/"
-                                    b'relationships/sharedStrings" Target="sharedStrings.xml"'
-                                    b"/></Relationships>")
-            zout.writestr(info.filename, data)
-        zout.writestr("xl/sharedStrings.xml", table)
-    return out
+    return _with_shared_strings(tmp_path / "strings.xlsx", table)
 
 
 def test_an_item_inside_a_comment_does_not_shift_the_strings_after_it(tmp_path: Path) -> None:
