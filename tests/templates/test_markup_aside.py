@@ -94,10 +94,29 @@ def test_markup_aside_after_the_last_cell_kept_leaves_the_fast_path() -> None:
     assert _xlsx._scan_fast(hidden, b"", SST, frozenset({"B"})) is None
 
 
-def test_the_look_up_signature_and_the_head_read_take_no_shortcut_past_a_comment() -> None:
+def test_the_look_up_signature_takes_no_shortcut_past_a_comment() -> None:
     data = _sheet(_KEPT + b'<!-- <c r="B1" t="s"><v>1</v></c> -->')
     assert _xlsx._signature(data, SST, frozenset({"A", "B"})) is None
     assert _xlsx._signature(_sheet(_KEPT), SST, frozenset({"A"})) is not None
+
+
+def test_the_head_read_takes_no_shortcut_past_a_comment(tmp_path: Path) -> None:
+    # a comment before the first row asked for hides a row of cells: the head read must
+    # not start scanning inside it
+    wb = _xlsx.open_workbook(DEMO)
+    part = next(s.part for s in wb.sheets if s.name == "Declaration")
+    data = wb._read_part(part)
+    hidden = (b'<!-- <row r="3"><c r="B3" t="inlineStr"><is><t>hidden</t></is></c></row> -->')
+    odd = data.replace(b"<sheetData>", b"<sheetData>" + hidden, 1)
+    assert odd != data
+    path = tmp_path / "comment.xlsx"
+    with zipfile.ZipFile(DEMO) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            z.writestr(info.filename, odd if info.filename == part else zin.read(info))
+    top = _xlsx.open_workbook(path).top_cells("Declaration", 5, first=3)
+    whole = _xlsx.open_workbook(DEMO).top_cells("Declaration", 5, first=3)
+    assert "hidden" not in {c.value for c in top.values()}
+    assert top == whole
 
 
 # -- property: asides anywhere read as lxml reads them ----------------------------------------

@@ -422,7 +422,7 @@ class Workbook:
             ) from exc
         info: Any = root.getroottree().docinfo  # (its stubs lack the doctype)
         if info.doctype:
-            refuse_dtd(data, len(data), path=self.path, part=name)
+            raise _dtd_refused(path=self.path, part=name)
         return root
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
@@ -1115,12 +1115,17 @@ def refuse_dtd(data: bytes, root_start: int, *, path: Path, sheet: str | None = 
     Conventions forbid DTDs in a package's XML (ECMA-376 Part 2, rule M1.18), since their
     entities are the classic way to make a parser expand a few bytes into gigabytes."""
     if data.find(b"<!DOCTYPE", 0, root_start) >= 0:
-        where = f"the workbook part {part}" if part else "the worksheet part"
-        raise MalformedTemplateError(
-            f"{where} declares a document type (DTD), which an .xlsx package may not hold",
-            path=path, sheet=sheet,
-            hint="the file was made or altered by a tool other than a spreadsheet program; "
-            "ask the supplier to save the template again from Excel")
+        raise _dtd_refused(path=path, sheet=sheet, part=part)
+
+
+def _dtd_refused(*, path: Path, sheet: str | None = None, part: str | None = None
+                 ) -> MalformedTemplateError:
+    where = f"the workbook part {part}" if part else "the worksheet part"
+    return MalformedTemplateError(
+        f"{where} declares a document type (DTD), which an .xlsx package may not hold",
+        path=path, sheet=sheet,
+        hint="the file was made or altered by a tool other than a spreadsheet program; "
+        "ask the supplier to save the template again from Excel")
 
 
 _ROW_NUMBER = re.compile(r"[0-9]{1,7}")
