@@ -46,7 +46,7 @@ from zlib_ng import zlib_ng
 from mineral_compliance._io import stored_body
 from mineral_compliance.consolidation.loading import Job, load
 from mineral_compliance.inputs import Input
-from mineral_compliance.templates import read_template, reader
+from mineral_compliance.templates import _instructions, read_template, reader
 from mineral_compliance.templates.releases import default_policy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,14 +112,17 @@ def make_floor(path: Path) -> Callable[[Path], Any]:
 
 
 def _forget(release: bool = False) -> None:
-    """Drop what the reader keeps per process between files: the parsed Smelter Look-up by
-    the stored bytes of its sheet (a file its supplier saved again has bytes of its own) and,
-    with ``release``, by its cells and rows (the first file of a release a worker reads). The
+    """Drop what the reader keeps per process between files: the parsed Smelter Look-up and
+    the Checker instructions of the language sheet by the stored bytes of their sheets (a
+    file its supplier saved again has bytes of its own) and, with ``release``, by their
+    cells (and the Look-up by its rows: the first file of a release a worker reads). The
     five CMRT 6.4 files among the reference files, from five sources, share those cells."""
     reader._TABLES.clear()
+    getattr(_instructions, "_BY_STORED", {}).clear()
     if release:  # (caches absent from earlier checkouts are skipped)
         getattr(reader, "_BY_SIGNATURE", {}).clear()
         getattr(reader, "_BY_CONTENT", {}).clear()
+        getattr(_instructions, "_BY_CELLS", {}).clear()
 
 
 def with_read(path: Path) -> Any:

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from mineral_compliance import read_template
 from mineral_compliance.rules import validate_file
 from mineral_compliance.templates import _instructions
-from mineral_compliance.templates._xlsx import CellInput, patch_cells
+from mineral_compliance.templates._xlsx import CellInput, open_workbook, patch_cells
 
 from .._workbooks import real_template
 from ..conftest import FIXTURES, needs_reference
@@ -213,6 +213,64 @@ def test_nothing_is_read_for_english_or_no_pick(tmp_path: Path) -> None:
     for picked in ("English", "ENGLISH", ""):
         decl = read_template(hostile(tmp_path, picked=picked))
         assert decl.checker_instructions is None, picked
+
+
+def test_a_language_sheet_read_before_gives_each_file_its_own_cells(tmp_path: Path) -> None:
+    """A worker reads a release's language sheet once: a copy of a file read before gets the
+    same texts, each at its own file's cells; a file whose sheet says otherwise gets its own
+    texts, read before or after."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = hostile(tmp_path / "a")
+    copy = tmp_path / "copy.xlsx"
+    shutil.copy(first, copy)
+    other = hostile(tmp_path / "b", extra={"L!H5": "Indiquez la personne à contacter"})
+    read = {path: read_template(path).checker_instructions for path in (first, copy, other)}
+    read_again = {path: read_template(path).checker_instructions for path in (other, first)}
+    for path, instructions in [*read.items(), *read_again.items()]:
+        assert instructions is not None
+        assert {i.provenance.file for i in instructions.items.values()} == {str(path)}
+    assert read[first] is not None and read[copy] is not None and read[other] is not None
+    texts = {path: {k: i.text for k, i in got.items.items()}
+             for path, got in read.items() if got is not None}
+    assert texts[first] == texts[copy]
+    assert texts[first]["Declaration!D15"] == "Saisissez le nom de contact"
+    assert texts[other]["Declaration!D15"] == "Indiquez la personne à contacter"
+    assert read_again[other] == read[other] and read_again[first] == read[first]
+
+
+@needs_reference
+def test_a_language_sheet_stored_otherwise_with_the_same_cells_gives_the_same_texts(
+        tmp_path: Path) -> None:
+    """The real sheets hold shared strings: a file whose language sheet is stored in other
+    bytes with the same cells gets the texts of the one read before; one whose shared string
+    behind a text was changed gets the changed text."""
+    blank = real_template("6.5", "CMRT")
+    if blank is None:
+        pytest.skip("no blank CMRT 6.5 under ../shared/reference")
+    first = patch_cells(blank, {"Declaration!D3": "Français"}, tmp_path / "first.xlsx")
+    expected = expected_instructions(first, "Français")
+    sheet = next(s.part for s in open_workbook(first).sheets if s.name == "L")
+    with zipfile.ZipFile(first) as z:
+        strings = z.read("xl/sharedStrings.xml")
+    restyled = tmp_path / "restyled.xlsx"
+    shutil.copy(first, restyled)
+    _rewrite(restyled, sheet, lambda xml: xml.replace(b"</row><row ", b"</row>\n<row "))
+    key, text = next((k, t) for k, t in expected.items()
+                     if t and strings.count(f"<t>{t}</t>".encode()) == 1)
+    reworded = tmp_path / "reworded.xlsx"
+    shutil.copy(first, reworded)
+    _rewrite(reworded, "xl/sharedStrings.xml", lambda xml: xml.replace(
+        f"<t>{text}</t>".encode(), b"<t>Texte revu par le fournisseur</t>"))
+    for path in (first, restyled, reworded):
+        got = read_template(path).checker_instructions
+        assert got is not None
+        assert {i.provenance.file for i in got.items.values()} == {str(path)}
+        texts = {k: i.text for k, i in got.items.items()}
+        if path == reworded:
+            assert texts.pop(key) == "Texte revu par le fournisseur"
+        assert texts == {k: t for k, t in expected.items()
+                         if t is not None and (path != reworded or k != key)}
 
 
 def _rewrite(path: Path, member: str, change: object) -> None:

@@ -94,6 +94,10 @@ def one_line(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     unassigned code points are dropped; runs of white space become one space; the ends are
     stripped and a longer text is cut (:func:`cap_text`). For text from a file that only
     ever informs (a label, an instruction) and must not disguise itself or another field."""
+    if text.isprintable():
+        # no control, format, private-use, surrogate or unassigned code point (nor any space
+        # but U+0020): nothing to replace or drop, so no character need be looked at here
+        return cap_text(" ".join(text.split()), limit)[0]
     kept = []
     for ch in text:
         category = unicodedata.category(ch)

@@ -28,11 +28,13 @@ ever add to a finding, and never keep a declaration from being read.
 
 from __future__ import annotations
 
+import threading
+
 from .._io.text import one_line
 from ..errors import MineralComplianceError
 from ..models.instructions import CheckerInstructions, Instruction
 from ..models.values import Provenance, TextValue
-from ._xlsx import RawCell, Workbook, col_to_index, iter_rows
+from ._xlsx import RawCell, SheetCells, Workbook, col_to_index, iter_rows
 from .layouts import Layout
 
 __all__ = ["LANGUAGES", "MAX_INSTRUCTION_CHARS", "MAX_LANGUAGE_ROWS", "SHEET",
@@ -117,11 +119,49 @@ def read_instructions(wb: Workbook, layout: Layout, language: TextValue,
         if columns is None:
             return None
         column, english, code = columns
-        read = ["A", "B", "C", column, *([english] if english else [])]
-        cells = wb.cells(SHEET, columns=read, max_rows=MAX_LANGUAGE_ROWS)
+        found = _found(wb, wanted, column, english)
     except MineralComplianceError:
         return None  # an unreadable hidden sheet takes nothing from the declaration
-    items: dict[str, Instruction] = {}
+    items = {key: Instruction(text=text, provenance=Provenance.at(file, SHEET, f"{column}{row}"))
+             for key, row, text in found}
+    return CheckerInstructions(language=code, items=items) if items else None
+
+
+_Found = tuple[tuple[str, int, str], ...]
+"""(item key, row, text) of each instruction found, in the sheet's order."""
+
+
+def _found(wb: Workbook, wanted: dict[str, str], column: str, english: str | None) -> _Found:
+    """The instructions of the language sheet, found once per distinct sheet in this process.
+
+    Every copy of a release holds the same language sheet, so a batch reads it once per
+    release: by the sheet's and the shared strings' stored bytes (the same file again), then
+    by its cells undecoded (:meth:`~._xlsx.Workbook.cell_signature`: a file saved again
+    numbers its shared strings anew). Equal keys give equal cells, so the same result."""
+    read = ["A", "B", "C", column, *([english] if english else [])]
+    asked = (tuple(sorted(wanted.items())), column, english, MAX_LANGUAGE_ROWS)
+    stored = (wb.sheet_digest(SHEET), wb.strings_digest(), asked)
+    with _LOCK:
+        hit = _BY_STORED.get(stored)
+    if hit is not None:
+        return hit
+    signature = wb.cell_signature(SHEET, read)
+    by_cells = None if signature is None else (signature, asked)
+    with _LOCK:
+        hit = None if by_cells is None else _BY_CELLS.get(by_cells)
+    if hit is None:
+        cells = wb.cells(SHEET, columns=read, max_rows=MAX_LANGUAGE_ROWS)
+        hit = _matched(cells, wanted, column, english)
+    with _LOCK:
+        _kept(_BY_STORED, stored, hit)
+        if by_cells is not None:
+            _kept(_BY_CELLS, by_cells, hit)
+    return hit
+
+
+def _matched(cells: SheetCells, wanted: dict[str, str], column: str,
+             english: str | None) -> _Found:
+    found: list[tuple[str, int, str]] = []
     seen: set[str] = set()
     for row, by_col in iter_rows(cells):
         key = _key(by_col)
@@ -131,7 +171,25 @@ def read_instructions(wb: Workbook, layout: Layout, language: TextValue,
         text = _text(by_col.get(column))
         if text is None or (english and text == _text(by_col.get(english))):
             continue
-        items[wanted[key]] = Instruction(
-            text=text, provenance=Provenance.at(file, SHEET, f"{column}{row}"))
-    return CheckerInstructions(language=code, items=items) if items else None
+        found.append((wanted[key], row, text))
+    return tuple(found)
 
+
+_BY_STORED: dict[tuple[object, ...], _Found] = {}
+"""What :func:`_found` found, by the stored bytes of the sheet and the shared strings."""
+_BY_CELLS: dict[tuple[object, ...], _Found] = {}
+"""What :func:`_found` found, by the sheet's cells undecoded."""
+_KEPT = 8
+"""Language sheets remembered per process (one per release read, in practice); a signature
+holds the stored text of the sheet's cells read, some hundreds of kilobytes for a real one."""
+_LOCK = threading.Lock()
+"""Files read in threads side by side share the caches."""
+
+
+def _kept(cache: dict[tuple[object, ...], _Found], key: tuple[object, ...],
+          found: _Found) -> None:
+    """Under :data:`_LOCK`: ``found`` kept under ``key``, the oldest entry dropped first."""
+    if key not in cache:
+        while len(cache) >= _KEPT:
+            cache.pop(next(iter(cache)))
+    cache[key] = found

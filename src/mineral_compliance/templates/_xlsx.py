@@ -373,6 +373,7 @@ class Workbook:
         self._sheet_cache: dict[tuple[str, frozenset[str] | None, int | None], SheetCells] = {}
         self._top_cache: dict[tuple[str, int, int, frozenset[str] | None], SheetCells] = {}
         self._digests: dict[str, str] = {}
+        self._part_digests: dict[str, str] = {}
         self._hashed: dict[str, bytes] = {}
         """Parts inflated for a digest or a signature, kept for the one reading of their cells
         that may follow."""
@@ -575,10 +576,13 @@ class Workbook:
     def _part_digest(self, part: str, xml_sha256: Callable[[], str]) -> str:
         """The sha256 of a part's stored bytes, or where they cannot be located, of its XML
         (``xml_sha256``); the two kinds never compare equal."""
-        stored = self._stored_bytes(part)
-        if stored is None:
-            return "xml:" + xml_sha256()
-        return "zip:" + hashlib.sha256(stored).hexdigest()
+        digest = self._part_digests.get(part)
+        if digest is None:
+            stored = self._stored_bytes(part)
+            digest = ("xml:" + xml_sha256() if stored is None
+                      else "zip:" + hashlib.sha256(stored).hexdigest())
+            self._part_digests[part] = digest
+        return digest
 
     def _stored_bytes(self, name: str) -> bytes | None:
         """The compressed bytes of part ``name`` behind a header of its method, checksum and
