@@ -23,7 +23,7 @@ from mineral_compliance.refdata import (
     load_roster,
     load_status_list,
 )
-from mineral_compliance.tables import CellValueError, parse_date
+from mineral_compliance.tables import CellValueError, parse_date, table_rows
 from mineral_compliance.upstream.ipis import load_ipis
 from mineral_compliance.upstream.itsci import load_incidents
 
@@ -104,7 +104,7 @@ _STYLES = (b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/
 
 
 def _xlsx(path: Path, sheet_data: str, *, dimension: str | None = None,
-          date1904: bool = False) -> Path:
+          date1904: bool = False, styles: bytes = _STYLES) -> Path:
     """A minimal workbook, one worksheet whose ``<sheetData>`` is ``sheet_data``."""
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -134,7 +134,7 @@ def _xlsx(path: Path, sheet_data: str, *, dimension: str | None = None,
             f'Type="{rel}/styles" Target="styles.xml"/></Relationships>'),
         "xl/worksheets/sheet1.xml": (f'<worksheet xmlns="{main}">{dim}<sheetData>'
                                      f'{sheet_data}</sheetData></worksheet>'),
-        "xl/styles.xml": _STYLES.decode(),
+        "xl/styles.xml": styles.decode(),
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in parts.items():
@@ -200,6 +200,18 @@ def test_worksheet_dates_numbers_and_their_row_errors(tmp_path: Path) -> None:
     assert invalid[6] == "the quantity 'NaN' is not a number"
     assert "the number 45658, not a date" in invalid[7]
     assert "has no year" in invalid[8]
+
+
+def test_comments_in_the_styles_part_neither_fail_nor_shift_the_formats(tmp_path: Path
+                                                                         ) -> None:
+    # a comment or instruction is a node of the parsed styles, and no format: the cell
+    # formats are still counted from 0 and the dates still found
+    styles = _STYLES.replace(b"<numFmts", b"<!-- formats --><numFmts").replace(
+        b'<xf numFmtId="0"/>', b'<?tool x?><xf numFmtId="0"/><!-- then a date -->')
+    rows = (_row(1, _text("A1", "date"), _text("B1", "n"))
+            + _row(2, '<c r="A2" s="1"><v>45658</v></c>', '<c r="B2" s="0"><v>45658</v></c>'))
+    book = _xlsx(tmp_path / "commented.xlsx", rows, styles=styles)
+    assert table_rows(book.read_bytes(), book) == [["date", "n"], ["2025-01-01", "45658"]]
 
 
 def test_the_1904_date_system(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from dateutil import parser as date_parser
 from lxml import etree
 
 from . import _io
+from ._io.markup import local_name
 from ._io.serials import serial_to_date
 from .errors import MineralComplianceError, ReferenceDataError
 
@@ -230,13 +231,15 @@ def _date_styles(archive: zipfile.ZipFile, workbook_part: str, path: Path) -> fr
         return frozenset()
     custom: dict[int, str] = {}
     for el in root.iter():
-        if etree.QName(el).localname == "numFmt":
+        if local_name(el) == "numFmt":
             ident = str(el.get("numFmtId", ""))
             if ident.isdigit():
                 custom[int(ident)] = str(el.get("formatCode", ""))
     found: set[int] = set()
-    xfs = next((el for el in root.iter() if etree.QName(el).localname == "cellXfs"), None)
-    for index, xf in enumerate(xfs if xfs is not None else ()):
+    xfs = next((el for el in root.iter() if local_name(el) == "cellXfs"), None)
+    # the index is the cell's s attribute: it counts formats only, not comments between them
+    formats = [xf for xf in (xfs if xfs is not None else ()) if local_name(xf) == "xf"]
+    for index, xf in enumerate(formats):
         ident = str(xf.get("numFmtId", "0"))
         number = int(ident) if ident.isdigit() else 0
         if number in custom:

@@ -242,3 +242,13 @@ def test_a_dtd_in_the_shared_strings_or_the_workbook_is_refused_by_name(tmp_path
                           else zin.read(info))
     with pytest.raises(MalformedTemplateError, match=r"workbook\.xml declares a document"):
         read_template(dtd)
+
+
+def test_a_prefix_no_declaration_binds_is_a_typed_error_on_the_markup_path() -> None:
+    # lxml's incremental parser hands back the element (tag "x:c") before it reports the
+    # unbound prefix; its name must not be parsed as a qualified name on the way
+    data = _sheet(b'<c r="A1"><!-- make lxml read it --><v>1</v></c>'
+                  b'<x:c r="B1"><x:v>5</x:v></x:c>')
+    with pytest.raises(MalformedTemplateError, match="prefix x on c is not defined") as info:
+        _xlsx.scan_sheet(data, SST, None, path=Path("t.xlsx"), sheet="S")
+    assert info.value.sheet == "S"

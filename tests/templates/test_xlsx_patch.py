@@ -104,6 +104,28 @@ def test_values_of_every_type_read_back(tmp_path: Path) -> None:
     assert [c.get("s") for c in row1] == ["2", None, None, "4"]  # styles kept
 
 
+def test_comments_in_a_cell_and_in_the_workbook_are_kept_and_pass_unharmed(tmp_path: Path
+                                                                           ) -> None:
+    # comments and instructions are nodes of the parsed parts: the patch passes them by
+    book = _book(tmp_path)
+    odd = tmp_path / "commented.xlsx"
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"<sheets>", b"<!-- sheets --><?tool x?><sheets>")
+            elif info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="A1" s="2"><v>1</v>',
+                                    b'<c r="A1" s="2"><!-- a note --><v>1</v><?pi?>')
+            z.writestr(info, data)
+    out = _xlsx.patch_cells(odd, {"Data Sheet!A1": 7}, tmp_path / "out.xlsx")
+    assert _cells(out)["A1"] == (7.0, "n", False)
+    with zipfile.ZipFile(out) as z:
+        assert b"<!-- a note -->" in z.read("xl/worksheets/sheet1.xml")
+        workbook = z.read("xl/workbook.xml")
+    assert b"<!-- sheets -->" in workbook and b"<calcPr" in workbook
+
+
 def test_dates_follow_the_1904_date_system(tmp_path: Path) -> None:
     out = _xlsx.patch_cells(_book(tmp_path, date1904=True),
                             {"Data Sheet!A1": dt.date(2025, 12, 9)}, tmp_path / "out.xlsx")

@@ -54,6 +54,7 @@ from .._io import (
     read_member,
     stored_body,
 )
+from .._io.markup import local_name
 from .._io.serials import date_to_serial
 from ..errors import (
     EncryptedWorkbookError,
@@ -533,7 +534,7 @@ class Workbook:
         for el in root:
             if not isinstance(el.tag, str):
                 continue  # comments and processing instructions
-            name = _CORE_PROPERTIES.get(etree.QName(el).localname)
+            name = _CORE_PROPERTIES.get(local_name(el))
             text = " ".join((el.text or "").split())[:_MAX_PROPERTY_CHARS]
             if name is not None and text:
                 out[name] = text
@@ -1153,7 +1154,7 @@ def _scan_lxml(
             io.BytesIO(data), events=("start", "end"), resolve_entities=False, no_network=True
         )
         for event, el in ctx:
-            local = etree.QName(el).localname
+            local = local_name(el)
             if local == "row" and event == "start":
                 r = el.get("r")
                 row_no = int(r) if r and _ROW_NUMBER.fullmatch(r) else row_no + 1
@@ -1189,6 +1190,12 @@ def _scan_lxml(
     return out
 
 
+def _in_phonetic_run(el: etree._Element) -> bool:
+    """A ``<t>`` of a phonetic reading (``<rPh>``), which is no part of the cell's text."""
+    parent = el.getparent()
+    return parent is not None and local_name(parent) == "rPh"
+
+
 def _lxml_cell(el: etree._Element, row: int, col: str, shared: _SharedStrings) -> RawCell | None:
     formula = False
     v_text: str | None = None
@@ -1196,7 +1203,7 @@ def _lxml_cell(el: etree._Element, row: int, col: str, shared: _SharedStrings) -
     for child in el:
         if not isinstance(child.tag, str):
             continue  # a comment or processing instruction: no content
-        local = etree.QName(child).localname
+        local = local_name(child)
         if local == "f":
             formula = True
         elif local == "v":
@@ -1205,8 +1212,7 @@ def _lxml_cell(el: etree._Element, row: int, col: str, shared: _SharedStrings) -
             inline = "".join(
                 _text_content(t)
                 for t in child.iter()
-                if isinstance(t.tag, str) and etree.QName(t).localname == "t"
-                and etree.QName(t.getparent()).localname != "rPh"
+                if local_name(t) == "t" and not _in_phonetic_run(t)
             )
     if inline is not None:
         if not inline:
@@ -1353,7 +1359,7 @@ class _SheetPatch:
                 self.removed_masters[f.get("si", "")] = (ref, f.text)
             self.formulas_removed = True
         for child in list(c):
-            if etree.QName(child).localname in ("f", "v", "is"):
+            if local_name(child) in ("f", "v", "is"):
                 c.remove(child)
         for attr in ("t", "cm", "vm"):
             if attr in c.attrib:
@@ -1499,7 +1505,7 @@ def _patch_package(
     calc = root.find(f"{{{ns}}}calcPr")
     if calc is None:
         calc = etree.Element(f"{{{ns}}}calcPr")
-        anchors = [el for el in root if etree.QName(el).localname in _WORKBOOK_BEFORE_CALC]
+        anchors = [el for el in root if local_name(el) in _WORKBOOK_BEFORE_CALC]
         if anchors:
             anchors[-1].addnext(calc)
         else:
