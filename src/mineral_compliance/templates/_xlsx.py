@@ -958,6 +958,96 @@ _SIMPLE_CELLS = re.compile(_SIMPLE_CELL.pattern.replace(rb"\Z", rb"</v>"))
 """:data:`_SIMPLE_CELL` ending at its value's closing, to find every such cell of a part."""
 
 
+class _Repeats:
+    """Rows that repeat the row before them but for its number, passed over whole.
+
+    A list sheet's thousands of pre-formatted rows hold, beyond their empty input cells, the
+    cached results of formulas in columns the reader does not ask for (a CMRT 6.x Smelter
+    List: about 5,000 of them), in blocks of rows that differ only in their number. When a
+    row's first value is in a column not asked for, and the next row has the same length,
+    the row is taken as a pattern: its bytes split at every place its number stands (the
+    row's own ``r``, and after a column letter or ``$``: cell references, in its ``r``
+    attributes and its formulas). It is used only if none of its values is in a column
+    asked for and every value is in a cell the one-match path reads (no inline string, no
+    comment or instruction). Each following row equal to the pattern joined with that row's
+    number then holds no value to keep, so the scan resumes after the last of them.
+
+    Bounded: a pattern is at most :data:`_MAX_REPEATED_ROW` bytes, and all the bytes looked
+    at for patterns that were not used, or for the row that ended a run, count against a
+    budget of the part's own size, so the scan stays linear in any part."""
+
+    __slots__ = ("budget", "wanted")
+
+    def __init__(self, size: int, wanted: set[bytes]) -> None:
+        self.budget = size
+        self.wanted = wanted
+
+    def end(self, data: bytes, row_start: int) -> int:
+        """Where the run of rows repeating the row at ``row_start`` ends; 0 for no run."""
+        if self.budget <= 0 or not data.startswith(b'<row r="', row_start):
+            return 0
+        find = data.find
+        row_end = find(b"</row>", row_start, row_start + _MAX_REPEATED_ROW)
+        if row_end < 0:
+            self.budget -= _MAX_REPEATED_ROW
+            return 0
+        row_end += 6
+        next_end = find(b"</row>", row_end, row_end + row_end - row_start)
+        self.budget -= 2 * (row_end - row_start)
+        if next_end + 6 - row_end != row_end - row_start:
+            return 0  # the next row is not as long: not a repeat (cheap, so tried first)
+        chunks = self._pattern(data[row_start:row_end])
+        if chunks is None:
+            return 0
+        pos = row_end
+        startswith = data.startswith
+        while startswith(b'<row r="', pos):
+            quote = find(b'"', pos + 8, pos + 9 + _MAX_ROW_DIGITS)
+            number = data[pos + 8 : quote]
+            if quote < 0 or not number.isdigit():
+                break
+            expected = number.join(chunks)
+            if not startswith(expected, pos):
+                self.budget -= len(expected)
+                break
+            pos += len(expected)
+        return pos
+
+    def _pattern(self, row: bytes) -> list[bytes] | None:
+        """The row split at its number's places, or None when it is no pattern to use."""
+        close = row.find(b'"', 8)
+        number = row[8:close]
+        if not number.isdigit() or len(number) > _MAX_ROW_DIGITS:
+            return None
+        if _ASIDE.search(row) is not None or b"<is>" in row or b"</is>" in row:
+            return None
+        cells = _SIMPLE_CELLS.findall(row)
+        if len(cells) != row.count(b"</v>") or any(
+                raw and col in self.wanted for col, _r, _k, _f, raw in cells):
+            return None  # a value in a cell of another shape, or one to keep
+        # the text between references' numbers, and those numbers: [text, number, text, ...]
+        pieces = _REF_NUMBER.split(row)
+        pieces[0] = pieces[0][8 + len(number):]
+        chunks = [b'<row r="']
+        text: list[bytes] = []
+        for i in range(0, len(pieces) - 1, 2):
+            text.append(pieces[i])
+            if pieces[i + 1] == number:
+                chunks.append(b"".join(text))
+                text.clear()
+            else:
+                text.append(pieces[i + 1])
+        text.append(pieces[-1])
+        chunks.append(b"".join(text))
+        return chunks
+
+
+_REF_NUMBER = re.compile(rb"(?<=[A-Z$])([0-9]{1,7})(?![0-9])")
+"""A row number in a cell reference: after a column letter or ``$``, a whole run of digits."""
+_MAX_REPEATED_ROW = 65_536
+"""The longest row taken as a pattern of repeated rows (a CMRT's pre-formatted row: 2 KB)."""
+
+
 def _scan_fast(
     data: bytes, prefix: bytes, shared: _SharedStrings, columns: frozenset[str] | None,
     max_rows: int | None = None,
@@ -996,103 +1086,121 @@ def _scan_fast(
     aside = _ASIDE.search
     # The value ends in document order (the two closings cannot overlap), in one pass
     is_len = len(prefix) + 5  # </is>
-    for closing in _value_ends(prefix).finditer(data):
-        end, previous_end = closing.span()
-        inline = previous_end - end == is_len
-        floor, previous = previous, previous_end
-        start = rfind(c_open, floor, end)
-        if start < 0:
-            return None  # no cell opens since the previous value: not markup we expect
-        plain = simple(data, start, end) if simple is not None else None
-        if plain is not None:  # the common shape, parsed in one match
-            col_b, row_b, kind, f_el, raw_b = plain.groups()
-            if (wanted is not None and col_b not in wanted) or not raw_b:
-                continue  # not asked for, or <v xml:space="preserve"></v>: no value
-            value = strings.get(raw_b) if kind == b"s" else None
+    closings = _value_ends(prefix)
+    repeats = (_Repeats(len(data), wanted) if wanted is not None and simple is not None
+               else None)
+    row_seen = b""
+    resume = 0
+    while resume >= 0:  # once more after each run of repeated rows passed over
+        skip_to = 0
+        for closing in closings.finditer(data, resume):
+            end, previous_end = closing.span()
+            inline = previous_end - end == is_len
+            floor, previous = previous, previous_end
+            start = rfind(c_open, floor, end)
+            if start < 0:
+                return None  # no cell opens since the previous value: not markup we expect
+            plain = simple(data, start, end) if simple is not None else None
+            if plain is not None:  # the common shape, parsed in one match
+                col_b, row_b, kind, f_el, raw_b = plain.groups()
+                if (wanted is not None and col_b not in wanted) or not raw_b:
+                    if repeats is not None and row_b != row_seen:
+                        row_seen = row_b  # a row's first value not asked for: repeated?
+                        row_start = rfind(b"<row ", floor, start)
+                        if row_start >= 0:
+                            skip_to = repeats.end(data, row_start)
+                            if skip_to:
+                                break
+                    continue  # not asked for, or <v xml:space="preserve"></v>: no value
+                value = strings.get(raw_b) if kind == b"s" else None
+                if value is None:
+                    if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12:
+                        # what _convert gives, without decoding the index first
+                        index = int(raw_b)
+                        if index >= n_shared:
+                            continue
+                        text, repair = shared.entry(index)
+                        value = strings[raw_b] = (text, "s", repair)
+                    else:
+                        value = _convert(kind or b"n", raw_b.decode("utf-8"), shared)
+                        if value is None:
+                            continue
+                row = int(row_b)
+                formula = f_el is not None
+                if budget is not None and budget.spent(row, value, formula):
+                    break
+                col = names.get(col_b)
+                if col is None:
+                    col = names[col_b] = col_b.decode()
+                out[(row, col)] = new_cell(RawCell,
+                                           (row, col, value[0], value[1], formula, value[2]))
+                kept_end = previous
+                if len(out) > MAX_SHEET_CELLS:
+                    raise _TooManyCellsError
+                continue
+            if aside(data, floor, end) is not None:
+                return None  # a comment or the like since the previous value: lxml reads it
+            head_end = find(b">", start, end + 1)
+            if (head_end < 0 or data[head_end - 1] == 47
+                    or cell_opening(data, start + 1, end) is not None):
+                return None  # another cell opens in between: markup this scanner does not expect
+            head = data[start + c_len : head_end]
+            if _ODD_HEAD.search(head) is not None:
+                return None  # attributes quoted or spaced otherwise: lxml reads them exactly
+            if head.startswith(b'r="'):
+                ref = head[3 : head.find(b'"', 3)]
+                tpos = head.find(b' t="')
+                kind = head[tpos + 4 : head.find(b'"', tpos + 4)] if tpos >= 0 else b"n"
+            else:
+                attrs = dict(_ATTR.findall(b" " + head))
+                if b"r" not in attrs:
+                    return None
+                ref, kind = attrs[b"r"], attrs.get(b"t", b"n")
+            col_b = ref.rstrip(b"0123456789")
+            if wanted is not None and col_b not in wanted:
+                continue
+            row_b = ref[len(col_b):]
+            if (not col_b or not row_b or not col_b.isalpha() or not row_b.isdigit()
+                    or len(col_b) > _MAX_COL_LETTERS or len(row_b) > _MAX_ROW_DIGITS):
+                return None
+            body_start = head_end + 1
+            if inline:
+                i = rfind(is_open, body_start, end)
+                if i < 0:
+                    return None
+                text, replaced = _rich_text(data[i + len(is_open) : end], prefix)
+                if not text:
+                    continue
+                kept, repair = _finish(text, replaced)
+                value = (kept, "s", repair)
+                formula = find(f_open, body_start, i) >= 0
+            else:
+                i = rfind(v_open, body_start, end)
+                if i < 0 or find(v_close, body_start, i) >= 0:
+                    return None  # no value opening, or a value before it in the same cell
+                gt = find(b">", i, end)
+                if gt < 0:
+                    return None
+                raw = data[gt + 1 : end].decode("utf-8")
+                if not raw:
+                    continue
+                formula = find(f_open, body_start, i) >= 0
+                value = _convert(kind, raw, shared)
             if value is None:
-                if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12:
-                    # what _convert gives, without decoding the index first
-                    index = int(raw_b)
-                    if index >= n_shared:
-                        continue
-                    text, repair = shared.entry(index)
-                    value = strings[raw_b] = (text, "s", repair)
-                else:
-                    value = _convert(kind or b"n", raw_b.decode("utf-8"), shared)
-                    if value is None:
-                        continue
+                continue
             row = int(row_b)
-            formula = f_el is not None
             if budget is not None and budget.spent(row, value, formula):
                 break
             col = names.get(col_b)
             if col is None:
                 col = names[col_b] = col_b.decode()
-            out[(row, col)] = new_cell(RawCell, (row, col, value[0], value[1], formula, value[2]))
+            out[(row, col)] = RawCell(row, col, value[0], value[1], formula, value[2])
             kept_end = previous
             if len(out) > MAX_SHEET_CELLS:
                 raise _TooManyCellsError
-            continue
-        if aside(data, floor, end) is not None:
-            return None  # a comment or the like since the previous value: lxml reads it
-        head_end = find(b">", start, end + 1)
-        if (head_end < 0 or data[head_end - 1] == 47
-                or cell_opening(data, start + 1, end) is not None):
-            return None  # another cell opens in between: markup this scanner does not expect
-        head = data[start + c_len : head_end]
-        if _ODD_HEAD.search(head) is not None:
-            return None  # attributes quoted or spaced otherwise: lxml reads them exactly
-        if head.startswith(b'r="'):
-            ref = head[3 : head.find(b'"', 3)]
-            tpos = head.find(b' t="')
-            kind = head[tpos + 4 : head.find(b'"', tpos + 4)] if tpos >= 0 else b"n"
-        else:
-            attrs = dict(_ATTR.findall(b" " + head))
-            if b"r" not in attrs:
-                return None
-            ref, kind = attrs[b"r"], attrs.get(b"t", b"n")
-        col_b = ref.rstrip(b"0123456789")
-        if wanted is not None and col_b not in wanted:
-            continue
-        row_b = ref[len(col_b):]
-        if (not col_b or not row_b or not col_b.isalpha() or not row_b.isdigit()
-                or len(col_b) > _MAX_COL_LETTERS or len(row_b) > _MAX_ROW_DIGITS):
-            return None
-        body_start = head_end + 1
-        if inline:
-            i = rfind(is_open, body_start, end)
-            if i < 0:
-                return None
-            text, replaced = _rich_text(data[i + len(is_open) : end], prefix)
-            if not text:
-                continue
-            kept, repair = _finish(text, replaced)
-            value = (kept, "s", repair)
-            formula = find(f_open, body_start, i) >= 0
-        else:
-            i = rfind(v_open, body_start, end)
-            if i < 0 or find(v_close, body_start, i) >= 0:
-                return None  # no value opening, or a value before it in the same cell
-            gt = find(b">", i, end)
-            if gt < 0:
-                return None
-            raw = data[gt + 1 : end].decode("utf-8")
-            if not raw:
-                continue
-            formula = find(f_open, body_start, i) >= 0
-            value = _convert(kind, raw, shared)
-        if value is None:
-            continue
-        row = int(row_b)
-        if budget is not None and budget.spent(row, value, formula):
-            break
-        col = names.get(col_b)
-        if col is None:
-            col = names[col_b] = col_b.decode()
-        out[(row, col)] = RawCell(row, col, value[0], value[1], formula, value[2])
-        kept_end = previous
-        if len(out) > MAX_SHEET_CELLS:
-            raise _TooManyCellsError
+        resume = skip_to or -1
+        if skip_to:  # as after the run's last value, which ends one of its rows
+            previous = rfind(b"</v>", row_start, skip_to) + 4
     if kept_end and aside(data, body, kept_end) is not None:
         # a comment, CDATA or instruction before a cell kept: lxml reads them (see _ASIDE)
         return None
