@@ -8,6 +8,7 @@ cell (and, where the markup is well formed, by lxml), and the three must agree."
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -212,6 +213,41 @@ def test_rows_without_ends_exhaust_the_budget_after_a_few_looks() -> None:
         mp.setattr(_xlsx._Repeats, "end", end)
         _xlsx._scan_fast(data, b"", SST, ASKED)
     assert 0 < len(tried) <= len(data) // _xlsx._MAX_REPEATED_ROW + 1
+
+
+# -- the pattern's cuts ---------------------------------------------------------------------
+
+def _cuts_by_rule(row: bytes, number: bytes) -> list[bytes]:
+    """The row cut at each whole run of digits after a column letter or $ equal to its
+    number, by a regular expression: the rule the pattern's cutting must follow."""
+    body = row[8 + len(number):]
+    rule = re.compile(rb"(?<=[A-Z$])" + number + rb"(?![0-9])")
+    return [b'<row r="', *rule.split(body)]
+
+
+_ROW_TOKENS = st.lists(st.sampled_from(
+    [b"A", b"$", b"x", b"+", b'"', b"0", b"9", b"#", b"#", b"#"]), max_size=20)
+"""Row text as tokens, ``#`` for the row's number: next to letters, digits and itself."""
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from([b"1", b"2", b"12", b"21", b"120"]), _ROW_TOKENS)
+def test_a_pattern_is_cut_exactly_where_the_row_s_number_is_a_reference(
+        number: bytes, tokens: list[bytes]) -> None:
+    text = b"".join(number if t == b"#" else t for t in tokens)
+    row = b'<row r="' + number + b'">' + text + b"</row>"
+    chunks = _xlsx._Repeats(len(row), set())._pattern(row, number)
+    assert chunks == _cuts_by_rule(row, number)
+    assert number.join(chunks) == row
+    row = b'<row r="' + number + b'">' + text + number  # the number at the row's very end
+    assert _xlsx._Repeats(len(row), set())._pattern(row, number) == _cuts_by_rule(row, number)
+
+
+def test_a_row_full_of_its_number_none_a_reference_is_one_piece() -> None:
+    # 30,000 places of the number, each next to another: no cut
+    row = b'<row r="1">' + b"1" * 30_000 + b"</row>"
+    chunks = _xlsx._Repeats(len(row), set())._pattern(row, b"1")
+    assert chunks == [b'<row r="', row[9:]]
 
 
 # -- property: any mix of repeated, altered and odd rows reads the same -----------------------

@@ -986,6 +986,10 @@ class _Repeats:
         """Where the run of rows repeating the row at ``row_start`` ends; 0 for no run."""
         if self.budget <= 0 or not data.startswith(b'<row r="', row_start):
             return 0
+        quote = data.find(b'"', row_start + 8, row_start + 9 + _MAX_ROW_DIGITS)
+        number = data[row_start + 8 : quote]
+        if quote < 0 or not number.isdigit() or number[0] == 48:
+            return 0  # (a leading zero: the rows after are not numbered as it is written)
         find = data.find
         row_end = find(b"</row>", row_start, row_start + _MAX_REPEATED_ROW)
         if row_end < 0:
@@ -996,54 +1000,58 @@ class _Repeats:
         self.budget -= 2 * (row_end - row_start)
         if next_end + 6 - row_end != row_end - row_start:
             return 0  # the next row is not as long: not a repeat (cheap, so tried first)
-        chunks = self._pattern(data[row_start:row_end])
+        chunks = self._pattern(data[row_start:row_end], number)
         if chunks is None:
             return 0
-        pos = row_end
+        return self._run(data, row_end, int(number) + 1, chunks) or row_end
+
+    def _run(self, data: bytes, pos: int, row: int, chunks: list[bytes]) -> int:
+        """The end of the rows from ``pos`` on, numbered from ``row`` up one by one (as
+        pre-formatted rows are), that are ``chunks`` joined with their number; 0 for none."""
+        start = pos
         startswith = data.startswith
-        while startswith(b'<row r="', pos):
-            quote = find(b'"', pos + 8, pos + 9 + _MAX_ROW_DIGITS)
-            number = data[pos + 8 : quote]
-            if quote < 0 or not number.isdigit():
-                break
-            expected = number.join(chunks)
+        beyond = 10 ** _MAX_ROW_DIGITS  # no longer a row number the scanner reads
+        while row < beyond:
+            expected = str(row).encode().join(chunks)
             if not startswith(expected, pos):
                 self.budget -= len(expected)
                 break
             pos += len(expected)
-        return pos
+            row += 1
+        return pos if pos > start else 0
 
-    def _pattern(self, row: bytes) -> list[bytes] | None:
+    def _pattern(self, row: bytes, number: bytes) -> list[bytes] | None:
         """The row split at its number's places, or None when it is no pattern to use."""
-        close = row.find(b'"', 8)
-        number = row[8:close]
-        if not number.isdigit() or len(number) > _MAX_ROW_DIGITS:
-            return None
         if _ASIDE.search(row) is not None or b"<is>" in row or b"</is>" in row:
             return None
         cells = _SIMPLE_CELLS.findall(row)
         if len(cells) != row.count(b"</v>") or any(
                 raw and col in self.wanted for col, _r, _k, _f, raw in cells):
             return None  # a value in a cell of another shape, or one to keep
-        # the text between references' numbers, and those numbers: [text, number, text, ...]
-        pieces = _REF_NUMBER.split(row)
-        pieces[0] = pieces[0][8 + len(number):]
+        # cut at each place the number stands as a reference's row: the whole run of digits
+        # after a column letter or $. Between two pieces stands the number; the bytes around
+        # it are the ends of those pieces, or digits where a piece is empty (the row's own
+        # number before the first, another place of the number next to it), but the row's end
+        pieces = row[8 + len(number):].split(number)
+        last = len(pieces) - 1
         chunks = [b'<row r="']
-        text: list[bytes] = []
-        for i in range(0, len(pieces) - 1, 2):
-            text.append(pieces[i])
-            if pieces[i + 1] == number:
+        text = [pieces[0]]
+        before = pieces[0]
+        for k in range(1, last + 1):
+            piece = pieces[k]
+            if (before and before[-1] in _REFERENCE_BEFORE
+                    and (piece[0] not in _DIGITS if piece else k == last)):
                 chunks.append(b"".join(text))
-                text.clear()
+                text = [piece]
             else:
-                text.append(pieces[i + 1])
-        text.append(pieces[-1])
+                text += (number, piece)
+            before = piece
         chunks.append(b"".join(text))
         return chunks
 
 
-_REF_NUMBER = re.compile(rb"(?<=[A-Z$])([0-9]{1,7})(?![0-9])")
-"""A row number in a cell reference: after a column letter or ``$``, a whole run of digits."""
+_REFERENCE_BEFORE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ$")
+_DIGITS = frozenset(b"0123456789")
 _MAX_REPEATED_ROW = 65_536
 """The longest row taken as a pattern of repeated rows (a CMRT's pre-formatted row: 2 KB)."""
 
