@@ -969,8 +969,9 @@ class _Repeats:
     row's own ``r``, and after a column letter or ``$``: cell references, in its ``r``
     attributes and its formulas). It is used only if none of its values is in a column
     asked for and every value is in a cell the one-match path reads (no inline string, no
-    comment or instruction). Each following row equal to the pattern joined with that row's
-    number then holds no value to keep, so the scan resumes after the last of them.
+    comment or instruction). Each following row, numbered one up from the row before it and
+    equal to the pattern joined with its own number, then holds no value to keep, so the
+    scan resumes after the last of them.
 
     Bounded: a pattern is at most :data:`_MAX_REPEATED_ROW` bytes, and all the bytes looked
     at for patterns that were not used, or for the row that ended a run, count against a
