@@ -1,7 +1,8 @@
-"""Runs of rows that repeat the row before them but for its number (``_xlsx._Repeats``).
+"""Runs of rows of shapes known to hold nothing to keep (``_xlsx._Repeats``).
 
 The list sheets' pre-formatted rows hold cached formula results in columns the reader does
-not ask for; the scanner passes over a run of such rows whole. Passing over must never change
+not ask for, in rows that differ only in their digits (a row's shape: its bytes with every
+digit read as 0); the scanner passes over a run of such rows whole. Passing over must never change
 what is read: every case here is read with the runs passed over and with them walked cell by
 cell (and, where the markup is well formed, by lxml), and the three must agree."""
 
@@ -103,9 +104,8 @@ def test_a_block_of_pre_formatted_rows_is_passed_over_and_reads_the_same() -> No
     rows += _formatted(2, 400)
     data = _sheet(rows)
     assert _agree(data) == {"A1": ("Tin", "s", False), "B1": (7.0, "n", False)}
-    # row 2 refers to $A$2, which row 3 does not: it is passed over alone; rows 3 to 400
-    # make one run, whatever their numbers' lengths
-    assert _passed(data) == [len(rows[1]), len("".join(rows[2:]))]
+    # rows 2 to 400 are of three shapes (numbers of one, two and three digits): one run
+    assert _passed(data) == [len("".join(rows[1:]))]
 
 
 def test_a_value_asked_for_inside_a_run_ends_the_run_and_is_read() -> None:
@@ -127,15 +127,43 @@ def test_a_value_asked_for_filled_down_every_row_is_read_in_every_row() -> None:
     assert _passed(data, asked) == []
 
 
-def test_a_digit_changed_in_a_formula_ends_the_run() -> None:
+def test_rows_differing_only_in_digits_make_one_run() -> None:
     rows = _formatted(10, 40)
     rows[5] = rows[5].replace("$A$2:$B$99", "$A$2:$B$98")
     rows[6] = rows[6].replace("<v>0</v>", "<v>4</v>")
+    rows[7] = rows[7].replace('s="6"', 's="9"').replace('r="17"', 'r="71"')
     data = _sheet(rows)
     assert _agree(data) == {}
-    # rows 10-14 a run; row 15 refers to $B$98 and row 16 caches 4: each passed over alone
-    assert _passed(data) == [len("".join(rows[:5])), len(rows[5]), len(rows[6]),
-                             len("".join(rows[7:]))]
+    assert _passed(data) == [len(data) - len(_sheet([]))]
+
+
+def test_rows_of_shapes_taking_turns_make_one_run_and_each_shape_is_checked_once() -> None:
+    # every fifth row as a shared formula's first row writes it: its text, not a reference
+    rows = [r.replace(f'<f>IF(V{n}="",0,$A$1+B{n})</f>',
+                      f'<f t="shared" ref="X{n}:X{n + 4}" si="{n // 5}">IF(V{n}="",0,'
+                      f'$A$1+B{n})</f>' if n % 5 == 0 else f'<f t="shared" si="{n // 5}"/>')
+            for n, r in enumerate(_formatted(10, 99), start=10)]
+    data = _sheet(rows)
+    checked: list[bytes] = []
+    real = _xlsx._Repeats._usable
+
+    def usable(self: _xlsx._Repeats, row: bytes) -> bool:
+        checked.append(row)
+        return real(self, row)
+    assert _agree(data) == {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_xlsx._Repeats, "_usable", usable)
+        assert _passed(data) == [len("".join(rows))]
+    # a formula's first row and the rows sharing it, each with an si of one and of two digits
+    assert len(checked) == 4
+
+
+def test_a_letter_changed_in_a_row_of_values_asked_for_ends_the_run() -> None:
+    rows = _formatted(10, 40)
+    rows[5] = rows[5].replace('<c r="B15" s="5"/>', '<c r="B15" t="s"><v>1</v></c>')
+    data = _sheet(rows)
+    assert _agree(data) == {"B15": ("Gold", "s", False)}
+    assert _passed(data) == [len("".join(rows[:5])), len("".join(rows[6:]))]
 
 
 @pytest.mark.parametrize("odd", [
@@ -166,8 +194,8 @@ def test_a_row_with_no_end_is_no_pattern() -> None:
     rows[0] = rows[0].replace("</row>", "")
     data = _sheet(rows)
     assert _agree(data) == {}
-    # rows 10 and 11 read as one, longer than row 12: row 11 starts the only run
-    assert _passed(data) == [len("".join(rows[1:]))]
+    # rows 10 and 11 read as one row of another shape, of values not asked for either
+    assert _passed(data) == [len("".join(rows))]
 
 
 def test_a_cell_left_open_at_a_run_s_end_is_read_as_without_the_shortcut() -> None:
@@ -177,12 +205,18 @@ def test_a_cell_left_open_at_a_run_s_end_is_read_as_without_the_shortcut() -> No
     _agree(data)  # malformed: whichever way it goes, the same as walking every cell
 
 
-def test_almost_repeated_rows_cost_a_bounded_number_of_looks() -> None:
-    # every row the same length as the next and differing from it in its last cell: each is
-    # tried as a pattern and fails; the bytes looked at stay within the part's size
-    rows = [_FORMATTED.format(n=n).replace("<v>0</v>", f"<v>{n % 10}</v>")
+def _letters(n: int) -> str:
+    return "".join(chr(65 + n // 26 ** k % 26) for k in range(3))
+
+
+def test_rows_each_of_its_own_shape_cost_a_bounded_number_of_looks() -> None:
+    # each row of a shape of its own (letters, not digits, differ), holding a value asked
+    # for: each is looked up and checked and is no run; the bytes looked at stay within
+    # twice the part's size
+    rows = [_FORMATTED.format(n=n).replace("<v>#N/A</v>", f"<v>{_letters(n)}</v>")
             for n in range(1000, 6000)]
     data = _sheet(rows)
+    asked = frozenset({"A", "X"})  # X, after the first value (V): in every row
     tried: list[int] = []
     real = _xlsx._Repeats.end
 
@@ -190,12 +224,42 @@ def test_almost_repeated_rows_cost_a_bounded_number_of_looks() -> None:
         if self.budget > 0:
             tried.append(self.budget)
         return real(self, data, row_start)
-    assert _agree(data) == {}
+    assert len(_agree(data, asked)) == len(rows)  # type: ignore[arg-type]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_xlsx._Repeats, "end", end)
+        _xlsx._scan_fast(data, b"", SST, asked)
+    assert tried and tried[0] == 2 * len(data)
+    assert len(tried) < len(rows) * 0.7  # the budget ran out before every row was tried
+
+
+def test_rows_of_usable_shapes_all_different_are_checked_within_the_budget() -> None:
+    # the same with nothing asked for in them: each row extends the run, and is checked
+    # (more shapes than are kept); the run stops where the budget runs out, the scan reads on
+    rows = [_FORMATTED.format(n=n).replace("<v>#N/A</v>", f"<v>{_letters(n)}</v>")
+            for n in range(1000, 6000)]
+    rows.append('<row r="6000"><c r="A6000" t="s"><v>2</v></c></row>')
+    data = _sheet(rows)
+    checked: list[int] = []
+    real = _xlsx._Repeats._usable
+
+    def usable(self: _xlsx._Repeats, row: bytes) -> bool:
+        checked.append(len(row))
+        return real(self, row)
+    assert _agree(data) == {"A6000": ("Mica", "s", False)}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_xlsx._Repeats, "_usable", usable)
         _xlsx._scan_fast(data, b"", SST, ASKED)
-    assert tried and tried[0] == len(data)
-    assert len(tried) < len(rows) / 2  # the budget ran out before every row was tried
+    assert 0 < sum(checked) <= 2 * len(data) // 3 + max(checked)
+
+
+def test_no_more_shapes_are_kept_than_the_most_a_part_keeps() -> None:
+    rows = [_FORMATTED.format(n=n).replace("<v>#N/A</v>", f"<v>{_letters(n)}</v>")
+            for n in range(1000, 1200)]
+    data = _sheet(rows)
+    repeats = _xlsx._Repeats(len(data), {b"A", b"B"})
+    passed = repeats.end(data, data.find(b"<row "))
+    assert data.count(b"</row>", 0, passed) > _xlsx._MAX_SHAPES  # (before the budget ran out)
+    assert len(repeats.shapes) == _xlsx._MAX_SHAPES
 
 
 def test_rows_without_ends_exhaust_the_budget_after_a_few_looks() -> None:
@@ -212,42 +276,23 @@ def test_rows_without_ends_exhaust_the_budget_after_a_few_looks() -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_xlsx._Repeats, "end", end)
         _xlsx._scan_fast(data, b"", SST, ASKED)
-    assert 0 < len(tried) <= len(data) // _xlsx._MAX_REPEATED_ROW + 1
+    assert 0 < len(tried) <= 2 * len(data) // _xlsx._MAX_REPEATED_ROW + 1
 
 
-# -- the pattern's cuts ---------------------------------------------------------------------
+# -- shapes ----------------------------------------------------------------------------------
 
-def _cuts_by_rule(row: bytes, number: bytes) -> list[bytes]:
-    """The row cut at each whole run of digits after a column letter or $ equal to its
-    number, by a regular expression: the rule the pattern's cutting must follow."""
-    body = row[8 + len(number):]
-    rule = re.compile(rb"(?<=[A-Z$])" + number + rb"(?![0-9])")
-    return [b'<row r="', *rule.split(body)]
-
-
-_ROW_TOKENS = st.lists(st.sampled_from(
-    [b"A", b"$", b"x", b"+", b'"', b"0", b"9", b"#", b"#", b"#"]), max_size=20)
-"""Row text as tokens, ``#`` for the row's number: next to letters, digits and itself."""
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.sampled_from([b"1", b"2", b"12", b"21", b"120"]), _ROW_TOKENS)
-def test_a_pattern_is_cut_exactly_where_the_row_s_number_is_a_reference(
-        number: bytes, tokens: list[bytes]) -> None:
-    text = b"".join(number if t == b"#" else t for t in tokens)
-    row = b'<row r="' + number + b'">' + text + b"</row>"
-    chunks = _xlsx._Repeats(len(row), set())._pattern(row, number)
-    assert chunks == _cuts_by_rule(row, number)
-    assert number.join(chunks) == row
-    row = b'<row r="' + number + b'">' + text + number  # the number at the row's very end
-    assert _xlsx._Repeats(len(row), set())._pattern(row, number) == _cuts_by_rule(row, number)
-
-
-def test_a_row_full_of_its_number_none_a_reference_is_one_piece() -> None:
-    # 30,000 places of the number, each next to another: no cut
-    row = b'<row r="1">' + b"1" * 30_000 + b"</row>"
-    chunks = _xlsx._Repeats(len(row), set())._pattern(row, b"1")
-    assert chunks == [b'<row r="', row[9:]]
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_digits_changed_anywhere_in_usable_rows_read_the_same(data: st.DataObject) -> None:
+    rows = []
+    for row in _formatted(95, 130):
+        places = [m.start() for m in re.finditer(r"[0-9]", row)]
+        for at in data.draw(st.lists(st.sampled_from(places), max_size=4)):
+            row = row[:at] + data.draw(st.sampled_from("0123456789")) + row[at + 1:]
+        rows.append(row)
+    sheet = _sheet(rows)
+    assert _agree(sheet) == {}
+    assert _passed(sheet) == [len("".join(rows))]
 
 
 # -- property: any mix of repeated, altered and odd rows reads the same -----------------------
@@ -257,6 +302,8 @@ _CHANGES = st.sampled_from([
     ("value asked for", ('s="17"><v></v>', 's="7"><v>1</v>')),
     ("shared string asked for", ('<c r="B{n}" s="5"/>', '<c r="B{n}" t="s"><v>1</v></c>')),
     ("digit in a formula", ("$B$99", "$B$98")),
+    ("letter in a formula", ("$B$99", "$C$99")),
+    ("digit in a style", ('s="6"', 's="8"')),
     ("cached result", ("<v>0</v>", "<v>8</v>")),
     ("comment", ("</row>", "<!--c--></row>")),
     ("inline string", ('<c r="B{n}" s="5"/>', '<c r="B{n}" t="inlineStr"><is><t>z</t></is></c>')),

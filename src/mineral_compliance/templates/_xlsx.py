@@ -959,102 +959,81 @@ _SIMPLE_CELLS = re.compile(_SIMPLE_CELL.pattern.replace(rb"\Z", rb"</v>"))
 
 
 class _Repeats:
-    """Rows that repeat the row before them but for its number, passed over whole.
+    """Rows of a shape already seen to hold no value to keep, passed over whole.
 
     A list sheet's thousands of pre-formatted rows hold, beyond their empty input cells, the
     cached results of formulas in columns the reader does not ask for (a CMRT 6.x Smelter
-    List: about 5,000 of them), in blocks of rows that differ only in their number. When a
-    row's first value is in a column not asked for, and the next row has the same length,
-    the row is taken as a pattern: its bytes split at every place its number stands (the
-    row's own ``r``, and after a column letter or ``$``: cell references, in its ``r``
-    attributes and its formulas). It is used only if none of its values is in a column
-    asked for and every value is in a cell the one-match path reads (no inline string, no
-    comment or instruction). Each following row, numbered one up from the row before it and
-    equal to the pattern joined with its own number, then holds no value to keep, so the
-    scan resumes after the last of them.
+    List: about 5,000 of them), in rows that differ only in their digits: the row's number in
+    its references and formulas, and the numbers of its shared formulas. A row's *shape* is
+    its bytes with every digit read as ``0``. When a row's first value is in a column not
+    asked for, its shape is looked up: a shape is usable when the row it was first seen in
+    has no value in a column asked for and every value in a cell the one-match path reads (no
+    inline string, no comment or instruction). Every one of those checks reads digits as
+    digits and nothing else (a column is letters, a value empty or not), so any row of a
+    usable shape holds no value to keep either: the scan resumes after the last of the rows
+    that follow one another with usable shapes.
 
-    Bounded: a pattern is at most :data:`_MAX_REPEATED_ROW` bytes, and all the bytes looked
-    at for patterns that were not used, or for the row that ended a run, count against a
-    budget of the part's own size, so the scan stays linear in any part."""
+    Bounded: a row is at most :data:`_MAX_REPEATED_ROW` bytes, at most :data:`_MAX_SHAPES`
+    shapes are kept, and every byte looked at other than those passed over (a shape checked
+    for the first time, a row that ended a run, a row with no end) counts against a budget of
+    twice the part's size, so the scan stays linear in any part."""
 
-    __slots__ = ("budget", "wanted")
+    __slots__ = ("budget", "shapes", "wanted")
 
     def __init__(self, size: int, wanted: set[bytes]) -> None:
-        self.budget = size
+        self.budget = 2 * size
         self.wanted = wanted
+        self.shapes: dict[bytes, bool] = {}
 
     def end(self, data: bytes, row_start: int) -> int:
-        """Where the run of rows repeating the row at ``row_start`` ends; 0 for no run."""
-        if self.budget <= 0 or not data.startswith(b'<row r="', row_start):
-            return 0
-        quote = data.find(b'"', row_start + 8, row_start + 9 + _MAX_ROW_DIGITS)
-        number = data[row_start + 8 : quote]
-        if quote < 0 or not number.isdigit() or number[0] == 48:
-            return 0  # (a leading zero: the rows after are not numbered as it is written)
+        """Where the rows from ``row_start`` on of usable shapes end; 0 for none."""
+        pos = row_start
         find = data.find
-        row_end = find(b"</row>", row_start, row_start + _MAX_REPEATED_ROW)
-        if row_end < 0:
-            self.budget -= _MAX_REPEATED_ROW
-            return 0
-        row_end += 6
-        next_end = find(b"</row>", row_end, row_end + row_end - row_start)
-        self.budget -= 2 * (row_end - row_start)
-        if next_end + 6 - row_end != row_end - row_start:
-            return 0  # the next row is not as long: not a repeat (cheap, so tried first)
-        chunks = self._pattern(data[row_start:row_end], number)
-        if chunks is None:
-            return 0
-        return self._run(data, row_end, int(number) + 1, chunks) or row_end
-
-    def _run(self, data: bytes, pos: int, row: int, chunks: list[bytes]) -> int:
-        """The end of the rows from ``pos`` on, numbered from ``row`` up one by one (as
-        pre-formatted rows are), that are ``chunks`` joined with their number; 0 for none."""
-        start = pos
-        startswith = data.startswith
-        beyond = 10 ** _MAX_ROW_DIGITS  # no longer a row number the scanner reads
-        while row < beyond:
-            expected = str(row).encode().join(chunks)
-            if not startswith(expected, pos):
-                self.budget -= len(expected)
+        shapes = self.shapes
+        shape, length = b"", 0
+        while True:
+            if length:  # the shape of the row before, the common case: one comparison
+                if data[pos:pos + length].translate(_DIGITS_AS_ZERO) == shape:
+                    pos += length
+                    continue
+                self.budget -= length
+            if self.budget <= 0 or not data.startswith(_ROW_STARTS, pos):
                 break
-            pos += len(expected)
-            row += 1
-        return pos if pos > start else 0
+            row_end = find(b"</row>", pos, pos + _MAX_REPEATED_ROW)
+            if row_end < 0:
+                self.budget -= _MAX_REPEATED_ROW
+                break
+            row_end += 6
+            row = data[pos:row_end]
+            shape = row.translate(_DIGITS_AS_ZERO)
+            usable = shapes.get(shape)
+            self.budget -= len(row)
+            if usable is None:
+                self.budget -= 2 * len(row)
+                usable = self._usable(row)
+                if len(shapes) < _MAX_SHAPES:
+                    shapes[shape] = usable
+            if not usable:
+                break
+            pos, length = row_end, len(row)
+        return pos if pos > row_start else 0
 
-    def _pattern(self, row: bytes, number: bytes) -> list[bytes] | None:
-        """The row split at its number's places, or None when it is no pattern to use."""
+    def _usable(self, row: bytes) -> bool:
+        """Whether ``row`` holds no value to keep, every value in a cell of the one shape."""
         if _ASIDE.search(row) is not None or b"<is>" in row or b"</is>" in row:
-            return None
+            return False
         cells = _SIMPLE_CELLS.findall(row)
-        if len(cells) != row.count(b"</v>") or any(
-                raw and col in self.wanted for col, _r, _k, _f, raw in cells):
-            return None  # a value in a cell of another shape, or one to keep
-        # cut at each place the number stands as a reference's row: the whole run of digits
-        # after a column letter or $. Between two pieces stands the number; the bytes around
-        # it are the ends of those pieces, or digits where a piece is empty (the row's own
-        # number before the first, another place of the number next to it), but the row's end
-        pieces = row[8 + len(number):].split(number)
-        last = len(pieces) - 1
-        chunks = [b'<row r="']
-        text = [pieces[0]]
-        before = pieces[0]
-        for k in range(1, last + 1):
-            piece = pieces[k]
-            if (before and before[-1] in _REFERENCE_BEFORE
-                    and (piece[0] not in _DIGITS if piece else k == last)):
-                chunks.append(b"".join(text))
-                text = [piece]
-            else:
-                text += (number, piece)
-            before = piece
-        chunks.append(b"".join(text))
-        return chunks
+        return len(cells) == row.count(b"</v>") and not any(
+            raw and col in self.wanted for col, _r, _k, _f, raw in cells)
 
 
-_REFERENCE_BEFORE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ$")
-_DIGITS = frozenset(b"0123456789")
+_DIGITS_AS_ZERO = bytes(48 if 48 <= b <= 57 else b for b in range(256))
+"""A table for :meth:`bytes.translate` reading every digit as ``0``: a row's shape."""
+_ROW_STARTS = (b"<row ", b"<row>")
 _MAX_REPEATED_ROW = 65_536
-"""The longest row taken as a pattern of repeated rows (a CMRT's pre-formatted row: 2 KB)."""
+"""The longest row whose shape is looked up (a CMRT's pre-formatted row: 2 KB)."""
+_MAX_SHAPES = 64
+"""The most shapes of rows kept per part (a CMRT 6.x Smelter List has a handful)."""
 
 
 def _scan_fast(
@@ -1118,8 +1097,9 @@ def _scan_fast(
                         row_start = rfind(b"<row ", floor, start)
                         if row_start >= 0:
                             skip_to = repeats.end(data, row_start)
-                            if skip_to:
+                            if skip_to > previous:  # (past this value: it was in a row)
                                 break
+                            skip_to = 0
                     continue  # not asked for, or <v xml:space="preserve"></v>: no value
                 value = strings.get(raw_b) if kind == b"s" else None
                 if value is None:
