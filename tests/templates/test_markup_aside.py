@@ -252,3 +252,31 @@ def test_a_prefix_no_declaration_binds_is_a_typed_error_on_the_markup_path() -> 
     with pytest.raises(MalformedTemplateError, match="prefix x on c is not defined") as info:
         _xlsx.scan_sheet(data, SST, None, path=Path("t.xlsx"), sheet="S")
     assert info.value.sheet == "S"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"<", b"!", b"?", b"<t>", b"x", b"!?", b"?!"]), max_size=60),
+       st.integers(0, 8), st.sampled_from([0, 1, 64, 100_000]))
+def test_the_quick_search_for_comments_says_what_the_pattern_says(
+        tokens: list[bytes], start: int, padding: int) -> None:
+    # padding of plain text gives the quick search more looks; none makes marks run it out
+    data = b"x" * padding + b"".join(tokens)
+    start += padding
+    assert _xlsx.has_aside(data, start) is (_xlsx._ASIDE.search(data, start) is not None)
+
+
+def test_text_full_of_marks_runs_out_of_looks_and_still_finds_a_comment() -> None:
+    questions = b"<si><t>why? how!</t></si>" * 20_000
+    looks: list[int] = []
+    real = _xlsx._ASIDE
+
+    class Counted:
+        def search(self, data: bytes, start: int) -> object:
+            looks.append(start)
+            return real.search(data, start)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_xlsx, "_ASIDE", Counted())
+        assert _xlsx.has_aside(questions + b"<!-- c -->", 0)
+        assert not _xlsx.has_aside(questions, 0)
+        assert not _xlsx.has_aside(b"<sst>" + b"<si><t>plain</t></si>" * 20_000, 0)
+    assert looks == [0, 0]  # the pattern only where the marks were too many to look at
