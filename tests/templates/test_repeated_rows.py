@@ -2,9 +2,9 @@
 
 The list sheets' pre-formatted rows hold cached formula results in columns the reader does
 not ask for, in rows that differ only in their digits (a row's shape: its bytes with every
-digit read as 0); the scanner passes over a run of such rows whole. Passing over must never change
-what is read: every case here is read with the runs passed over and with them walked cell by
-cell (and, where the markup is well formed, by lxml), and the three must agree."""
+digit read as 0); the scanner passes over a run of such rows whole. Passing over must never
+change what is read: every case here is read with the runs passed over and with them walked
+cell by cell (and, where the markup is well formed, by lxml), and the three must agree."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def test_a_value_asked_for_inside_a_run_ends_the_run_and_is_read() -> None:
 
 def test_a_value_asked_for_filled_down_every_row_is_read_in_every_row() -> None:
     # rows that repeat each other but for their number, a value asked for (X) after the
-    # first value (V, not asked for) included: none is a pattern
+    # first value (V, not asked for) included: no row is passed over
     data = _sheet(_formatted(10, 60))
     asked = frozenset({"B", "X"})
     assert _agree(data, asked) == {f"X{n}": (0.0, "n", True) for n in range(10, 61)}
@@ -174,7 +174,7 @@ def test_a_letter_changed_in_a_row_of_values_asked_for_ends_the_run() -> None:
     '<c t="n" r="Y{n}"><v>5</v></c>',
 ], ids=["inline string", "CDATA", "comment hiding a cell asked for", "instruction",
         "attributes in another order"])
-def test_rows_with_markup_of_another_shape_are_no_pattern(odd: str) -> None:
+def test_rows_with_markup_of_another_shape_are_not_passed_over(odd: str) -> None:
     rows = [r.replace("</row>", odd.format(n=n) + "</row>")
             for n, r in enumerate(_formatted(10, 40), start=10)]
     _agree(_sheet(rows))
@@ -189,7 +189,7 @@ def test_rows_inside_a_comment_are_read_as_lxml_reads_them() -> None:
     assert _agree(data) == {"B60": ("Mica", "s", False)}
 
 
-def test_a_row_with_no_end_is_no_pattern() -> None:
+def test_a_row_with_no_end_is_taken_with_the_next_as_one_row() -> None:
     rows = _formatted(10, 40)
     rows[0] = rows[0].replace("</row>", "")
     data = _sheet(rows)
@@ -263,7 +263,8 @@ def test_no_more_shapes_are_kept_than_the_most_a_part_keeps() -> None:
 
 
 def test_rows_without_ends_exhaust_the_budget_after_a_few_looks() -> None:
-    # no </row> anywhere: each try looks as far as the longest pattern and is charged for it
+    # no </row> anywhere: each try looks as far as the longest row looked up, and is
+    # charged for it
     rows = [f'<row r="{n}"><c r="V{n}"><v>1</v></c>' for n in range(1, 20_001)]
     data = _sheet(rows)
     tried: list[int] = []
