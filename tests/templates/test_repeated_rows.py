@@ -205,16 +205,19 @@ def test_a_cell_left_open_at_a_run_s_end_is_read_as_without_the_shortcut() -> No
     _agree(data)  # malformed: whichever way it goes, the same as walking every cell
 
 
-def _letters(n: int) -> str:
-    return "".join(chr(65 + n // 26 ** k % 26) for k in range(3))
+def _own_shapes(first: int, last: int) -> list[str]:
+    """Pre-formatted rows each of a shape of its own: a cached result in letters, not digits,
+    spelling the row's number."""
+    return [_FORMATTED.format(n=n).replace(
+        "<v>#N/A</v>", "<v>" + "".join(chr(65 + n // 26 ** k % 26) for k in range(3)) + "</v>")
+        for n in range(first, last)]
 
 
 def test_rows_each_of_its_own_shape_cost_a_bounded_number_of_looks() -> None:
     # each row of a shape of its own (letters, not digits, differ), holding a value asked
     # for: each is looked up and checked and is no run; the bytes looked at stay within
     # twice the part's size
-    rows = [_FORMATTED.format(n=n).replace("<v>#N/A</v>", f"<v>{_letters(n)}</v>")
-            for n in range(1000, 6000)]
+    rows = _own_shapes(1000, 6000)
     data = _sheet(rows)
     asked = frozenset({"A", "X"})  # X, after the first value (V): in every row
     tried: list[int] = []
@@ -235,8 +238,7 @@ def test_rows_each_of_its_own_shape_cost_a_bounded_number_of_looks() -> None:
 def test_rows_of_usable_shapes_all_different_are_checked_within_the_budget() -> None:
     # the same with nothing asked for in them: each row extends the run, and is checked
     # (more shapes than are kept); the run stops where the budget runs out, the scan reads on
-    rows = [_FORMATTED.format(n=n).replace("<v>#N/A</v>", f"<v>{_letters(n)}</v>")
-            for n in range(1000, 6000)]
+    rows = _own_shapes(1000, 6000)
     rows.append('<row r="6000"><c r="A6000" t="s"><v>2</v></c></row>')
     data = _sheet(rows)
     checked: list[int] = []
@@ -253,8 +255,7 @@ def test_rows_of_usable_shapes_all_different_are_checked_within_the_budget() -> 
 
 
 def test_no_more_shapes_are_kept_than_the_most_a_part_keeps() -> None:
-    rows = [_FORMATTED.format(n=n).replace("<v>#N/A</v>", f"<v>{_letters(n)}</v>")
-            for n in range(1000, 1200)]
+    rows = _own_shapes(1000, 1200)
     data = _sheet(rows)
     repeats = _xlsx._Repeats(len(data), {b"A", b"B"})
     passed = repeats.end(data, data.find(b"<row "))
