@@ -1033,7 +1033,7 @@ _ROW_STARTS = (b"<row ", b"<row>")
 _MAX_REPEATED_ROW = 65_536
 """The longest row whose shape is looked up (a CMRT's pre-formatted row: 2 KB)."""
 _MAX_SHAPES = 64
-"""The most shapes of rows kept per part (a CMRT 6.x Smelter List has a handful)."""
+"""The most shapes of rows kept per part (a CMRT 6.4 Smelter List has about 30)."""
 
 
 def _scan_fast(
