@@ -153,6 +153,20 @@ def test_an_updated_table_decides_the_unconfirmed_lines(tmp_path: Path) -> None:
         load_annex(bad)
 
 
+@pytest.mark.parametrize(("content", "why"), [
+    (b'{"lines": [' * 5000, "nested too deeply"),
+    (b"\xff\xfe not JSON", "not an Annex I table"),
+    (b" " * (5 * 1024 * 1024 + 1), "byte limit"),
+], ids=["nested", "not JSON", "too large"])
+def test_a_damaged_annex_table_is_a_typed_error_naming_the_file(
+        tmp_path: Path, content: bytes, why: str) -> None:
+    bad = tmp_path / "annex.json"
+    bad.write_bytes(content)
+    with pytest.raises(ReferenceDataError) as caught:
+        load_annex(bad)
+    assert why in str(caught.value) and "annex.json" in str(caught.value)
+
+
 def test_xlsx_imports_and_the_command(tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     book = Workbook()

@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-from importlib import resources
 from pathlib import Path
 
-from ..errors import ProfileError, ReferenceDataError
+from ..errors import ProfileError
 from ..models.battery import (
     BatteryCategory,
     BatteryProfile,
@@ -38,7 +36,7 @@ from ..models.battery import (
 )
 from ..models.matching import Snapshot
 from ..models.profile import CompanyProfile
-from ..tables import read_capped
+from ._shipped import load_table
 
 __all__ = ["battery_scope", "load_battery_rules"]
 
@@ -48,21 +46,9 @@ _MAX_RULES_BYTES = 1024 * 1024
 
 def load_battery_rules(path: str | Path | None = None) -> BatteryRules:
     """The table shipped with the library, or one the user supplies (same JSON)."""
-    if path is None:
-        data = resources.files("mineral_compliance").joinpath(_SHIPPED).read_bytes()
-        source = f"mineral_compliance/{_SHIPPED}"
-    else:
-        data = read_capped(Path(path), _MAX_RULES_BYTES)
-        source = str(path)
-    try:
-        rules = BatteryRules.model_validate(json.loads(data))
-    except RecursionError as exc:
-        raise ReferenceDataError("not a battery due-diligence table (the JSON is nested too "
-                                 "deeply)", path=source) from exc
-    except ValueError as exc:  # JSON and validation errors alike
-        raise ReferenceDataError(f"not a battery due-diligence table ({exc})", path=source,
-                                 hint="see data/battery-due-diligence.json for the shape"
-                                 ) from exc
+    rules, data, source = load_table(
+        BatteryRules, _SHIPPED, path, max_bytes=_MAX_RULES_BYTES,
+        what="a battery due-diligence table", hint=f"see {_SHIPPED} for the shape")
     snap = Snapshot(kind="battery-due-diligence", source=source, version=rules.as_of.isoformat(),
                     sha256=hashlib.sha256(data).hexdigest(), rows=len(rules.rules))
     return rules.model_copy(update={"snapshot": snap})

@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +39,10 @@ from ..tables import (
     NumberText,
     header_columns,
     parse_date,
-    read_capped,
     read_table,
 )
 from ..tables import cell as row_cell
+from ._shipped import load_table
 
 __all__ = [
     "AnnexLine",
@@ -170,20 +168,8 @@ class ScopeReport(BaseModel):
 
 def load_annex(path: str | Path | None = None) -> AnnexTable:
     """The Annex I table shipped with the library, or one the user supplies (same JSON)."""
-    if path is None:
-        data = resources.files("mineral_compliance").joinpath("data/eu-annex-i.json"
-                                                              ).read_bytes()
-        source = "mineral_compliance/data/eu-annex-i.json"
-    else:
-        data = read_capped(Path(path), 5 * 1024 * 1024)
-        source = str(path)
-    try:
-        table = AnnexTable.model_validate(json.loads(data))
-    except RecursionError as exc:
-        raise ReferenceDataError("not an Annex I table (the JSON is nested too deeply)",
-                                 path=source) from exc
-    except ValueError as exc:
-        raise ReferenceDataError(f"not an Annex I table ({exc})", path=source) from exc
+    table, data, source = load_table(AnnexTable, "data/eu-annex-i.json", path,
+                                     max_bytes=5 * 1024 * 1024, what="an Annex I table")
     snap = Snapshot(kind="eu-annex-i", source=source, version=table.as_of,
                     sha256=hashlib.sha256(data).hexdigest(), rows=len(table.lines))
     return table.model_copy(update={"snapshot": snap})
