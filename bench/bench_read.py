@@ -16,8 +16,10 @@ the machine falls on all of them alike:
   (:func:`mineral_compliance.consolidation.loading.load`: read the file with its own Smelter
   Look-up, run every rule, digest the declaration). Three times: with what the worker kept
   from reading the same file before (as for copies of one file); as for the same release
-  saved again by another supplier (``file saved again``: the Look-up sheet's bytes are new,
-  its rows known); and as for the first file of its release (``release not seen before``).
+  saved again by another supplier (``file saved again``: the worker read another supplier's
+  file of the release before, or where the reference files hold no other, this file with
+  what it kept by stored bytes forgotten); and as for the first file of its release
+  (``release not seen before``).
 * ``python-calamine`` and ``openpyxl read-only``: the same three sheets as Python values.
 
 Prints the median time per file for each, the ratios to the floor and to calamine, and
@@ -115,14 +117,17 @@ def _forget(release: bool = False) -> None:
     """Drop what the reader keeps per process between files: the parsed Smelter Look-up and
     the Checker instructions of the language sheet by the stored bytes of their sheets (a
     file its supplier saved again has bytes of its own) and, with ``release``, by their
-    cells (and the Look-up by its rows: the first file of a release a worker reads). The
-    five CMRT 6.4 files among the reference files, from five sources, share those cells."""
+    cells and by the rows those were read from (the first file of a release a worker
+    reads). The five CMRT 6.4 files among the reference files, from five sources, share
+    their Look-up's cells."""
     reader._TABLES.clear()
     getattr(_instructions, "_BY_STORED", {}).clear()
     if release:  # (caches absent from earlier checkouts are skipped)
         getattr(reader, "_BY_SIGNATURE", {}).clear()
         getattr(reader, "_BY_CONTENT", {}).clear()
+        getattr(reader, "_BY_ROWS", {}).clear()
         getattr(_instructions, "_BY_CELLS", {}).clear()
+        getattr(_instructions, "_BY_ROWS", {}).clear()
 
 
 def with_read(path: Path) -> Any:
@@ -141,9 +146,24 @@ def seen_file(path: Path) -> None:
     with_read_validate(path)
 
 
+SAME_RELEASE: dict[Path, Path] = {}
+"""Each file's neighbour: another supplier's file of the same template release."""
+
+
+def neighbours(files: list[Path]) -> dict[Path, Path]:
+    """For each file, the next of ``files`` (in a ring) of the same template release."""
+    by_version: dict[str, list[Path]] = {}
+    for path in files:
+        by_version.setdefault(read_template(path).template.version or "", []).append(path)
+    return {path: group[(i + 1) % len(group)]
+            for group in by_version.values() for i, path in enumerate(group)}
+
+
 def seen_release(path: Path) -> None:
-    """The worker read this release before, in a file saved otherwise."""
-    with_read_validate(path)
+    """The worker read this release before, in a file saved otherwise: another supplier's
+    file of the release, or this one with what was kept by its stored bytes forgotten."""
+    _forget(release=True)
+    with_read_validate(SAME_RELEASE.get(path, path))
     _forget()
 
 
@@ -189,6 +209,7 @@ def main() -> int:
     if not files:
         print(f"no CMRT 6.x files under {REFERENCE}", file=sys.stderr)
         return 1
+    SAME_RELEASE.update(neighbours(files))
     readers: dict[str, Callable[[Path], Any]] = {
         READ: with_read, OURS: with_read_validate, RESAVED: with_read_validate,
         COLD: with_read_validate, CALAMINE: with_calamine}

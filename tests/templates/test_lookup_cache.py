@@ -67,7 +67,7 @@ def test_a_lookup_with_the_same_sheet_bytes_and_other_strings_is_read_anew(
                                                          "CID900001": "CID666666"})
     with zipfile.ZipFile(honest) as a, zipfile.ZipFile(hostile) as b:
         assert a.read(LOOKUP) == b.read(LOOKUP)  # the same sheet, other strings
-    for cache in (reader._TABLES, reader._BY_SIGNATURE, reader._BY_CONTENT):
+    for cache in (reader._TABLES, reader._BY_SIGNATURE, reader._BY_CONTENT, reader._BY_ROWS):
         cache.clear()
     poisoned = _lookup(hostile)
     assert ("CID666666", "HOSTILE-COUNTRY") in poisoned
@@ -97,5 +97,6 @@ def test_threads_reading_side_by_side_share_the_caches_within_their_bounds(
     for t in threads:
         t.join()
     assert errors == []
-    assert max(len(reader._TABLES), len(reader._BY_SIGNATURE),
-               len(reader._BY_CONTENT)) <= reader._TABLES_KEPT
+    assert max(len(reader._TABLES), len(reader._BY_SIGNATURE), len(reader._BY_CONTENT),
+               len(reader._BY_ROWS)) <= reader._TABLES_KEPT
+    assert reader._BY_ROWS  # these files' Look-ups were kept by their rows too

@@ -30,14 +30,16 @@ import functools
 import hashlib
 import io
 import math
+import operator
 import os
 import posixpath
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
 
@@ -632,13 +634,27 @@ class Workbook:
         built from them, across files that number their shared strings differently. None
         when a cell is in a shape only the element walk reads (the caller then reads the
         cells themselves)."""
+        return _signature(self._sheet_bytes(sheet), self.shared_strings, frozenset(columns))
+
+    def stored_rows(self, sheet: str, columns: Iterable[str]) -> StoredRows | None:
+        """:meth:`cell_signature` with what a later sheet is compared with to have it
+        (:class:`StoredRows`); None when there is no signature."""
+        return StoredRows.build(self._sheet_bytes(sheet), self.shared_strings,
+                                frozenset(columns))
+
+    def has_rows(self, sheet: str, known: StoredRows) -> bool:
+        """Whether ``sheet`` has the cell signature of ``known`` (:meth:`StoredRows.matches`)."""
+        return known.matches(self._sheet_bytes(sheet), self.shared_strings)
+
+    def _sheet_bytes(self, sheet: str) -> bytes:
+        """The XML of ``sheet``, kept for the :meth:`cells` that may follow."""
         info = next((s for s in self.sheets if s.name == sheet), None)
         if info is None:
             raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
-        data = self._read_part(info.part)
-        self._hashed[info.part] = data  # for the cells() that follows a miss
-        shared = self.shared_strings
-        return _signature(data, shared, frozenset(columns))
+        data = self._hashed.get(info.part)
+        if data is None:
+            data = self._hashed[info.part] = self._read_part(info.part)
+        return data
 
     def top_cells(self, sheet: str, rows: int, columns: Iterable[str] | None = None,
                   first: int = 1) -> SheetCells:
@@ -926,7 +942,14 @@ def _value_ends(prefix: bytes) -> re.Pattern[bytes]:
 def _signature(data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str]
                ) -> tuple[object, ...] | None:
     """See :meth:`Workbook.cell_signature`: the value cells :func:`_scan_fast` would read
-    through its one-match path, undecoded; None when any value cell takes another path.
+    through its one-match path, undecoded; None when any value cell takes another path."""
+    found = _signature_cells(data, shared, wanted_cols)
+    return None if found is None else found[0]
+
+
+def _signature_cells(data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str]
+                     ) -> tuple[tuple[object, ...], list[_SimpleMatch]] | None:
+    """:func:`_signature`, and the matches of every value cell it was made from.
 
     Every cell is matched in one pass, and the matches are checked to account for every
     value element (a match holds exactly one): a value element outside them (a cell in
@@ -937,18 +960,124 @@ def _signature(data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str]
     values = data.count(b"</v>")
     if values > SIGNATURE_CELLS or data.find(b"</is>") >= 0:
         return None  # more than any Look-up holds, or inline strings: read the cells
-    cells = _SIMPLE_CELLS.findall(data)
+    cells: list[_SimpleMatch] = _SIMPLE_CELLS.findall(data)
     if len(cells) != values:
         return None
-    wanted = {c.encode() for c in wanted_cols}
-    bodies, n_shared = shared.bodies, len(shared)
-    out: list[tuple[object, ...]] = [(shared.prefix, shared.close)]
-    out += [
+    out: list[object] = [(shared.prefix, shared.close)]
+    out += _value_cells(cells, {c.encode() for c in wanted_cols}, shared.bodies, len(shared))
+    return tuple(out), cells
+
+
+_SimpleMatch = tuple[bytes, bytes, bytes, bytes, bytes]
+"""A :data:`_SIMPLE_CELLS` match: column, row, type, formula element, stored value."""
+
+
+def _value_matches(data: bytes) -> list[_SimpleMatch] | None:
+    """Every value cell of ``data`` in the one-match shape; None when some value element is
+    not in one."""
+    cells: list[_SimpleMatch] = _SIMPLE_CELLS.findall(data)
+    return cells if len(cells) == data.count(b"</v>") else None
+
+
+def _value_cells(cells: list[_SimpleMatch], wanted: set[bytes] | frozenset[bytes],
+                 items: Sequence[bytes] | Mapping[int, bytes], n_shared: int
+                 ) -> list[tuple[object, ...]]:
+    """The signature's entries for ``cells``: each value cell in a ``wanted`` column as its
+    row, column, type, formula flag and stored value, a shared string's value as its item
+    from ``items`` (None past the ``n_shared`` items of the table)."""
+    return [
         (row_b, col_b, kind, f_el != b"",
-         (bodies[int(raw_b)] if int(raw_b) < n_shared else None)
+         (items[int(raw_b)] if int(raw_b) < n_shared else None)
          if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12 else raw_b)
         for col_b, row_b, kind, f_el, raw_b in cells if raw_b and col_b in wanted]
-    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRows:
+    """A sheet's cell signature (:meth:`Workbook.cell_signature`) with what it was made
+    from: the sheet's bytes cut before each row element, and the shared-string items its
+    cells point to.
+
+    A template its supplier saved again keeps the Look-up's cells and most of its bytes: a
+    few rows differ in a style or a height, and the shared strings keep their numbers. A later
+    sheet cut into as many pieces, each either the same bytes as the piece in its place or
+    holding the same value cells, over the same items at the indexes this one points to, has
+    the same signature (:meth:`matches`): one comparison of bytes per row, where matching
+    every cell again takes milliseconds. No match crosses a cut (a cell in the one-match shape
+    holds no ``<row``), so the signature is the pieces' entries one after another."""
+
+    signature: tuple[object, ...]
+    pieces: tuple[bytes, ...]
+    """Empty when the sheet points past its shared strings: nothing then matches it."""
+    wanted: frozenset[bytes]
+    used: tuple[int, ...]
+    """The shared-string indexes the signature resolved, ascending."""
+    items: tuple[bytes, ...]
+    """Those items, in the same order."""
+    n_shared: int
+    strings: tuple[bytes, bytes | None]
+    """How the shared strings were cut (:attr:`_SharedStrings.prefix` and ``close``)."""
+
+    @classmethod
+    def build(cls, data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str]
+              ) -> StoredRows | None:
+        """The stored rows of ``data``; None when it has no signature."""
+        found = _signature_cells(data, shared, wanted_cols)
+        if found is None:
+            return None
+        signature, cells = found
+        wanted = frozenset(c.encode() for c in wanted_cols)
+        used = sorted({int(raw_b) for col_b, _row, kind, _f, raw_b in cells
+                       if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12
+                       and col_b in wanted})
+        n_shared = len(shared)
+        if used and used[-1] >= n_shared:
+            return cls(signature, (), wanted, (), (), n_shared, (shared.prefix, shared.close))
+        pieces = tuple(data.split(b"<row", _MAX_ROW_PIECES - 1))
+        return cls(signature, pieces, wanted, tuple(used), _pick(used, shared.bodies),
+                   n_shared, (shared.prefix, shared.close))
+
+    def matches(self, data: bytes, shared: _SharedStrings) -> bool:
+        """Whether the sheet ``data``, over ``shared``, has this sheet's signature; the
+        work is a comparison of bytes per piece, plus a match of the cells of each piece that
+        differs (linear in its size)."""
+        if not self.pieces or (shared.prefix, shared.close) != self.strings:
+            return False
+        root = _ROOT.search(data, 0, 4096)
+        if root is None or root.group(1):
+            return False
+        pieces = data.split(b"<row", len(self.pieces) - 1)  # a longer sheet: the rest in one
+        if len(pieces) != len(self.pieces) or root.end() > len(pieces[0]):
+            return False
+        if self.used and (self.used[-1] >= len(shared)
+                          or _pick(self.used, shared.bodies) != self.items):
+            return False
+        before: dict[int, bytes] | None = None
+        for i in compress(range(len(pieces)), map(bytes.__ne__, pieces, self.pieces)):
+            piece, theirs = pieces[i], self.pieces[i]
+            if has_aside(piece, root.end() if i == 0 else 0) or piece.find(b"</is>") >= 0:
+                return False
+            cells, their_cells = _value_matches(piece), _value_matches(theirs)
+            if cells is None or their_cells is None:
+                return False
+            if before is None:
+                before = dict(zip(self.used, self.items, strict=True))
+            if (_value_cells(cells, self.wanted, shared.bodies, len(shared))
+                    != _value_cells(their_cells, self.wanted, before, self.n_shared)):
+                return False
+        return True
+
+
+def _pick(indexes: Sequence[int], bodies: Sequence[bytes]) -> tuple[bytes, ...]:
+    """``bodies`` at ``indexes`` (all in range), in one call."""
+    if len(indexes) == 1:
+        return (bodies[indexes[0]],)
+    return cast("tuple[bytes, ...]", operator.itemgetter(*indexes)(bodies)) if indexes else ()
+
+
+_MAX_ROW_PIECES = 16_384
+"""The most pieces :class:`StoredRows` cuts a sheet into (a real Look-up has some 700 rows):
+a sheet of more rows keeps the rest in its last piece, compared as one."""
 
 
 SIGNATURE_CELLS = 100_000
