@@ -1,9 +1,13 @@
 """A Look-up known by its stored rows: a later sheet in nearly the same bytes is found to have
-the same cells by comparing its rows' bytes, and never when anything the reader keeps differs."""
+the same cells by comparing its rows' bytes, and never when anything the reader keeps differs:
+not a prolog that changes how the part is read, not a value that is no shared-string index,
+and not a value closed in a way XML allows and Excel does not write (which the fast scanner
+reads, too, as lxml does)."""
 
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mineral_compliance import read_template
+from mineral_compliance.errors import MalformedTemplateError
 from mineral_compliance.templates import _instructions, _xlsx, reader
 from mineral_compliance.templates._xlsx import patch_cells
 from mineral_compliance.templates.detect import detect
@@ -289,12 +294,15 @@ def test_real_files_of_a_release_find_their_instructions_by_their_rows(
     for path in french:
         for cache in caches:
             cache.clear()
-        own[path] = read_template(path).checker_instructions
-        assert own[path] is not None and own[path].items
+        got = read_template(path).checker_instructions
+        assert got is not None and got.items
+        own[path] = got
         wb = _xlsx.open_workbook(path)
         columns = _instructions._columns(wb, "Français")
         assert columns is not None
-        signature[path] = wb.cell_signature(_instructions.SHEET, ["A", "B", "C", *columns[:2]])
+        column, english, _code = columns
+        read = ["A", "B", "C", column, *([english] if english else [])]
+        signature[path] = wb.cell_signature(_instructions.SHEET, read)
     from_rows = 0
     for first in french:
         for cache in caches:
@@ -310,3 +318,163 @@ def test_real_files_of_a_release_find_their_instructions_by_their_rows(
                 got = read_template(other).checker_instructions
             assert got == own[other], (first.name, other.name)
     assert from_rows >= 2
+
+
+# -- what a part's prolog, odd closings and values that are no index do ----------------------
+
+_EVIL = b'<c r="A99" t="str"><v>EVIL</v ></c>'
+
+
+@pytest.mark.parametrize("prolog", [
+    b"<!DOCTYPE worksheet>", b'<c r="D1"><v>1</v></c>', b"<!-- a note -->",
+    b"<?x <c r='D1'><v>1</v></c>?>",
+], ids=["doctype", "a cell", "a comment", "an instruction"])
+def test_a_part_with_more_than_a_declaration_before_its_root_has_no_signature(
+        prolog: bytes) -> None:
+    """What comes before the root decides whether the part is refused or read by lxml, so
+    another prolog is never taken for the one kept, even with every row the same bytes."""
+    root = BASE.index(b"<worksheet")
+    odd = BASE[:root] + prolog + BASE[root:]
+    assert _xlsx._signature(odd, SST, WANTED) is None
+    assert _xlsx.StoredRows.build(odd, SST, WANTED) is None
+    assert not _known().matches(odd, SST)
+    assert _known().matches(BASE[:root] + BASE[root:].replace(b"<sheetData>", b"<sheetData>"),
+                            SST)
+    assert _known().matches(b"\xef\xbb\xbf" + BASE, SST)  # a byte-order mark is still plain
+
+
+@pytest.mark.parametrize("hidden", [
+    _EVIL, _EVIL.replace(b"</v >", b"</v\n>"),
+    b'<x:c xmlns:x="urn:x" r="A99" t="str"><x:v>EVIL</x:v></x:c>',
+    b'<c r="A99" t="inlineStr"><is><t>EVIL</t></is ></c>',
+], ids=["spaced", "line break", "another prefix", "spaced inline string"])
+def test_a_value_closed_otherwise_is_never_passed_over(hidden: bytes) -> None:
+    """XML allows whitespace before a closing's ``>`` and any prefix bound to any namespace;
+    Excel writes neither. The fast scanner leaves such a part to lxml, which reads the value,
+    and no signature or kept rows stand for it."""
+    odd = _sheet([*ROWS[:-1], ROWS[-1].replace(b"</row>", hidden + b"</row>")])
+    fast = _xlsx.scan_sheet(odd, SST, WANTED, path=Path("t.xlsx"), sheet="S")
+    slow = _xlsx._scan_lxml(odd, SST, WANTED, path=Path("t.xlsx"), sheet="S")
+    assert fast == slow and fast[(99, "A")].value == "EVIL"
+    assert _xlsx._signature(odd, SST, WANTED) is None
+    assert not _known().matches(odd, SST)
+
+
+def test_a_value_closed_otherwise_in_a_run_of_repeated_rows_is_read() -> None:
+    """Rows of one shape are passed over once the first was checked; a row that hides a value
+    behind a spaced closing is of another shape, and is read."""
+    rows = [_row(n) for n in range(1, 400)]
+    for at, closing in ((300, b"</v >"), (350, b"</v\r\n>")):
+        empty = b'<c r="E%d" s="1"/>' % (at + 1)
+        assert empty in rows[at]
+        rows[at] = rows[at].replace(empty, b'<c r="E%d" t="str"><v>EVIL</v>' % (at + 1)
+                                    + b"</c>").replace(b"EVIL</v>", b"EVIL" + closing)
+    data = _sheet(rows)
+    asked = frozenset({"E"})  # each row's first value, in column A, is not asked for
+    fast = _xlsx.scan_sheet(data, SST, asked, path=Path("t.xlsx"), sheet="S")
+    slow = _xlsx._scan_lxml(data, SST, asked, path=Path("t.xlsx"), sheet="S")
+    assert fast == slow
+    assert {key: cell.value for key, cell in fast.items()} == {(301, "E"): "EVIL",
+                                                              (351, "E"): "EVIL"}
+
+
+def test_a_value_that_is_no_index_is_never_an_item() -> None:
+    """A shared-string cell whose value is no index gives no cell; one whose index points to
+    an item with those very bytes gives the item. Their signatures differ."""
+    no_index = _cell_changed(b'<v>2</v></c><c r="B6"', b'<v>x</v></c><c r="B6"')
+    index = _cell_changed(b'<v>2</v></c><c r="B6"', b'<v>5</v></c><c r="B6"')
+    sst = _xlsx._SharedStrings([*SST.bodies[:5], b"x"], b"", close=None)  # item 5: b"x"
+    assert _cells(no_index, sst) != _cells(index, sst)
+    assert _xlsx._signature(no_index, sst, WANTED) != _xlsx._signature(index, sst, WANTED)
+    assert not _known(no_index, sst).matches(index, sst)
+    assert not _known(index, sst).matches(no_index, sst)
+
+
+def test_differing_rows_may_not_hold_more_values_than_a_signature(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The values of the rows that differ are matched into memory: no more of them than a
+    signature may hold, even in a column not asked for."""
+    known = _known()
+    padded = _sheet(_swap(ROWS, 20, ROWS[20].replace(
+        b"</row>", b'<c r="D21"><v>1</v></c>' * 60 + b"</row>")))
+    assert _cells(padded) == _cells(BASE) and known.matches(padded, SST)
+    monkeypatch.setattr(_xlsx, "SIGNATURE_CELLS", 60)
+    assert not known.matches(padded, SST)
+
+
+def test_a_sheet_larger_than_kept_rows_is_kept_for_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_xlsx, "_MAX_STORED_ROWS", len(BASE) - 1)
+    known = _xlsx.StoredRows.build(BASE, SST, WANTED)
+    assert known is not None and known.pieces == () and not known.matches(BASE, SST)
+    assert known.signature == _xlsx._signature(BASE, SST, WANTED)
+
+
+@needs_reference
+@pytest.mark.skipif(not _CMRT_64, reason="needs a CMRT 6.4 file")
+@pytest.mark.parametrize("change", ["comment before the root, value closed otherwise",
+                                    "document type"])
+def test_a_real_look_up_changed_so_reads_the_same_after_the_original(
+        change: str, tmp_path: Path) -> None:
+    """A file whose Look-up differs from one read before only in what the fast path and the
+    signature do not look at is read as it would be alone: its hidden row, or its refusal."""
+    source = _CMRT_64[-1]
+    wb = _xlsx.open_workbook(source)
+    spec = detect(wb).layout.lookup
+    assert spec is not None
+    part = next(s.part for s in wb.sheets if s.name == spec.sheet)
+    data = wb._sheet_bytes(spec.sheet)
+    root = data.index(b"<worksheet")
+    if change == "document type":
+        new = data[:root] + b"<!DOCTYPE worksheet>" + data[root:]
+    else:
+        last = data.rindex(b"</row>")
+        hidden = (b'<c r="%s9000" t="str"><v>Gold</v ></c><c r="%s9000" t="str">'
+                  b'<v>HIDDEN SMELTER</v ></c>' % (spec.columns["metal"].encode(),
+                                                     spec.columns["lookup_name"].encode()))
+        new = (data[:root] + b"<!-- -->" + data[root:last] + hidden + data[last:])
+    changed = tmp_path / "changed.xlsx"
+    with zipfile.ZipFile(source) as z, zipfile.ZipFile(changed, "w", zipfile.ZIP_DEFLATED) as o:
+        for info in z.infolist():
+            o.writestr(info, new if info.filename == part else z.read(info))
+
+    def table(path: Path) -> object:
+        try:
+            return reader._lookup_table(_xlsx.open_workbook(path), spec).rows
+        except MalformedTemplateError as exc:
+            return type(exc)
+
+    for cache in (reader._TABLES, reader._BY_SIGNATURE, reader._BY_CONTENT, reader._BY_ROWS):
+        cache.clear()
+    alone = table(changed)
+    assert alone != table(source)
+    reader._TABLES.clear()
+    assert table(changed) == alone
+
+
+_CLOSINGS = st.sampled_from([b"</v>", b"</v >", b"</v\n>", b"</v\t\r\n >"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(ROWS) - 1), st.sampled_from("ABCDE"),
+                          _CLOSINGS, st.booleans()), max_size=5),
+       st.sampled_from([None, frozenset({"A"}), frozenset({"E"}), WANTED]))
+def test_values_closed_any_way_xml_allows_read_as_lxml_reads_them(
+        changes: list[tuple[int, str, bytes, bool]], asked: frozenset[str] | None) -> None:
+    """A value put into any cell of any row, closed with or without whitespace, in a cell of
+    the part's namespace or under a prefix bound to it, reads the same with the fast scanner
+    as with lxml."""
+    rows = list(ROWS)
+    ns = _NS.split(b'"')[1]
+    for at, col, closing, prefixed in changes:
+        ref = b"%s%d" % (col.encode(), at + 1)
+        cell = (b'<y:c xmlns:y="' + ns + b'" r="' + ref + b'" t="str"><y:v>new'
+                + closing.replace(b"</", b"</y:") + b"</y:c>" if prefixed else
+                b'<c r="' + ref + b'" t="str"><v>new' + closing + b"</c>")
+        found = re.search(rb'<c r="' + ref + rb'"[^>]*?(?:/>|>.*?</c>)', rows[at])
+        if found is not None:  # (not a cell changed before, under the prefix)
+            rows[at] = rows[at][:found.start()] + cell + rows[at][found.end():]
+    data = _sheet(rows)
+    fast = _xlsx.scan_sheet(data, SST, asked, path=Path("t.xlsx"), sheet="S")
+    slow = _xlsx._scan_lxml(data, SST, asked, path=Path("t.xlsx"), sheet="S")
+    assert fast == slow

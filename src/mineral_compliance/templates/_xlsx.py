@@ -934,9 +934,28 @@ def _value_ends(prefix: bytes) -> re.Pattern[bytes]:
     alternation of two literals, written so that the search skips ahead on their common start
     (one pass over a part where two plain searches took two). A value closing right after its
     opening (``<v></v>``, the empty cached result of most pre-formatted cells of a list sheet
-    in some releases) is passed over inside the search, by a lookbehind of fixed width."""
+    in some releases) is passed over inside the search, by a lookbehind of fixed width.
+
+    The same search finds the closings XML allows that Excel does not write, followed by
+    whitespace or under another prefix (``</v >``, ``</x:v>``; a name of at most 64
+    characters), which a search for the part's own closings alone would pass over with the
+    value they close: each is walked back to its cell as any other, which reads the value or
+    leaves the part to lxml."""
     p = re.escape(prefix)
-    return re.compile(b"(?:</" + p + b"v(?<!<" + p + b"v></" + p + b"v)|</" + p + b"is)>")
+    own = b"</(?:" + p + b"v(?<!<" + p + b"v></" + p + b"v)>|" + p + b"is>|"
+    if not prefix:  # any prefix is another one; unprefixed, only the spaced ones are odd
+        return re.compile(own + rb"(?:v|is)\s|" + _OTHER_PREFIX + rb"(?:v|is)[\s>])")
+    return re.compile(  # (not the part's own empty value, whose lookbehind failed above)
+        own + b"(?!" + p + rb"(?:v|is)>)(?:" + _OTHER_PREFIX + rb")?(?:v|is)[\s>])")
+
+
+_OTHER_PREFIX = rb"[A-Za-z_][\w.-]{0,63}:"
+_ODD_CLOSINGS = re.compile(rb"</(?:(?:v|is)\s|" + _OTHER_PREFIX + rb"(?:v|is)[\s>])")
+"""The odd closings of :func:`_value_ends` in an unprefixed part."""
+_PLAIN_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml [^<>?]{0,200}\?>)?\s{0,64}")
+"""What Excel writes before a part's root: at most an XML declaration and a line break.
+Anything else there (a document type, a comment, a stray cell) changes how the part is read
+(refused, or read by lxml), so a part with it is given no signature."""
 
 
 def _signature(data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str]
@@ -955,11 +974,13 @@ def _signature_cells(data: bytes, shared: _SharedStrings, wanted_cols: frozenset
     value element (a match holds exactly one): a value element outside them (a cell in
     another shape, a stray one) or an inline string leaves no signature."""
     root = _ROOT.search(data, 0, 4096)
-    if root is None or root.group(1) or has_aside(data, root.end()):
+    if (root is None or root.group(1) or not _PLAIN_PROLOG.fullmatch(data, 0, root.start())
+            or has_aside(data, root.end())):
         return None  # no root, a prefixed one, or comments and the like: read the cells
     values = data.count(b"</v>")
-    if values > SIGNATURE_CELLS or data.find(b"</is>") >= 0:
-        return None  # more than any Look-up holds, or inline strings: read the cells
+    if (values > SIGNATURE_CELLS or data.find(b"</is>") >= 0
+            or _ODD_CLOSINGS.search(data, root.end()) is not None):
+        return None  # more than any Look-up holds, inline strings or odd closings
     cells: list[_SimpleMatch] = _SIMPLE_CELLS.findall(data)
     if len(cells) != values:
         return None
@@ -984,11 +1005,13 @@ def _value_cells(cells: list[_SimpleMatch], wanted: set[bytes] | frozenset[bytes
                  ) -> list[tuple[object, ...]]:
     """The signature's entries for ``cells``: each value cell in a ``wanted`` column as its
     row, column, type, formula flag and stored value, a shared string's value as its item
-    from ``items`` (None past the ``n_shared`` items of the table)."""
+    from ``items`` (None past the ``n_shared`` items of the table; a value that is no index
+    in a 1-tuple, never equal to an item)."""
     return [
         (row_b, col_b, kind, f_el != b"",
-         (items[int(raw_b)] if int(raw_b) < n_shared else None)
-         if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12 else raw_b)
+         ((items[int(raw_b)] if int(raw_b) < n_shared else None)
+          if raw_b.isdigit() and len(raw_b) <= 12 else (raw_b,))
+         if kind == b"s" else raw_b)
         for col_b, row_b, kind, f_el, raw_b in cells if raw_b and col_b in wanted]
 
 
@@ -1008,7 +1031,8 @@ class StoredRows:
 
     signature: tuple[object, ...]
     pieces: tuple[bytes, ...]
-    """Empty when the sheet points past its shared strings: nothing then matches it."""
+    """Empty when the sheet points past its shared strings or is larger than
+    :data:`_MAX_STORED_ROWS`: nothing then matches it."""
     wanted: frozenset[bytes]
     used: tuple[int, ...]
     """The shared-string indexes the signature resolved, ascending."""
@@ -1031,7 +1055,7 @@ class StoredRows:
                        if kind == b"s" and raw_b.isdigit() and len(raw_b) <= 12
                        and col_b in wanted})
         n_shared = len(shared)
-        if used and used[-1] >= n_shared:
+        if (used and used[-1] >= n_shared) or len(data) > _MAX_STORED_ROWS:
             return cls(signature, (), wanted, (), (), n_shared, (shared.prefix, shared.close))
         pieces = tuple(data.split(b"<row", _MAX_ROW_PIECES - 1))
         return cls(signature, pieces, wanted, tuple(used), _pick(used, shared.bodies),
@@ -1044,7 +1068,8 @@ class StoredRows:
         if not self.pieces or (shared.prefix, shared.close) != self.strings:
             return False
         root = _ROOT.search(data, 0, 4096)
-        if root is None or root.group(1):
+        if (root is None or root.group(1)
+                or not _PLAIN_PROLOG.fullmatch(data, 0, root.start())):
             return False
         pieces = data.split(b"<row", len(self.pieces) - 1)  # a longer sheet: the rest in one
         if len(pieces) != len(self.pieces) or root.end() > len(pieces[0]):
@@ -1053,9 +1078,14 @@ class StoredRows:
                           or _pick(self.used, shared.bodies) != self.items):
             return False
         before: dict[int, bytes] | None = None
+        values = 0
         for i in compress(range(len(pieces)), map(bytes.__ne__, pieces, self.pieces)):
             piece, theirs = pieces[i], self.pieces[i]
-            if has_aside(piece, root.end() if i == 0 else 0) or piece.find(b"</is>") >= 0:
+            start = root.end() if i == 0 else 0
+            values += piece.count(b"</v>")
+            if (values > SIGNATURE_CELLS or has_aside(piece, start)
+                    or piece.find(b"</is>") >= 0
+                    or _ODD_CLOSINGS.search(piece, start) is not None):
                 return False
             cells, their_cells = _value_matches(piece), _value_matches(theirs)
             if cells is None or their_cells is None:
@@ -1075,6 +1105,9 @@ def _pick(indexes: Sequence[int], bodies: Sequence[bytes]) -> tuple[bytes, ...]:
     return cast("tuple[bytes, ...]", operator.itemgetter(*indexes)(bodies)) if indexes else ()
 
 
+_MAX_STORED_ROWS = 2 << 20
+"""The largest sheet kept as rows (the largest real Look-up is 373 KB): what a process
+keeps for a few releases, whatever the files it read."""
 _MAX_ROW_PIECES = 16_384
 """The most pieces :class:`StoredRows` cuts a sheet into (a real Look-up has some 700 rows):
 a sheet of more rows keeps the rest in its last piece, compared as one."""
@@ -1149,7 +1182,8 @@ class _Repeats:
 
     def _usable(self, row: bytes) -> bool:
         """Whether ``row`` holds no value to keep, every value in a cell of the one shape."""
-        if _ASIDE.search(row) is not None or b"<is>" in row or b"</is>" in row:
+        if (_ASIDE.search(row) is not None or b"<is>" in row or b"</is>" in row
+                or _ODD_CLOSINGS.search(row) is not None):
             return False
         cells = _SIMPLE_CELLS.findall(row)
         return len(cells) == row.count(b"</v>") and not any(
