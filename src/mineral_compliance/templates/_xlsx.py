@@ -88,7 +88,11 @@ _MAX_PART_BYTES = 64 * 1024 * 1024
 _MAX_FILE_BYTES = 100 * 1024 * 1024
 
 _REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
-_ATTR = re.compile(rb'(?:^|\s)(r|t)\s*=\s*"([^"]*)"')
+_PLAIN_HEAD = re.compile(rb'(?:[\w:.-]{1,64}="[^"<>&]*"(?: |/?\Z))*/?')
+"""A cell's attributes as the walk reads them: each ``name="value"``, one space apart, no
+markup or reference in a value (where lxml would read another value than the bytes)."""
+_HEAD_ATTR = re.compile(rb'([\w:.-]{1,64})="([^"]*)"')
+"""Each attribute of a head :data:`_PLAIN_HEAD` matched, in order."""
 _ODD_HEAD = re.compile(rb"['\t\n\r]| =|= ")
 """Cell attributes the fast scanner does not parse: single quotes, whitespace other than
 one space between attributes, or space around ``=`` (all valid XML)."""
@@ -799,7 +803,7 @@ def open_workbook(source: str | os.PathLike[str] | IO[bytes]) -> Workbook:
 # -- worksheet scanning -------------------------------------------------------------------
 
 _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
-_CELL_OPENING = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_CELL_OPENING = re.compile(rb"<(?:[^\s<>/:]+:)?c[\s>/]")
 _ROW_OPENING = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]{1,7})\"")
 """A row element's opening tag with its number (the fast scanner's attribute quoting)."""
 _HEAD_CHUNK = 1 << 16
@@ -877,8 +881,15 @@ _Value = tuple[str | float | bool, str, TextRepair | None]
 """A cell's typed value, its kind and what was changed in its text."""
 
 
-def _convert(kind: bytes, raw: str, shared: _SharedStrings) -> _Value | None:
-    """Typed value of a cell from its t attribute and <v> text; None for empty/broken."""
+def _convert(kind: bytes, raw: str, shared: _SharedStrings, *, parsed: bool = False
+             ) -> _Value | None:
+    """Typed value of a cell from its t attribute and <v> text (as stored, or as an XML
+    parser gave it: ``parsed``); None for empty/broken."""
+    if not parsed and kind not in (b"str", b"inlineStr"):  # (text is decoded as text)
+        if "\r" in raw:
+            raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+        if "&" in raw:
+            raw = _decode_entities(raw)[0]  # a character reference, as a parser reads it
     if kind == b"s":
         if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
             return None  # int() would take " 5", "1_0", "٣"; no table has 10**12 strings
@@ -892,8 +903,8 @@ def _convert(kind: bytes, raw: str, shared: _SharedStrings) -> _Value | None:
         return _as_text(raw)
     if kind == b"b":
         return raw.strip() in ("1", "true"), "b", None
-    if kind in (b"e", b"d"):
-        text, repair = _text_of(raw)
+    if kind in (b"e", b"d"):  # codes and dates: no OOXML escapes to decode
+        text, repair = _finish(raw, False)
         return text, kind.decode(), repair
     if _NUMBER.fullmatch(raw) is None:
         # not a number as SpreadsheetML writes one (Python's float() would also take "nan",
@@ -937,10 +948,9 @@ def _value_ends(prefix: bytes) -> re.Pattern[bytes]:
     in some releases) is passed over inside the search, by a lookbehind of fixed width.
 
     The same search finds the closings XML allows that Excel does not write, followed by
-    whitespace or under another prefix (``</v >``, ``</x:v>``; a name of at most 64
-    characters), which a search for the part's own closings alone would pass over with the
-    value they close: each is walked back to its cell as any other, which reads the value or
-    leaves the part to lxml."""
+    whitespace or under another prefix (``</v >``, ``</x:v>``), which a search for the
+    part's own closings alone would pass over with the value they close: each is walked back
+    to its cell as any other, which reads the value or leaves the part to lxml."""
     p = re.escape(prefix)
     own = b"</(?:" + p + b"v(?<!<" + p + b"v></" + p + b"v)>|" + p + b"is>|"
     if not prefix:  # any prefix is another one; unprefixed, only the spaced ones are odd
@@ -949,7 +959,7 @@ def _value_ends(prefix: bytes) -> re.Pattern[bytes]:
         own + b"(?!" + p + rb"(?:v|is)>)(?:" + _OTHER_PREFIX + rb")?(?:v|is)[\s>])")
 
 
-_OTHER_PREFIX = rb"[A-Za-z_][\w.-]{0,63}:"
+_OTHER_PREFIX = rb"[^\s<>/:]+:"
 _ODD_CLOSINGS = re.compile(rb"</(?:(?:v|is)\s|" + _OTHER_PREFIX + rb"(?:v|is)[\s>])")
 """The odd closings of :func:`_value_ends` in an unprefixed part."""
 _PLAIN_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml [^<>?]{0,200}\?>)?\s{0,64}")
@@ -1116,8 +1126,9 @@ a sheet of more rows keeps the rest in its last piece, compared as one."""
 SIGNATURE_CELLS = 100_000
 """The most value elements of a sheet given a signature (a real Smelter Look-up holds some
 6,500): what the cells' one-pass match may hold in memory at once."""
-_SIMPLE_CELLS = re.compile(_SIMPLE_CELL.pattern.replace(rb"\Z", rb"</v>"))
-""":data:`_SIMPLE_CELL` ending at its value's closing, to find every such cell of a part."""
+_SIMPLE_CELLS = re.compile(_SIMPLE_CELL.pattern.replace(rb"\Z", rb"</v></c>"))
+""":data:`_SIMPLE_CELL` ending at its value's closing and the cell's, right after it (where
+the scanner reads a cell kept), to find every such cell of a part."""
 
 
 class _Repeats:
@@ -1212,8 +1223,9 @@ def _scan_fast(
     """
     out: SheetCells = {}
     c_open = b"<" + prefix + b"c "
+    c_close = b"</" + prefix + b"c>"
     c_len = len(c_open)
-    f_open = b"<" + prefix + b"f"
+    f_opening = _tags(prefix, b"f").search
     v_open = b"<" + prefix + b"v"
     is_open = b"<" + prefix + b"is>"
     wanted = None if columns is None else {c.encode() for c in columns}
@@ -1284,6 +1296,8 @@ def _scan_fast(
                 col = names.get(col_b)
                 if col is None:
                     col = names[col_b] = col_b.decode()
+                if not data.startswith(c_close, previous_end):
+                    return None  # more inside the cell after its value: lxml reads it whole
                 out[(row, col)] = new_cell(RawCell,
                                            (row, col, value[0], value[1], formula, value[2]))
                 kept_end = previous
@@ -1297,25 +1311,22 @@ def _scan_fast(
                     or cell_opening(data, start + 1, end) is not None):
                 return None  # another cell opens in between: markup this scanner does not expect
             head = data[start + c_len : head_end]
-            if _ODD_HEAD.search(head) is not None:
-                return None  # attributes quoted or spaced otherwise: lxml reads them exactly
-            if head.startswith(b'r="'):
-                ref = head[3 : head.find(b'"', 3)]
-                tpos = head.find(b' t="')
-                kind = head[tpos + 4 : head.find(b'"', tpos + 4)] if tpos >= 0 else b"n"
-            else:
-                attrs = dict(_ATTR.findall(b" " + head))
-                if b"r" not in attrs:
-                    return None
-                ref, kind = attrs[b"r"], attrs.get(b"t", b"n")
+            if _ODD_HEAD.search(head) is not None or _PLAIN_HEAD.fullmatch(head) is None:
+                return None  # attributes quoted, spaced or escaped otherwise: lxml reads them
+            attrs = dict(_HEAD_ATTR.findall(head))
+            if b"r" not in attrs:
+                return None
+            ref, kind = attrs[b"r"], attrs.get(b"t", b"n")
             col_b = ref.rstrip(b"0123456789")
-            if wanted is not None and col_b not in wanted:
-                continue
             row_b = ref[len(col_b):]
             if (not col_b or not row_b or not col_b.isalpha() or not row_b.isdigit()
                     or len(col_b) > _MAX_COL_LETTERS or len(row_b) > _MAX_ROW_DIGITS):
-                return None
+                return None  # (in a column not asked for, too: it may be one written otherwise)
             body_start = head_end + 1
+            if find(c_close, body_start, end) >= 0:
+                return None  # the cell closes before this value: a stray or nested one
+            if wanted is not None and col_b not in wanted:
+                continue
             if inline:
                 i = rfind(is_open, body_start, end)
                 if i < 0:
@@ -1325,18 +1336,21 @@ def _scan_fast(
                     continue
                 kept, repair = _finish(text, replaced)
                 value = (kept, "s", repair)
-                formula = find(f_open, body_start, i) >= 0
+                formula = f_opening(data, body_start, i) is not None
             else:
                 i = rfind(v_open, body_start, end)
-                if i < 0 or find(v_close, body_start, i) >= 0:
+                if (i < 0 or find(v_close, body_start, i) >= 0
+                        or find(b"<" + prefix + b"is", body_start, i) >= 0):
                     return None  # no value opening, or a value before it in the same cell
                 gt = find(b">", i, end)
-                if gt < 0:
-                    return None
+                if gt < 0 or data.count(b'"', i, gt) % 2:
+                    return None  # (a ">" inside an attribute's value)
                 raw = data[gt + 1 : end].decode("utf-8")
                 if not raw:
                     continue
-                formula = find(f_open, body_start, i) >= 0
+                if "<" in raw:
+                    return None  # markup inside the value: lxml reads its text
+                formula = f_opening(data, body_start, i) is not None
                 value = _convert(kind, raw, shared)
             if value is None:
                 continue
@@ -1346,6 +1360,8 @@ def _scan_fast(
             col = names.get(col_b)
             if col is None:
                 col = names[col_b] = col_b.decode()
+            if not data.startswith(c_close, previous_end):
+                return None  # more inside the cell after its value: lxml reads it whole
             out[(row, col)] = RawCell(row, col, value[0], value[1], formula, value[2])
             kept_end = previous
             if len(out) > MAX_SHEET_CELLS:
@@ -1511,11 +1527,8 @@ def _lxml_cell(el: etree._Element, row: int, col: str, shared: _SharedStrings) -
     if kind in (b"str", b"inlineStr"):
         text, repair = _finish(*_decode_escapes(v_text))
         value = (text, "s", repair)
-    elif kind in (b"e", b"d"):
-        text, repair = _finish(v_text, False)
-        value = (text, kind.decode(), repair)
     else:
-        value = _convert(kind, v_text, shared)
+        value = _convert(kind, v_text, shared, parsed=True)
     if value is None:
         return None
     return RawCell(row, col, value[0], value[1], formula, value[2])
