@@ -28,6 +28,10 @@ CASES = [
      b"<v>1</v></x-y:c>", ALL),
     ("cell under a prefix with a dot", b'<c r="B1"><f>C1</f></c><x.y:c xmlns:x.y="urn:q" '
      b'r="A1"><v>1</v></x.y:c>', ALL),
+    ("inline text under another prefix", b'<c r="A1" t="inlineStr"><is><q:t xmlns:q="urn:q">'
+     b"a</q:t></is></c>", ALL),
+    ("rich inline text under another prefix", b'<c r="A1" t="inlineStr"><is><r><t>a</t></r>'
+     b'<q:r xmlns:q="urn:q"><q:t>b</q:t></q:r></is></c>', ALL),
     # character references where the value is not text
     ("index as a reference", b'<c r="A1" t="s"><v>&#49;</v></c>', ALL),
     ("number as a reference", b'<c r="A1"><v>&#49;</v></c>', ALL),

@@ -962,6 +962,16 @@ def _value_ends(prefix: bytes) -> re.Pattern[bytes]:
 _OTHER_PREFIX = rb"[^\s<>/:]+:"
 _ODD_CLOSINGS = re.compile(rb"</(?:(?:v|is)\s|" + _OTHER_PREFIX + rb"(?:v|is)[\s>])")
 """The odd closings of :func:`_value_ends` in an unprefixed part."""
+_PREFIXED_TAG = re.compile(rb"</?[^\s<>/:!?]+:")
+
+
+def _foreign_tag(body: bytes, prefix: bytes) -> bool:
+    """Whether ``body`` holds a tag under a prefix other than the part's ``prefix``."""
+    if not prefix:
+        return _PREFIXED_TAG.search(body) is not None
+    return body.count(b"<") != body.count(b"<" + prefix) + body.count(b"</" + prefix)
+
+
 _PLAIN_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml [^<>?]{0,200}\?>)?\s{0,64}")
 """What Excel writes before a part's root: at most an XML declaration and a line break.
 Anything else there (a document type, a comment, a stray cell) changes how the part is read
@@ -1331,7 +1341,10 @@ def _scan_fast(
                 i = rfind(is_open, body_start, end)
                 if i < 0:
                     return None
-                text, replaced = _rich_text(data[i + len(is_open) : end], prefix)
+                inline_body = data[i + len(is_open) : end]
+                if _foreign_tag(inline_body, prefix):
+                    return None  # text under another prefix, which lxml reads by its name
+                text, replaced = _rich_text(inline_body, prefix)
                 if not text:
                     continue
                 kept, repair = _finish(text, replaced)
