@@ -29,13 +29,12 @@ ever add to a finding, and never keep a declaration from being read.
 from __future__ import annotations
 
 import threading
-from typing import TypeVar
 
 from .._io.text import one_line
 from ..errors import MineralComplianceError
 from ..models.instructions import CheckerInstructions, Instruction
 from ..models.values import Provenance, TextValue
-from ._xlsx import RawCell, SheetCells, StoredRows, Workbook, col_to_index, iter_rows
+from ._xlsx import KnownRows, RawCell, SheetCells, Workbook, col_to_index, iter_rows
 from .layouts import Layout
 
 __all__ = ["LANGUAGES", "MAX_INSTRUCTION_CHARS", "MAX_LANGUAGE_ROWS", "SHEET",
@@ -144,14 +143,13 @@ def _found(wb: Workbook, wanted: dict[str, str], column: str, english: str | Non
     stored = (wb.sheet_digest(SHEET), wb.strings_digest(), asked)
     with _LOCK:
         hit = _BY_STORED.get(stored)
-        known = [kept for (_, as_asked), kept in _BY_ROWS.items() if as_asked == asked]
     if hit is not None:
         return hit
-    for rows, found in known:
-        if wb.has_rows(SHEET, rows):
-            with _LOCK:
-                _kept(_BY_STORED, stored, found)
-            return found
+    hit = _BY_ROWS.find(wb, SHEET, asked)
+    if hit is not None:
+        with _LOCK:
+            _kept(_BY_STORED, stored, hit)
+        return hit
     rows_now = wb.stored_rows(SHEET, read)
     by_cells = None if rows_now is None else (rows_now.signature, asked)
     with _LOCK:
@@ -161,10 +159,10 @@ def _found(wb: Workbook, wanted: dict[str, str], column: str, english: str | Non
         hit = _matched(cells, wanted, column, english)
     with _LOCK:
         _kept(_BY_STORED, stored, hit)
-        if by_cells is not None and rows_now is not None:
+        if by_cells is not None:
             _kept(_BY_CELLS, by_cells, hit)
-            if rows_now.pieces and by_cells not in _BY_ROWS:
-                _kept(_BY_ROWS, by_cells, (rows_now, hit))
+    if rows_now is not None:
+        _BY_ROWS.keep(asked, rows_now, hit)
     return hit
 
 
@@ -184,23 +182,23 @@ def _matched(cells: SheetCells, wanted: dict[str, str], column: str,
     return tuple(found)
 
 
-_V = TypeVar("_V")
 _BY_STORED: dict[tuple[object, ...], _Found] = {}
 """What :func:`_found` found, by the stored bytes of the sheet and the shared strings."""
 _BY_CELLS: dict[tuple[object, ...], _Found] = {}
 """What :func:`_found` found, by the sheet's cells undecoded."""
-_BY_ROWS: dict[tuple[object, ...], tuple[StoredRows, _Found]] = {}
-"""The same, with the stored rows the cells were first read from (keyed as in
-:data:`_BY_CELLS`): a file saved again has the same cells in nearly the same bytes."""
 _KEPT = 8
 """Language sheets remembered per process (one per release read, in practice); a signature
 holds the stored text of the sheet's cells read, some hundreds of kilobytes for a real one,
 and its stored rows the sheet's bytes besides."""
 _LOCK = threading.Lock()
 """Files read in threads side by side share the caches."""
+_BY_ROWS: KnownRows[_Found] = KnownRows(_KEPT)
+"""The same, by the stored rows the cells were first read from: a file saved again has the
+same cells in nearly the same bytes."""
 
 
-def _kept(cache: dict[tuple[object, ...], _V], key: tuple[object, ...], found: _V) -> None:
+def _kept(cache: dict[tuple[object, ...], _Found], key: tuple[object, ...],
+          found: _Found) -> None:
     """Under :data:`_LOCK`: ``found`` kept under ``key``, the oldest entry dropped first."""
     if key not in cache:
         while len(cache) >= _KEPT:

@@ -35,13 +35,14 @@ import os
 import posixpath
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 from pathlib import Path
-from typing import IO, Any, NamedTuple, cast
+from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
 
 from lxml import etree
 
@@ -382,6 +383,7 @@ class Workbook:
         self._digests: dict[str, str] = {}
         self._part_digests: dict[str, str] = {}
         self._hashed: dict[str, bytes] = {}
+        self._pieces: dict[str, list[bytes]] = {}  # sheets cut into rows (StoredRows)
         """Parts inflated for a digest or a signature, kept for the one reading of their cells
         that may follow."""
         self.workbook_part = self._find_workbook_part()
@@ -644,11 +646,16 @@ class Workbook:
         """:meth:`cell_signature` with what a later sheet is compared with to have it
         (:class:`StoredRows`); None when there is no signature."""
         return StoredRows.build(self._sheet_bytes(sheet), self.shared_strings,
-                                frozenset(columns))
+                                frozenset(columns), self._pieces.get(sheet))
 
     def has_rows(self, sheet: str, known: StoredRows) -> bool:
-        """Whether ``sheet`` has the cell signature of ``known`` (:meth:`StoredRows.matches`)."""
-        return known.matches(self._sheet_bytes(sheet), self.shared_strings)
+        """Whether ``sheet`` has the cell signature of ``known`` (:meth:`StoredRows.matches`);
+        the sheet is cut into rows once, for every ``known`` it is compared with."""
+        data = self._sheet_bytes(sheet)
+        pieces = self._pieces.get(sheet)
+        if pieces is None:
+            pieces = self._pieces[sheet] = _row_pieces(data)
+        return known.matches(data, self.shared_strings, pieces)
 
     def _sheet_bytes(self, sheet: str) -> bytes:
         """The XML of ``sheet``, kept for the :meth:`cells` that may follow."""
@@ -1063,9 +1070,10 @@ class StoredRows:
     """How the shared strings were cut (:attr:`_SharedStrings.prefix` and ``close``)."""
 
     @classmethod
-    def build(cls, data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str]
-              ) -> StoredRows | None:
-        """The stored rows of ``data``; None when it has no signature."""
+    def build(cls, data: bytes, shared: _SharedStrings, wanted_cols: frozenset[str],
+              pieces: Sequence[bytes] | None = None) -> StoredRows | None:
+        """The stored rows of ``data`` (cut as :func:`_row_pieces` cuts it: ``pieces``, when
+        the caller has them); None when it has no signature."""
         found = _signature_cells(data, shared, wanted_cols)
         if found is None:
             return None
@@ -1077,21 +1085,24 @@ class StoredRows:
         n_shared = len(shared)
         if (used and used[-1] >= n_shared) or len(data) > _MAX_STORED_ROWS:
             return cls(signature, (), wanted, (), (), n_shared, (shared.prefix, shared.close))
-        pieces = tuple(data.split(b"<row", _MAX_ROW_PIECES - 1))
-        return cls(signature, pieces, wanted, tuple(used), _pick(used, shared.bodies),
-                   n_shared, (shared.prefix, shared.close))
+        return cls(signature, tuple(_row_pieces(data) if pieces is None else pieces), wanted,
+                   tuple(used), _pick(used, shared.bodies), n_shared,
+                   (shared.prefix, shared.close))
 
-    def matches(self, data: bytes, shared: _SharedStrings) -> bool:
-        """Whether the sheet ``data``, over ``shared``, has this sheet's signature; the
-        work is a comparison of bytes per piece, plus a match of the cells of each piece that
-        differs (linear in its size)."""
+    def matches(self, data: bytes, shared: _SharedStrings,
+                pieces: Sequence[bytes] | None = None) -> bool:
+        """Whether the sheet ``data``, over ``shared``, has this sheet's signature (``pieces``:
+        ``data`` cut by :func:`_row_pieces`, when the caller has them); the work is a
+        comparison of bytes per piece, plus a match of the cells of each piece that differs
+        (linear in its size)."""
         if not self.pieces or (shared.prefix, shared.close) != self.strings:
             return False
         root = _ROOT.search(data, 0, 4096)
         if (root is None or root.group(1)
                 or not _PLAIN_PROLOG.fullmatch(data, 0, root.start())):
             return False
-        pieces = data.split(b"<row", len(self.pieces) - 1)  # a longer sheet: the rest in one
+        if pieces is None:
+            pieces = _row_pieces(data)
         if len(pieces) != len(self.pieces) or root.end() > len(pieces[0]):
             return False
         if self.used and (self.used[-1] >= len(shared)
@@ -1123,6 +1134,53 @@ def _pick(indexes: Sequence[int], bodies: Sequence[bytes]) -> tuple[bytes, ...]:
     if len(indexes) == 1:
         return (bodies[indexes[0]],)
     return cast("tuple[bytes, ...]", operator.itemgetter(*indexes)(bodies)) if indexes else ()
+
+
+_V = TypeVar("_V")
+
+
+def _row_pieces(data: bytes) -> list[bytes]:
+    """``data`` cut before each ``<row``, past :data:`_MAX_ROW_PIECES` pieces not at all."""
+    return data.split(b"<row", _MAX_ROW_PIECES - 1)
+
+
+class KnownRows(Generic[_V]):
+    """What callers built from sheets, kept with the :class:`StoredRows` each sheet had and
+    under how the caller read it (``asked``): a later file whose sheet has those rows gets
+    the same value without its cells matched again. At most ``kept`` values, the oldest
+    dropped first; one per signature (the first sheet read with it); shared by threads."""
+
+    def __init__(self, kept: int) -> None:
+        self._kept = kept
+        self._by: dict[tuple[object, tuple[object, ...]], tuple[StoredRows, _V]] = {}
+        self._lock = threading.Lock()
+
+    def find(self, wb: Workbook, sheet: str, asked: object) -> _V | None:
+        """The value kept for a sheet read as ``asked`` whose rows ``sheet`` of ``wb`` has."""
+        with self._lock:
+            known = [kept for (as_asked, _), kept in self._by.items() if as_asked == asked]
+        for rows, value in known:
+            if wb.has_rows(sheet, rows):
+                return value
+        return None
+
+    def keep(self, asked: object, rows: StoredRows, value: _V) -> None:
+        """``value`` kept with ``rows`` (unless those can match nothing, or a value is kept
+        for their signature already)."""
+        key = (asked, rows.signature)
+        with self._lock:
+            if not rows.pieces or key in self._by:
+                return
+            while len(self._by) >= self._kept:
+                self._by.pop(next(iter(self._by)))
+            self._by[key] = (rows, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by.clear()
+
+    def __len__(self) -> int:
+        return len(self._by)
 
 
 _MAX_STORED_ROWS = 2 << 20

@@ -45,7 +45,7 @@ from ..models.rows import BLANK, Cell, RowSheet
 from ..models.values import Origin, Provenance, Status, TextValue
 from ._instructions import read_instructions
 from ._normalise import answer_cell, clean_text, text_cell, to_answer, to_date, to_text
-from ._xlsx import RawCell, SheetCells, StoredRows, Workbook, iter_rows, open_workbook
+from ._xlsx import KnownRows, RawCell, SheetCells, Workbook, iter_rows, open_workbook
 from .detect import Detection, detect
 from .fingerprint import Difference, Outcome, describe, differences
 from .layouts import Layout, ListSheet, LookupSheet
@@ -200,7 +200,6 @@ def _lookup_rows(wb: Workbook, spec: LookupSheet) -> Iterable[tuple[int, dict[st
 _TableKey = tuple[str, str, str, int, tuple[tuple[str, str], ...]]
 """The sheet's digest, the shared strings' digest, and how the sheet was read."""
 _K = TypeVar("_K")
-_V = TypeVar("_V")
 
 
 @dataclass
@@ -220,11 +219,11 @@ saved again stores the Look-up in bytes of its own (its shared strings are numbe
 with the same cells."""
 _BY_CONTENT: dict[tuple[object, ...], _Table] = {}
 """The same tables by what their rows hold, when their cells were stored otherwise."""
-_BY_ROWS: dict[tuple[object, ...], tuple[StoredRows, _Table]] = {}
-"""The same tables by the stored rows their cells were first read from (keyed as in
-:data:`_BY_SIGNATURE`): most files of a release saved again by their suppliers have the same
-Look-up cells in nearly the same bytes, found without matching every cell again."""
 _TABLES_KEPT = 8
+_BY_ROWS: KnownRows[_Table] = KnownRows(_TABLES_KEPT)
+"""The same tables by the stored rows their cells were first read from: most files of a
+release saved again by their suppliers have the same Look-up cells in nearly the same bytes,
+found without matching every cell again."""
 
 
 def _lookup_table(wb: Workbook, spec: LookupSheet) -> _Table:
@@ -238,13 +237,11 @@ def _lookup_table(wb: Workbook, spec: LookupSheet) -> _Table:
         table = _TABLES.get(key)
     if table is not None:
         return table
-    with _TABLES_LOCK:
-        known = [kept for (as_read, _), kept in _BY_ROWS.items() if as_read == read_as]
-    for stored_rows, table in known:
-        if wb.has_rows(spec.sheet, stored_rows):
-            with _TABLES_LOCK:
-                _keep(_TABLES, key, table)
-            return table
+    table = _BY_ROWS.find(wb, spec.sheet, read_as)
+    if table is not None:
+        with _TABLES_LOCK:
+            _keep(_TABLES, key, table)
+        return table
     found = wb.stored_rows(spec.sheet, spec.columns.values())
     if found is not None and len(found.signature) > _CELLS_CACHED:
         found = None
@@ -264,9 +261,9 @@ def _lookup_table(wb: Workbook, spec: LookupSheet) -> _Table:
     with _TABLES_LOCK:
         if stored is not None:
             _keep(_BY_SIGNATURE, stored, table)
-            if found is not None and found.pieces and stored not in _BY_ROWS:
-                _keep(_BY_ROWS, stored, (found, table))
         _keep(_TABLES, key, table)
+    if found is not None:
+        _BY_ROWS.keep(read_as, found, table)
     return table
 
 
@@ -277,11 +274,11 @@ _CELLS_CACHED = 100_000
 hostile file may leave in memory after its read."""
 
 
-def _keep(cache: dict[_K, _V], key: _K, value: _V) -> None:
+def _keep(cache: dict[_K, _Table], key: _K, table: _Table) -> None:
     """Under :data:`_TABLES_LOCK`."""
     while len(cache) >= _TABLES_KEPT:
         cache.pop(next(iter(cache)))
-    cache[key] = value
+    cache[key] = table
 
 
 def _lookup_entries(wb: Workbook, spec: LookupSheet) -> tuple[LookupEntry, ...]:
