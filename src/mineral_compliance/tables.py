@@ -254,9 +254,10 @@ def _dated_cells(archive: zipfile.ZipFile, part: str, styles: frozenset[int],
                  path: Path) -> set[str]:
     """References (``B2``) of the worksheet's cells formatted as dates."""
     try:
-        data = _io.read_member(archive, archive.getinfo(part), _MAX_PART, path)
-    except (KeyError, _io.FileRefusedError):
-        return set()
+        data = _io.xml_as_utf8(_io.read_member(archive, archive.getinfo(part), _MAX_PART, path),
+                               _MAX_PART)
+    except (KeyError, _io.FileRefusedError, _io.XmlEncodingError):
+        return set()  # (the reading of the cells themselves reports the part)
     out: set[str] = set()
     for m in _CELL_TAG.finditer(data):
         attrs = dict(_ATTR.findall(m.group(1)))

@@ -51,11 +51,14 @@ from .._io import (
     ZIP_ERRORS,
     FileRefusedError,
     TooLargeError,
+    XmlEncodingError,
     cap_text,
     inflate_pieces,
+    is_utf8_xml,
     read_capped,
     read_member,
     stored_body,
+    xml_as_utf8,
 )
 from .._io.markup import local_name
 from .._io.serials import date_to_serial
@@ -406,7 +409,7 @@ class Workbook:
             )
         try:
             # the header's size may lie: decompress at most one byte past the limit
-            return read_member(self._zip, info, _MAX_PART_BYTES, self.path,
+            data = read_member(self._zip, info, _MAX_PART_BYTES, self.path,
                                source=self._data)
         except TooLargeError as exc:
             raise MalformedTemplateError(
@@ -420,6 +423,12 @@ class Workbook:
             raise MalformedTemplateError(
                 f"the workbook part {name} cannot be decompressed ({exc})", path=self.path
             ) from exc
+        try:
+            return xml_as_utf8(data, _MAX_PART_BYTES)  # every part is read in UTF-8
+        except XmlEncodingError as exc:
+            raise MalformedTemplateError(
+                f"the workbook part {name} cannot be read: {exc}", path=self.path,
+                hint="ask the supplier to save the template again from Excel") from exc
 
     def _xml(self, name: str) -> etree._Element:
         data = self._read_part(name)
@@ -720,6 +729,8 @@ class Workbook:
         pieces = inflate_pieces(self._data, info, _HEAD_CHUNK) or _zip_pieces(self._zip, info)
         try:
             for chunk in pieces:
+                if not data and not is_utf8_xml(chunk[:_HEAD_LOOK]):
+                    return None  # in another encoding: read whole, which writes it in UTF-8
                 data += chunk
                 for m in _ROW_OPENING.finditer(data, max(0, searched - 256)):
                     if int(m.group(1)) > rows:
@@ -732,6 +743,8 @@ class Workbook:
         return bytes(data)
 
 
+_HEAD_LOOK = 512
+"""How much of a part's start tells its encoding (its declaration, or UTF-16's first bytes)."""
 _HEAD_ERRORS: tuple[type[BaseException], ...] = (*ZIP_ERRORS, FileRefusedError)
 """What reading the head of a part may raise: it is then read whole, which reports it."""
 
