@@ -25,7 +25,7 @@ import math
 import posixpath
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -216,17 +216,20 @@ def _xml_member(archive: zipfile.ZipFile, name: str, path: Path) -> etree._Eleme
         return None  # the date styles are a refinement: without them numbers stay numbers
 
 
-def _date_styles(archive: zipfile.ZipFile, workbook_part: str, path: Path) -> frozenset[int]:
-    """Indexes of the cell formats (``cellXfs``) whose number format shows a date."""
+def _date_styles(archive: zipfile.ZipFile, workbook_part: str, path: Path,
+                 part_name: Callable[[str], str]) -> frozenset[int]:
+    """Indexes of the cell formats (``cellXfs``) whose number format shows a date;
+    ``part_name`` gives the name the package holds a part under (in any case)."""
     folder, base = posixpath.split(workbook_part)
-    rels = _xml_member(archive, posixpath.join(folder, "_rels", base + ".rels"), path)
+    rels = _xml_member(archive, part_name(posixpath.join(folder, "_rels", base + ".rels")),
+                       path)
     styles_part = None
     for rel in rels.iter() if rels is not None else ():
         if str(rel.get("Type", "")).endswith("/styles"):
             target = str(rel.get("Target", ""))
             styles_part = (target.lstrip("/") if target.startswith("/")
                            else posixpath.normpath(posixpath.join(folder, target)))
-    root = _xml_member(archive, styles_part or "xl/styles.xml", path)
+    root = _xml_member(archive, part_name(styles_part or "xl/styles.xml"), path)
     if root is None:
         return frozenset()
     custom: dict[int, str] = {}
@@ -309,7 +312,7 @@ def _xlsx_rows(data: bytes, path: Path) -> list[list[str]]:
     dated: set[str] = set()
     if any(raw.kind == "n" for raw in cells.values()):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            styles = _date_styles(archive, wb.workbook_part, path)
+            styles = _date_styles(archive, wb.workbook_part, path, wb.part_name)
             if styles:
                 dated = _dated_cells(archive, first.part, styles, path)
     rows: list[list[str]] = [[""] * widths.get(r, 0) for r in range(1, max(widths, default=0) + 1)]

@@ -169,6 +169,18 @@ def test_the_head_of_a_list_sheet_in_utf16_is_read_as_in_utf8(tmp_path: Path) ->
     assert got and got == want
 
 
+def test_the_head_of_a_list_sheet_in_an_8_bit_encoding_is_not_read_as_utf8(
+        tmp_path: Path) -> None:
+    # "Ã©" in Windows-1252 is the bytes C3 A9, which UTF-8 would read as "é"
+    text = "Ã© SociÃ©tÃ©"
+    filled = patch_cells(CMRT, {"Smelter List!D5": text}, tmp_path / "filled.xlsx")
+    twin = repack(filled, tmp_path / "t.xlsx", _eight_bit("cp1252", "windows-1252"),
+                  lambda n: n.startswith("xl/worksheets/"))
+    wb = _xlsx.open_workbook(twin)
+    assert wb.top_cells("Smelter List", 6, first=5)[(5, "D")].value == text
+    assert wb.cells("Smelter List")[(5, "D")].value == text
+
+
 def test_a_text_with_characters_an_8_bit_encoding_has_reads_them(tmp_path: Path) -> None:
     name = "Société Générale des Métaux Müller & Söhne, Œuvre"
     filled = patch_cells(CMRT, {"Declaration!D8": name}, tmp_path / "filled.xlsx")
@@ -265,7 +277,7 @@ def test_the_official_templates_carry_utf16_parts() -> None:
 
 # -- the conversion itself --------------------------------------------------------------
 
-_XML_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)).filter(
+_XML_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]).filter(
     lambda c: c in "\t\n\r" or (" " <= c and c not in "\ufffe\uffff")), max_size=200)
 _AS_LXML = ["UTF-8", "UTF-16", "ISO-8859-1", "windows-1252", "KOI8-R", "ISO-8859-7",
             "windows-1251", "ISO-8859-2"]

@@ -380,6 +380,9 @@ class Workbook:
                 hint="ask the supplier to save the template again as .xlsx",
             ) from exc
         self._names = set(self._zip.namelist())
+        self._folded: dict[str, list[str]] = {}  # the names by their ASCII lower case
+        for name in self._names:
+            self._folded.setdefault(name.translate(_ASCII_LOWER), []).append(name)
         self._shared: _SharedStrings | None = None
         self._sheet_cache: dict[tuple[str, frozenset[str] | None, int | None], SheetCells] = {}
         self._top_cache: dict[tuple[str, int, int, frozenset[str] | None], SheetCells] = {}
@@ -394,7 +397,19 @@ class Workbook:
 
     # -- package ---------------------------------------------------------------------------
 
+    def part_name(self, name: str) -> str:
+        """The name under which the package holds part ``name``: part names compare as
+        case-insensitive ASCII (ECMA-376 Part 2, M1.12), so a relationship's target may be
+        written in another case than the zip entry. ``name`` itself when the package holds
+        it as written, or holds no such part, or two that differ only in case (which M1.12
+        forbids: the one written as asked for is taken, else none)."""
+        if name in self._names:
+            return name
+        alike = self._folded.get(name.translate(_ASCII_LOWER), ())
+        return alike[0] if len(alike) == 1 else name
+
     def _read_part(self, name: str) -> bytes:
+        name = self.part_name(name)
         try:
             info = self._zip.getinfo(name)
         except KeyError as exc:
@@ -446,7 +461,7 @@ class Workbook:
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
         folder, base = posixpath.split(part)
-        rels_name = posixpath.join(folder, "_rels", base + ".rels")
+        rels_name = self.part_name(posixpath.join(folder, "_rels", base + ".rels"))
         if rels_name not in self._names:
             return {}
         out: dict[str, tuple[str, str]] = {}
@@ -458,15 +473,16 @@ class Workbook:
                 resolved = target.lstrip("/")
             else:
                 resolved = posixpath.normpath(posixpath.join(folder, target))
-            out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], resolved)
+            out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1],
+                                      self.part_name(resolved))
         return out
 
     def _find_workbook_part(self) -> str:
         for _rid, (kind, target) in self._rels("").items():
             if kind == "officeDocument" and target in self._names:
                 return target
-        if "xl/workbook.xml" in self._names:
-            return "xl/workbook.xml"
+        if self.part_name("xl/workbook.xml") in self._names:
+            return self.part_name("xl/workbook.xml")
         raise NotAWorkbookError(
             "the zip file holds no spreadsheet workbook part",
             path=self.path,
@@ -540,7 +556,7 @@ class Workbook:
         package without core properties, or with a damaged part, has none: they are
         descriptive only and never stop a file from being read."""
         part = next((t for k, t in self._rels("").values() if k == "core-properties"),
-                    "docProps/core.xml")
+                    self.part_name("docProps/core.xml"))
         if part not in self._names:
             return {}
         try:
@@ -743,6 +759,8 @@ class Workbook:
         return bytes(data)
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+"""Part names compare with ASCII letters in either case as one (ECMA-376 Part 2, M1.12)."""
 _HEAD_LOOK = 512
 """How much of a part's start tells its encoding (its declaration, or UTF-16's first bytes)."""
 _HEAD_ERRORS: tuple[type[BaseException], ...] = (*ZIP_ERRORS, FileRefusedError)
@@ -1900,18 +1918,18 @@ def _patch_package(
         if chain is not None:
             parts[chain] = None
             folder, base = posixpath.split(wb.workbook_part)
-            rels_name = posixpath.join(folder, "_rels", base + ".rels")
+            rels_name = wb.part_name(posixpath.join(folder, "_rels", base + ".rels"))
             rels = wb._xml(rels_name)
             for rel in list(rels):
                 if rel.get("Type", "").endswith("/calcChain"):
                     rels.remove(rel)
             parts[rels_name] = _Packed.of(_serialise(rels), _method(wb, rels_name))
-            types = wb._xml("[Content_Types].xml")
+            types_name = wb.part_name("[Content_Types].xml")
+            types = wb._xml(types_name)
             for override in list(types.iter(f"{{{_CT_NS}}}Override")):
-                if override.get("PartName", "").lstrip("/") == chain:
+                if wb.part_name(override.get("PartName", "").lstrip("/")) == chain:
                     types.remove(override)
-            parts["[Content_Types].xml"] = _Packed.of(
-                _serialise(types), _method(wb, "[Content_Types].xml"))
+            parts[types_name] = _Packed.of(_serialise(types), _method(wb, types_name))
     return parts
 
 
