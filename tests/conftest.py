@@ -33,6 +33,22 @@ def reference_files(folder: str, pattern: str = "*") -> list[Path]:
     return sorted(base.glob(pattern)) if base.is_dir() else []
 
 
+def dated_table(path: Path) -> Path:
+    """A reference table as openpyxl writes one: a header row, then a smelter ID and a
+    date (2025-02-03) in a cell formatted as a date."""
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Smelter ID", "Audit date"])
+    sheet.append(["CID000001", dt.date(2025, 2, 3)])
+    book.save(path)
+    return path
+
+
 def _browser() -> tuple[str, str] | None:
     import shutil
 

@@ -27,6 +27,9 @@ from mineral_compliance.tables import CellValueError, parse_date, table_rows
 from mineral_compliance.upstream.ipis import load_ipis
 from mineral_compliance.upstream.itsci import load_incidents
 
+from .templates.test_part_encodings import VARIANTS, repack
+from .templates.test_part_names import renamed
+
 # -- bounded in a child process: what could hang or exhaust memory -------------------------
 
 _CHILD = r"""
@@ -212,6 +215,18 @@ def test_comments_in_the_styles_part_neither_fail_nor_shift_the_formats(tmp_path
             + _row(2, '<c r="A2" s="1"><v>45658</v></c>', '<c r="B2" s="0"><v>45658</v></c>'))
     book = _xlsx(tmp_path / "commented.xlsx", rows, styles=styles)
     assert table_rows(book.read_bytes(), book) == [["date", "n"], ["2025-01-01", "45658"]]
+
+
+@pytest.mark.parametrize("saved", ["parts in UTF-16", "names in upper case"])
+def test_a_worksheet_table_saved_as_the_packaging_rules_allow_keeps_its_dates(
+        saved: str, tmp_path: Path) -> None:
+    rows = (_row(1, _text("A1", "date"), _text("B1", "n"))
+            + _row(2, '<c r="A2" s="1"><v>45658</v></c>', '<c r="B2" s="0"><v>45658</v></c>'))
+    book = _xlsx(tmp_path / "plain.xlsx", rows)
+    twin = (repack(book, tmp_path / "t.xlsx", VARIANTS["UTF-16 BE with a byte order mark"])
+            if saved == "parts in UTF-16" else renamed(book, tmp_path / "t.xlsx", str.upper))
+    assert twin.read_bytes() != book.read_bytes()
+    assert table_rows(twin.read_bytes(), twin) == [["date", "n"], ["2025-01-01", "45658"]]
 
 
 def test_the_1904_date_system(tmp_path: Path) -> None:

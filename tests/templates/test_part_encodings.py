@@ -11,11 +11,13 @@ the part."""
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +26,6 @@ from lxml import etree
 from mineral_compliance import read_template, validate_file
 from mineral_compliance._io import XmlEncodingError, is_utf8_xml, xml_as_utf8
 from mineral_compliance.errors import MalformedTemplateError
-from mineral_compliance.tables import read_table
 from mineral_compliance.templates import _xlsx
 from mineral_compliance.templates._xlsx import patch_cells
 
@@ -65,10 +66,8 @@ def repack(src: Path, dest: Path, encode: Callable[[str], bytes],
         for info in zin.infolist():
             data = zin.read(info)
             if info.filename.endswith((".xml", ".rels")) and parts(info.filename):
-                try:
+                with contextlib.suppress(UnicodeDecodeError):  # (one in another stays)
                     data = encode(data.decode("utf-8"))
-                except UnicodeDecodeError:
-                    pass  # a part already in another encoding stays as it is
             zout.writestr(info, data)
     return dest
 
@@ -235,25 +234,7 @@ def test_a_workbook_in_utf16_is_written_back_and_reads_its_edits(tmp_path: Path)
         assert is_utf8_xml(after.read("xl/workbook.xml")[:512])
         assert after.read("xl/styles.xml") == before.read("xl/styles.xml")
         assert after.read("xl/styles.xml")[:2] == codecs.BOM_UTF16_LE
-    openpyxl = pytest.importorskip("openpyxl")
     assert openpyxl.load_workbook(out)["Declaration"]["D8"].value == "Édition 中文"
-
-
-def test_a_reference_table_in_utf16_keeps_its_dates(tmp_path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
-    import datetime as dt
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["Smelter ID", "Audit date"])
-    sheet.append(["CID000001", dt.date(2025, 2, 3)])
-    book.save(tmp_path / "plain.xlsx")
-    twin = repack(tmp_path / "plain.xlsx", tmp_path / "t.xlsx",
-                  VARIANTS["UTF-16 BE with a byte order mark"])
-    _, plain = read_table(tmp_path / "plain.xlsx", 1 << 20)
-    _, rows = read_table(twin, 1 << 20)
-    assert rows == plain
-    assert rows[1][1] == "2025-02-03"
 
 
 @needs_reference
@@ -278,7 +259,7 @@ def test_the_official_templates_carry_utf16_parts() -> None:
 # -- the conversion itself --------------------------------------------------------------
 
 _XML_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]).filter(
-    lambda c: c in "\t\n\r" or (" " <= c and c not in "\ufffe\uffff")), max_size=200)
+    lambda c: c in "\t\n\r" or (c >= " " and c not in "\ufffe\uffff")), max_size=200)
 _AS_LXML = ["UTF-8", "UTF-16", "ISO-8859-1", "windows-1252", "KOI8-R", "ISO-8859-7",
             "windows-1251", "ISO-8859-2"]
 """Encodings libxml2 reads as Python does, every character of them."""

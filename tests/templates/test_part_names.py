@@ -8,7 +8,6 @@ back as its twin with the names as Excel writes them; two entries differing only
 
 from __future__ import annotations
 
-import datetime as dt
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,6 @@ import pytest
 
 from mineral_compliance import read_template, validate_file
 from mineral_compliance.errors import MalformedTemplateError
-from mineral_compliance.tables import read_table
 from mineral_compliance.templates import _xlsx
 from mineral_compliance.templates._xlsx import patch_cells
 
@@ -111,20 +109,6 @@ def test_two_entries_alike_neither_named_as_written_is_a_typed_error(tmp_path: P
     neither = _two_alike(tmp_path / "neither.xlsx", str.title)
     with pytest.raises(MalformedTemplateError, match=r"(?i)xl/worksheets/Sheet\d+\.Xml.*missing"):
         read_template(neither)
-
-
-def test_a_reference_table_with_names_in_upper_case_keeps_its_dates(tmp_path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["Smelter ID", "Audit date"])
-    sheet.append(["CID000001", dt.date(2025, 2, 3)])
-    book.save(tmp_path / "plain.xlsx")
-    twin = renamed(tmp_path / "plain.xlsx", tmp_path / "t.xlsx", str.upper)
-    _, rows = read_table(twin, 1 << 20)
-    assert rows == read_table(tmp_path / "plain.xlsx", 1 << 20)[1]
-    assert rows[1] == ["CID000001", "2025-02-03"]
 
 
 @needs_reference
