@@ -33,13 +33,19 @@ import glob
 import io
 import os
 import stat
-import struct
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._io import ZIP_ERRORS, FileRefusedError, read_capped, read_member, regular_file
+from ._io import (
+    ZIP_ERRORS,
+    FileRefusedError,
+    read_capped,
+    read_member,
+    regular_file,
+    zip_directory,
+)
 from ._io.run import MANIFEST_NAME, STAGING_PREFIX, written_files
 from .errors import NotAWorkbookError
 
@@ -98,26 +104,11 @@ def _is_template_name(name: str) -> bool:
             and not name.startswith("__MACOSX/") and "/__MACOSX/" not in name)
 
 
-def _zip_directory(head: bytes) -> tuple[int, int] | None:
-    """The entry count and central-directory size an archive's end records declare, from
-    its last bytes (None when no record is found there). zipfile parses as many bytes of
-    directory as the size says, whatever the count, so both are bounded."""
-    at = head.rfind(b"PK\x05\x06")
-    if at < 0 or len(head) - at < 22:
-        return None
-    entries, size = struct.unpack_from("<HI", head, at + 10)
-    if entries == 0xFFFF or size == 0xFFFFFFFF:  # zip64: the figures are in its own record
-        z64 = head.rfind(b"PK\x06\x06", 0, at)
-        if z64 >= 0 and len(head) - z64 >= 56:
-            entries, size = struct.unpack_from("<QQ", head, z64 + 32)
-    return int(entries), int(size)
-
-
 def _check_entry_count(stream: io.BufferedIOBase | io.BytesIO, label: str) -> None:
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
     stream.seek(max(0, size - (1 << 16) - 22 - 56))
-    declared = _zip_directory(stream.read())
+    declared = zip_directory(stream.read())
     stream.seek(0)
     if declared is None:
         return

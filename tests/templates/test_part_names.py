@@ -1,10 +1,12 @@
-"""Part names in another case than the relationships give them (``Workbook.part_name``).
+"""The entries of a workbook's package: part names in another case than the relationships
+give them (``Workbook.part_name``), entries named twice, and more entries than a workbook has.
 
 Part names compare as case-insensitive ASCII (ECMA-376 Part 2, M1.12): a package whose zip
 entries are ``XL/WORKSHEETS/SHEET1.XML`` while its relationships name
 ``worksheets/sheet1.xml`` is sound, and Excel opens it. It must read, check and be written
 back as its twin with the names as Excel writes them; two entries differing only in case
-(which M1.12 forbids) must never read one for the other without a word."""
+(which M1.12 forbids) must never read one for the other without a word, and two entries of
+one name, which readers resolve differently (zipfile takes the last), are refused."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mineral_compliance import read_template, validate_file
-from mineral_compliance.errors import MalformedTemplateError
+from mineral_compliance.errors import MalformedTemplateError, NotAWorkbookError
 from mineral_compliance.templates import _xlsx
 from mineral_compliance.templates._xlsx import patch_cells
 
@@ -118,3 +120,57 @@ def test_a_real_supplier_file_in_upper_case_reads_as_its_twin(path: Path, tmp_pa
                                                               ) -> None:
     twin = renamed(path, tmp_path / "t.xlsx", str.upper)
     assert _read(twin) == _read(path)
+
+
+@pytest.mark.parametrize("twice", ["xl/worksheets/sheet4.xml", "xl/workbook.xml",
+                                   "[Content_Types].xml", "docProps/app.xml"])
+def test_an_entry_named_twice_is_refused_naming_it(twice: str, tmp_path: Path) -> None:
+    dest = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(CMRT) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, data)
+            if info.filename == twice:
+                with pytest.warns(UserWarning, match="Duplicate name"):
+                    zout.writestr(info, data.replace(b"Acme Widgets", b"Other Widgets"))
+    with pytest.raises(MalformedTemplateError, match="more than one entry named") as caught:
+        read_template(dest)
+    assert repr(twice) in str(caught.value)
+    with pytest.raises(MalformedTemplateError, match="more than one entry"):
+        patch_cells(dest, {"Declaration!D8": "x"}, tmp_path / "out.xlsx")
+
+
+def _with_entries(dest: Path, extra: int) -> Path:
+    with zipfile.ZipFile(CMRT) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        for k in range(extra):
+            zout.writestr(zipfile.ZipInfo(f"x/{k:x}"), b"")
+    return dest
+
+
+def test_a_package_of_more_entries_than_a_workbook_has_is_refused_unparsed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with zipfile.ZipFile(CMRT) as z:
+        parts = len(z.namelist())
+    fits = _with_entries(tmp_path / "fits.xlsx", _xlsx._MAX_PACKAGE_ENTRIES - parts)
+    assert read_template(fits).company.name.value == "Acme Widgets Example Ltd."
+    over = _with_entries(tmp_path / "over.xlsx", _xlsx._MAX_PACKAGE_ENTRIES - parts + 1)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the directory was parsed")
+    monkeypatch.setattr(zipfile, "ZipFile", refuse)
+    with pytest.raises(NotAWorkbookError, match=r"declares 10,001 entries"):
+        read_template(over)
+
+
+def test_a_directory_larger_than_its_entries_need_is_refused(tmp_path: Path) -> None:
+    # few entries with long names: the directory's size, not its count, is what zipfile reads
+    dest = tmp_path / "long.xlsx"
+    with zipfile.ZipFile(CMRT) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        for k in range(80):
+            zout.writestr(zipfile.ZipInfo(f"{k:02}" + "n" * 60_000), b"")
+    with pytest.raises(NotAWorkbookError, match=r"directory of [\d,]+ bytes, over"):
+        read_template(dest)

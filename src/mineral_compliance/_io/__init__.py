@@ -22,6 +22,7 @@ from .files import (
     read_member,
     regular_file,
     stored_body,
+    zip_directory,
 )
 from .text import MAX_TEXT_CHARS, cap_text, has_lone_surrogate, scrub
 
@@ -42,4 +43,5 @@ __all__ = [
     "scrub",
     "stored_body",
     "xml_as_utf8",
+    "zip_directory",
 ]

@@ -27,7 +27,8 @@ from typing import cast
 from zlib_ng import zlib_ng
 
 __all__ = ["ZIP_ERRORS", "FileRefusedError", "NotARegularFileError", "TooLargeError",
-           "inflate_pieces", "read_capped", "read_member", "regular_file", "stored_body"]
+           "inflate_pieces", "read_capped", "read_member", "regular_file", "stored_body",
+           "zip_directory"]
 
 _CHUNK = 1 << 20
 
@@ -232,3 +233,19 @@ def _pieces(body: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
             yield chunk
         if last:
             return
+
+
+def zip_directory(tail: bytes) -> tuple[int, int] | None:
+    """The entry count and central-directory size an archive's end records declare, from
+    its last bytes ``tail`` (None when no record is found there: read the last
+    65,536 + 78 bytes, the longest end records). zipfile parses as many bytes of
+    directory as the size says, whatever the count, so both are bounded."""
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    entries, size = struct.unpack_from("<HI", tail, at + 10)
+    if entries == 0xFFFF or size == 0xFFFFFFFF:  # zip64: the figures are in its own record
+        z64 = tail.rfind(b"PK\x06\x06", 0, at)
+        if z64 >= 0 and len(tail) - z64 >= 56:
+            entries, size = struct.unpack_from("<QQ", tail, z64 + 32)
+    return int(entries), int(size)

@@ -25,6 +25,7 @@ characters is cut; a cell changed in either way says so in :attr:`RawCell.repair
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import hashlib
@@ -59,6 +60,7 @@ from .._io import (
     read_member,
     stored_body,
     xml_as_utf8,
+    zip_directory,
 )
 from .._io.markup import local_name
 from .._io.serials import date_to_serial
@@ -90,6 +92,15 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _MAX_PART_BYTES = 64 * 1024 * 1024
 _MAX_FILE_BYTES = 100 * 1024 * 1024
+_MAX_PACKAGE_ENTRIES = 10_000
+"""The most zip entries a workbook is read with (a CMRT 6.x has about 40), checked before
+:mod:`zipfile` parses the directory: it costs about a kilobyte of memory and several
+microseconds per entry, and a 100 MB file could declare over a million."""
+_MAX_DIRECTORY_BYTES = 4 * 1024 * 1024
+"""The largest zip directory parsed (10,000 entries with names of 300 characters); zipfile
+reads as many bytes as the directory's declared size, whatever its entry count."""
+_END_RECORDS = 65_536 + 22 + 56
+"""The last bytes of a zip file that hold its end records (with the longest comment)."""
 
 _REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
 _PLAIN_HEAD = re.compile(rb'(?:[\w:.-]{1,64}="[^"<>&]*"(?: |/?\Z))*/?')
@@ -371,6 +382,15 @@ class Workbook:
         self.path = path
         self.sha256 = hashlib.sha256(data).hexdigest()
         self._data = data
+        declared = zip_directory(data[-_END_RECORDS:])
+        if declared is not None and (declared[0] > _MAX_PACKAGE_ENTRIES
+                                     or declared[1] > _MAX_DIRECTORY_BYTES):
+            raise NotAWorkbookError(
+                f"the zip container declares {declared[0]:,} entries in a directory of "
+                f"{declared[1]:,} bytes, over the {_MAX_PACKAGE_ENTRIES:,} entries and "
+                f"{_MAX_DIRECTORY_BYTES:,} bytes a workbook is read with", path=path,
+                hint="a reporting template holds a few dozen parts; ask the supplier to "
+                "save the template again as .xlsx")
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
         except ZIP_ERRORS as exc:
@@ -379,7 +399,16 @@ class Workbook:
                 path=path,
                 hint="ask the supplier to save the template again as .xlsx",
             ) from exc
-        self._names = set(self._zip.namelist())
+        listed = self._zip.namelist()
+        self._names = set(listed)
+        if len(self._names) != len(listed):
+            twice = sorted(n for n, k in collections.Counter(listed).items() if k > 1)
+            raise MalformedTemplateError(
+                f"the package holds more than one entry named {twice[0]!r}"
+                + (f" (and {len(twice) - 1} more names)" if len(twice) > 1 else "")
+                + ": readers differ on which one they read, so none is read",
+                path=path, hint="the file was damaged or altered after it was saved; ask the "
+                "supplier to save the template again from Excel")
         self._folded: dict[str, list[str]] = {}  # the names by their ASCII lower case
         for name in self._names:
             self._folded.setdefault(name.translate(_ASCII_LOWER), []).append(name)
