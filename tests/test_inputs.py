@@ -45,6 +45,10 @@ def inbox(tmp_path: Path) -> Iterator[Path]:
     (box / "~$a.xlsx").write_bytes(b"lock")
     (box / "._a.xlsx").write_bytes(b"resource fork")
     (box / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)
+    shutil.copy(DEMO, box / "sub" / "d.xltx")
+    with zipfile.ZipFile(box / "open.ods", "w") as ods:
+        ods.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    (box / "binary.xlsb").write_bytes(b"PK\x05\x06" + b"\0" * 18)
     (box / "notes.txt").write_text("not an input")
     os.mkfifo(box / "pipe.xlsx")
     (box / "zero.xlsx").symlink_to("/dev/zero")
@@ -61,10 +65,13 @@ def inbox(tmp_path: Path) -> Iterator[Path]:
 def test_a_folder_gives_templates_and_refuses_what_is_not_a_regular_file(inbox: Path) -> None:
     found = collect_inputs(inbox)
     problems = _problems(found)
-    assert set(problems) == {"a.xlsx", "c.xlsm", "old.xls", "pipe.xlsx", "zero.xlsx",
-                             "dangling.xlsx", "sock.xlsx"}
+    assert set(problems) == {"a.xlsx", "c.xlsm", "d.xltx", "old.xls", "open.ods", "binary.xlsb",
+                             "pipe.xlsx", "zero.xlsx", "dangling.xlsx", "sock.xlsx"}
     assert problems["a.xlsx"] is None and problems["c.xlsm"] is None
-    assert problems["old.xls"] is None  # read, then reported as a legacy workbook
+    assert problems["d.xltx"] is None
+    # read, then reported as the format each is
+    assert problems["old.xls"] is None and problems["open.ods"] is None
+    assert problems["binary.xlsb"] is None
     assert "named pipe" in (problems["pipe.xlsx"] or "")
     assert "device" in (problems["zero.xlsx"] or "")
     assert "socket" in (problems["sock.xlsx"] or "")

@@ -4,10 +4,11 @@
 (searched recursively), glob patterns and zip archives, and all call :func:`collect_inputs`,
 so ``validate inbox/`` and ``consolidate inbox/`` see the same files. The rules:
 
-* **Templates** are ``.xlsx``, ``.xlsm`` and ``.xls`` files (an ``.xls`` is collected so that
-  it is reported as a legacy workbook, not skipped). Office lock files (``~$name.xlsx``),
-  macOS resource forks (``__MACOSX/``, ``._name``) and hidden run folders of our own outputs
-  are not inputs.
+* **Templates** are ``.xlsx``, ``.xlsm``, ``.xltx`` and ``.xltm`` files, and ``.xls``,
+  ``.xlsb`` and ``.ods`` files, collected so that each is reported as the format it is (a
+  legacy or binary workbook, an OpenDocument spreadsheet), not skipped. Office lock files
+  (``~$name.xlsx``), macOS resource forks (``__MACOSX/``, ``._name``) and hidden run folders
+  of our own outputs are not inputs.
 * **Only regular files.** A FIFO, device or socket, named directly, matched by a glob, found
   in a folder or reached through a symbolic link, is listed as refused, decided from its
   ``stat`` without opening it.
@@ -61,7 +62,10 @@ __all__ = [
     "read_input",
 ]
 
-TEMPLATE_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+TEMPLATE_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods")
+"""Names collected as templates: the Excel workbooks and templates in XML, and the formats a
+supplier may send a template in by mistake (.xls, .xlsb, .ods), collected so that each is
+reported with what to do about it rather than passed over."""
 MAX_TEMPLATE_BYTES = 100 * 1024 * 1024
 """The largest template file (or archive member, uncompressed) that is read. Real filled
 templates are 1 to 5 MB."""

@@ -509,14 +509,62 @@ class Workbook:
     def _find_workbook_part(self) -> str:
         for _rid, (kind, target) in self._rels("").items():
             if kind == "officeDocument" and target in self._names:
+                self._refuse_other_document(target)
                 return target
         if self.part_name("xl/workbook.xml") in self._names:
             return self.part_name("xl/workbook.xml")
-        raise NotAWorkbookError(
+        raise self._other_format() or NotAWorkbookError(
             "the zip file holds no spreadsheet workbook part",
             path=self.path,
             hint="this is a zip archive, but not an Excel .xlsx workbook",
         )
+
+    def _refuse_other_document(self, main: str) -> None:
+        """Refuse, in words the supplier can act on, an Office package whose main part is
+        not a workbook in XML: a binary workbook (.xlsb), a Word or PowerPoint document (by
+        the main part's content type; a package that declares none is read as a workbook)."""
+        types = self.part_name("[Content_Types].xml")
+        if types not in self._names:
+            return
+        try:
+            data = self._read_part(types)
+            if not any(marker.encode() in data for marker, _what in _OTHER_DOCUMENTS):
+                return  # (no such content type anywhere: parsed only when one is named)
+            root = self._xml(types)
+        except MalformedTemplateError:
+            return  # (the content types are not read otherwise: a workbook may still read)
+        wanted = "/" + main.translate(_ASCII_LOWER)
+        kind = next((str(el.get("ContentType", "")) for el in root.iter(f"{{{_CT_NS}}}Override")
+                     if str(el.get("PartName", "")).translate(_ASCII_LOWER) == wanted), "")
+        for marker, what in _OTHER_DOCUMENTS:
+            if marker in kind:
+                raise NotAWorkbookError(
+                    f"the file is {what}, not an Excel workbook in XML (.xlsx)", path=self.path,
+                    hint="ask the supplier to fill in the RMI template in Excel and save it "
+                    "as an Excel Workbook (.xlsx)")
+
+    def _other_format(self) -> NotAWorkbookError | None:
+        """The error for a zip-based document of another program, known by its own marks."""
+        what = None
+        mimetype = self.part_name("mimetype")
+        if mimetype in self._names:
+            try:
+                with self._zip.open(mimetype) as stream:
+                    declared = stream.read(100)
+            except ZIP_ERRORS:
+                declared = b""
+            if declared.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+                what = "an OpenDocument spreadsheet (.ods)"
+            elif declared.startswith(b"application/vnd.oasis.opendocument"):
+                what = "an OpenDocument document (not a spreadsheet)"
+        elif any(n.startswith("Index/") and n.endswith(".iwa") for n in self._names):
+            what = "an Apple iWork document (Numbers, Pages or Keynote)"
+        if what is None:
+            return None
+        return NotAWorkbookError(
+            f"the file is {what}, not an Excel workbook (.xlsx)", path=self.path,
+            hint="ask the supplier to fill in the RMI template in Excel, or to export it to "
+            "Excel (.xlsx): other formats lose the template's lists and checks")
 
     def _read_workbook(self) -> tuple[list[SheetInfo], bool, str | None]:
         root = self._xml(self.workbook_part)
@@ -1687,6 +1735,13 @@ CellInput = str | float | int | bool | dt.date | None
 number) or ``None`` to empty the cell (its style is kept)."""
 
 _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_OTHER_DOCUMENTS = (
+    ("ms-excel.sheet.binary", "an Excel binary workbook (.xlsb)"),
+    ("wordprocessingml", "a Word document"),
+    ("presentationml", "a PowerPoint presentation"),
+)
+"""Main-part content types of Office packages that are no workbook in XML, by a part of the
+content type, and what the file is."""
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})$")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
