@@ -103,6 +103,22 @@ def test_shared_strings_scan_in_linear_time(shape: str) -> None:
     _assert_linear(_decode_all, _SST_SHAPES[shape], 20_000)
 
 
+# -- what comes before a part's root ------------------------------------------------------------
+
+_PROLOG_SHAPES: dict[str, Callable[[int], bytes]] = {
+    "comments one after another": lambda n: b"<!---->" * n + b"<worksheet/>",
+    "instructions and white space": lambda n: b"<?a b?> \r\n" * n + b"<worksheet/>",
+    "comments opened and never closed": lambda n: b"<!-- <!--" * n,
+    "a document type of brackets": lambda n: b"<!DOCTYPE x [" + b"[>" * n + b"<worksheet/>",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_PROLOG_SHAPES))
+def test_the_prolog_is_passed_over_in_linear_time(shape: str) -> None:
+    _assert_linear(lambda data: _xlsx.root_element(data, _xlsx._ROOT), _PROLOG_SHAPES[shape],
+                   20_000)
+
+
 # -- rich text runs ---------------------------------------------------------------------------
 
 

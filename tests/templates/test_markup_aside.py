@@ -212,6 +212,67 @@ def test_plain_shared_strings_take_the_splitter_unchanged(tmp_path: Path) -> Non
     assert wb.shared_strings.close is not None  # split on <si>, the quick way
 
 
+# -- before the root ----------------------------------------------------------------------------
+
+_PROLOGS = {
+    "a comment holding a whole sheet": b'<!-- <worksheet><sheetData><row r="1"><c r="B1" '
+                                       b't="s"><v>1</v></c></row></sheetData></worksheet> -->',
+    "an instruction holding a cell": b'<?tool <c r="B1" t="s"><v>2</v></c> ?>',
+    "a comment past the first 4 KB": b"<!-- " + b"p" * 5000 + b" -->",
+    "white space, instructions and comments": b"\n \t<?a?>\r\n<!---->  <?b c?>\n",
+}
+
+
+@pytest.mark.parametrize("prolog", _PROLOGS)
+def test_markup_before_a_sheet_s_root_reads_as_xml_defines_it(prolog: str) -> None:
+    data = _sheet(_KEPT).replace(b"\n<worksheet", b"\n" + _PROLOGS[prolog] + b"<worksheet", 1)
+    assert data != _sheet(_KEPT)
+    assert _read_both(data) == {"A1": "Tin"}
+
+
+@pytest.mark.parametrize("prolog", _PROLOGS)
+def test_markup_before_a_sheet_s_root_is_seen_by_the_head_read(prolog: str, tmp_path: Path
+                                                                ) -> None:
+    wb = _xlsx.open_workbook(DEMO)
+    part = next(s.part for s in wb.sheets if s.name == "Smelter List")
+    with zipfile.ZipFile(DEMO) as z:
+        sheet = z.read(part)
+    at = sheet.find(b"<worksheet")
+    assert at >= 0
+    # a cell where the real row 4 has none, which a scan from inside the prolog would keep
+    fake = (_PROLOGS[prolog].replace(b'r="1"', b'r="4"').replace(b'"B1"', b'"AZ4"')
+            .replace(b' t="s"><v>1<', b"><v>7<").replace(b' t="s"><v>2<', b"><v>7<"))
+    edited = tmp_path / "prolog.xlsx"
+    with zipfile.ZipFile(DEMO) as zin, zipfile.ZipFile(edited, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, sheet[:at] + fake + sheet[at:] if info.filename == part
+                          else data)
+    want = _xlsx.open_workbook(DEMO).top_cells("Smelter List", 5, first=4)
+    assert want and (4, "AZ") not in want
+    assert _xlsx.open_workbook(edited).top_cells("Smelter List", 5, first=4) == want
+
+
+def test_an_item_inside_a_comment_before_the_root_does_not_shift_the_strings(
+        tmp_path: Path) -> None:
+    for prolog in (b"<!-- <si><t>hidden</t></si> -->",
+                   b"<!-- " + b"p" * 5000 + b" <si><t>hidden</t></si> -->",
+                   b"<?pi <si><t>x</t></si>?>"):
+        table = _table(b"<si><t>Tin</t></si><si><t>Mica</t></si>").replace(
+            b"\n<sst", b"\n" + prolog + b"<sst", 1)
+        wb = _xlsx.open_workbook(_workbook_with_strings(tmp_path, table))
+        shared = wb.shared_strings
+        assert [shared.get(i) for i in range(len(shared))] == ["Tin", "Mica"], prolog[:20]
+
+
+def test_a_prolog_item_that_never_ends_leaves_no_root() -> None:
+    data = _sheet(_KEPT).replace(b"\n<worksheet", b"\n<!-- no end <worksheet", 1)
+    with pytest.raises(MalformedTemplateError, match="no <worksheet> root"):
+        _xlsx.scan_sheet(data, SST, None, path=Path("t.xlsx"), sheet="S")
+    assert _xlsx.root_element(b"<?xml version='1.0'?><!DOCTYPE x [ <!ENTITY a 'b'> ]> <sst>",
+                              _xlsx._SST_ROOT) is not None
+
+
 # -- document type declarations -----------------------------------------------------------------
 
 _BOMB = (b'<?xml version="1.0"?>\n<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'

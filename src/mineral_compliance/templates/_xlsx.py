@@ -274,7 +274,7 @@ class _SharedStrings:
         An item runs from its ``<si>`` to the last ``</si>`` before the next ``<si``; one left
         unclosed runs to the next item, so a damaged item never shifts the indexes of the
         items after it."""
-        m = _SST_ROOT.search(data, 0, 4096)
+        m = root_element(data, _SST_ROOT)
         prefix = (m.group(1) or b"") if m else b""
         open_si, close_si = b"<" + prefix + b"si>", b"</" + prefix + b"si>"
         if re.search(rb"<" + re.escape(prefix) + rb"si[\s/]", data) is None:
@@ -609,13 +609,14 @@ class Workbook:
         """The shared strings part, as the item splitter reads it: a table holding comments,
         CDATA sections or processing instructions (no spreadsheet program writes them) is
         parsed with lxml and written back without them first, since the splitter would
-        count an ``<si>`` inside a comment and shift every index after it."""
+        count an ``<si>`` inside a comment and shift every index after it (before the root
+        too: anything but a declaration there sends the table to lxml)."""
         data = self._read_part(part)
-        root = _SST_ROOT.search(data, 0, 4096)
+        root = root_element(data, _SST_ROOT)
         if root is None:
             return data  # an empty or damaged table: the splitter finds no items
         refuse_dtd(data, root.start(), path=self.path, part=part)
-        if not has_aside(data, root.end()):
+        if _PLAIN_PROLOG.fullmatch(data, 0, root.start()) and not has_aside(data, root.end()):
             return data
         parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                                  remove_comments=True, remove_pis=True, strip_cdata=True)
@@ -791,9 +792,10 @@ class Workbook:
         head = None if whole is not None else self._read_head(info.part, rows)
         result: SheetCells | None = None
         if head is not None:
-            m = _ROOT.search(head, 0, 4096)
+            m = root_element(head, _ROOT)
             numbers = [(r.start(), int(r.group(1))) for r in _ROW_OPENING.finditer(head)]
             if (m is not None and numbers  # rows without numbers: read the part whole
+                    and _PLAIN_PROLOG.fullmatch(head, 0, m.start())
                     and _ASIDE.search(head, m.end()) is None):  # as for comments and such
                 start = next((at for at, n in numbers if n >= first), len(head))
                 try:
@@ -939,7 +941,7 @@ def scan_sheet(
 
     ``max_rows``: stop before the first cell of the row after ``max_rows`` input rows (see
     :meth:`Workbook.cells`)."""
-    m = _ROOT.search(data, 0, 4096)
+    m = root_element(data, _ROOT)
     if m is None:
         raise MalformedTemplateError("the worksheet part has no <worksheet> root", path=path,
                                      sheet=sheet)
@@ -1108,7 +1110,7 @@ def _signature_cells(data: bytes, shared: _SharedStrings, wanted_cols: frozenset
     Every cell is matched in one pass, and the matches are checked to account for every
     value element (a match holds exactly one): a value element outside them (a cell in
     another shape, a stray one) or an inline string leaves no signature."""
-    root = _ROOT.search(data, 0, 4096)
+    root = root_element(data, _ROOT)
     if (root is None or root.group(1) or not _PLAIN_PROLOG.fullmatch(data, 0, root.start())
             or has_aside(data, root.end())):
         return None  # no root, a prefixed one, or comments and the like: read the cells
@@ -1205,7 +1207,7 @@ class StoredRows:
         (linear in its size)."""
         if not self.pieces or (shared.prefix, shared.close) != self.strings:
             return False
-        root = _ROOT.search(data, 0, 4096)
+        root = root_element(data, _ROOT)
         if (root is None or root.group(1)
                 or not _PLAIN_PROLOG.fullmatch(data, 0, root.start())):
             return False
@@ -1409,7 +1411,7 @@ def _scan_fast(
     find = data.find
     cell_opening = _CELL_OPENING.search
     v_close = b"</" + prefix + b"v>"
-    root = _ROOT.search(data, 0, 4096)
+    root = root_element(data, _ROOT)
     # where the previous value element ended: no cell of ours starts before it
     previous = body = root.end() if root is not None else 0
     budget = None if max_rows is None else _RowBudget(max_rows)
@@ -1601,6 +1603,38 @@ def refuse_dtd(data: bytes, root_start: int, *, path: Path, sheet: str | None = 
     entities are the classic way to make a parser expand a few bytes into gigabytes."""
     if data.find(b"<!DOCTYPE", 0, root_start) >= 0:
         raise _dtd_refused(path=path, sheet=sheet, part=part)
+
+
+def root_element(data: bytes, pattern: re.Pattern[bytes]) -> re.Match[bytes] | None:
+    """The opening of a part's root element as ``pattern`` matches it, found past the
+    prolog as XML defines one: a byte order mark, then any run of white space, the XML
+    declaration and other processing instructions, comments and a document type (which
+    :func:`refuse_dtd` then refuses). None when something else comes first, or a prolog
+    item does not end. One forward pass: each item is skipped by finding its end."""
+    pos = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
+    while True:
+        space = _SPACE.match(data, pos)
+        pos = space.end() if space is not None else pos  # (it always matches, if only "")
+        if data.startswith(b"<?", pos):
+            end, skip = data.find(b"?>", pos + 2), 2
+        elif data.startswith(b"<!--", pos):
+            end, skip = data.find(b"-->", pos + 4), 3
+        elif data.startswith(b"<!DOCTYPE", pos):
+            close = data.find(b">", pos)
+            subset = data.find(b"[", pos, close if close >= 0 else len(data))
+            if subset >= 0:  # an internal subset: to its "]", then the ">"
+                bracket = data.find(b"]", subset)
+                close = data.find(b">", bracket) if bracket >= 0 else -1
+            end, skip = close, 1
+        else:
+            return pattern.match(data, pos)
+        if end < 0:
+            return None
+        pos = end + skip
+
+
+_SPACE = re.compile(rb"[ \t\r\n]*")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _dtd_refused(*, path: Path, sheet: str | None = None, part: str | None = None
