@@ -1,17 +1,21 @@
-"""Templates a supplier filled in and saved with LibreOffice Calc.
+"""Templates saved again by another tool: LibreOffice Calc, and openpyxl (which a script
+that fills templates may use).
 
 LibreOffice writes a workbook its own way (shared strings in its own order, its own styles,
-every formula recalculated, its own cached results), so a file it saved is a file nobody
-here wrote. What the reader takes from it, and every finding, must be those of the file it
-opened; only a formula's cached result may differ, since LibreOffice computed it again."""
+every formula recalculated, its own cached results); openpyxl keeps formulas and drops every
+cached result. A file either saved is a file nobody here wrote. What the reader takes from
+it, and every finding, must be those of the file the tool opened; only a formula's cached
+result, and whether a cell still holds one, may differ."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from mineral_compliance import read_template, validate_file
@@ -22,8 +26,8 @@ _SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 DEMO = sorted((FIXTURES / "demo").glob("*.xlsx"))
 REAL = reference_files("cmrt", "RMI_CMRT_6.4_2024*.xlsx")[:1]
 
-pytestmark = pytest.mark.skipif(_SOFFICE is None, reason="LibreOffice (soffice) is not "
-                                "installed (.ci/run installs it)")
+needs_soffice = pytest.mark.skipif(_SOFFICE is None, reason="LibreOffice (soffice) is not "
+                                   "installed (.ci/run installs it)")
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +63,7 @@ def _findings(path: Path) -> list[tuple[str, str | None, str | None, str]]:
     return sorted((f.code, f.sheet, f.cell, f.message) for f in validate_file(path).findings)
 
 
+@needs_soffice
 @pytest.mark.parametrize("path", DEMO, ids=[p.name for p in DEMO])
 def test_a_template_saved_by_libreoffice_reads_and_checks_as_before(
         path: Path, resaved: dict[Path, Path]) -> None:
@@ -68,10 +73,26 @@ def test_a_template_saved_by_libreoffice_reads_and_checks_as_before(
     assert _findings(saved) == _findings(path)
 
 
+@needs_soffice
 @needs_reference
 @pytest.mark.parametrize("path", REAL, ids=[p.name for p in REAL])
 def test_a_real_supplier_file_saved_by_libreoffice_reads_and_checks_as_before(
         path: Path, resaved: dict[Path, Path]) -> None:
     saved = resaved[path]
+    assert _read(saved) == _read(path)
+    assert _findings(saved) == _findings(path)
+
+
+def _saved_by_openpyxl(path: Path, dest: Path) -> Path:
+    with warnings.catch_warnings():  # (it warns of the extensions it drops)
+        warnings.simplefilter("ignore")
+        openpyxl.load_workbook(path).save(dest)
+    return dest
+
+
+@pytest.mark.parametrize("path", [*DEMO, *REAL], ids=[p.name for p in [*DEMO, *REAL]])
+def test_a_template_saved_by_openpyxl_reads_and_checks_as_before(path: Path, tmp_path: Path
+                                                                  ) -> None:
+    saved = _saved_by_openpyxl(path, tmp_path / "saved.xlsx")
     assert _read(saved) == _read(path)
     assert _findings(saved) == _findings(path)
