@@ -97,23 +97,11 @@ def xml_as_utf8(data: bytes, limit: int) -> bytes:
                                f"{exc.start + len(data) - len(body)})") from exc
     if len(text) > limit:  # (before writing it: UTF-8 takes at least a byte per character)
         raise XmlEncodingError(f"it holds more than {limit:,} characters")
-    decl = _declared_text(text)
-    if decl is not None:  # name the encoding it is now in
-        text = text[:decl[0]] + "UTF-8" + text[decl[1]:]
     out = text.encode("utf-8")  # (a strict decoding leaves no lone surrogate)
+    declared = _declared(out, 0)
+    if declared is not None:  # name the encoding it is now in (the declaration is ASCII)
+        found = declared[0]
+        out = out[:found.start(2)] + b"UTF-8" + out[found.end(2):]
     if len(out) > limit:
         raise XmlEncodingError(f"it takes more than {limit:,} bytes once written in UTF-8")
     return out
-
-
-_DECLARATION_TEXT = re.compile(r"<\?xml[ \t\r\n][^<>]{0,400}?\?>")
-_ENCODING_TEXT = re.compile(r"""[ \t\r\n]encoding[ \t\r\n]*=[ \t\r\n]*(["'])([^"'<>]{0,64})\1""")
-
-
-def _declared_text(text: str) -> tuple[int, int] | None:
-    """Where the declared encoding's name stands in ``text``, if it declares one."""
-    decl = _DECLARATION_TEXT.match(text)
-    if decl is None:
-        return None
-    found = _ENCODING_TEXT.search(text, decl.start(), decl.end())
-    return None if found is None else found.span(2)

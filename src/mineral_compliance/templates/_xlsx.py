@@ -511,8 +511,9 @@ class Workbook:
             if kind == "officeDocument" and target in self._names:
                 self._refuse_other_document(target)
                 return target
-        if self.part_name("xl/workbook.xml") in self._names:
-            return self.part_name("xl/workbook.xml")
+        usual = self.part_name("xl/workbook.xml")
+        if usual in self._names:
+            return usual
         raise self._other_format() or NotAWorkbookError(
             "the zip file holds no spreadsheet workbook part",
             path=self.path,
