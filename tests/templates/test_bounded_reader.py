@@ -171,6 +171,63 @@ def test_worksheets_scan_in_linear_time(shape: str) -> None:
     _assert_linear(_scan, _SHEET_SHAPES[shape], 10_000)
 
 
+# -- the head of a list sheet ----------------------------------------------------------------
+
+
+def _with_head(before_rows: bytes) -> bytes:
+    """The demo workbook's bytes with ``before_rows`` ahead of its Declaration's rows."""
+    part = _xlsx.open_workbook(DEMO).sheets[_layout_sheet_index("Declaration")].part
+    out = io.BytesIO()
+    with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                data = data.replace(b"<sheetData>", b"<sheetData>" + before_rows, 1)
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def _top(data: bytes) -> None:
+    _xlsx.open_workbook(io.BytesIO(data)).top_cells("Declaration", 12, first=5)
+
+
+_HEAD_SHAPES: dict[str, Callable[[int], bytes]] = {
+    # each opening runs on to the same end: a search that starts again at every one of
+    # them and looks to that end for a number is quadratic
+    "row openings never closed": lambda n: b"<row " * n + b"/>",
+    "row openings without a number": lambda n: b'<row spans="1:2">' * n + b"</row>" * n,
+    "one opening tag over many pieces": lambda n: b"<row " + b"a" * (40 * n) + b"/>",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_HEAD_SHAPES))
+def test_the_head_of_a_sheet_is_found_in_linear_time(shape: str) -> None:
+    _assert_linear(_top, lambda n: _with_head(_HEAD_SHAPES[shape](n)), 10_000)
+
+
+@pytest.mark.parametrize("offset", range(-12, 13, 3))
+def test_a_row_opening_cut_by_the_end_of_a_piece_is_still_found(
+        tmp_path: Path, offset: int) -> None:
+    # the head is inflated in pieces: a row's opening tag straddling two of them must
+    # neither hide the row nor end the head early
+    part = _xlsx.open_workbook(DEMO).sheets[_layout_sheet_index("Declaration")].part
+    with zipfile.ZipFile(DEMO) as z:
+        lead = z.read(part).index(b"<sheetData>") + len(b"<sheetData>")
+    before = b'<row r="3"><c r="Z3" t="inlineStr"><is><t>'
+    after = b"</t></is></c></row>"
+    pad = _xlsx._HEAD_CHUNK + offset - lead - len(before) - len(after)
+    body = [before + b"x" * pad + after,  # row 4's opening tag starts at the offset
+            b'<row r="4" spans="1:9"><c r="B4" t="inlineStr"><is><t>early</t></is></c></row>',
+            b'<row r="13"><c r="B13" t="inlineStr"><is><t>late</t></is></c></row>']
+    path = _with_sheet_data(tmp_path / "cut.xlsx", "Declaration", body)
+    with zipfile.ZipFile(path) as z:
+        assert z.read(part).index(b'<row r="4"') == _xlsx._HEAD_CHUNK + offset
+    top = _xlsx.open_workbook(path).top_cells("Declaration", 12, first=4)
+    assert {k: c.value for k, c in top.items()} == {(4, "B"): "early"}
+    assert _xlsx.open_workbook(path).top_cells("Declaration", 13, first=4)[(13, "B")].value \
+        == "late"
+
+
 # -- text made safe: surrogates ---------------------------------------------------------------
 
 DEMO = FIXTURES / "demo" / "cmrt-6.5-product-scope.xlsx"

@@ -790,15 +790,14 @@ class Workbook:
         info = next((s for s in self.sheets if s.name == sheet), None)
         if info is None:
             raise MalformedTemplateError(f"the sheet {sheet!r} is missing", path=self.path)
-        head = None if whole is not None else self._read_head(info.part, rows)
+        read = None if whole is not None else self._read_head(info.part, rows, first)
         result: SheetCells | None = None
-        if head is not None:
+        if read is not None:
+            head, start = read
             m = root_element(head, _ROOT)
-            numbers = [(r.start(), int(r.group(1))) for r in _ROW_OPENING.finditer(head)]
-            if (m is not None and numbers  # rows without numbers: read the part whole
+            if (m is not None and start >= 0  # rows without numbers: read the part whole
                     and _PLAIN_PROLOG.fullmatch(head, 0, m.start())
                     and _ASIDE.search(head, m.end()) is None):  # as for comments and such
-                start = next((at for at, n in numbers if n >= first), len(head))
                 try:
                     result = _scan_fast(head[start:], m.group(1) or b"", self.shared_strings,
                                         wanted)
@@ -811,32 +810,54 @@ class Workbook:
         self._top_cache[key] = result
         return result
 
-    def _read_head(self, name: str, rows: int) -> bytes | None:
+    def _read_head(self, name: str, rows: int, first: int) -> tuple[bytes, int] | None:
         """The start of part ``name`` up to (not including) its first row element numbered
         past ``rows``, or the whole part when it has none; None when the part cannot be
-        inflated here or its start runs past :data:`_MAX_HEAD_BYTES` (read it whole)."""
+        inflated here or its start runs past :data:`_MAX_HEAD_BYTES` (read it whole). With
+        it, where its first row numbered ``first`` or more starts (its length when none is),
+        or -1 when no row element in it has a number."""
         try:
             info = self._zip.getinfo(name)
         except KeyError as exc:
             raise MalformedTemplateError(
                 f"the workbook part {name} is missing", path=self.path) from exc
         data = bytearray()
-        searched = 0
+        resume = 0  # where the next piece's row openings are looked for
+        start = -1
+        numbered = False  # a row before the cut has a number
         pieces = inflate_pieces(self._data, info, _HEAD_CHUNK) or _zip_pieces(self._zip, info)
         try:
             for chunk in pieces:
                 if not data and not is_utf8_xml(chunk[:_HEAD_LOOK]):
                     return None  # in another encoding: read whole, which writes it in UTF-8
                 data += chunk
-                for m in _ROW_OPENING.finditer(data, max(0, searched - 256)):
-                    if int(m.group(1)) > rows:
-                        return bytes(data[: m.start()])
+                for tag in _ROW_TAG.finditer(data, resume):
+                    found = _ROW_NUMBER_ATTR.search(data, tag.start(), tag.end())
+                    if found is None:
+                        continue
+                    number = int(found.group(1))
+                    if number > rows:
+                        end = tag.start()
+                        return bytes(data[:end]), (-1 if not numbered
+                                                   else end if start < 0 else start)
+                    numbered = True
+                    if start < 0 and number >= first:
+                        start = tag.start()
                 if len(data) >= _MAX_HEAD_BYTES:
                     return None
-                searched = len(data)
+                # a tag the piece's end cut is looked at again, whole, with the next piece
+                # (every tag seen twice at most reads the same: the number is quoted)
+                reach = max(0, len(data) - _ROW_TAG_REACH)
+                opened = data.rfind(b"<", reach)
+                if opened >= 0 and data.find(b">", opened) < 0:
+                    resume = opened
+                elif data.find(b">", reach) < 0 and len(data) > _ROW_TAG_REACH:
+                    return None  # no tag ends in the last piece's reach: read it whole
+                else:
+                    resume = len(data)
         except _HEAD_ERRORS:
             return None  # the whole read reports the damage in its own words
-        return bytes(data)
+        return bytes(data), -1 if not numbered else len(data) if start < 0 else start
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -922,8 +943,14 @@ def open_workbook(source: str | os.PathLike[str] | IO[bytes]) -> Workbook:
 
 _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 _CELL_OPENING = re.compile(rb"<(?:[^\s<>/:]+:)?c[\s>/]")
-_ROW_OPENING = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]{1,7})\"")
-"""A row element's opening tag with its number (the fast scanner's attribute quoting)."""
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\s[^<>]*")
+"""A row element's opening tag, to its end or to where markup cuts it: a match never fails
+once it has started, so every byte is looked at a bounded number of times."""
+_ROW_NUMBER_ATTR = re.compile(rb'\br="([0-9]{1,7})"')
+"""A row's number in its opening tag (the fast scanner's attribute quoting)."""
+_ROW_TAG_REACH = 4096
+"""The longest row opening tag :meth:`Workbook._read_head` finds across two pieces (Excel's
+are under 200 bytes); a part whose last piece ends in a longer unfinished tag is read whole."""
 _HEAD_CHUNK = 1 << 16
 _MAX_HEAD_BYTES = 4 << 20
 """How much of a part :meth:`Workbook.top_cells` inflates before reading it whole instead."""
