@@ -1,7 +1,7 @@
 """Zip members inflated straight from the archive's bytes give what zipfile gives.
 
 :func:`~mineral_compliance._io.files.read_member` with ``source`` inflates a sound stored or
-deflated member itself (zlib-ng) and hands anything else to :mod:`zipfile`. These tests hold
+deflated member itself (ISA-L) and hands anything else to :mod:`zipfile`. These tests hold
 it to that: every part of every demo and reference workbook takes the quick way and comes out
 byte for byte as zipfile reads it, and a damaged archive gives the same bytes or the same
 error either way."""

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
-from zlib_ng import zlib_ng
+from isal import isal_zlib
 
 __all__ = ["ZIP_ERRORS", "FileRefusedError", "NotARegularFileError", "TooLargeError",
            "inflate_pieces", "read_capped", "read_member", "regular_file", "stored_body",
@@ -127,8 +127,8 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
     :class:`FileRefusedError` naming ``label``.
 
     ``source``: the archive's own bytes, when the caller holds them. A member stored or
-    deflated in the usual way is then inflated straight from them with zlib-ng (several times
-    faster than the zlib :mod:`zipfile` uses, for the same bytes) and returned only if it
+    deflated in the usual way is then inflated straight from them with ISA-L (two to three
+    times faster than the zlib :mod:`zipfile` uses, for the same bytes) and returned only if it
     comes out exactly as its directory entry says: its size, its CRC-32 and the end of its
     deflate stream. Anything else is read again through :mod:`zipfile`, which gives the same
     bytes for a sound member and the error it always gave for a damaged one."""
@@ -149,8 +149,8 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
     return data
 
 
-_INFLATE_ERROR = cast("type[Exception]", zlib_ng.error)
-"""zlib-ng's error for damaged deflate data (its type stub declares it as an instance)."""
+_INFLATE_ERROR = cast("type[Exception]", isal_zlib.error)
+"""ISA-L's error for damaged deflate data (its type stub declares it as an instance)."""
 _LOCAL_HEADER = struct.Struct("<4s2xH18xHH")
 """A local file header's signature, flags and the lengths of the name and extra field."""
 _UNREADABLE_FLAGS = 0x01 | 0x20 | 0x40
@@ -210,7 +210,7 @@ def inflate_pieces(source: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator
 
 def _pieces(body: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
     crc = size = 0
-    inflater = zlib_ng.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    inflater = isal_zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     pending, at = body, 0
     while True:
         if inflater is None:  # stored
@@ -225,7 +225,7 @@ def _pieces(body: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
             last = inflater.eof
             if not chunk and not pending and not last:
                 raise FileRefusedError("the deflate data ends early", info.filename)
-        crc, size = zlib_ng.crc32(chunk, crc), size + len(chunk)
+        crc, size = isal_zlib.crc32(chunk, crc), size + len(chunk)
         if size > info.file_size or (last and (size != info.file_size or crc != info.CRC)):
             raise FileRefusedError("the data is not what the directory entry says (size or "
                                    "CRC-32)", info.filename)
