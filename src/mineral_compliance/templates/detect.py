@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..errors import UnknownTemplateError, UnsupportedVersionError
 from ..models.declaration import TemplateKind
@@ -110,6 +111,7 @@ def _kind_from_sheets(wb: Workbook) -> TemplateKind | None:
     return None
 
 
+@lru_cache(maxsize=1024)  # (a run compares the same few versions for every file)
 def version_key(version: str) -> tuple[int, ...]:
     """'6.31' -> (6, 3100): RMI numbers minor releases as decimal digits after the dot
     (6.01 < 6.1 < 6.2 < 6.21 < 6.22 < 6.3 < 6.31 < 6.4), so compare them as decimals. A

@@ -21,7 +21,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from ..errors import PolicyError
 from ..models.declaration import TemplateKind
@@ -42,8 +42,16 @@ __all__ = [
 
 def releases(kind: TemplateKind, layouts: Iterable[Layout] = LAYOUTS) -> tuple[str, ...]:
     """Every release of ``kind`` the layout tables read, oldest first."""
+    if layouts is LAYOUTS:
+        return _known_releases(kind)
     found = {release_of(v) for la in layouts if la.kind is kind for v in la.versions}
     return tuple(sorted(found, key=version_key))
+
+
+@cache
+def _known_releases(kind: TemplateKind) -> tuple[str, ...]:
+    """:func:`releases` of the tables the library ships, found once per family."""
+    return releases(kind, list(LAYOUTS))
 
 
 def current_release(kind: TemplateKind, layouts: Iterable[Layout] = LAYOUTS) -> str | None:
