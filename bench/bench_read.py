@@ -48,7 +48,7 @@ from isal import isal_zlib
 from mineral_compliance._io import stored_body
 from mineral_compliance.consolidation.loading import Job, load
 from mineral_compliance.inputs import Input
-from mineral_compliance.templates import _instructions, read_template, reader
+from mineral_compliance.templates import _instructions, _xlsx, read_template, reader
 from mineral_compliance.templates.releases import default_policy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,9 +117,9 @@ def _forget(release: bool = False) -> None:
     """Drop what the reader keeps per process between files: the parsed Smelter Look-up and
     the Checker instructions of the language sheet by the stored bytes of their sheets (a
     file its supplier saved again has bytes of its own) and, with ``release``, by their
-    cells and by the rows those were read from (the first file of a release a worker
-    reads). The five CMRT 6.4 files among the reference files, from five sources, share
-    their Look-up's cells."""
+    cells and by the rows those were read from, and the shapes of list rows known to hold
+    nothing to read (the first file of a release a worker reads). The five CMRT 6.4 files
+    among the reference files, from five sources, share their Look-up's cells."""
     reader._TABLES.clear()
     getattr(_instructions, "_BY_STORED", {}).clear()
     if release:  # (caches absent from earlier checkouts are skipped)
@@ -128,6 +128,7 @@ def _forget(release: bool = False) -> None:
         getattr(reader, "_BY_ROWS", {}).clear()
         getattr(_instructions, "_BY_CELLS", {}).clear()
         getattr(_instructions, "_BY_ROWS", {}).clear()
+        getattr(_xlsx, "_KNOWN_SHAPES", {}).clear()
 
 
 def with_read(path: Path) -> Any:

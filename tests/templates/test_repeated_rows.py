@@ -45,6 +45,14 @@ def _formatted(first: int, last: int) -> list[str]:
     return [_FORMATTED.format(n=n) for n in range(first, last + 1)]
 
 
+@pytest.fixture(autouse=True)
+def _no_shapes_known() -> Iterator[None]:
+    """Each test starts with no shape known from the parts read before it."""
+    _xlsx._KNOWN_SHAPES.clear()
+    yield
+    _xlsx._KNOWN_SHAPES.clear()
+
+
 @contextlib.contextmanager
 def _runs_walked() -> Iterator[None]:
     """Read with every run of repeated rows walked cell by cell, as before the shortcut."""
@@ -151,6 +159,7 @@ def test_rows_of_shapes_taking_turns_make_one_run_and_each_shape_is_checked_once
         checked.append(row)
         return real(self, row)
     assert _agree(data) == {}
+    _xlsx._KNOWN_SHAPES.clear()  # (as the part were the first this process reads)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_xlsx._Repeats, "_usable", usable)
         assert _passed(data) == [len("".join(rows))]
@@ -235,6 +244,48 @@ def test_rows_each_of_its_own_shape_cost_a_bounded_number_of_looks() -> None:
     assert len(tried) < len(rows) * 0.7  # the budget ran out before every row was tried
 
 
+def test_shapes_checked_in_one_part_are_not_checked_again_in_the_next() -> None:
+    # a supplier's file of a release has the pre-formatted rows of every other file of it,
+    # with other numbers for the styles: their shapes are checked once per process
+    first = _sheet(_formatted(10, 60))
+    second = _sheet([r.replace('s="17"', 's="24"').replace('s="6"', 's="9"')
+                     for r in _formatted(10, 80)])
+    checked: list[bytes] = []
+    real = _xlsx._Repeats._usable
+
+    def usable(self: _xlsx._Repeats, row: bytes) -> bool:
+        checked.append(row)
+        return real(self, row)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_xlsx._Repeats, "_usable", usable)
+        assert _passed(first) == [first.rindex(b"</row>") + 6 - first.index(b"<row ")]
+        once = len(checked)
+        assert _passed(second) == [second.rindex(b"</row>") + 6 - second.index(b"<row ")]
+        assert len(checked) == once > 0
+        # ... by the columns asked for: asked for other columns, they are checked again
+        _passed(second, frozenset({"A"}))
+        assert len(checked) > once
+    assert _agree(second) == {}
+
+
+def test_a_shape_known_to_hold_a_value_still_stops_a_run_in_the_next_part() -> None:
+    # a row of the shape of the pre-formatted ones, with a value in a column asked for, was
+    # seen (and not passed over) in one part; in the next, the same shape is not passed over
+    valued = _FORMATTED.replace('<c r="A{n}" s="17"><v></v></c>',
+                                '<c r="A{n}" s="17" t="s"><v>1</v></c>')
+    first = _sheet([valued.format(n=5), *_formatted(6, 30)])
+    second = _sheet([*_formatted(6, 30), valued.format(n=31), *_formatted(32, 40)])
+    assert _xlsx._scan_fast(first, b"", SST, ASKED) == _outcome_cells(first)
+    cells = _xlsx._scan_fast(second, b"", SST, ASKED)
+    assert cells is not None and cells[(31, "A")].value == "Gold"
+    assert cells == _outcome_cells(second)
+
+
+def _outcome_cells(data: bytes) -> object:
+    with _runs_walked():
+        return _xlsx._scan_fast(data, b"", SST, ASKED)
+
+
 def test_rows_of_usable_shapes_all_different_are_checked_within_the_budget() -> None:
     # the same with nothing asked for in them: each row extends the run, and is checked
     # (more shapes than are kept); the run stops where the budget runs out, the scan reads on
@@ -248,6 +299,7 @@ def test_rows_of_usable_shapes_all_different_are_checked_within_the_budget() -> 
         checked.append(len(row))
         return real(self, row)
     assert _agree(data) == {"A6000": ("Mica", "s", False)}
+    _xlsx._KNOWN_SHAPES.clear()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_xlsx._Repeats, "_usable", usable)
         _xlsx._scan_fast(data, b"", SST, ASKED)

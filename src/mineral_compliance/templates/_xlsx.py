@@ -1357,11 +1357,12 @@ class _Repeats:
     for the first time, a row that ended a run, a row with no end) counts against a budget of
     twice the part's size, so the scan stays linear in any part."""
 
-    __slots__ = ("budget", "shapes", "wanted")
+    __slots__ = ("asked", "budget", "shapes", "wanted")
 
     def __init__(self, size: int, wanted: set[bytes]) -> None:
         self.budget = 2 * size
         self.wanted = wanted
+        self.asked = frozenset(wanted)
         self.shapes: dict[bytes, bool] = {}
 
     def end(self, data: bytes, row_start: int) -> int:
@@ -1388,14 +1389,30 @@ class _Repeats:
             usable = shapes.get(shape)
             self.budget -= len(row)
             if usable is None:
-                self.budget -= 2 * len(row)
-                usable = self._usable(row)
+                self.budget -= 2 * len(row)  # (as much when it was known: the same path)
+                usable = self._known(shape, row)
                 if len(shapes) < _MAX_SHAPES:
                     shapes[shape] = usable
             if not usable:
                 break
             pos, length = row_end, len(row)
         return pos if pos > row_start else 0
+
+    def _known(self, shape: bytes, row: bytes) -> bool:
+        """:meth:`_usable` of ``row``, kept in this process for its shape and the columns
+        asked for: what it says depends on nothing else, so every file of a release (its
+        pre-formatted rows have the same shapes, whatever numbers their styles were given)
+        checks each shape of its list sheets once per process."""
+        key = (self.asked, shape)
+        usable = _KNOWN_SHAPES.get(key)
+        if usable is None:
+            usable = self._usable(row)
+            if len(shape) <= _MAX_KNOWN_SHAPE:
+                with _KNOWN_LOCK:
+                    while len(_KNOWN_SHAPES) >= _KNOWN_SHAPES_KEPT:
+                        _KNOWN_SHAPES.pop(next(iter(_KNOWN_SHAPES)))
+                    _KNOWN_SHAPES[key] = usable
+        return usable
 
     def _usable(self, row: bytes) -> bool:
         """Whether ``row`` holds no value to keep, every value in a cell of the one shape."""
@@ -1414,6 +1431,13 @@ _MAX_REPEATED_ROW = 65_536
 """The longest row whose shape is looked up (a CMRT's pre-formatted row: 2 KB)."""
 _MAX_SHAPES = 64
 """The most shapes of rows kept per part (a CMRT 6.4 Smelter List has about 30)."""
+_KNOWN_SHAPES: dict[tuple[frozenset[bytes], bytes], bool] = {}
+"""Whether rows of a shape are usable, by the columns asked for and the shape, for every
+part this process reads (:meth:`_Repeats._known`); the oldest dropped first."""
+_KNOWN_SHAPES_KEPT = 512
+_MAX_KNOWN_SHAPE = 16_384
+"""The longest shape kept for later parts: at most 8 MB for them all."""
+_KNOWN_LOCK = threading.Lock()
 
 
 def _scan_fast(
