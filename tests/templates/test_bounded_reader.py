@@ -1,21 +1,15 @@
 """The template reader stays bounded on hostile input: scanners do work in proportion to the
-size of what they scan, text is made safe and capped, list sheets are read up to a cap, and
-only the argument types the reader understands are accepted.
-
-The growth tests compare the processor time of one input with that of the same shape four
-times larger: a linear scanner takes about four times as long, a quadratic one sixteen. Each
-measure is the fastest of several runs, so a busy machine slows both sides alike."""
+size of what they scan (growth tests, :mod:`tests._growth`), text is made safe and capped,
+list sheets are read up to a cap, and only the argument types the reader understands are
+accepted."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import io
 import os
 import sys
 import threading
-import time
 import tracemalloc
 import zipfile
 from collections.abc import Callable
@@ -33,50 +27,10 @@ from mineral_compliance.templates import _xlsx, reader
 from mineral_compliance.templates.detect import detect
 from mineral_compliance.templates.layouts.base import Layout
 
+from .._growth import assert_linear
 from ..conftest import FIXTURES
 
 _NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-_GROWTH = 4
-_LIMIT = 8.0
-"""A fourfold input may cost at most eightfold: twice the linear expectation, half the
-quadratic one."""
-
-
-def _fastest(work: Callable[[bytes], object], data: bytes, runs: int = 5) -> float:
-    """The least processor time of ``runs`` runs, with no cycle collection inside them: a
-    full collection of the whole test session's objects, set off by the larger input's
-    allocations, is the collector's cost, not the scan's (the reader pauses it per file)."""
-    best = float("inf")
-    for _ in range(runs):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.process_time()
-            # refusing the input is a fine outcome; only the time it took matters here
-            with contextlib.suppress(MineralComplianceError):
-                work(data)
-            best = min(best, time.process_time() - start)
-        finally:
-            gc.enable()
-    return best
-
-
-def _assert_linear(work: Callable[[bytes], object], shape: Callable[[int], bytes],
-                   n: int) -> None:
-    small, large = shape(n), shape(n * _GROWTH)
-    _fastest(work, small, runs=1)  # warm caches and compiled patterns
-    seen = []
-    # a quadratic scan fails every attempt; a busy machine's noise does not last three
-    for _ in range(3):
-        base = max(_fastest(work, small), 1e-3)
-        grown = _fastest(work, large)
-        if grown <= _LIMIT * base:
-            return
-        seen.append(f"{grown / base:.1f}x ({base * 1e3:.1f} ms -> {grown * 1e3:.1f} ms)")
-    raise AssertionError(f"{_GROWTH}x the input took, in three attempts, {', '.join(seen)} "
-                         "the time")
-
-
 # -- shared strings ---------------------------------------------------------------------------
 
 
@@ -100,7 +54,7 @@ _SST_SHAPES: dict[str, Callable[[int], bytes]] = {
 
 @pytest.mark.parametrize("shape", sorted(_SST_SHAPES))
 def test_shared_strings_scan_in_linear_time(shape: str) -> None:
-    _assert_linear(_decode_all, _SST_SHAPES[shape], 20_000)
+    assert_linear(_decode_all, _SST_SHAPES[shape], 20_000)
 
 
 # -- what comes before a part's root ------------------------------------------------------------
@@ -115,7 +69,7 @@ _PROLOG_SHAPES: dict[str, Callable[[int], bytes]] = {
 
 @pytest.mark.parametrize("shape", sorted(_PROLOG_SHAPES))
 def test_the_prolog_is_passed_over_in_linear_time(shape: str) -> None:
-    _assert_linear(lambda data: _xlsx.root_element(data, _xlsx._ROOT), _PROLOG_SHAPES[shape],
+    assert_linear(lambda data: _xlsx.root_element(data, _xlsx._ROOT), _PROLOG_SHAPES[shape],
                    20_000)
 
 
@@ -136,7 +90,7 @@ _RUN_SHAPES: dict[str, Callable[[int], bytes]] = {
 
 @pytest.mark.parametrize("shape", sorted(_RUN_SHAPES))
 def test_rich_text_runs_scan_in_linear_time(shape: str) -> None:
-    _assert_linear(_rich, _RUN_SHAPES[shape], 20_000)
+    assert_linear(_rich, _RUN_SHAPES[shape], 20_000)
 
 
 # -- worksheets -------------------------------------------------------------------------------
@@ -168,7 +122,7 @@ _SHEET_SHAPES: dict[str, Callable[[int], bytes]] = {
 
 @pytest.mark.parametrize("shape", sorted(_SHEET_SHAPES))
 def test_worksheets_scan_in_linear_time(shape: str) -> None:
-    _assert_linear(_scan, _SHEET_SHAPES[shape], 10_000)
+    assert_linear(_scan, _SHEET_SHAPES[shape], 10_000)
 
 
 # -- the head of a list sheet ----------------------------------------------------------------
@@ -202,7 +156,7 @@ _HEAD_SHAPES: dict[str, Callable[[int], bytes]] = {
 
 @pytest.mark.parametrize("shape", sorted(_HEAD_SHAPES))
 def test_the_head_of_a_sheet_is_found_in_linear_time(shape: str) -> None:
-    _assert_linear(_top, lambda n: _with_head(_HEAD_SHAPES[shape](n)), 10_000)
+    assert_linear(_top, lambda n: _with_head(_HEAD_SHAPES[shape](n)), 10_000)
 
 
 @pytest.mark.parametrize("offset", range(-12, 13, 3))
