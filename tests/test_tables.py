@@ -4,6 +4,7 @@ the file, or in a row error naming the row, never in a traceback, a hang or a si
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import resource
@@ -27,6 +28,7 @@ from mineral_compliance.tables import CellValueError, parse_date, table_rows
 from mineral_compliance.upstream.ipis import load_ipis
 from mineral_compliance.upstream.itsci import load_incidents
 
+from ._growth import assert_linear
 from .templates.test_part_encodings import VARIANTS, repack
 from .templates.test_part_names import renamed
 
@@ -227,6 +229,55 @@ def test_a_worksheet_table_saved_as_the_packaging_rules_allow_keeps_its_dates(
             if saved == "parts in UTF-16" else renamed(book, tmp_path / "t.xlsx", str.upper))
     assert twin.read_bytes() != book.read_bytes()
     assert table_rows(twin.read_bytes(), twin) == [["date", "n"], ["2025-01-01", "45658"]]
+
+
+_DATED = (_row(1, _text("A1", "date"), _text("B1", "n"))
+          + _row(2, '<c r="A2" s="2"><v>45658</v></c>', '<c r="B2" s="0"><v>45658</v></c>'))
+
+
+def _with_tail(book: Path, tail: bytes) -> bytes:
+    """``book``'s bytes with ``tail`` after its worksheet's root: the cells read the same."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            data = zin.read(info)
+            z.writestr(info, data + tail if info.filename.endswith("sheet1.xml") else data)
+    return out.getvalue()
+
+
+def test_cell_tags_left_open_are_passed_over_in_linear_time(tmp_path: Path) -> None:
+    # each tag left open ran on, looking for its end, to the same far '>'
+    book = _xlsx(tmp_path / "open.xlsx", _DATED)
+    assert table_rows(_with_tail(book, b"<c " * 100), book) == [
+        ["date", "n"], ["2025-01-01", "45658"]]
+    assert_linear(lambda data: table_rows(data, book),
+                  lambda n: _with_tail(book, b"<c " * n + b">"), 5_000)
+
+
+def _styled(tmp_path: Path, code: str, uses: int = 1) -> Path:
+    styles = _STYLES.replace(b'formatCode="dd/mm/yyyy"', f'formatCode="{code}"'.encode()
+                             ).replace(b'<xf numFmtId="164"/>', b'<xf numFmtId="164"/>' * uses)
+    return _xlsx(tmp_path / "styled.xlsx", _DATED, styles=styles)
+
+
+@pytest.mark.parametrize(("code", "dated"), [
+    ("yyyy-mm-dd[", True), ('"Day" 0', False), ('0 "day', False), ("[Red]0", False),
+    ("[$-409]d mmm", True), (r"\d0", False), ("0;dd/mm/yyyy", False)])
+def test_a_format_code_left_open_is_judged_by_what_comes_before(
+        tmp_path: Path, code: str, dated: bool) -> None:
+    book = _styled(tmp_path, code)
+    got = table_rows(book.read_bytes(), book)[1][0]
+    assert got == ("2025-01-01" if dated else "45658")
+
+
+@pytest.mark.parametrize("opened", ["[", '"'])
+def test_format_codes_left_open_are_judged_in_linear_time(tmp_path: Path, opened: str) -> None:
+    # an open bracket or quote ran on to the end of the code from every one of them; and
+    # every cell format naming the code judged it again
+    def book(n: int) -> tuple[Path, bytes]:
+        path = _styled(tmp_path, "0" + opened * n, uses=1 + n // 1000)
+        return path, path.read_bytes()
+    assert_linear(lambda made: table_rows(made[1], made[0]), book, 20_000)
 
 
 def test_the_1904_date_system(tmp_path: Path) -> None:

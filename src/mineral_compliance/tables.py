@@ -194,8 +194,13 @@ def csv_rows(data: bytes, path: Path) -> list[list[str]]:
 _BUILTIN_DATE_FORMATS = frozenset({14, 15, 16, 17, 22, *range(27, 37), *range(50, 59)})
 """Built-in number formats that show a calendar date (ECMA-376 18.8.30, and the East Asian
 locale formats 27 to 36 and 50 to 58)."""
-_FORMAT_NOISE = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c\s([^>]*)>")
+_FORMAT_NOISE = re.compile(r'"[^"]*"?|\[[^\]]*\]?|\\.|_.|\*.')
+"""What a number format shows as it is (quoted text, a colour or condition, an escaped,
+padded or repeated character): not a date's letters. A quote or bracket left open runs to
+the end, so no search starts again after it and scans to the end once more."""
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c\s([^<>]*)>")
+"""A cell's opening tag; it cannot run on past the next markup, so every byte of a part is
+looked at a bounded number of times whatever the tags left open."""
 _ATTR = re.compile(rb'\b(r|s)\s*=\s*"([^"]*)"')
 
 
@@ -238,6 +243,7 @@ def _date_styles(archive: zipfile.ZipFile, workbook_part: str, path: Path,
             ident = str(el.get("numFmtId", ""))
             if ident.isdigit():
                 custom[int(ident)] = str(el.get("formatCode", ""))
+    dated = {number: _is_date_format(code) for number, code in custom.items()}
     found: set[int] = set()
     xfs = next((el for el in root.iter() if local_name(el) == "cellXfs"), None)
     # the index is the cell's s attribute: it counts formats only, not comments between them
@@ -245,8 +251,8 @@ def _date_styles(archive: zipfile.ZipFile, workbook_part: str, path: Path,
     for index, xf in enumerate(formats):
         ident = str(xf.get("numFmtId", "0"))
         number = int(ident) if ident.isdigit() else 0
-        if number in custom:
-            if _is_date_format(custom[number]):
+        if number in dated:  # (each format judged once, however many cells use it)
+            if dated[number]:
                 found.add(index)
         elif number in _BUILTIN_DATE_FORMATS:
             found.add(index)
