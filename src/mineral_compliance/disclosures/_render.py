@@ -29,7 +29,7 @@ __all__ = ["render_html", "render_markdown"]
 
 Form = Literal["html", "markdown"]
 
-_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")
+_BREAKS = re.compile(r"[\r\n]+")
 
 
 def _edgar(value: object) -> Markup:
@@ -48,7 +48,9 @@ def _md_cell(value: object) -> str:
 
 def _oneline(text: str) -> str:
     """Text as one line: line breaks (and the indentation around them) become one space."""
-    joined = _BREAK.sub(" ", text).strip()
+    # (split, then trimmed: a pattern with the spaces before a break would start again at
+    # every space of a long run without one, and scan the run to its end each time)
+    joined = " ".join(line.strip(" \t") for line in _BREAKS.split(text)).strip()
     return Markup(joined) if isinstance(text, Markup) else joined
 
 

@@ -22,7 +22,9 @@ from ._registry import Context, Hit, rule
 
 __all__: list[str] = []
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$")
+"""One address: a dot in its domain that neither starts nor ends it. The domain's first dot
+after its first character is matched in one way only, so a domain of dots costs one pass."""
 _CMRT = (TemplateKind.CMRT,)
 _SUPERSEDED = {TemplateKind.CRT: TemplateKind.EMRT}
 """Template families the RMI has retired, and their successors."""

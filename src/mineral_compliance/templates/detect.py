@@ -37,7 +37,9 @@ _TITLES: tuple[tuple[str, TemplateKind], ...] = (
     ("additional minerals reporting template", TemplateKind.AMRT),
     ("pilot reporting template", TemplateKind.AMRT),
 )
-_REVISION = re.compile(r"revision\s*:?\s*(\d+(?:\.\d+)*[a-z]?)", re.I)
+_REVISION = re.compile(r"revision\s*(?::\s*)?(\d+(?:\.\d+)*[a-z]?)", re.I)
+"""The version after 'Revision' (and a colon). One run of spaces is one repetition: two
+repetitions side by side would try every way to share a long run between them."""
 _TITLE_CELLS = ("B3", "F11", "E11", "B2", "C3")
 _TITLE_ROWS = max(int(ref[1:]) for ref in _TITLE_CELLS)
 

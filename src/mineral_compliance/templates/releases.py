@@ -73,7 +73,9 @@ _OPS: dict[str, tuple[Callable[[tuple[int, ...], tuple[int, ...]], bool], str]] 
     "<": (operator.lt, "earlier than {v}"),
     "==": (operator.eq, "{v}"),
 }
-_CLAUSE = re.compile(r"\s*([A-Za-z]+)\s*(?:(>=|<=|==|=|>|<)\s*(\S*))?\s*")
+_CLAUSE = re.compile(r"([A-Za-z]+)\s*(?:(>=|<=|==|=|>|<)\s*(\S*))?")
+"""A clause with the space around it trimmed (a trailing repetition of spaces beside the one
+before the comparison would try every way to share a long run between the two)."""
 _VERSION = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,4}){0,2}")
 _FAMILIES = ", ".join(k.value for k in TemplateKind)
 _HINT = (f"write comma-separated clauses such as CMRT>=6.4 (families: {_FAMILIES}; "
@@ -161,7 +163,7 @@ class AcceptPolicy:
 
 
 def _clause(spec: str, part: str) -> Clause:
-    m = _CLAUSE.fullmatch(part)
+    m = _CLAUSE.fullmatch(part.strip())
     if m is None or not part.strip():
         if not part.strip():
             raise PolicyError("a clause is empty (two commas in a row, or one at an end)",
