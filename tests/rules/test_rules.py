@@ -461,3 +461,21 @@ def test_every_family_has_a_valid_demo_file() -> None:
              if (report := validate_file(path, today=dt.date(2026, 12, 1))).valid
              and report.template is not None}
     assert valid == {"CMRT", "EMRT", "CRT", "AMRT"}
+
+
+def test_the_look_up_is_indexed_by_id_once_per_list_of_rows() -> None:
+    from mineral_compliance.models.reference import LookupEntry
+    from mineral_compliance.rules import _by_id
+
+    tin = LookupEntry(row=5, metal="Tin", lookup_name="A", standard_name="A",
+                      country="Peru", smelter_id="CID000001")
+    alias = tin.model_copy(update={"row": 6, "lookup_name": "A alias"})
+    gold = tin.model_copy(update={"row": 7, "metal": "Gold", "smelter_id": "cid000002"})
+    first = _by_id((tin, alias, gold))
+    assert dict(first) == {"cid000001": (tin, alias), "cid000002": (gold,)}
+    # the same rows (another file of the release) share it; other rows get their own
+    assert _by_id((tin, alias, gold)) is first
+    other = _by_id((tin, gold.model_copy(), alias))
+    assert other is not first and other["cid000001"] == (tin, alias)
+    with pytest.raises(TypeError):
+        first["cid000003"] = ()  # type: ignore[index]

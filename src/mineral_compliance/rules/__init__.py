@@ -8,8 +8,10 @@ finding; it never hides the others.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+import threading
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO
 
 from ..models.declaration import Declaration
@@ -68,6 +70,31 @@ def _finding(rule: Rule, decl: Declaration, hit: Hit) -> Finding:
                    instruction_language=local.language if local and said else None)
 
 
+_BY_ID: list[tuple[tuple[LookupEntry, ...], Mapping[str, tuple[LookupEntry, ...]]]] = []
+"""The Look-up's rows by smelter ID, for the last few lists of rows: every file of a
+release shares its rows (the same models), so they are indexed once per release."""
+_BY_ID_KEPT = 4
+_BY_ID_LOCK = threading.Lock()
+
+
+def _by_id(entries: tuple[LookupEntry, ...]) -> Mapping[str, tuple[LookupEntry, ...]]:
+    """The rows of ``entries`` by their smelter ID (case folded)."""
+    with _BY_ID_LOCK:
+        for kept, index in _BY_ID:
+            if len(kept) == len(entries) and all(
+                    a is b for a, b in zip(kept, entries, strict=True)):
+                return index
+    by_id: dict[str, list[LookupEntry]] = {}
+    for entry in entries:
+        if entry.smelter_id:
+            by_id.setdefault(entry.smelter_id.casefold(), []).append(entry)
+    index = MappingProxyType({k: tuple(v) for k, v in by_id.items()})
+    with _BY_ID_LOCK:
+        _BY_ID.insert(0, (entries, index))
+        del _BY_ID[_BY_ID_KEPT:]
+    return index
+
+
 def validate(
     decl: Declaration,
     *,
@@ -87,13 +114,9 @@ def validate(
     the current and the previous release of each family).
     """
     layout = layout_named(decl.template.layout)
-    by_id: dict[str, list[LookupEntry]] = {}
-    for entry in reference.entries if reference is not None else ():
-        if entry.smelter_id:
-            by_id.setdefault(entry.smelter_id.casefold(), []).append(entry)
     ctx = Context(decl=decl, layout=layout, reference=reference,
                   today=today or dt.date.today(),
-                  smelters_by_id={k: tuple(v) for k, v in by_id.items()},
+                  smelters_by_id=_by_id(reference.entries if reference is not None else ()),
                   accept=accept or default_policy())
     findings: list[Finding] = []
     for r in select_rules(select, ignore):
