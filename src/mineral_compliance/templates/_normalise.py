@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections.abc import Mapping
 
 from dateutil import parser as date_parser
@@ -33,6 +34,10 @@ def clean_text(value: str | float | bool) -> str | None:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     text = value.strip().replace("\u00a0", " ").strip()
+    if text is not value:
+        # the text of many cells (one shared string) is trimmed into one string, not one
+        # copy per cell: a sheet's texts cost what its distinct texts do
+        text = sys.intern(text)
     return text or None
 
 
