@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import sys
 import threading
 import tracemalloc
@@ -421,6 +422,59 @@ def test_each_list_row_costs_a_bounded_amount_of_memory(
         assert (row.metal.value, row.lookup_name.value) == ("Tin", "Smelter 2999")
         assert (row.city.cached, row.city.formula, row.city.provenance.cell) == (
             "I text 2999", True, "I3004")
+
+
+def _one_text_everywhere(tmp_path: Path, rows: int) -> Path:
+    """The demo workbook whose Smelter List has ``rows`` rows with every column read holding
+    the same shared string: 4,000 characters (the cap) after a space, so each is trimmed."""
+    layout = _layout()
+    part = _xlsx.open_workbook(DEMO).sheets[_layout_sheet_index("Smelter List")].part
+    cols = sorted(set(layout.smelter_list.columns.values()))
+    first = layout.smelter_list.first_row
+    body = b"".join(f'<row r="{r}">'.encode()
+                    + b"".join(f'<c r="{c}{r}" t="s"><v>0</v></c>'.encode() for c in cols)
+                    + b"</row>" for r in range(first, first + rows))
+    sst = (b"<sst " + _NS + b'><si><t xml:space="preserve"> ' + b"x" * (MAX_TEXT_CHARS - 1)
+           + b"</t></si></sst>")
+    rel = (b'<Relationship Id="rIdS" Target="sharedStrings.xml" Type="http://schemas.'
+           b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>')
+    override = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+                b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+    out = tmp_path / f"shared-{rows}.xlsx"
+    with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                head, _, rest = data.partition(b"<sheetData>")
+                _, _, tail = rest.partition(b"</sheetData>")
+                data = head + b"<sheetData>" + body + b"</sheetData>" + tail
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", rel + b"</Relationships>")
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", override + b"</Types>")
+            dst.writestr(info.filename, data)
+        dst.writestr("xl/sharedStrings.xml", sst)
+    return out
+
+
+def test_one_text_in_every_cell_is_held_once_however_many_cells(tmp_path: Path) -> None:
+    # trimming made a copy of the text for each cell: a sheet of one 4,000 character string
+    # in every cell held thousands of copies (gigabytes in a file of a few hundred KB)
+    decl = read_template(_one_text_everywhere(tmp_path, 400))
+    texts = {id(v.value) for s in decl.smelters for v in s.values()
+             if isinstance(v.value, str) and len(v.value) > 1000}
+    assert len(decl.smelters) == 400 and len(texts) == 1
+    assert decl.smelters[399].name_input.value == "x" * (MAX_TEXT_CHARS - 1)
+
+
+def test_a_finding_quotes_the_start_of_a_long_text_only(tmp_path: Path) -> None:
+    # each finding holds its message: one quoting the whole of a 4,000 character text, in
+    # every cell of thousands of rows, held gigabytes
+    report = validate(read_template(_one_text_everywhere(tmp_path, 50)))
+    quoting = [f for f in report.findings if "xxxxxxxxxx" in f.message]
+    assert {f.code for f in quoting} >= {"value-not-in-list", "duplicate-smelter-row"}
+    assert all(len(f.message) < 1_200 for f in quoting)  # (a few texts at most)
+    assert all(re.search(r"\u2026 \(3,80[01] characters more\)", f.message) for f in quoting)
 
 
 # -- what read_template accepts ---------------------------------------------------------------

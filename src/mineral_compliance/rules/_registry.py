@@ -52,6 +52,24 @@ class Hit:
     checker_item: str | None = None
 
 
+SHOWN_CHARS = 200
+"""The most characters of a cell's text a finding's message quotes: a supplier's file may
+repeat a 4,000 character text in thousands of cells, and each finding holds its message."""
+
+
+def clipped(text: str) -> str:
+    """``text`` as a message quotes it: its first :data:`SHOWN_CHARS` characters, and how
+    many more there are."""
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS - 1]}\u2026 ({len(text) - SHOWN_CHARS + 1:,} characters more)"
+
+
+def shown(value: object) -> str:
+    """A cell's value quoted in a message (as ``repr``), its text :func:`clipped`."""
+    return repr(clipped(value)) if isinstance(value, str) else repr(value)
+
+
 RuleFunc = Callable[[Context], Iterable[Hit]]
 
 

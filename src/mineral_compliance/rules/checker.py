@@ -39,7 +39,7 @@ from ..templates.layouts.checks import (
     UnlistedRowsComplete,
     UnlistedRowsPresent,
 )
-from ._registry import Context, Hit, rule
+from ._registry import Context, Hit, rule, shown
 
 __all__ = ["open_items"]
 
@@ -225,7 +225,7 @@ def email_invalid(ctx: Context) -> Iterable[Hit]:
         text = ev.value(item.key.partition("!")[2])
         if text is None:
             continue
-        yield Hit(f"The {_LABELS.get(item.field or '', 'e-mail')} {text!r} is not an e-mail "
+        yield Hit(f"The {_LABELS.get(item.field or '', 'e-mail')} {shown(text)} is not an e-mail "
                   "address.", _where(ctx, item.key), subject=item.field,
                   checker_item=item.key, hint="enter an address of the form name@example.com")
 

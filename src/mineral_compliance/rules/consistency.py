@@ -18,7 +18,7 @@ from ..names import country_code, in_covered_country, name_key, normalise_id, sa
 from ..templates.detect import release_of, version_key
 from ..templates.layouts import LAYOUTS
 from ..templates.releases import current_release, releases
-from ._registry import Context, Hit, rule
+from ._registry import Context, Hit, clipped, rule, shown
 
 __all__: list[str] = []
 
@@ -60,7 +60,7 @@ def effective_date_invalid(ctx: Context) -> Iterable[Hit]:
     if value.is_blank or spec is None:
         return
     if value.status is Status.UNRECOGNISED or value.value is None:
-        yield Hit(f"The effective date {value.raw!r} is not a date.", value.provenance,
+        yield Hit(f"The effective date {shown(value.raw)} is not a date.", value.provenance,
                   hint="enter the date as a date, e.g. 31-Mar-2025")
         return
     date = value.value
@@ -193,7 +193,7 @@ def value_not_in_list(ctx: Context) -> Iterable[Hit]:
     The value is kept as typed; it may be a typo of a listed answer or text pasted from
     another tool."""
     for value in ctx.decl.unrecognised_values():
-        yield Hit(f"{value.raw!r} is not one of the template's choices for this cell.",
+        yield Hit(f"{shown(value.raw)} is not one of the template's choices for this cell.",
                   value.provenance, hint="choose one of the drop-down values")
 
 
@@ -207,7 +207,7 @@ def email_malformed(ctx: Context) -> Iterable[Hit]:
     for value in (company.contact_email, company.authorizer_email):
         text = value.value
         if text and "@" in text and not _EMAIL.match(text):
-            yield Hit(f"{text!r} does not look like a single e-mail address.",
+            yield Hit(f"{shown(text)} does not look like a single e-mail address.",
                       value.provenance, hint="enter one address, e.g. name@example.com")
 
 
@@ -223,7 +223,7 @@ def duplicate_product_number(ctx: Context) -> Iterable[Hit]:
         if not key:
             continue
         if key in seen:
-            yield Hit(f"Product number {p.number.value!r} is listed again (first on row "
+            yield Hit(f"Product number {shown(p.number.value)} is listed again (first on row "
                       f"{seen[key]}).", p.number.provenance, subject=p.number.value,
                       hint="remove the repeated row")
         else:
@@ -307,7 +307,7 @@ def covered_country_but_q3_no(ctx: Context) -> Iterable[Hit]:
         if located:
             s = located[0]
             yield Hit(f"Question {key} for {mineral} is 'No' but the smelter on row {s.row} "
-                      f"is located in {s.country.value}.", qa.answer.provenance,
+                      f"is located in {clipped(s.country.value or '')}.", qa.answer.provenance,
                       subject=mineral, hint="confirm with the smelter where its ore comes from")
 
 
@@ -351,7 +351,7 @@ def smelter_id_unknown(ctx: Context) -> Iterable[Hit]:
     for s in ctx.decl.smelters:
         sid = s.smelter_id.value
         if sid and not _entries(ctx, sid):
-            yield Hit(f"Smelter ID {sid!r} on row {s.row} is not in this template's Smelter "
+            yield Hit(f"Smelter ID {shown(sid)} on row {s.row} is not in this template's Smelter "
                       "Look-up.", s.smelter_id.provenance, subject=sid,
                       hint="check the ID against the RMI facility list")
 
@@ -388,17 +388,17 @@ def smelter_details_contradict_id(ctx: Context) -> Iterable[Hit]:
         names = [n for e in entries for n in (e.lookup_name, e.standard_name)]
         typed = s.name_input.value
         if typed and s.placeholder is None and not any(same_name(typed, n) for n in names):
-            yield Hit(f"Row {s.row} names {typed!r}, but {sid} is "
-                      f"{entries[0].standard_name or entries[0].lookup_name!r}.",
+            yield Hit(f"Row {s.row} names {shown(typed)}, but {clipped(sid)} is "
+                      f"{shown(entries[0].standard_name or entries[0].lookup_name)}.",
                       s.name_input.provenance, subject=sid,
                       hint="check which facility is meant")
         countries = {_country(e.country) for e in entries if e.country}
         country = s.country
         if (country.origin == "input" and country.value and countries
                 and _country(country.value) not in countries):
-            yield Hit(f"Row {s.row} places {sid} in {country.value}; the look-up places it in "
-                      f"{entries[0].country}.", country.provenance, subject=sid,
-                      hint="check the country or the ID")
+            yield Hit(f"Row {s.row} places {clipped(sid)} in {clipped(country.value)}; the "
+                      f"look-up places it in {entries[0].country}.", country.provenance,
+                      subject=sid, hint="check the country or the ID")
 
 
 @rule("duplicate-smelter-row", Severity.WARNING, Basis.CONSISTENCY, tags=("smelters",))
@@ -426,10 +426,10 @@ def duplicate_smelter_row(ctx: Context) -> Iterable[Hit]:
         if mine not in rows:
             rows[mine] = s.row
             continue
-        what = (f"and its mine ({', '.join(x for x in (mine_name, mine_country) if x)})"
+        what = (f"and its mine ({', '.join(clipped(x) for x in (mine_name, mine_country) if x)})"
                 if mine_name or mine_country else "with no mine named on either row")
-        yield Hit(f"Row {s.row} repeats the {s.metal.value or ''} smelter of row "
-                  f"{rows[mine]} ({s.smelter_id.value or s.name}) {what}."
+        yield Hit(f"Row {s.row} repeats the {clipped(s.metal.value or '')} smelter of row "
+                  f"{rows[mine]} ({clipped(s.smelter_id.value or s.name or '')}) {what}."
                   .replace("  ", " "),
                   s.smelter_id.provenance if s.smelter_id.value else s.name_input.provenance,
                   subject=s.smelter_id.value or s.name,
