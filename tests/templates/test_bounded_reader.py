@@ -477,6 +477,24 @@ def test_a_finding_quotes_the_start_of_a_long_text_only(tmp_path: Path) -> None:
     assert all(re.search(r"\u2026 \(3,80[01] characters more\)", f.message) for f in quoting)
 
 
+@pytest.mark.parametrize(("part", "closing"), [
+    ("xl/workbook.xml", b"</workbook>"), ("_rels/.rels", b"</Relationships>"),
+    ("xl/_rels/workbook.xml.rels", b"</Relationships>")])
+def test_a_part_parsed_whole_is_refused_past_its_own_limit(part: str, closing: bytes) -> None:
+    # a tree costs some thirty times its part: 64 MB of empty elements took 2 GB
+    out = io.BytesIO()
+    with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                data = data.replace(closing, b"<a/>" * (_xlsx._MAX_TREE_BYTES // 4) + closing)
+            dst.writestr(info.filename, data)
+    with pytest.raises(MineralComplianceError) as err:
+        read_template(io.BytesIO(out.getvalue()))
+    assert f"the workbook part {part} is" in str(err.value)
+    assert "over the 4,194,304 byte limit" in str(err.value)
+
+
 # -- what read_template accepts ---------------------------------------------------------------
 
 

@@ -91,6 +91,9 @@ _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _MAX_PART_BYTES = 64 * 1024 * 1024
+_MAX_TREE_BYTES = 4 * 1024 * 1024
+"""The largest part parsed whole into a tree (a real workbook part is a few KB, its
+relationships and content types smaller): its elements cost under 150 MB."""
 _MAX_FILE_BYTES = 100 * 1024 * 1024
 _MAX_PACKAGE_ENTRIES = 10_000
 """The most zip entries a workbook is read with (a CMRT 6.x has about 40), checked before
@@ -437,7 +440,7 @@ class Workbook:
         alike = self._folded.get(name.translate(_ASCII_LOWER), ())
         return alike[0] if len(alike) == 1 else name
 
-    def _read_part(self, name: str) -> bytes:
+    def _read_part(self, name: str, limit: int = _MAX_PART_BYTES) -> bytes:
         name = self.part_name(name)
         try:
             info = self._zip.getinfo(name)
@@ -445,19 +448,19 @@ class Workbook:
             raise MalformedTemplateError(
                 f"the workbook part {name} is missing", path=self.path
             ) from exc
-        if info.file_size > _MAX_PART_BYTES:
+        if info.file_size > limit:
             raise MalformedTemplateError(
-                f"the workbook part {name} is {info.file_size} bytes, over the "
-                f"{_MAX_PART_BYTES} byte limit",
+                f"the workbook part {name} is {info.file_size:,} bytes, over the "
+                f"{limit:,} byte limit",
                 path=self.path,
             )
         try:
             # the header's size may lie: decompress at most one byte past the limit
-            data = read_member(self._zip, info, _MAX_PART_BYTES, self.path,
+            data = read_member(self._zip, info, limit, self.path,
                                source=self._data)
         except TooLargeError as exc:
             raise MalformedTemplateError(
-                f"the workbook part {name} inflates past the {_MAX_PART_BYTES} byte limit "
+                f"the workbook part {name} inflates past the {limit:,} byte limit "
                 "(a compressed-size bomb, or a damaged file)", path=self.path) from exc
         except FileRefusedError as exc:
             raise MalformedTemplateError(
@@ -468,14 +471,17 @@ class Workbook:
                 f"the workbook part {name} cannot be decompressed ({exc})", path=self.path
             ) from exc
         try:
-            return xml_as_utf8(data, _MAX_PART_BYTES)  # every part is read in UTF-8
+            return xml_as_utf8(data, limit)  # every part is read in UTF-8
         except XmlEncodingError as exc:
             raise MalformedTemplateError(
                 f"the workbook part {name} cannot be read: {exc}", path=self.path,
                 hint="ask the supplier to save the template again from Excel") from exc
 
     def _xml(self, name: str) -> etree._Element:
-        data = self._read_part(name)
+        """A package part parsed whole (relationships, content types, the workbook, the
+        document properties): up to :data:`_MAX_TREE_BYTES`, as a tree costs some thirty
+        times its bytes."""
+        data = self._read_part(name, _MAX_TREE_BYTES)
         try:
             parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
             root = etree.fromstring(data, parser)
