@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import os
 import re
+import subprocess
 import sys
 import threading
 import tracemalloc
@@ -493,6 +494,30 @@ def test_a_part_parsed_whole_is_refused_past_its_own_limit(part: str, closing: b
         read_template(io.BytesIO(out.getvalue()))
     assert f"the workbook part {part} is" in str(err.value)
     assert "over the 4,194,304 byte limit" in str(err.value)
+
+
+_LXML_PEAK = """
+import resource, sys
+from pathlib import Path
+from mineral_compliance.templates import _xlsx
+ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+data = (b"<worksheet " + ns + b'><sheetData><row r="1"><c t="n"><v>1</v></c></row>'
+        + sys.argv[1].encode() * int(sys.argv[2])
+        + b'<row r="2"><c r="A2"><v>2</v></c></row></sheetData></worksheet>')
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+cells = _xlsx._scan_lxml(data, _xlsx._SharedStrings([], b""), None, path=Path("x"), sheet="S")
+assert sorted(cells) == [(1, "A"), (2, "A")], sorted(cells)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+@pytest.mark.parametrize("element", ["<x/>", "<row/>", "<y><z/></y>"])
+def test_a_sheet_read_by_lxml_never_stands_whole_as_a_tree(element: str) -> None:
+    # a sheet the fast scanner leaves to lxml (here: a cell without a reference) is read
+    # element by element; elements kept attached once read took some thirty times the part
+    grown = int(subprocess.run([sys.executable, "-c", _LXML_PEAK, element, "1000000"],
+                               check=True, capture_output=True, text=True).stdout)
+    assert grown < 40_000  # KB: the part itself is 4 to 11 MB, its tree was 130 to 300 MB
 
 
 # -- what read_template accepts ---------------------------------------------------------------

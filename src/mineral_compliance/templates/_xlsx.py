@@ -1725,13 +1725,22 @@ def _scan_lxml(
         ctx = etree.iterparse(
             io.BytesIO(data), events=("start", "end"), resolve_entities=False, no_network=True
         )
+        in_cell = 0  # how many cells the element is in: their parts are read at their end
         for event, el in ctx:
             local = local_name(el)
-            if local == "row" and event == "start":
-                r = el.get("r")
-                row_no = int(r) if r and _ROW_NUMBER.fullmatch(r) else row_no + 1
-                col_no = 0
-            elif local == "c" and event == "end":
+            if event == "start":
+                if local == "row":
+                    r = el.get("r")
+                    row_no = int(r) if r and _ROW_NUMBER.fullmatch(r) else row_no + 1
+                    col_no = 0
+                elif local == "c":
+                    in_cell += 1
+                continue
+            if local == "c":
+                in_cell -= 1
+            if in_cell <= 0:
+                _drop_before(el)
+            if local == "c":
                 ref = el.get("r")
                 if ref:
                     rm = _REF.fullmatch(ref.encode())
@@ -1753,13 +1762,21 @@ def _scan_lxml(
                         out[(row, col)] = cell
                         if len(out) > MAX_SHEET_CELLS:
                             raise _TooManyCellsError
-                el.clear()
-            elif local == "row" and event == "end":
+            if local == "c" or in_cell <= 0:  # (a cell's parts stay until it ends)
                 el.clear()
     except etree.XMLSyntaxError as exc:
         raise MalformedTemplateError(f"the worksheet is not well-formed XML ({exc})", path=path,
                                      sheet=sheet) from exc
     return out
+
+
+def _drop_before(el: etree._Element) -> None:
+    """The elements before ``el`` in its parent removed (they have ended and been read): a
+    part of millions of elements, cells or not, never stands as a tree."""
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
 
 
 def _in_phonetic_run(el: etree._Element) -> bool:
