@@ -477,11 +477,12 @@ class Workbook:
                 f"the workbook part {name} cannot be read: {exc}", path=self.path,
                 hint="ask the supplier to save the template again from Excel") from exc
 
-    def _xml(self, name: str) -> etree._Element:
-        """A package part parsed whole (relationships, content types, the workbook, the
-        document properties): up to :data:`_MAX_TREE_BYTES`, as a tree costs some thirty
-        times its bytes."""
-        data = self._read_part(name, _MAX_TREE_BYTES)
+    def _xml(self, name: str, limit: int = _MAX_TREE_BYTES) -> etree._Element:
+        """A part parsed whole into a tree, up to ``limit`` bytes: a tree costs some thirty
+        times its bytes, so the parts only read this way (relationships, content types, the
+        workbook, the document properties) are read up to :data:`_MAX_TREE_BYTES`; a sheet
+        the writer patches, up to the limit of any part."""
+        data = self._read_part(name, limit)
         try:
             parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
             root = etree.fromstring(data, parser)
@@ -2080,7 +2081,8 @@ def _patch_package(
                              else repr(value)) for col, row, value in cells))
         done = sheets_done.pop(seen, None) if sheets_done is not None else None
         if done is None:
-            patch = _SheetPatch(wb._xml(part), path=wb.path, sheet=names[part])
+            patch = _SheetPatch(wb._xml(part, _MAX_PART_BYTES), path=wb.path,
+                                sheet=names[part])
             for col, row, value in cells:
                 patch.set(col, row, value, wb.date1904)
             patch.unshare()
