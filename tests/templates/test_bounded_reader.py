@@ -369,7 +369,11 @@ def _formula_rows(tmp_path: Path, rows: int) -> Path:
     return _with_sheet_data(tmp_path / f"{rows}-formula-rows.xlsx", "Smelter List", body)
 
 
-def _with_sheet_data(out: Path, sheet: str, body: list[bytes]) -> Path:
+def _with_sheet_data(out: Path, sheet: str, body: list[bytes],
+                     edits: dict[str, Callable[[bytes], bytes]] | None = None,
+                     added: dict[str, bytes] | None = None) -> Path:
+    """The demo workbook with ``body`` as the rows of ``sheet``, other parts changed by
+    ``edits`` and the parts ``added``."""
     part = _xlsx.open_workbook(DEMO).sheets[_layout_sheet_index(sheet)].part
     with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -378,7 +382,11 @@ def _with_sheet_data(out: Path, sheet: str, body: list[bytes]) -> Path:
                 head, _, rest = data.partition(b"<sheetData>")
                 _, _, tail = rest.partition(b"</sheetData>")
                 data = head + b"<sheetData>" + b"".join(body) + b"</sheetData>" + tail
+            elif edits and info.filename in edits:
+                data = edits[info.filename](data)
             dst.writestr(info.filename, data)
+        for name, data in (added or {}).items():
+            dst.writestr(name, data)
     return out
 
 
@@ -429,7 +437,6 @@ def _one_text_everywhere(tmp_path: Path, rows: int) -> Path:
     """The demo workbook whose Smelter List has ``rows`` rows with every column read holding
     the same shared string: 4,000 characters (the cap) after a space, so each is trimmed."""
     layout = _layout()
-    part = _xlsx.open_workbook(DEMO).sheets[_layout_sheet_index("Smelter List")].part
     cols = sorted(set(layout.smelter_list.columns.values()))
     first = layout.smelter_list.first_row
     body = b"".join(f'<row r="{r}">'.encode()
@@ -441,21 +448,12 @@ def _one_text_everywhere(tmp_path: Path, rows: int) -> Path:
            b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>')
     override = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
                 b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
-    out = tmp_path / f"shared-{rows}.xlsx"
-    with zipfile.ZipFile(DEMO) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == part:
-                head, _, rest = data.partition(b"<sheetData>")
-                _, _, tail = rest.partition(b"</sheetData>")
-                data = head + b"<sheetData>" + body + b"</sheetData>" + tail
-            elif info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", rel + b"</Relationships>")
-            elif info.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", override + b"</Types>")
-            dst.writestr(info.filename, data)
-        dst.writestr("xl/sharedStrings.xml", sst)
-    return out
+    return _with_sheet_data(
+        tmp_path / f"shared-{rows}.xlsx", "Smelter List", [body],
+        edits={"xl/_rels/workbook.xml.rels": lambda d: d.replace(b"</Relationships>",
+                                                                 rel + b"</Relationships>"),
+               "[Content_Types].xml": lambda d: d.replace(b"</Types>", override + b"</Types>")},
+        added={"xl/sharedStrings.xml": sst})
 
 
 def test_one_text_in_every_cell_is_held_once_however_many_cells(tmp_path: Path) -> None:
