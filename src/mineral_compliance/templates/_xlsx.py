@@ -336,6 +336,45 @@ class _SharedStrings:
 _SST_ROOT = re.compile(rb"<(\w+:)?sst\b")
 
 
+def _strings_without_asides(data: bytes) -> bytes:
+    """The shared strings part without its comments, instructions and CDATA sections, as
+    the item splitter reads it: parsed with lxml item by item, each item written out as it
+    ends and then dropped, so the table never stands whole as a tree (some thirty times its
+    bytes). Raises :class:`lxml.etree.XMLSyntaxError` for a part that is not XML."""
+    out = bytearray()
+    root: etree._Element | None = None
+    declared = b""  # the table's namespace as each item written alone declares it again
+    depth = 0
+    for event, el in etree.iterparse(
+            io.BytesIO(data), events=("start", "end"), resolve_entities=False,
+            no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
+            strip_cdata=True):
+        if event == "start":
+            depth += 1
+            if root is None:
+                root = el
+                name = etree.QName(el)
+                tag = f"{el.prefix}:{name.localname}" if el.prefix else name.localname
+                out += f"<{tag}>".encode()
+                if name.namespace:
+                    declared = (f' xmlns:{el.prefix}="{name.namespace}"' if el.prefix
+                                else f' xmlns="{name.namespace}"').encode()
+            continue
+        depth -= 1
+        if depth == 1 and root is not None:  # an item (or anything else in the table), whole
+            item = etree.tostring(el, encoding="utf-8", xml_declaration=False,
+                                  with_tail=False)
+            out += item.replace(declared, b"", 1) if declared else item
+            el.clear()
+            root.remove(el)
+    if root is None:
+        return b""
+    name = etree.QName(root)
+    tag = f"{root.prefix}:{name.localname}" if root.prefix else name.localname
+    out += f"</{tag}>".encode()
+    return bytes(out)
+
+
 def _rich_text(body: bytes, prefix: bytes) -> tuple[str, bool]:
     """Text of an <si> or <is> body: plain <t> or rich runs, without phonetic runs; and
     whether a code point had to be replaced.
@@ -626,10 +665,8 @@ class Workbook:
         refuse_dtd(data, root.start(), path=self.path, part=part)
         if _PLAIN_PROLOG.fullmatch(data, 0, root.start()) and not has_aside(data, root.end()):
             return data
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                                 remove_comments=True, remove_pis=True, strip_cdata=True)
         try:
-            return etree.tostring(etree.fromstring(data, parser), encoding="utf-8")
+            return _strings_without_asides(data)
         except etree.XMLSyntaxError as exc:
             raise MalformedTemplateError(
                 f"the shared strings ({part}) hold comments or CDATA and are not well-formed "
