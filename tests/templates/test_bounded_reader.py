@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from mineral_compliance import read_template
 from mineral_compliance._io import MAX_TEXT_CHARS
@@ -536,6 +537,20 @@ def test_shared_strings_with_a_comment_never_stand_whole_as_a_tree() -> None:
     grown = int(subprocess.run([sys.executable, "-c", _STRINGS_PEAK, "1000000"],
                                check=True, capture_output=True, text=True).stdout)
     assert grown < 80_000  # KB: what the split table itself holds is most of it
+
+
+@pytest.mark.parametrize("table", [
+    b'<x:sst xmlns:x="urn:m"><!-- c --><x:si><x:t>a</x:t></x:si><x:si/>'
+    b'<y xmlns="urn:o"><t> xmlns:x="urn:m"</t></y><x:si><x:r><x:t>b</x:t></x:r></x:si></x:sst>',
+    b'<sst xmlns="urn:m"><?p?><si><t><![CDATA[a<b]]></t></si><si a="1"/><si><t>c</t>'
+    b'<rPh><t>d</t></rPh></si></sst>'], ids=["prefixed", "default namespace"])
+def test_shared_strings_rewritten_item_by_item_read_as_the_whole_tree_did(table: bytes) -> None:
+    parser = etree.XMLParser(remove_comments=True, remove_pis=True, strip_cdata=True)
+    whole = _xlsx._SharedStrings.parse(etree.tostring(etree.fromstring(table, parser)))
+    items = _xlsx._SharedStrings.parse(_xlsx._strings_without_asides(table))
+    assert [items.get(i) for i in range(len(items))] == [
+        whole.get(i) for i in range(len(whole))]
+    assert len(items) == 3
 
 
 # -- what read_template accepts ---------------------------------------------------------------

@@ -364,7 +364,10 @@ def _strings_without_asides(data: bytes) -> bytes:
         if depth == 1 and root is not None:  # an item (or anything else in the table), whole
             item = etree.tostring(el, encoding="utf-8", xml_declaration=False,
                                   with_tail=False)
-            out += item.replace(declared, b"", 1) if declared else item
+            named = item.find(b" ") if declared else -1  # (right after the item's name)
+            if named > 0 and item.startswith(declared, named):
+                item = item[:named] + item[named + len(declared):]
+            out += item
             el.clear()
             root.remove(el)
     if root is None:
